@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `weightscope` command. Each subcommand lives in ./commands/<name>.ts and registers itself
+ * on the program; errors a user can cause (UserError, bad flags) end as one line and exit 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../core/errors.js';
+import { registerCommands } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('weightscope')
+    .description('Open up trained neural networks: every dense layer as a signed bipartite network.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its one-line message (or the help/version text)
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`weightscope: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`weightscope: internal error (a bug, please report it):\n${err?.stack ?? err}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,4 @@
+export * from './rng.js';
+export * from './errors.js';
+export * from './layer.js';
+export * from './results.js';
