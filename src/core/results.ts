@@ -36,9 +36,9 @@ export const RESULT_COLUMNS: (keyof ResultRow)[] = [
   'task', 'difficulty', 'probe', 'variant', 'signed', 'level', 'layer', 'run', 'seed', 'accuracy', 'n_test', 'inputs',
 ];
 
-/** What identifies an evaluation, for resuming: every column but the measured ones. */
-export function rowKey(r: Pick<ResultRow, 'task' | 'probe' | 'variant' | 'signed' | 'level' | 'layer' | 'run' | 'inputs'>): string {
-  return [r.task, r.probe, r.variant, r.signed ? 1 : 0, formatLevel(r.level), r.layer, r.run, r.inputs].join('|');
+/** What identifies an evaluation, for resuming: every column but the measured ones (the seed tells repetitions apart). */
+export function rowKey(r: Pick<ResultRow, 'task' | 'probe' | 'variant' | 'signed' | 'level' | 'layer' | 'run' | 'seed' | 'inputs'>): string {
+  return [r.task, r.probe, r.variant, r.signed ? 1 : 0, formatLevel(r.level), r.layer, r.run, r.seed, r.inputs].join('|');
 }
 
 /** Levels are printed with enough digits to round-trip and no float noise like 0.30000000000000004. */

@@ -119,10 +119,16 @@ function rotl(x: number, k: number): number {
  * That is what lets a resumed or parallel sweep reproduce a serial one bit for bit.
  */
 export function deriveSeed(base: number, ...labels: (string | number)[]): number {
-  let h = (base >>> 0) ^ 0x811c9dc5;
+  let h = 0x811c9dc5;
   const mix = (c: number): void => {
     h = Math.imul(h ^ c, 0x01000193) >>> 0;
   };
+  // The base seed goes in byte by byte, like the labels, so it cannot cancel against them.
+  const b = base >>> 0;
+  mix(b & 0xff);
+  mix((b >>> 8) & 0xff);
+  mix((b >>> 16) & 0xff);
+  mix(b >>> 24);
   for (const label of labels) {
     const s = typeof label === 'number' ? `#${label}` : label;
     for (let i = 0; i < s.length; i++) mix(s.charCodeAt(i));

@@ -1,0 +1,3 @@
+export * from './kernels.js';
+export * from './probes.js';
+export * from './sweep.js';

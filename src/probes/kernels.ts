@@ -1,0 +1,130 @@
+/**
+ * Probe kernels: pure functions over Float32Array that return new arrays (inputs are never
+ * mutated). Counts follow the reference code: a fraction f of n elements is `trunc(f · n)`.
+ */
+import type { Rng } from '../core/rng.js';
+
+export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
+
+/** Number of elements a fraction selects, as the reference's `int(f * n)`. */
+export function fractionCount(fraction: number, n: number): number {
+  return Math.min(n, Math.max(0, Math.trunc(fraction * n)));
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * Indices of `values` sorted by |value| ascending, ties by index (a stable, platform-independent
+ * order). For arrays up to 2^21 elements the float bits and the index are packed into one
+ * float64 key and sorted natively, which is several times faster than a comparator sort.
+ */
+export function magnitudeOrder(values: Float32Array): Uint32Array {
+  const n = values.length;
+  const order = new Uint32Array(n);
+  if (n <= 1 << 21) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      f32[0] = Math.abs(values[i]);
+      // Non-negative float bits sort like the floats; 31 bits × 2^21 stays below 2^53 (exact).
+      keys[i] = u32[0] * 2097152 + i;
+    }
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i] % 2097152;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  const abs = new Float32Array(n);
+  for (let i = 0; i < n; i++) abs[i] = Math.abs(values[i]);
+  return order.sort((a, b) => abs[a] - abs[b] || a - b);
+}
+
+// Sorting is the costly part of pruning and flipping; sweeps reuse one order across levels.
+const orderCache = new WeakMap<Float32Array, Uint32Array>();
+function cachedOrder(values: Float32Array): Uint32Array {
+  let o = orderCache.get(values);
+  if (!o) {
+    o = magnitudeOrder(values);
+    orderCache.set(values, o);
+  }
+  return o;
+}
+
+/**
+ * Indices of `count` elements chosen by magnitude: the smallest |v|, the largest |v|, or a
+ * uniformly random subset.
+ */
+export function selectIndices(values: Float32Array, count: number, select: MagnitudeSelect, rng?: Rng): Uint32Array {
+  const n = values.length;
+  if (count <= 0) return new Uint32Array(0);
+  if (select === 'random') {
+    if (!rng) throw new Error('random selection needs an Rng');
+    // Partial Fisher–Yates: the first `count` entries of a random permutation.
+    const idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    for (let i = 0; i < count; i++) {
+      const j = i + rng.int(n - i);
+      const t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    return idx.subarray(0, count);
+  }
+  const order = cachedOrder(values);
+  return select === 'smallest' ? order.subarray(0, count) : order.subarray(n - count);
+}
+
+/** Zero the chosen fraction of elements: `select` says which are removed. */
+export function pruneValues(values: Float32Array, fractionRemoved: number, select: MagnitudeSelect, rng?: Rng): Float32Array {
+  const n = values.length;
+  // The reference keeps int(f_keep · n) elements; the rest are removed.
+  const keep = fractionCount(1 - fractionRemoved, n);
+  const out = values.slice();
+  const removed = selectIndices(values, n - keep, select, rng);
+  for (let k = 0; k < removed.length; k++) out[removed[k]] = 0;
+  return out;
+}
+
+/** Flip the sign of the chosen fraction of elements. */
+export function flipValues(values: Float32Array, fraction: number, select: MagnitudeSelect, rng?: Rng): Float32Array {
+  const out = values.slice();
+  const idx = selectIndices(values, fractionCount(fraction, values.length), select, rng);
+  for (let k = 0; k < idx.length; k++) out[idx[k]] = -out[idx[k]];
+  return out;
+}
+
+/** sign(): −1, 0 or +1 (torch.sign semantics; 0 stays 0). */
+export function signValues(values: Float32Array): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] > 0 ? 1 : values[i] < 0 ? -1 : 0;
+  return out;
+}
+
+/** Add U(−a, a) noise to the non-zero elements only (pruned slots stay zero). */
+export function addUniformNoise(values: Float32Array, a: number, rng: Rng): Float32Array {
+  const out = values.slice();
+  if (a <= 0) return out;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== 0) out[i] += (rng.next() * 2 - 1) * a;
+  }
+  return out;
+}
+
+/** Mean |v| over all elements (the scale of the scaled binarization). */
+export function meanAbs(values: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += Math.abs(values[i]);
+  return values.length ? s / values.length : 0;
+}
+
+/** Population standard deviation of all elements, σ(w). */
+export function stdDev(values: Float32Array): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += values[i];
+  m /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (values[i] - m) ** 2;
+  return Math.sqrt(v / n);
+}

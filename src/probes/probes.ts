@@ -1,0 +1,175 @@
+/**
+ * The five probes as pure functions DenseModel → DenseModel, applied after training without any
+ * retraining. Each is defined exactly as the reference study's code does (variant `reference`),
+ * with named variants for the obvious alternatives. See docs/probes.md.
+ */
+import { UserError } from '../core/errors.js';
+import type { DenseModel, LayerRecord } from '../core/layer.js';
+import { findLayer } from '../core/layer.js';
+import type { ProbeName } from '../core/results.js';
+import { Rng } from '../core/rng.js';
+import { randomizeLayer } from '../randomize/index.js';
+import {
+  addUniformNoise, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues, stdDev,
+  fractionCount, type MagnitudeSelect,
+} from './kernels.js';
+
+/** What to do to a model: one evaluation of a sweep. */
+export interface ProbeSpec {
+  probe: ProbeName;
+  variant: string;
+  /** Apply sign() to weights and biases after the probe. */
+  signed: boolean;
+  level: number;
+  /** `all`, or the name of the one layer to perturb. */
+  layer: string;
+}
+
+export const PROBE_VARIANTS: Record<ProbeName, readonly string[]> = {
+  baseline: ['reference'],
+  // reference = remove the smallest |w| (keep the largest), per layer, biases included
+  prune: ['reference', 'largest', 'random', 'global'],
+  // reference = sign(w), sign(b); scaled = sign(w)·mean|w| with the bias kept
+  binarize: ['reference', 'bias-keep', 'bias-zero', 'scaled'],
+  // reference = absolute amplitude a; relative = a·σ(w) of each layer
+  noise: ['reference', 'relative'],
+  'binarize+noise': ['reference', 'relative'],
+  // reference = flip the smallest |w|
+  signflip: ['reference', 'largest', 'random'],
+  // A–G: the reference randomizations; the rest: weightscope's null models (src/randomize)
+  randomize: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'full', 'sign', 'unit', 'curveball', 'swap', 'maxent'],
+};
+
+/** Which probes consume randomness (their rows carry a seed; the others carry seed 0). */
+export function isRandomProbe(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boolean {
+  return (
+    spec.probe === 'noise' || spec.probe === 'binarize+noise' || spec.probe === 'randomize' ||
+    ((spec.probe === 'prune' || spec.probe === 'signflip') && spec.variant === 'random')
+  );
+}
+
+/** Check a spec against the probe's variants and level range; throws a one-line UserError. */
+export function validateSpec(spec: ProbeSpec): void {
+  const variants = PROBE_VARIANTS[spec.probe];
+  if (!variants) throw new UserError(`unknown probe '${spec.probe}' (probes: ${Object.keys(PROBE_VARIANTS).join(', ')})`);
+  if (!variants.includes(spec.variant)) {
+    throw new UserError(`unknown variant '${spec.variant}' of probe '${spec.probe}' (variants: ${variants.join(', ')})`);
+  }
+  const l = spec.level;
+  if (!Number.isFinite(l)) throw new UserError(`probe level must be a number, got ${l}`);
+  if ((spec.probe === 'prune' || spec.probe === 'signflip' || spec.probe === 'randomize') && (l < 0 || l > 1)) {
+    throw new UserError(`${spec.probe} level ${l} is out of range: it is a fraction, 0 ≤ level ≤ 1`);
+  }
+  if ((spec.probe === 'noise' || spec.probe === 'binarize+noise') && l < 0) {
+    throw new UserError(`noise level ${l} is out of range: the amplitude must be ≥ 0`);
+  }
+}
+
+const SELECT: Record<string, MagnitudeSelect> = { reference: 'smallest', largest: 'largest', random: 'random' };
+
+/**
+ * Apply one probe. Deterministic probes ignore `rng`; random ones draw from it in a fixed order
+ * (layer by layer, weights before biases), so the same seed gives the same model bit for bit.
+ */
+export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng): DenseModel {
+  validateSpec(spec);
+  const targets = spec.layer === 'all' ? new Set(model.layers.map((l) => l.name)) : new Set([findLayer(model, spec.layer).name]);
+  const perturbed = spec.probe === 'prune' && spec.variant === 'global' ? pruneGlobal(model, targets, spec.level) : null;
+
+  const layers = model.layers.map((layer, k): LayerRecord => {
+    if (!targets.has(layer.name)) return layer;
+    let out = perturbed ? perturbed[k] : probeLayer(layer, spec, rng.fork(layer.name));
+    if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
+    return out;
+  });
+  return { ...model, layers };
+}
+
+function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord {
+  const { weights, bias } = layer;
+  const withValues = (w: Float32Array, b: Float32Array | null): LayerRecord => ({ ...layer, weights: w, bias: b });
+  switch (spec.probe) {
+    case 'baseline':
+      return layer;
+    case 'prune': {
+      const select = SELECT[spec.variant];
+      return withValues(
+        pruneValues(weights, spec.level, select, rng),
+        bias ? pruneValues(bias, spec.level, select, rng) : null,
+      );
+    }
+    case 'signflip': {
+      const select = SELECT[spec.variant];
+      return withValues(
+        flipValues(weights, spec.level, select, rng),
+        bias ? flipValues(bias, spec.level, select, rng) : null,
+      );
+    }
+    case 'noise':
+    case 'binarize+noise': {
+      const a = spec.variant === 'relative' ? spec.level * stdDev(weights) : spec.level;
+      return withValues(addUniformNoise(weights, a, rng), bias ? addUniformNoise(bias, a, rng) : null);
+    }
+    case 'binarize':
+      return binarizeLayer(layer, spec.variant);
+    case 'randomize': {
+      // The reference randomizes after pruning the smallest weights; pruned slots stay empty.
+      const pruned = spec.level > 0 ? probeLayer(layer, { ...spec, probe: 'prune', variant: 'reference' }, rng) : layer;
+      const randomized = randomizeLayer({ ...pruned, bias: pruned.bias }, spec.variant, rng);
+      return { ...randomized, bias: pruned.bias };
+    }
+  }
+}
+
+/** sign() of weights and biases. */
+export function signLayer(layer: LayerRecord): LayerRecord {
+  return { ...layer, weights: signValues(layer.weights), bias: layer.bias ? signValues(layer.bias) : null };
+}
+
+function binarizeLayer(layer: LayerRecord, variant: string): LayerRecord {
+  const w = signValues(layer.weights);
+  const b = layer.bias;
+  switch (variant) {
+    case 'reference':
+      return { ...layer, weights: w, bias: b ? signValues(b) : null };
+    case 'bias-keep':
+      return { ...layer, weights: w, bias: b ? b.slice() : null };
+    case 'bias-zero':
+      return { ...layer, weights: w, bias: b ? new Float32Array(b.length) : null };
+    case 'scaled': {
+      const scale = meanAbs(layer.weights);
+      for (let i = 0; i < w.length; i++) w[i] *= scale;
+      return { ...layer, weights: w, bias: b ? b.slice() : null };
+    }
+    default:
+      throw new UserError(`unknown binarize variant '${variant}'`);
+  }
+}
+
+/**
+ * Global magnitude pruning: rank the weights of all targeted layers together and remove the
+ * smallest fraction overall (layers with small weights lose more). Biases follow the per-layer
+ * rule of the reference.
+ */
+function pruneGlobal(model: DenseModel, targets: Set<string>, fractionRemoved: number): LayerRecord[] {
+  const chosen = model.layers.filter((l) => targets.has(l.name));
+  const total = chosen.reduce((s, l) => s + l.weights.length, 0);
+  const all = new Float32Array(total);
+  let offset = 0;
+  for (const l of chosen) {
+    all.set(l.weights, offset);
+    offset += l.weights.length;
+  }
+  const order = magnitudeOrder(all);
+  const remove = total - fractionCount(1 - fractionRemoved, total);
+  const removed = new Uint8Array(total);
+  for (let k = 0; k < remove; k++) removed[order[k]] = 1;
+  offset = 0;
+  return model.layers.map((l) => {
+    if (!targets.has(l.name)) return l;
+    const w = l.weights.slice();
+    for (let i = 0; i < w.length; i++) if (removed[offset + i]) w[i] = 0;
+    offset += w.length;
+    return { ...l, weights: w, bias: l.bias ? pruneValues(l.bias, fractionRemoved, 'smallest') : null };
+  });
+}
