@@ -1,0 +1,73 @@
+/** `layerStats`: everything weightscope measures on one layer, as plain JSON data. */
+import type { LayerRecord } from '../core/layer.js';
+import { distribution, histogram, type Distribution, type Histogram } from './describe.js';
+import { unitStats, weightSummary, type WeightSummary, type SideStats } from './degrees.js';
+import { assortativity, nodf, type AssortativityBySign, type Nodf } from './structure.js';
+
+export interface SideDistributions {
+  kPlus: Distribution;
+  kMinus: Distribution;
+  sPlus: Distribution;
+  sMinus: Distribution;
+  /** Sign imbalance (k+ − k−)/(k+ + k−); isolated units are left out. */
+  imbalance: Distribution;
+}
+
+export interface LayerStats {
+  name: string;
+  shape: [number, number];
+  weights: WeightSummary;
+  /** P(w) of the non-zero weights (equal-width bins). */
+  weightHistogram: Histogram;
+  /** Per-side degree/strength distributions: inputs (rows) and outputs (columns). */
+  in: SideDistributions;
+  out: SideDistributions;
+  assortativity: AssortativityBySign;
+  /** NODF of the positive and negative incidence matrices; null when skipped (see options). */
+  nestedness: { positive: Nodf; negative: Nodf } | null;
+}
+
+export interface LayerStatsOptions {
+  /**
+   * Compute NODF (O(n²·m/32)): default true up to NODF_DEFAULT_MAX_WEIGHTS weight slots
+   * (≈ 1 s there), false above unless asked for.
+   */
+  nestedness?: boolean;
+}
+
+/** Largest layer (nIn·nOut) for which layerStats computes NODF by default. */
+export const NODF_DEFAULT_MAX_WEIGHTS = 1 << 22;
+
+function sideDistributions(s: SideStats): SideDistributions {
+  return {
+    kPlus: distribution(s.kPlus, { integer: true }),
+    kMinus: distribution(s.kMinus, { integer: true }),
+    sPlus: distribution(s.sPlus),
+    sMinus: distribution(s.sMinus),
+    imbalance: distribution(s.imbalance),
+  };
+}
+
+function nonZeroWeights(w: Float32Array): Float32Array {
+  let n = 0;
+  for (let k = 0; k < w.length; k++) if (w[k] !== 0) n++;
+  if (n === w.length) return w;
+  const out = new Float32Array(n);
+  for (let k = 0, t = 0; k < w.length; k++) if (w[k] !== 0) out[t++] = w[k];
+  return out;
+}
+
+export function layerStats(layer: LayerRecord, options: LayerStatsOptions = {}): LayerStats {
+  const units = unitStats(layer);
+  const withNodf = options.nestedness ?? layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
+  return {
+    name: layer.name,
+    shape: [layer.shape[0], layer.shape[1]],
+    weights: weightSummary(layer),
+    weightHistogram: histogram(nonZeroWeights(layer.weights), { bins: 50 }),
+    in: sideDistributions(units.in),
+    out: sideDistributions(units.out),
+    assortativity: assortativity(layer),
+    nestedness: withNodf ? { positive: nodf(layer, 'positive'), negative: nodf(layer, 'negative') } : null,
+  };
+}

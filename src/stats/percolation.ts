@@ -1,0 +1,274 @@
+/**
+ * Bond percolation of a layer under magnitude pruning, the whole curve in one pass
+ * (Newman & Ziff 2001, Phys. Rev. E 64:016706; the same reverse process as igraph's
+ * `igraph_edgelist_percolation` and graph-tool's `edge_percolation`).
+ *
+ * Pruning removes weights from the smallest |w| up. Run backwards, that is adding edges in order
+ * of decreasing |w| to the empty graph on nIn + nOut nodes: after t additions the graph is the
+ * layer pruned to its t largest-|w| edges. A union-find (Int32Array, union by size, path halving)
+ * tracks the largest component and the number of components after every addition, so the curve
+ * at every pruning level costs one sort plus O(E·α(N)).
+ *
+ * Nodes are all nIn + nOut units; a unit with no remaining edge is a component of size 1, so
+ * with every edge removed there are nIn + nOut components and the largest has size 1.
+ * Ties in |w| are broken by row-major position (the later slot is kept longer), so the
+ * result is deterministic.
+ */
+import type { LayerRecord } from '../core/layer.js';
+import { UserError } from '../core/errors.js';
+import type { EdgeSign } from './structure.js';
+
+/**
+ * Indices of the non-zero weights sorted by increasing |w| (stable: equal |w| keep row-major
+ * order). LSD radix sort on the IEEE bits of |w| (for non-negative floats the bit pattern is
+ * monotone in the value): three 11-bit passes, O(E), no comparator calls.
+ */
+export function sortByMagnitude(weights: Float32Array): Uint32Array {
+  const bits = new Uint32Array(weights.buffer, weights.byteOffset, weights.length);
+  let e = 0;
+  for (let k = 0; k < bits.length; k++) if ((bits[k] & 0x7fffffff) !== 0) e++;
+  let keys = new Uint32Array(e);
+  let idx = new Uint32Array(e);
+  for (let k = 0, t = 0; k < bits.length; k++) {
+    const key = bits[k] & 0x7fffffff;
+    if (key !== 0) {
+      keys[t] = key;
+      idx[t++] = k;
+    }
+  }
+  let keys2 = new Uint32Array(e);
+  let idx2 = new Uint32Array(e);
+  const RADIX = 2048;
+  const count = new Uint32Array(RADIX);
+  for (const shift of [0, 11, 22]) {
+    count.fill(0);
+    for (let t = 0; t < e; t++) count[(keys[t] >>> shift) & 2047]++;
+    let nonEmpty = 0;
+    for (let d = 0; d < RADIX; d++) if (count[d]) nonEmpty++;
+    if (nonEmpty <= 1) continue; // this digit is the same for all keys: nothing to do
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (let t = 0; t < e; t++) {
+      const pos = count[(keys[t] >>> shift) & 2047]++;
+      keys2[pos] = keys[t];
+      idx2[pos] = idx[t];
+    }
+    [keys, keys2] = [keys2, keys];
+    [idx, idx2] = [idx2, idx];
+  }
+  return idx;
+}
+
+/** Smallest-first order of the edges of one subgraph (a stable filter of the full order). */
+function filterOrder(order: Uint32Array, weights: Float32Array, sign: EdgeSign): Uint32Array {
+  if (sign === 'all') return order;
+  let n = 0;
+  for (let t = 0; t < order.length; t++) if (sign === 'positive' ? weights[order[t]] > 0 : weights[order[t]] < 0) n++;
+  const out = new Uint32Array(n);
+  for (let t = 0, k = 0; t < order.length; t++) {
+    const x = weights[order[t]];
+    if (sign === 'positive' ? x > 0 : x < 0) out[k++] = order[t];
+  }
+  return out;
+}
+
+export interface PercolationPoint {
+  /** Fraction of this subgraph's edges removed (smallest |w| first). */
+  fractionRemoved: number;
+  /** Edges left. */
+  edgesKept: number;
+  /** Smallest |w| still kept (the pruning threshold); null when no edge is kept. */
+  threshold: number | null;
+  /** Size of the largest connected component (nodes), and as a fraction of nIn + nOut. */
+  giant: number;
+  giantFraction: number;
+  /** Number of connected components, isolated units included. */
+  components: number;
+}
+
+export interface CriticalEstimate {
+  fractionRemoved: number;
+  edgesKept: number;
+  threshold: number | null;
+}
+
+/** Exact curve at every number of kept edges t = 0…E (typed arrays, not JSON). */
+export interface FullCurve {
+  /** giant[t], components[t]: after keeping the t largest-|w| edges. */
+  giant: Int32Array;
+  components: Int32Array;
+  /** threshold[t] = |w| of the t-th largest edge (threshold[0] = +Infinity). */
+  threshold: Float32Array;
+}
+
+export interface PercolationCurve {
+  sign: EdgeSign;
+  nodes: number;
+  edges: number;
+  /** The curve at `points` evenly spaced fractions removed, 0 … 1. */
+  points: PercolationPoint[];
+  /**
+   * Critical fraction removed, two estimators (docs/statistics.md):
+   * `susceptibility`: where χ = Σ_{non-giant components} s² / N peaks;
+   * `largestJump`: where one edge (in the pruning direction, its removal) changes the giant most.
+   */
+  critical: { susceptibility: CriticalEstimate; largestJump: CriticalEstimate & { jump: number } };
+  full?: FullCurve;
+}
+
+export interface PercolationOptions {
+  /** Number of sample points, ≥ 2 (default 101: every 1%). */
+  points?: number;
+  /** Also return the exact curve at every edge count (default false). */
+  full?: boolean;
+}
+
+function find(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]]; // path halving
+    x = parent[x];
+  }
+  return x;
+}
+
+function curveFromOrder(
+  order: Uint32Array,
+  layer: LayerRecord,
+  sign: EdgeSign,
+  opts: Required<PercolationOptions>,
+): PercolationCurve {
+  const [nIn, nOut] = layer.shape;
+  const w = layer.weights;
+  const N = nIn + nOut;
+  const E = order.length;
+  const parent = new Int32Array(N);
+  const size = new Int32Array(N).fill(1);
+  for (let v = 0; v < N; v++) parent[v] = v;
+  // Sample targets as numbers of kept edges, in increasing t.
+  const K = opts.points;
+  const keptAt = Array.from({ length: K }, (_, k) => E - Math.round((k / (K - 1)) * E));
+  const giantAt = new Map<number, number>();
+  const compAt = new Map<number, number>();
+  const full = opts.full
+    ? { giant: new Int32Array(E + 1), components: new Int32Array(E + 1), threshold: new Float32Array(E + 1) }
+    : undefined;
+  let giant = N > 0 ? 1 : 0;
+  let comps = N;
+  let sumSq = N; // Σ s² over all components
+  let bestChi = -1, bestChiT = 0;
+  let bestJump = -1, bestJumpT = 0;
+  const record = (t: number): void => {
+    giantAt.set(t, giant);
+    compAt.set(t, comps);
+    if (full) {
+      full.giant[t] = giant;
+      full.components[t] = comps;
+    }
+  };
+  // Ascending distinct targets, visited with a cursor (cheaper than a Set lookup per edge).
+  const targets = [...new Set(keptAt)].sort((x, y) => x - y);
+  let next = targets[0] === 0 ? 1 : 0;
+  if (full) full.threshold[0] = Infinity;
+  record(0);
+  for (let t = 1; t <= E; t++) {
+    const k = order[E - t];
+    const i = Math.floor(k / nOut);
+    const a = find(parent, i);
+    const b = find(parent, nIn + (k - i * nOut));
+    const before = giant;
+    if (a !== b) {
+      const sa = size[a], sb = size[b];
+      if (sa < sb) {
+        parent[a] = b;
+        size[b] = sa + sb;
+      } else {
+        parent[b] = a;
+        size[a] = sa + sb;
+      }
+      sumSq += 2 * sa * sb;
+      comps--;
+      if (sa + sb > giant) giant = sa + sb;
+    }
+    // χ after t edges; the largest jump is between t−1 and t edges kept.
+    const chi = (sumSq - giant * giant) / N;
+    if (chi > bestChi) {
+      bestChi = chi;
+      bestChiT = t;
+    }
+    if (giant - before > bestJump) {
+      bestJump = giant - before;
+      bestJumpT = t;
+    }
+    if (full) {
+      full.giant[t] = giant;
+      full.components[t] = comps;
+      full.threshold[t] = Math.abs(w[k]);
+    } else if (next < targets.length && targets[next] === t) {
+      record(t);
+      next++;
+    }
+  }
+  const thresholdAt = (t: number): number | null => (t === 0 ? null : Math.abs(w[order[E - t]]));
+  const estimate = (t: number): CriticalEstimate => ({
+    fractionRemoved: E > 0 ? (E - t) / E : 0,
+    edgesKept: t,
+    threshold: thresholdAt(t),
+  });
+  const points: PercolationPoint[] = keptAt.map((t, kk) => {
+    const g = full ? full.giant[t] : giantAt.get(t)!;
+    return {
+      fractionRemoved: kk / (K - 1),
+      edgesKept: t,
+      threshold: thresholdAt(t),
+      giant: g,
+      giantFraction: g / N,
+      components: full ? full.components[t] : compAt.get(t)!,
+    };
+  });
+  const curve: PercolationCurve = {
+    sign,
+    nodes: N,
+    edges: E,
+    points,
+    critical: {
+      susceptibility: estimate(bestChiT),
+      largestJump: { ...estimate(bestJumpT), jump: Math.max(0, bestJump) },
+    },
+  };
+  if (full) curve.full = full;
+  return curve;
+}
+
+function checkOptions(options: PercolationOptions): Required<PercolationOptions> {
+  const points = options.points ?? 101;
+  if (!Number.isInteger(points) || points < 2) throw new UserError(`percolation needs at least 2 integer points, got ${points}`);
+  return { points, full: options.full ?? false };
+}
+
+/** Percolation curve of one subgraph (positive, negative or all edges). */
+export function percolation(layer: LayerRecord, sign: EdgeSign = 'all', options: PercolationOptions = {}): PercolationCurve {
+  const opts = checkOptions(options);
+  const order = filterOrder(sortByMagnitude(layer.weights), layer.weights, sign);
+  return curveFromOrder(order, layer, sign, opts);
+}
+
+export interface PercolationBySign {
+  all: PercolationCurve;
+  positive: PercolationCurve;
+  negative: PercolationCurve;
+}
+
+/** The three curves (whole layer, positive and negative subgraphs) from a single sort. */
+export function percolationBySign(layer: LayerRecord, options: PercolationOptions = {}): PercolationBySign {
+  const opts = checkOptions(options);
+  const order = sortByMagnitude(layer.weights);
+  return {
+    all: curveFromOrder(order, layer, 'all', opts),
+    positive: curveFromOrder(filterOrder(order, layer.weights, 'positive'), layer, 'positive', opts),
+    negative: curveFromOrder(filterOrder(order, layer.weights, 'negative'), layer, 'negative', opts),
+  };
+}

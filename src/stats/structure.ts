@@ -1,0 +1,180 @@
+/**
+ * Bipartite structure of a layer: degree assortativity and nestedness (NODF), on the positive
+ * edges, the negative edges, or all non-zero edges. Typed-array kernels; no graph is built.
+ */
+import type { LayerRecord } from '../core/layer.js';
+
+/** Which edges form the (sub)graph: w > 0, w < 0, or w ≠ 0. */
+export type EdgeSign = 'positive' | 'negative' | 'all';
+export const EDGE_SIGNS: readonly EdgeSign[] = ['positive', 'negative', 'all'];
+
+function selector(sign: EdgeSign): (x: number) => boolean {
+  if (sign === 'positive') return (x) => x > 0;
+  if (sign === 'negative') return (x) => x < 0;
+  return (x) => x !== 0;
+}
+
+/** Degrees of input and output units within the chosen subgraph. */
+export function subgraphDegrees(layer: LayerRecord, sign: EdgeSign): { in: Uint32Array; out: Uint32Array; edges: number } {
+  const [nIn, nOut] = layer.shape;
+  const w = layer.weights;
+  const keep = selector(sign);
+  const kIn = new Uint32Array(nIn);
+  const kOut = new Uint32Array(nOut);
+  let edges = 0;
+  for (let i = 0; i < nIn; i++) {
+    const row = i * nOut;
+    let k = 0;
+    for (let j = 0; j < nOut; j++) {
+      if (keep(w[row + j])) {
+        k++;
+        kOut[j]++;
+      }
+    }
+    kIn[i] = k;
+    edges += k;
+  }
+  return { in: kIn, out: kOut, edges };
+}
+
+/**
+ * Degree assortativity of the directed bipartite graph: the Pearson correlation, over the edges
+ * i → j of the subgraph, of the input unit's degree k_i and the output unit's degree k_j (both
+ * counted in the same subgraph). That is networkx's
+ * `degree_pearson_correlation_coefficient(G, x='out', y='in')` on the in → out DiGraph.
+ * NaN (JSON null) when either end has zero variance, e.g. every unit of a dense unpruned layer
+ * has the same total degree.
+ */
+export function degreeAssortativity(layer: LayerRecord, sign: EdgeSign = 'all'): number {
+  const { in: kIn, out: kOut, edges } = subgraphDegrees(layer, sign);
+  if (edges < 2) return NaN;
+  const [nIn, nOut] = layer.shape;
+  // Means over edges: each input unit contributes its degree once per edge it has.
+  let sx = 0, sy = 0;
+  for (let i = 0; i < nIn; i++) sx += kIn[i] * kIn[i];
+  for (let j = 0; j < nOut; j++) sy += kOut[j] * kOut[j];
+  const mx = sx / edges, my = sy / edges;
+  let vx = 0, vy = 0;
+  for (let i = 0; i < nIn; i++) vx += kIn[i] * (kIn[i] - mx) * (kIn[i] - mx);
+  for (let j = 0; j < nOut; j++) vy += kOut[j] * (kOut[j] - my) * (kOut[j] - my);
+  if (!(vx > 0) || !(vy > 0)) return NaN;
+  const w = layer.weights;
+  const keep = selector(sign);
+  const dy = new Float64Array(nOut);
+  for (let j = 0; j < nOut; j++) dy[j] = kOut[j] - my;
+  let cov = 0;
+  for (let i = 0; i < nIn; i++) {
+    const row = i * nOut;
+    let s = 0;
+    for (let j = 0; j < nOut; j++) if (keep(w[row + j])) s += dy[j];
+    cov += (kIn[i] - mx) * s;
+  }
+  return cov / Math.sqrt(vx * vy);
+}
+
+export interface AssortativityBySign {
+  positive: number;
+  negative: number;
+  all: number;
+}
+
+export function assortativity(layer: LayerRecord): AssortativityBySign {
+  return {
+    positive: degreeAssortativity(layer, 'positive'),
+    negative: degreeAssortativity(layer, 'negative'),
+    all: degreeAssortativity(layer, 'all'),
+  };
+}
+
+function popcount32(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/**
+ * Σ over unordered pairs of rows of N_paired = 100·|overlap| / min(fill) when the fills differ
+ * (0 when they are equal or the smaller is empty). Rows are bitsets of `words` 32-bit words.
+ */
+function pairedSum(bits: Int32Array, fill: Uint32Array, words: number): number {
+  const n = fill.length;
+  // Visit rows in decreasing fill so "upper row" of the pair is always the one with more ones.
+  const order = Array.from({ length: n }, (_, r) => r).sort((a, b) => fill[b] - fill[a] || a - b);
+  let total = 0;
+  for (let a = 0; a < n; a++) {
+    const ra = order[a];
+    const fa = fill[ra];
+    const baseA = ra * words;
+    for (let b = a + 1; b < n; b++) {
+      const rb = order[b];
+      const fb = fill[rb];
+      if (fb === 0) break; // every later row is empty too
+      if (fb === fa) continue; // decreasing fill fails: N_paired = 0
+      const baseB = rb * words;
+      let overlap = 0;
+      for (let k = 0; k < words; k++) overlap += popcount32(bits[baseA + k] & bits[baseB + k]);
+      total += (100 * overlap) / fb;
+    }
+  }
+  return total;
+}
+
+export interface Nodf {
+  /** NODF of the whole matrix, 0–100. */
+  nodf: number;
+  /** NODF among rows (input units) and among columns (output units). */
+  rows: number;
+  columns: number;
+  /** Size and number of ones of the incidence matrix. */
+  nRows: number;
+  nColumns: number;
+  fill: number;
+}
+
+/**
+ * Nestedness NODF (Almeida-Neto et al. 2008, Oikos 117:1227) of the incidence matrix of the
+ * chosen edges (rows = input units, columns = output units). Order-independent form (vegan's
+ * `nestednodf(order = TRUE)`): for every pair of rows (and of columns), the one with more ones
+ * is the upper; N_paired = 100·overlap / (ones of the lower) if the fills differ, else 0; NODF is
+ * the mean over all C(nIn,2) + C(nOut,2) pairs. Overlaps are popcounts of ANDed bitsets:
+ * O((nIn²·nOut + nOut²·nIn) / 32) word operations.
+ */
+export function nodf(layer: LayerRecord, sign: EdgeSign = 'positive'): Nodf {
+  const [nIn, nOut] = layer.shape;
+  const w = layer.weights;
+  const keep = selector(sign);
+  const rowWords = (nOut + 31) >>> 5;
+  const colWords = (nIn + 31) >>> 5;
+  const rowBits = new Int32Array(nIn * rowWords);
+  const colBits = new Int32Array(nOut * colWords);
+  const rowFill = new Uint32Array(nIn);
+  const colFill = new Uint32Array(nOut);
+  let fill = 0;
+  for (let i = 0; i < nIn; i++) {
+    const row = i * nOut;
+    const rb = i * rowWords;
+    const cw = i >>> 5, cbit = 1 << (i & 31);
+    for (let j = 0; j < nOut; j++) {
+      if (!keep(w[row + j])) continue;
+      rowBits[rb + (j >>> 5)] |= 1 << (j & 31);
+      colBits[j * colWords + cw] |= cbit;
+      rowFill[i]++;
+      colFill[j]++;
+      fill++;
+    }
+  }
+  const rowPairs = (nIn * (nIn - 1)) / 2;
+  const colPairs = (nOut * (nOut - 1)) / 2;
+  const rowSum = pairedSum(rowBits, rowFill, rowWords);
+  const colSum = pairedSum(colBits, colFill, colWords);
+  const pairs = rowPairs + colPairs;
+  return {
+    nodf: pairs > 0 ? (rowSum + colSum) / pairs : NaN,
+    rows: rowPairs > 0 ? rowSum / rowPairs : NaN,
+    columns: colPairs > 0 ? colSum / colPairs : NaN,
+    nRows: nIn,
+    nColumns: nOut,
+    fill,
+  };
+}
