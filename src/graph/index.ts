@@ -1,1 +1,2 @@
 export * from './convert.js';
+export * from './export.js';
