@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: every benchmark, each printing its numbers next to a baseline measured in the
+ * same run (ratios, not absolute targets: machines differ). Run one with `npm run bench -- stats`.
+ */
+const BENCHES = ['train', 'evaluate', 'randomize', 'stats'] as const;
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((b) => !(BENCHES as readonly string[]).includes(b));
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown benchmark '${unknown[0]}' (benchmarks: ${BENCHES.join(', ')})\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const name of BENCHES) {
+    if (only.length && !only.includes(name)) continue;
+    process.stdout.write(`\n=== bench ${name} ===\n`);
+    const mod = (await import(`./${name}.js`)) as { run: () => Promise<void> };
+    await mod.run();
+  }
+}
+
+await main();

