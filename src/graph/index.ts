@@ -1,2 +1,3 @@
 export * from './convert.js';
+export * from './compact.js';
 export * from './export.js';
