@@ -9,7 +9,7 @@ import type { Rng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
 import { degreeAssortativity, nodf } from './structure.js';
 
-export type NullModel = (layer: LayerRecord, rng: Rng) => LayerRecord;
+export type NullSampler = (layer: LayerRecord, rng: Rng) => LayerRecord;
 export type LayerStatistic = (layer: LayerRecord) => number;
 
 export interface ZScore {
@@ -40,7 +40,7 @@ function score(observed: number, samples: number[]): ZScore {
 export function zScores<K extends string>(
   layer: LayerRecord,
   statistics: Record<K, LayerStatistic>,
-  nullModel: NullModel,
+  nullModel: NullSampler,
   options: ZScoreOptions,
 ): Record<K, ZScore> {
   const n = options.samples ?? 100;
@@ -58,7 +58,7 @@ export function zScores<K extends string>(
 }
 
 /** z-score of one statistic: `{ observed, mean, sd, z, samples }`. */
-export function zScore(layer: LayerRecord, statistic: LayerStatistic, nullModel: NullModel, options: ZScoreOptions): ZScore {
+export function zScore(layer: LayerRecord, statistic: LayerStatistic, nullModel: NullSampler, options: ZScoreOptions): ZScore {
   return zScores(layer, { s: statistic }, nullModel, options).s;
 }
 
