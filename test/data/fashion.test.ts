@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { loadFashion, loadDataset, makeBinaryTask, CLASS_NAMES, FASHION_TEST_FRACTION, type ImageSet } from '../../src/data/index.js';
+import { loadFashion, loadDataset, makeBinaryTask, loadSsimRanking, rankPairsBySsim, CLASS_NAMES, FASHION_TEST_FRACTION, type ImageSet } from '../../src/data/index.js';
 import { classCounts, tempDir, writeIdxDir } from './helpers.js';
 
 // Parsing the package's JSON takes ~2 s: load it once for the checks, once more for stability.
@@ -67,4 +67,12 @@ test('loads Fashion-MNIST from an IDX folder when a dir is given', () => {
   assert.equal(fromDir.train.n, 200);
   assert.deepEqual(fromDir.test.labels, first.test.labels.slice(0, 40));
   assert.equal(loadDataset('fashion', { dataDir: dir }).train.n, 200);
+});
+
+test('the embedded Fashion ranking agrees with a small recomputation', () => {
+  const ranking = loadSsimRanking('fashion');
+  assert.equal(ranking.rows.length, 45);
+  const picks = [ranking.rows[0], ranking.rows[22], ranking.rows[44]];
+  const small = rankPairsBySsim(first, { samplesPerPair: 600, seed: 99, pairs: picks.map((r) => [r.a, r.b] as [number, number]) });
+  assert.deepEqual(small.map((r) => `${r.a}v${r.b}`), picks.map((r) => `${r.a}v${r.b}`));
 });
