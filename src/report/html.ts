@@ -1,0 +1,657 @@
+/**
+ * report.html: one self-contained page (inline CSS, inline SVG rendered here with jsdom and the
+ * same chart code the viewer uses; no scripts, fonts or network). Node only.
+ *
+ * Every section is built from the rows it needs; a probe the run did not include gives a
+ * "not run" note instead of a chart, so a report of any subset of the sweep builds.
+ */
+import { JSDOM } from 'jsdom';
+import { join } from 'node:path';
+import type { ProbeName, ResultRow } from '../core/index.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { filterCurves, groupCurves, type Curve, type Stat } from './aggregate.js';
+import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineSeries, type RefLine } from './charts.js';
+import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
+import { buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
+
+/** Sign degrees of one layer side of one trained model (from the stats module or nodes.csv). */
+export interface DegreeRecord {
+  task: string;
+  run: number;
+  layer: string;
+  /** `in`: the layer's input units (degree over its outputs); `out`: its output units. */
+  side: 'in' | 'out';
+  kPlus: ArrayLike<number>;
+  kMinus: ArrayLike<number>;
+}
+
+/** σ(w) of one layer of a task's model (averaged over runs when `run` is absent or repeated). */
+export interface SigmaRecord {
+  task: string;
+  layer: string;
+  sigma: number;
+  run?: number;
+}
+
+export interface ReportInput {
+  rows: ResultRow[];
+  /** Task infos; derived from the rows' task names when absent. */
+  tasks?: TaskInfo[];
+  /** The dataset's class-pair SSIM ranking. */
+  ssim?: SsimRow[];
+  /** run.json, shown as the run configuration. */
+  run?: Record<string, unknown>;
+  degrees?: DegreeRecord[];
+  sigma?: SigmaRecord[];
+  title?: string;
+  summaryOptions?: SummaryOptions;
+  claimThresholds?: Partial<ClaimThresholds>;
+}
+
+export interface BuiltReport {
+  html: string;
+  summary: Summary;
+  claims: ClaimResult[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// small HTML helpers
+
+export function escapeHtml(s: unknown): string {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function section(id: string, heading: string, body: string): string {
+  return `<section id="${id}">\n<h2>${escapeHtml(heading)}</h2>\n${body}\n</section>`;
+}
+
+function notRun(what: string): string {
+  return `<p class="not-run">Not run: this run has no ${what} rows.</p>`;
+}
+
+function table(headers: string[], rows: string[][], cls = ''): string {
+  const head = headers.map((h) => `<th>${h}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
+  return `<table class="${cls}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function num(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
+}
+
+function statCell(s: Stat | null | undefined): string {
+  return s ? `<span title="min ${num(s.min)}, max ${num(s.max)}, n = ${s.n}">${fmtStat(s)}</span>` : '—';
+}
+
+function taskLabel(t: { task: string; difficulty: string }, colors: Map<string, string>): string {
+  return `<span class="swatch" style="background:${colors.get(t.task) ?? COLORS.reference}"></span>${escapeHtml(t.task)} <span class="muted">(${escapeHtml(t.difficulty)})</span>`;
+}
+
+const CSS = `
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222; background: #f6f7f9; margin: 0; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 60px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 0 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e3e6ea; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+section { background: #fff; border: 1px solid #e3e6ea; border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
+nav { font-size: 13px; margin: 8px 0 0; }
+nav a { color: #1f66b3; margin-right: 12px; text-decoration: none; }
+p.lead { color: #555; margin: 0; }
+.muted { color: #777; }
+.note { color: #555; font-size: 13px; }
+.not-run { color: #8a6d00; background: #fff8e1; border: 1px solid #f3e2a9; border-radius: 4px; padding: 6px 10px; display: inline-block; }
+table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; }
+th, td { border-bottom: 1px solid #e8eaed; padding: 4px 10px; text-align: left; vertical-align: top; }
+th { background: #f2f4f7; font-weight: 600; }
+td:first-child { white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tbody tr:hover { background: #fafbfc; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
+.charts { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+.charts svg, figure svg { max-width: 100%; height: auto; border: 1px solid #eef0f3; border-radius: 4px; }
+figure { margin: 0; }
+figcaption { font-size: 12px; color: #666; margin-top: 4px; max-width: 560px; }
+.verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.v-holds { background: #dcf3e3; color: #1d6b35; }
+.v-does-not-hold { background: #fbe0dd; color: #9b2418; }
+.v-mixed { background: #fff1cc; color: #7a5a00; }
+.v-not-tested { background: #eceff3; color: #555; }
+ul.evidence { margin: 2px 0; padding-left: 18px; font-size: 12.5px; }
+.rule { font-size: 11.5px; color: #777; }
+.ssim-grid { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; }
+.ssim-grid td { white-space: nowrap; }
+tr.chosen td { background: #eef4fb; font-weight: 600; }
+.bar-cell { min-width: 56px; }
+.bar-cell span.bar { display: inline-block; height: 9px; background: #9db8d9; border-radius: 2px; vertical-align: middle; }
+pre { background: #f6f8fa; padding: 8px; border-radius: 4px; font-size: 12px; overflow-x: auto; }
+dl.config { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 13px; margin: 6px 0; }
+dl.config dt { color: #555; }
+dl.config dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
+`;
+
+// ---------------------------------------------------------------------------------------------
+// sections
+
+interface Ctx {
+  doc: Document;
+  rows: ResultRow[];
+  curves: Curve[];
+  summary: Summary;
+  tasks: TaskSummary[];
+  colors: Map<string, string>;
+  input: ReportInput;
+}
+
+function svg(el: SVGSVGElement): string {
+  return el.outerHTML;
+}
+
+function figure(el: SVGSVGElement, caption?: string): string {
+  return `<figure>${svg(el)}${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
+}
+
+function hasProbe(ctx: Ctx, probe: ProbeName): boolean {
+  return ctx.rows.some((r) => r.probe === probe);
+}
+
+function configSection(ctx: Ctx): string {
+  const run = ctx.input.run;
+  if (!run || Object.keys(run).length === 0) return section('config', 'Run configuration', '<p class="not-run">No run.json was given.</p>');
+  const scalars: string[] = [];
+  const nested: string[] = [];
+  for (const [k, v] of Object.entries(run)) {
+    if (v !== null && typeof v === 'object') nested.push(`<details><summary>${escapeHtml(k)}</summary><pre>${escapeHtml(JSON.stringify(v, null, 2))}</pre></details>`);
+    else scalars.push(`<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`);
+  }
+  return section('config', 'Run configuration', `<dl class="config">${scalars.join('')}</dl>${nested.join('\n')}`);
+}
+
+function tasksSection(ctx: Ctx): string {
+  const rows = ctx.tasks.map((t) => [
+    taskLabel(t, ctx.colors),
+    escapeHtml(t.dataset),
+    escapeHtml(`${t.classes[0]} vs ${t.classes[1]}`),
+    `<span class="num">${num(t.ssimDistance)}</span>`,
+    String(t.runs),
+    escapeHtml(t.inputs ?? '—'),
+  ]);
+  const body =
+    (ctx.tasks.length ? table(['task', 'dataset', 'classes', 'SSIM distance (1 − SSIM)', 'runs', 'inputs'], rows) : '<p class="not-run">No tasks.</p>') +
+    '<p class="note">A larger SSIM distance means the two classes look less alike: an easier task.</p>';
+  return section('tasks', 'Tasks', body);
+}
+
+function ssimSection(ctx: Ctx): string {
+  const ssim = ctx.input.ssim;
+  if (!ssim || ssim.length === 0) return section('ssim', 'SSIM ranking of class pairs', '<p class="not-run">Not run: no SSIM ranking was given.</p>');
+  const sorted = [...ssim].sort((a, b) => b.distance - a.distance);
+  const chosen = new Map<string, TaskSummary>();
+  for (const t of ctx.tasks) {
+    chosen.set(`${t.classes[0]}|${t.classes[1]}`, t);
+    chosen.set(`${t.classes[1]}|${t.classes[0]}`, t);
+  }
+  const maxD = Math.max(...sorted.map((s) => s.distance), 1e-9);
+  const perCol = Math.ceil(sorted.length / 3);
+  const cols: string[] = [];
+  for (let c = 0; c < sorted.length; c += perCol) {
+    const body = sorted
+      .slice(c, c + perCol)
+      .map((s, i) => {
+        const t = chosen.get(`${s.a}|${s.b}`);
+        const pair = `${escapeHtml(s.a)} – ${escapeHtml(s.b)}${t ? ` <span class="swatch" style="background:${ctx.colors.get(t.task)}"></span><span class="muted">${escapeHtml(t.difficulty)}</span>` : ''}`;
+        const bar = `<span class="bar" style="width:${Math.max(1, Math.round((50 * s.distance) / maxD))}px"></span>`;
+        return `<tr${t ? ' class="chosen"' : ''}><td class="num">${c + i + 1}</td><td>${pair}</td><td class="num">${num(s.ssim)}</td><td class="num">${num(s.distance)}</td><td class="bar-cell">${bar}</td></tr>`;
+      })
+      .join('\n');
+    cols.push(`<table><thead><tr><th class="num">#</th><th>pair</th><th class="num">SSIM</th><th class="num">distance</th><th></th></tr></thead><tbody>${body}</tbody></table>`);
+  }
+  return section(
+    'ssim',
+    'SSIM ranking of class pairs',
+    `<p class="note">All ${sorted.length} class pairs, easiest (most dissimilar) first. Highlighted: the pairs this run trained on.</p><div class="ssim-grid">${cols.join('')}</div>`,
+  );
+}
+
+function accuracySection(ctx: Ctx): string {
+  if (!ctx.tasks.some((t) => t.full || t.binarized || Object.keys(t.randomized).length))
+    return section('accuracy', 'Accuracy: full precision, binarized, randomized', notRun('baseline, binarize or randomize'));
+  const binVariants = [...new Set(ctx.tasks.flatMap((t) => Object.keys(t.binarize)))].filter((v) => v !== 'reference').sort();
+  const randA = ctx.tasks.some((t) => t.randomized.A);
+  const headers = ['task', 'runs', 'full precision', 'binarized (sign w, sign b)', ...binVariants.map((v) => `binarized, ${escapeHtml(v)}`)];
+  if (randA) headers.push('randomized A (full)', 'randomized A (binarized)');
+  const rows = ctx.tasks.map((t) => {
+    const r = [taskLabel(t, ctx.colors), String(t.runs), statCell(t.full), statCell(t.binarized), ...binVariants.map((v) => statCell(t.binarize[v]))];
+    if (randA) r.push(statCell(t.randomized.A?.full), statCell(t.randomized.A?.binarized));
+    return r;
+  });
+  return section(
+    'accuracy',
+    'Accuracy: full precision, binarized, randomized',
+    table(headers, rows) +
+      '<p class="note">Mean ± sd over runs (hover for min, max, n). Randomization A is the full shuffle of every layer, at the lowest pruning level measured. Every randomization is in the randomization section.</p>',
+  );
+}
+
+function claimsSection(claims: ClaimResult[]): string {
+  const rows = claims.map((c) => [
+    `${escapeHtml(c.claim)}<div class="rule">Rule: ${escapeHtml(c.rule)}</div>`,
+    `<span class="verdict v-${c.verdict.replace(/ /g, '-')}">${escapeHtml(c.verdict)}</span>`,
+    `<ul class="evidence">${c.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`,
+  ]);
+  return section(
+    'claims',
+    'The reference study’s claims vs this run',
+    table(['claim (Jankowski et al. 2025)', 'verdict', 'measured'], rows, 'claims') +
+      '<p class="note">Verdicts are computed from summary.json with the thresholds in each rule (docs/report.md); “mixed” means some parts of a claim hold and others do not.</p>',
+  );
+}
+
+/** Series of a set of curves: one per task, coloured by task, band = mean ± sd over runs. */
+function seriesOf(ctx: Ctx, curves: Curve[], dash: string, idPrefix: string): LineSeries[] {
+  const order = new Map(ctx.tasks.map((t, i) => [t.task, i]));
+  return [...curves]
+    .sort((a, b) => (order.get(a.task) ?? 99) - (order.get(b.task) ?? 99))
+    .map((c) => ({
+      id: `${idPrefix}:${c.task}`,
+      label: `${c.task} (${c.difficulty})`,
+      color: ctx.colors.get(c.task) ?? COLORS.reference,
+      dash,
+      points: c.points.map((p) => ({ x: p.level, y: p.mean, lo: p.mean - p.sd, hi: p.mean + p.sd })),
+    }));
+}
+
+const CHANCE: RefLine = { value: 0.5, label: 'chance', color: COLORS.chance };
+
+function sigmaLines(ctx: Ctx): RefLine[] {
+  const sig = ctx.input.sigma ?? [];
+  const byKey = new Map<string, { task: string; layer: string; values: number[] }>();
+  for (const s of sig) {
+    if (!Number.isFinite(s.sigma) || s.sigma <= 0) continue;
+    const k = `${s.task}|${s.layer}`;
+    let e = byKey.get(k);
+    if (!e) byKey.set(k, (e = { task: s.task, layer: s.layer, values: [] }));
+    e.values.push(s.sigma);
+  }
+  const layers = [...new Set([...byKey.values()].map((e) => e.layer))];
+  const dashes = ['3 3', '1 3', '6 2 1 2', '8 4'];
+  return [...byKey.values()].map((e) => ({
+    value: e.values.reduce((a, b) => a + b, 0) / e.values.length,
+    label: `σ ${e.layer}`,
+    color: ctx.colors.get(e.task) ?? COLORS.reference,
+    dash: dashes[layers.indexOf(e.layer) % dashes.length],
+  }));
+}
+
+function noiseSection(ctx: Ctx): string {
+  if (!hasProbe(ctx, 'noise') && !hasProbe(ctx, 'binarize+noise')) return section('noise', 'Noise sweep', notRun('noise'));
+  const parts: string[] = [];
+  const sig = sigmaLines(ctx);
+  for (const variant of ['reference', 'relative']) {
+    const full = filterCurves(ctx.curves, { probe: 'noise', variant, signed: false, layer: 'all' });
+    const signed = filterCurves(ctx.curves, { probe: 'binarize+noise', variant, signed: true, layer: 'all' });
+    if (full.length === 0 && signed.length === 0) continue;
+    const rel = variant === 'relative';
+    const xLabel = rel ? 'relative amplitude a / σ(w)' : 'noise amplitude a of U(−a, a)';
+    const vLines = rel ? [{ value: 1, label: 'a = σ(w)', color: COLORS.reference }] : sig;
+    const charts: string[] = [];
+    const mk = (curves: Curve[], signedChart: boolean): string =>
+      figure(
+        lineChart(ctx.doc, {
+          title: `${signedChart ? 'sign(w + noise)' : 'w + noise (full precision)'}${rel ? ', relative' : ''}`,
+          xLabel,
+          yLabel: 'test accuracy',
+          xScale: 'log2',
+          yDomain: [0, 1],
+          series: seriesOf(ctx, curves, signedChart ? DASH.signed : DASH.full, `${signedChart ? 'signed' : 'full'}-${variant}`),
+          hLines: [CHANCE],
+          vLines,
+          width: 530,
+          height: 320,
+          emptyText: 'not run',
+        }),
+      );
+    charts.push(full.length ? mk(full, false) : `<p class="not-run">Not run: no noise rows (${variant}).</p>`);
+    charts.push(signed.length ? mk(signed, true) : `<p class="not-run">Not run: no binarize+noise rows (${variant}).</p>`);
+    parts.push(`<h3>${rel ? 'Relative amplitude (a / σ(w))' : 'Absolute amplitude'}</h3><div class="charts">${charts.join('')}</div>`);
+  }
+  const srRows = ctx.tasks
+    .filter((t) => t.noise.bestSigned)
+    .map((t) => [
+      taskLabel(t, ctx.colors),
+      statCell(t.noise.binarizedNoNoise),
+      statCell(t.noise.bestSigned?.accuracy),
+      num(t.noise.bestSigned?.level, 4),
+      t.noise.gain === null ? '—' : `${t.noise.gain >= 0 ? '+' : ''}${num(t.noise.gain)}`,
+    ]);
+  if (srRows.length)
+    parts.push('<h3>Stochastic resonance</h3>' + table(['task', 'binarized, no noise', 'best sign(w + noise)', 'at a', 'gain'], srRows));
+  parts.push(
+    `<p class="note">Mean over runs (each run averaged over its noise seeds); shaded: ± sd over runs. Vertical lines: σ(w) of each layer, in the task's colour.${sig.length ? '' : ' (σ(w) not given.)'}</p>`,
+  );
+  return section('noise', 'Noise sweep', parts.join('\n'));
+}
+
+const VARIANT_TEXT: Record<string, Record<string, string>> = {
+  prune: { reference: 'smallest |w| removed first', largest: 'largest |w| removed first', random: 'random weights removed', global: 'smallest |w| over all layers' },
+  signflip: { reference: 'smallest |w| flipped first', largest: 'largest |w| flipped first', random: 'random weights flipped' },
+};
+
+function sweepSection(ctx: Ctx, probe: 'prune' | 'signflip', id: string, heading: string, xLabel: string): string {
+  if (!hasProbe(ctx, probe)) return section(id, heading, notRun(probe));
+  const variants = [...new Set(filterCurves(ctx.curves, { probe, layer: 'all' }).map((c) => c.variant))].sort((a, b) =>
+    a === 'reference' ? -1 : b === 'reference' ? 1 : a.localeCompare(b),
+  );
+  const parts: string[] = [];
+  for (const v of variants) {
+    const charts: string[] = [];
+    for (const signed of [false, true]) {
+      const curves = filterCurves(ctx.curves, { probe, variant: v, signed, layer: 'all' });
+      if (curves.length === 0) {
+        charts.push(`<p class="not-run">Not run: ${signed ? 'followed by sign()' : 'plain'}.</p>`);
+        continue;
+      }
+      charts.push(
+        figure(
+          lineChart(ctx.doc, {
+            title: `${VARIANT_TEXT[probe][v] ?? v}${signed ? ', then sign()' : ''}`,
+            xLabel,
+            yLabel: 'test accuracy',
+            yDomain: [0, 1],
+            xDomain: [0, 1],
+            series: seriesOf(ctx, curves, signed ? DASH.signed : DASH.full, `${probe}-${v}-${signed ? 'signed' : 'full'}`),
+            hLines: [CHANCE],
+            width: 530,
+            height: 300,
+          }),
+        ),
+      );
+    }
+    parts.push(`<h3>${escapeHtml(v)}: ${escapeHtml(VARIANT_TEXT[probe][v] ?? v)}</h3><div class="charts">${charts.join('')}</div>`);
+  }
+  if (probe === 'prune') {
+    const rows = ctx.tasks
+      .filter((t) => t.pruneSign)
+      .map((t) => {
+        const p = t.pruneSign!;
+        return [
+          taskLabel(t, ctx.colors),
+          num(p.start?.accuracy.mean),
+          p.level === null ? `never (peak ${num(p.peak?.accuracy.mean)})` : num(p.level, 2),
+          p.before ? `${num(p.before.accuracy.mean)} → ${num(p.after?.accuracy.mean)}` : '—',
+          `${num(p.peak?.accuracy.mean)} at ${num(p.peak?.level, 2)}`,
+        ];
+      });
+    if (rows.length)
+      parts.push(
+        `<h3>Transition after pruning + sign()</h3>` +
+          table(['task', 'binarized, unpruned', `first level ≥ ${ctx.summary.options.transitionThreshold}`, 'jump across it', 'peak'], rows),
+      );
+  }
+  parts.push('<p class="note">Mean over runs; shaded: ± sd over runs. Solid: full precision; dashed: sign() applied after the probe.</p>');
+  return section(id, heading, parts.join('\n'));
+}
+
+const LETTER_TEXT: Record<string, string> = {
+  A: 'full shuffle',
+  B: 'shuffle within sign',
+  C: 'per input unit',
+  D: 'per output unit',
+  E: 'per input unit, within sign',
+  F: 'per output unit, within sign',
+  G: 'positive edge swaps',
+  curveball: 'Curveball',
+  maxent: 'max-entropy',
+};
+
+function randomizationSection(ctx: Ctx): string {
+  if (!hasProbe(ctx, 'randomize')) return section('randomization', 'Randomizations A–G', notRun('randomize'));
+  const rCurves = filterCurves(ctx.curves, { probe: 'randomize', layer: 'all' });
+  const variants = [...new Set(rCurves.map((c) => c.variant))].sort((a, b) => (a.length - b.length) || a.localeCompare(b));
+  const levels = [...new Set(rCurves.flatMap((c) => c.points.map((p) => p.level)))].sort((a, b) => a - b);
+  const tasks = ctx.tasks.filter((t) => rCurves.some((c) => c.task === t.task));
+  const parts: string[] = [];
+  const pointOf = (task: string, v: string, signed: boolean, level: number): Stat | null => {
+    const c = rCurves.find((k) => k.task === task && k.variant === v && k.signed === signed);
+    const p = c?.points.find((q) => Math.abs(q.level - level) < 1e-9);
+    return p ?? null;
+  };
+  for (const level of levels) {
+    const headers = ['randomization', ...tasks.flatMap((t) => [`${escapeHtml(t.task)} full`, `${escapeHtml(t.task)} binarized`])];
+    const rows: string[][] = [];
+    if (level === 0) rows.push(['<i>none (trained model)</i>', ...tasks.flatMap((t) => [statCell(t.full), statCell(t.binarized)])]);
+    for (const v of variants)
+      rows.push([`<b>${escapeHtml(v)}</b> <span class="muted">${escapeHtml(LETTER_TEXT[v] ?? '')}</span>`, ...tasks.flatMap((t) => [statCell(pointOf(t.task, v, false, level)), statCell(pointOf(t.task, v, true, level))])]);
+    const keys: BarKey[] = tasks.flatMap((t) => [
+      { id: `${t.task}|full`, label: `${t.task} full`, color: ctx.colors.get(t.task) ?? COLORS.reference },
+      { id: `${t.task}|signed`, label: `${t.task} binarized`, color: ctx.colors.get(t.task) ?? COLORS.reference, opacity: 0.35 },
+    ]);
+    const data: BarDatum[] = [];
+    const groups = [...(level === 0 ? ['none'] : []), ...variants];
+    for (const t of tasks) {
+      for (const [signed, key] of [[false, 'full'], [true, 'signed']] as const) {
+        if (level === 0) {
+          const s = signed ? t.binarized : t.full;
+          if (s) data.push({ group: 'none', key: `${t.task}|${key}`, value: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd });
+        }
+        for (const v of variants) {
+          const s = pointOf(t.task, v, signed, level);
+          if (s) data.push({ group: v, key: `${t.task}|${key}`, value: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd });
+        }
+      }
+    }
+    const chart = barChart(ctx.doc, {
+      title: `Accuracy after randomization${level > 0 ? `, ${Math.round(level * 100)}% pruned first` : ', no pruning'}`,
+      xLabel: 'randomization',
+      yLabel: 'test accuracy',
+      groups,
+      keys,
+      data,
+      yDomain: [0, 1],
+      hLines: [CHANCE],
+      width: 1090,
+      height: 320,
+    });
+    parts.push(
+      `<h3>${level > 0 ? `Pruned ${Math.round(level * 100)}% (smallest |w|), then randomized` : 'Randomized without pruning'}</h3>` +
+        table(headers, rows) +
+        `<div class="charts">${figure(chart, 'Bars: mean over runs; whiskers: ± sd. Solid: full precision; light: binarized.')}</div>`,
+    );
+  }
+  return section('randomization', 'Randomizations A–G', parts.join('\n'));
+}
+
+function degreesSection(ctx: Ctx): string {
+  const deg = ctx.input.degrees ?? [];
+  if (deg.length === 0) return section('degrees', 'Sign-degree distributions', '<p class="not-run">Not run: no sign degrees were given.</p>');
+  const layers = [...new Set(deg.map((d) => d.layer))];
+  const order = new Map(ctx.tasks.map((t, i) => [t.task, i]));
+  const tasks = [...new Set(deg.map((d) => d.task))].sort((a, b) => (order.get(a) ?? 99) - (order.get(b) ?? 99));
+  const difficulty = new Map(ctx.tasks.map((t) => [t.task, t.difficulty]));
+  const parts: string[] = [];
+  for (const layer of layers) {
+    for (const side of ['in', 'out'] as const) {
+      const recs = deg.filter((d) => d.layer === layer && d.side === side);
+      if (recs.length === 0) continue;
+      const charts: string[] = [];
+      for (const which of ['kPlus', 'kMinus'] as const) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const r of recs) for (let i = 0; i < r[which].length; i++) {
+          lo = Math.min(lo, r[which][i]);
+          hi = Math.max(hi, r[which][i]);
+        }
+        const series = tasks
+          .map((task) => {
+            const values: number[] = [];
+            for (const r of recs) if (r.task === task) for (let i = 0; i < r[which].length; i++) values.push(r[which][i]);
+            return {
+              id: `${layer}-${side}-${which}:${task}`,
+              label: `${task} (${difficulty.get(task) ?? '?'})`,
+              color: ctx.colors.get(task) ?? COLORS.reference,
+              bins: integerHistogram(values, { min: lo, max: hi, maxBins: 40 }),
+            };
+          })
+          .filter((s) => s.bins.length > 0);
+        const k = which === 'kPlus' ? 'k⁺' : 'k⁻';
+        charts.push(
+          figure(
+            histogram(ctx.doc, {
+              title: `${layer}, ${side === 'in' ? 'input' : 'output'} units: P(${k})`,
+              xLabel: `${k} (${which === 'kPlus' ? 'positive' : 'negative'} edges per unit)`,
+              yLabel: `P(${k})`,
+              series,
+              logY: true,
+              width: 530,
+              height: 280,
+            }),
+          ),
+        );
+      }
+      parts.push(`<div class="charts">${charts.join('')}</div>`);
+    }
+  }
+  parts.push('<p class="note">Pooled over runs; log y axis (empty bins drawn at the floor). Input units count edges to the layer’s outputs; output units count edges from its inputs.</p>');
+  return section('degrees', 'Sign-degree distributions', parts.join('\n'));
+}
+
+function complexitySection(ctx: Ctx): string {
+  const withGap = ctx.tasks.filter((t) => t.gaps.fullMinusBinarized || Object.keys(t.gaps.fullMinusRandomized).length);
+  if (withGap.length === 0) return section('complexity', 'Task-complexity gap', notRun('baseline with binarize or randomize'));
+  const letters = [...new Set(withGap.flatMap((t) => Object.keys(t.gaps.fullMinusRandomized)))].sort((a, b) => (a.length - b.length) || a.localeCompare(b));
+  // one column per task, one row per measure: stays narrow for the usual easy/hard pair
+  const headers = ['accuracy drop', ...withGap.map((t) => taskLabel(t, ctx.colors))];
+  const rows: string[][] = [
+    ['SSIM distance', ...withGap.map((t) => num(t.ssimDistance))],
+    ['full − binarized', ...withGap.map((t) => statCell(t.gaps.fullMinusBinarized))],
+  ];
+  for (const l of letters) {
+    rows.push([`full − randomized ${escapeHtml(l)}`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.full))]);
+    rows.push([`full − randomized ${escapeHtml(l)}, binarized`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.binarized))]);
+  }
+  const groups = ['binarized', ...letters.map((l) => `rand. ${l}`), ...letters.map((l) => `rand. ${l} + sign`)];
+  const keys: BarKey[] = withGap.map((t) => ({ id: t.task, label: `${t.task} (${t.difficulty})`, color: ctx.colors.get(t.task) ?? COLORS.reference }));
+  const data: BarDatum[] = [];
+  const push = (group: string, task: string, s: Stat | null | undefined): void => {
+    if (s) data.push({ group, key: task, value: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd });
+  };
+  for (const t of withGap) {
+    push('binarized', t.task, t.gaps.fullMinusBinarized);
+    for (const l of letters) {
+      push(`rand. ${l}`, t.task, t.gaps.fullMinusRandomized[l]?.full);
+      push(`rand. ${l} + sign`, t.task, t.gaps.fullMinusRandomized[l]?.binarized);
+    }
+  }
+  const usedGroups = groups.filter((g) => data.some((d) => d.group === g));
+  const parts = [
+    table(headers, rows),
+    `<div class="charts">${figure(
+      barChart(ctx.doc, { title: 'Accuracy lost: full precision − probed model', xLabel: 'probe', yLabel: 'accuracy drop', groups: usedGroups, keys, data, width: 1090, height: 320 }),
+      'Paired by run: each run’s drop, then mean ± sd over runs. Randomized drops at the lowest pruning level measured.',
+    )}</div>`,
+  ];
+  const pts = withGap
+    .filter((t) => t.gaps.fullMinusBinarized && t.gaps.meanFullMinusRandomized.full !== null)
+    .map((t) => ({ x: t.gaps.fullMinusBinarized!.mean, y: t.gaps.meanFullMinusRandomized.full!, label: t.task, color: ctx.colors.get(t.task) }));
+  if (pts.length >= 2)
+    parts.push(
+      `<div class="charts">${figure(
+        scatter(ctx.doc, { title: 'Binarization drop vs randomization drop', xLabel: 'full − binarized', yLabel: 'full − randomized (mean over A–G)', points: pts, width: 480, height: 360 }),
+        'One point per task (class pair). The reference study finds the two drops strongly correlated across all 45 MNIST pairs.',
+      )}</div>`,
+    );
+  return section('complexity', 'Task-complexity gap', parts.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const SECTIONS: [string, string][] = [
+  ['config', 'Config'],
+  ['tasks', 'Tasks'],
+  ['ssim', 'SSIM ranking'],
+  ['accuracy', 'Accuracy'],
+  ['claims', 'Claims'],
+  ['noise', 'Noise'],
+  ['pruning', 'Pruning'],
+  ['signflip', 'Sign flip'],
+  ['randomization', 'Randomization'],
+  ['degrees', 'Degrees'],
+  ['complexity', 'Complexity gap'],
+];
+
+/** The ids of the report's sections, in page order. */
+export const REPORT_SECTIONS = SECTIONS.map(([id]) => id);
+
+const DIFFICULTY_ORDER: Record<string, number> = { easy: 0, hard: 1, custom: 2 };
+
+/** Build the report: HTML, summary and claim verdicts. */
+export function buildReport(input: ReportInput): BuiltReport {
+  const rows = input.rows ?? [];
+  const tasks = input.tasks && input.tasks.length ? input.tasks : tasksFromRows(rows, input.ssim);
+  const summary = buildSummary(rows, tasks, input.summaryOptions);
+  const claims = evaluateClaims(summary, input.claimThresholds);
+  const ordered = [...summary.tasks].sort((a, b) => (DIFFICULTY_ORDER[a.difficulty] ?? 3) - (DIFFICULTY_ORDER[b.difficulty] ?? 3));
+  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
+  const ctx: Ctx = {
+    doc: dom.window.document,
+    rows,
+    curves: groupCurves(rows),
+    summary,
+    tasks: ordered,
+    colors: taskColors(ordered),
+    input,
+  };
+  const title = input.title ?? 'weightscope report';
+  const sub = `${ordered.map((t) => `${t.task} (${t.difficulty})`).join(', ') || 'no tasks'} · ${rows.length} evaluations`;
+  const body = [
+    configSection(ctx),
+    tasksSection(ctx),
+    ssimSection(ctx),
+    accuracySection(ctx),
+    claimsSection(claims),
+    noiseSection(ctx),
+    sweepSection(ctx, 'prune', 'pruning', 'Pruning', 'fraction of weights pruned per layer'),
+    sweepSection(ctx, 'signflip', 'signflip', 'Sign flip', 'fraction of weights whose sign is flipped'),
+    randomizationSection(ctx),
+    degreesSection(ctx),
+    complexitySection(ctx),
+  ];
+  dom.window.close();
+  const nav = SECTIONS.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>${escapeHtml(title)}</h1>
+<p class="lead">${escapeHtml(sub)}</p>
+<nav>${nav}</nav>
+</header>
+${body.join('\n')}
+</main>
+</body>
+</html>
+`;
+  return { html, summary, claims };
+}
+
+/** The self-contained report.html as a string. */
+export function buildReportHtml(input: ReportInput): string {
+  return buildReport(input).html;
+}
+
+/** Write `<dir>/report.html` and `<dir>/summary.json` atomically; returns what was written. */
+export function writeReport(dir: string, input: ReportInput): BuiltReport & { htmlPath: string; summaryPath: string } {
+  const built = buildReport(input);
+  const htmlPath = join(dir, 'report.html');
+  const summaryPath = join(dir, 'summary.json');
+  writeJsonAtomic(summaryPath, { ...built.summary, claims: built.claims });
+  writeFileAtomic(htmlPath, built.html);
+  return { ...built, htmlPath, summaryPath };
+}
