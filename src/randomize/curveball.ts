@@ -35,6 +35,7 @@ import type { LayerRecord } from '../core/layer.js';
 import type { Rng } from '../core/rng.js';
 import { checkSteps, checkWeightMode, redrawBySign, withWeights, type RandomizeOptions } from './common.js';
 import { defaultCurveballTrades } from './steps.js';
+import { slotSign } from '../graph/compact.js';
 
 export interface CurveballStats {
   trades: number;
@@ -77,6 +78,11 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
   const lf = logFactorials(maxLen);
   const g0 = new Uint32Array(maxLen), g1 = new Uint32Array(maxLen), g2 = new Uint32Array(maxLen);
   const logw = new Float64Array(maxLen + 1);
+  // Byte-per-slot signs, row-major and column-major, so that both kinds of trade scan
+  // contiguous memory; the float weights are touched only where entries move.
+  const rowState = slotSign(w);
+  const colState = new Int8Array(w.length);
+  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) colState[j * nIn + i] = rowState[i * nOut + j];
   let flips = 0;
   const lc = (n: number, k: number): number => lf[n] - lf[k] - lf[n - k];
 
@@ -87,17 +93,14 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     const r1 = rng.int(units);
     let r2 = rng.int(units - 1);
     if (r2 >= r1) r2++;
-    // Slot of position k in unit r: rows → r*nOut + k; columns → k*nOut + r.
-    const base1 = rows ? r1 * nOut : r1;
-    const base2 = rows ? r2 * nOut : r2;
-    const stride = rows ? 1 : nOut;
     const len = rows ? nOut : nIn;
+    const st = rows ? rowState : colState;
+    const other = rows ? colState : rowState;
+    const b1 = r1 * len, b2 = r2 * len;
 
     let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
-    for (let k = 0, s1 = base1, s2 = base2; k < len; k++, s1 += stride, s2 += stride) {
-      const x = w[s1], y = w[s2];
-      const sx = x > 0 ? 1 : x < 0 ? -1 : 0;
-      const sy = y > 0 ? 1 : y < 0 ? -1 : 0;
+    for (let k = 0; k < len; k++) {
+      const sx = st[b1 + k], sy = st[b2 + k];
       if (sx === sy) continue;
       if (sx > 0) p1++;
       else if (sx < 0) n1++;
@@ -107,7 +110,7 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     }
     if (a + b + c === 0) continue;
 
-    // p = number of {+,−} columns where r1 ends with +.
+    // p = number of {+,−} positions where r1 ends with +.
     const lo = Math.max(0, p1 - b, a - n1);
     const hi = Math.min(a, p1, c + a - n1);
     let p = lo;
@@ -130,22 +133,26 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     const q = p1 - p;
     const s = n1 - (a - p);
 
-    // Chosen first ones: r1 gets the group's first state (+, +, −); the rest r1 gets the other.
+    // The chosen first ones: r1 gets the group's first state (+, +, −); the rest the other.
     chooseFirst(g0, a, p, rng);
     chooseFirst(g1, b, q, rng);
     chooseFirst(g2, c, s, rng);
     const apply = (g: Uint32Array, n: number, k: number, first: number, second: number): void => {
       for (let i = 0; i < n; i++) {
-        const off = g[i] * stride;
-        const s1 = base1 + off, s2 = base2 + off;
+        const pos = g[i];
         const want = i < k ? first : second;
-        const x = w[s1];
-        const sx = x > 0 ? 1 : x < 0 ? -1 : 0;
-        if (sx !== want) {
-          w[s1] = w[s2];
-          w[s2] = x;
-          flips++;
-        }
+        const sx = st[b1 + pos];
+        if (sx === want) continue;
+        // Exchange the two units' entries at this position: weights and both sign views.
+        const sy = st[b2 + pos];
+        st[b1 + pos] = sy;
+        st[b2 + pos] = sx;
+        other[pos * units + r1] = sy;
+        other[pos * units + r2] = sx;
+        const s1 = rows ? r1 * nOut + pos : pos * nOut + r1;
+        const s2 = rows ? r2 * nOut + pos : pos * nOut + r2;
+        const tmp = w[s1]; w[s1] = w[s2]; w[s2] = tmp;
+        flips++;
       }
     };
     apply(g0, a, p, 1, -1);

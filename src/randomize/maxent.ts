@@ -7,8 +7,8 @@
  * Every slot (i, j) is independently +, − or empty with
  *     P(+) = x⁺ᵢ y⁺ⱼ / Dᵢⱼ,  P(−) = x⁻ᵢ y⁻ⱼ / Dᵢⱼ,  P(0) = z / Dᵢⱼ,  Dᵢⱼ = z + x⁺ᵢ y⁺ⱼ + x⁻ᵢ y⁻ⱼ,
  * the distribution of maximum entropy whose EXPECTED k+ and k− of every input and output unit
- * equal the layer's (z = 1; z = 0 when the layer has no empty slot, i.e. a dense layer, where
- * the model is two-state). The fitnesses x, y are fitted once by fixed-point iteration
+ * equal the layer's (z = 1; z = 0 on the slots of a unit with no empty slot, e.g. every slot of a
+ * dense layer, where the model is two-state: a full unit's fitnesses would diverge otherwise). The fitnesses x, y are fitted once by fixed-point iteration
  * (x⁺ᵢ ← k⁺ᵢ / Σⱼ y⁺ⱼ/Dᵢⱼ, the same for the other three families, alternating sides), O(nIn · nOut)
  * per iteration; sampling a null is one pass over the slots, O(nIn · nOut). A sampled edge's
  * weight is drawn uniformly, with replacement, from the layer's weights of the same sign (the
@@ -29,8 +29,13 @@ export interface MaxEntFit {
   xNeg: Float64Array;
   yPos: Float64Array;
   yNeg: Float64Array;
-  /** Weight of the empty state: 1, or 0 for a layer without empty slots. */
-  z: number;
+  /**
+   * Weight of the empty state per unit: 1, or 0 for a unit with no empty slot (a full row or
+   * column). Slot (i, j) uses zIn[i] · zOut[j], so a full unit never gets an empty slot: the exact
+   * limit of its fitnesses going to infinity, which the iteration would only approach slowly.
+   */
+  zIn: Uint8Array;
+  zOut: Uint8Array;
   posWeights: Float32Array;
   negWeights: Float32Array;
   iterations: number;
@@ -55,7 +60,7 @@ export interface ExpectedDegrees {
 
 /** Expected k+ and k− of every unit under the fitted model. */
 export function maxEntExpectedDegrees(fit: MaxEntFit): ExpectedDegrees {
-  const { nIn, nOut, xPos, xNeg, yPos, yNeg, z } = fit;
+  const { nIn, nOut, xPos, xNeg, yPos, yNeg, zIn, zOut } = fit;
   const e: ExpectedDegrees = {
     inPos: new Float64Array(nIn),
     inNeg: new Float64Array(nIn),
@@ -64,7 +69,7 @@ export function maxEntExpectedDegrees(fit: MaxEntFit): ExpectedDegrees {
   };
   for (let i = 0; i < nIn; i++) {
     for (let j = 0; j < nOut; j++) {
-      const a = xPos[i] * yPos[j], b = xNeg[i] * yNeg[j], d = z + a + b;
+      const a = xPos[i] * yPos[j], b = xNeg[i] * yNeg[j], d = (zIn[i] & zOut[j]) + a + b;
       if (d === 0) continue;
       e.inPos[i] += a / d;
       e.inNeg[i] += b / d;
@@ -77,20 +82,22 @@ export function maxEntExpectedDegrees(fit: MaxEntFit): ExpectedDegrees {
 
 /** P(+) and P(−) of slot (i, j). */
 export function maxEntSlotProbabilities(fit: MaxEntFit, i: number, j: number): { pos: number; neg: number } {
-  const a = fit.xPos[i] * fit.yPos[j], b = fit.xNeg[i] * fit.yNeg[j], d = fit.z + a + b;
+  const a = fit.xPos[i] * fit.yPos[j], b = fit.xNeg[i] * fit.yNeg[j], d = (fit.zIn[i] & fit.zOut[j]) + a + b;
   return d === 0 ? { pos: 0, neg: 0 } : { pos: a / d, neg: b / d };
 }
 
 /** One fixed-point half-step: update the fitnesses of one side given the other's. */
 function updateSide(
   kPos: Uint32Array, kNeg: Uint32Array, xPos: Float64Array, xNeg: Float64Array,
-  yPos: Float64Array, yNeg: Float64Array, z: number,
+  yPos: Float64Array, yNeg: Float64Array, zSelf: Uint8Array, zOther: Uint8Array,
 ): void {
   for (let i = 0; i < xPos.length; i++) {
     let sp = 0, sn = 0;
-    const xp = xPos[i], xn = xNeg[i];
+    const xp = xPos[i], xn = xNeg[i], zi = zSelf[i];
     for (let j = 0; j < yPos.length; j++) {
-      const inv = 1 / (z + xp * yPos[j] + xn * yNeg[j]);
+      const d = (zi & zOther[j]) + xp * yPos[j] + xn * yNeg[j];
+      if (d === 0) continue;
+      const inv = 1 / d;
       sp += yPos[j] * inv;
       sn += yNeg[j] * inv;
     }
@@ -116,7 +123,9 @@ export function fitMaxEnt(layer: LayerRecord, options: MaxEntFitOptions = {}): M
     if (w[k] > 0) posWeights[p++] = w[k];
     else if (w[k] < 0) negWeights[n++] = w[k];
   }
-  const z = ep + en < w.length ? 1 : 0;
+  const zIn = new Uint8Array(nIn), zOut = new Uint8Array(nOut);
+  for (let i = 0; i < nIn; i++) zIn[i] = deg.inPos[i] + deg.inNeg[i] < nOut ? 1 : 0;
+  for (let j = 0; j < nOut; j++) zOut[j] = deg.outPos[j] + deg.outNeg[j] < nIn ? 1 : 0;
   const init = (k: Uint32Array, total: number): Float64Array => {
     const x = new Float64Array(k.length);
     const s = Math.sqrt(total + 1);
@@ -128,7 +137,7 @@ export function fitMaxEnt(layer: LayerRecord, options: MaxEntFitOptions = {}): M
     nIn, nOut,
     xPos: init(deg.inPos, ep), xNeg: init(deg.inNeg, en),
     yPos: init(deg.outPos, ep), yNeg: init(deg.outNeg, en),
-    z, posWeights, negWeights, iterations: 0, maxError: Infinity, converged: false,
+    zIn, zOut, posWeights, negWeights, iterations: 0, maxError: Infinity, converged: false,
   };
   const errorOf = (): number => {
     const e = maxEntExpectedDegrees(fit);
@@ -138,8 +147,8 @@ export function fitMaxEnt(layer: LayerRecord, options: MaxEntFitOptions = {}): M
     return m;
   };
   while (fit.iterations < maxIterations) {
-    updateSide(deg.inPos, deg.inNeg, fit.xPos, fit.xNeg, fit.yPos, fit.yNeg, z);
-    updateSide(deg.outPos, deg.outNeg, fit.yPos, fit.yNeg, fit.xPos, fit.xNeg, z);
+    updateSide(deg.inPos, deg.inNeg, fit.xPos, fit.xNeg, fit.yPos, fit.yNeg, zIn, zOut);
+    updateSide(deg.outPos, deg.outNeg, fit.yPos, fit.yNeg, fit.xPos, fit.xNeg, zOut, zIn);
     fit.iterations++;
     // The error check costs as much as an iteration: do it every few.
     if (fit.iterations % 5 === 0 || fit.iterations === maxIterations) {
@@ -158,13 +167,13 @@ export function fitMaxEnt(layer: LayerRecord, options: MaxEntFitOptions = {}): M
  * fitted probabilities, weights drawn with replacement from the same sign's observed weights.
  */
 export function sampleMaxEnt(fit: MaxEntFit, rng: Rng): LayerRecord {
-  const { nIn, nOut, xPos, xNeg, yPos, yNeg, z, posWeights, negWeights } = fit;
+  const { nIn, nOut, xPos, xNeg, yPos, yNeg, zIn, zOut, posWeights, negWeights } = fit;
   const w = new Float32Array(nIn * nOut);
   const np = posWeights.length, nn = negWeights.length;
   for (let i = 0; i < nIn; i++) {
-    const xp = xPos[i], xn = xNeg[i], base = i * nOut;
+    const xp = xPos[i], xn = xNeg[i], zi = zIn[i], base = i * nOut;
     for (let j = 0; j < nOut; j++) {
-      const a = xp * yPos[j], b = xn * yNeg[j], d = z + a + b;
+      const a = xp * yPos[j], b = xn * yNeg[j], d = (zi & zOut[j]) + a + b;
       const u = rng.next() * d;
       if (u < a && np > 0) w[base + j] = posWeights[rng.int(np)];
       else if (u >= a && u < a + b && nn > 0) w[base + j] = negWeights[rng.int(nn)];

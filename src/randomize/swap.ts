@@ -14,20 +14,20 @@
  * with its weight, the y entry of u1 moves from v2 to v1 (so each input unit also keeps its
  * multiset of outgoing weights).
  *
- * The loops run on the dense Float32Array itself (its sign is the state) plus a per-sign list of
- * edge slots and a slot → list-position index: O(1) per attempt, no allocation.
+ * The loops run on a byte-per-slot sign array (graph/compact.ts `slotSign`), the dense weights
+ * (touched only by accepted swaps), a per-sign list of edge slots and a slot → list-position
+ * index: O(1) per attempt, no allocation in the loop.
  */
 import type { LayerRecord } from '../core/layer.js';
 import type { Rng } from '../core/rng.js';
 import { checkSteps, checkWeightMode, redrawBySign, withWeights, type RandomizeOptions } from './common.js';
 import { defaultSwapSteps } from './steps.js';
+import { slotSign } from '../graph/compact.js';
 
 export interface SwapStats {
   attempted: number;
   accepted: number;
 }
-
-const sgn = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : 0);
 
 /**
  * The reference study's G kernel, in place on `w` (row-major [nIn, nOut]).
@@ -108,16 +108,18 @@ export function swapG(layer: LayerRecord, rng: Rng, options: RandomizeOptions = 
  * matrices with the given k+ and k− of every row and column that the moves reach.
  */
 export function signedSwapKernel(w: Float32Array, nIn: number, nOut: number, rng: Rng, attempts: number): SwapStats {
+  // The sign of every slot in one byte: the checks touch 1 byte a slot instead of a float.
+  const state = slotSign(w);
   let ep = 0, en = 0;
-  for (let k = 0; k < w.length; k++) {
-    if (w[k] > 0) ep++;
-    else if (w[k] < 0) en++;
+  for (let k = 0; k < state.length; k++) {
+    if (state[k] > 0) ep++;
+    else if (state[k] < 0) en++;
   }
   const pos = new Uint32Array(ep), neg = new Uint32Array(en);
   const where = new Int32Array(w.length); // slot → its position in pos or neg
-  for (let k = 0, p = 0, n = 0; k < w.length; k++) {
-    if (w[k] > 0) { pos[p] = k; where[k] = p++; }
-    else if (w[k] < 0) { neg[n] = k; where[k] = n++; }
+  for (let k = 0, p = 0, n = 0; k < state.length; k++) {
+    if (state[k] > 0) { pos[p] = k; where[k] = p++; }
+    else if (state[k] < 0) { neg[n] = k; where[k] = n++; }
   }
   const e = ep + en;
   let accepted = 0;
@@ -136,8 +138,8 @@ export function signedSwapKernel(w: Float32Array, nIn: number, nOut: number, rng
     const v1 = s1 - u1 * nOut, v2 = s2 - u2 * nOut;
     if (v1 === v2) continue;
     const c1 = u1 * nOut + v2, c2 = u2 * nOut + v1;
-    const y = sgn(w[c1]);
-    if (y === x || y !== sgn(w[c2])) continue;
+    const y = state[c1];
+    if (y === x || y !== state[c2]) continue;
     if (y !== 0) {
       // The y edges at the crossing slots move to the vacated slots.
       const other = y > 0 ? pos : neg;
@@ -147,6 +149,7 @@ export function signedSwapKernel(w: Float32Array, nIn: number, nOut: number, rng
     }
     list[a] = c1; where[c1] = a;
     list[b] = c2; where[c2] = b;
+    state[s1] = y; state[s2] = y; state[c1] = x; state[c2] = x;
     let tmp = w[s1]; w[s1] = w[c1]; w[c1] = tmp;
     tmp = w[s2]; w[s2] = w[c2]; w[c2] = tmp;
     accepted++;
