@@ -1,0 +1,64 @@
+/**
+ * Fetch the run index and models from the viewer server (`/api/index.json`, `/run/…`).
+ */
+import type { DenseModel } from '../../src/core/layer.js';
+import { parseLayersModel } from './layers-format-adapter.js';
+
+export interface IndexedLayer {
+  name: string;
+  shape: [number, number];
+}
+export interface IndexedModel {
+  task: string;
+  run: number | null;
+  path: string;
+  layers: IndexedLayer[];
+}
+export interface RunIndex {
+  name: string;
+  models: IndexedModel[];
+  files: string[];
+}
+
+export async function fetchIndex(): Promise<RunIndex> {
+  const res = await fetch('api/index.json');
+  if (!res.ok) throw new Error(`could not read the run index (${res.status})`);
+  return (await res.json()) as RunIndex;
+}
+
+/** URL of a file of the served run folder. */
+export function runUrl(relPath: string): string {
+  return 'run/' + relPath.split('/').map(encodeURIComponent).join('/');
+}
+
+const cache = new Map<string, Promise<DenseModel>>();
+
+/** Load model.json and its weight files (relative to the model.json). */
+export function loadModel(modelPath: string): Promise<DenseModel> {
+  let p = cache.get(modelPath);
+  if (!p) {
+    p = (async () => {
+      const res = await fetch(runUrl(modelPath));
+      if (!res.ok) throw new Error(`could not read ${modelPath} (${res.status})`);
+      const json = (await res.json()) as { weightsManifest?: { paths: string[] }[] };
+      const dir = modelPath.includes('/') ? modelPath.slice(0, modelPath.lastIndexOf('/') + 1) : '';
+      const buffers: ArrayBuffer[] = [];
+      for (const group of json.weightsManifest ?? []) {
+        for (const path of group.paths) {
+          const r = await fetch(runUrl(dir + path));
+          if (!r.ok) throw new Error(`could not read ${dir + path} (${r.status})`);
+          buffers.push(await r.arrayBuffer());
+        }
+      }
+      return parseLayersModel(json, buffers);
+    })();
+    cache.set(modelPath, p);
+    p.catch(() => cache.delete(modelPath));
+  }
+  return p;
+}
+
+export async function fetchText(relPath: string): Promise<string | null> {
+  const res = await fetch(runUrl(relPath));
+  return res.ok ? res.text() : null;
+}
