@@ -3,7 +3,6 @@
  * weight summary. One pass over the row-major weights; no graph is built.
  */
 import type { LayerRecord } from '../core/layer.js';
-import { moments } from './describe.js';
 
 /** Per-unit signed degrees and strengths of one side of the layer (typed arrays, not JSON). */
 export interface SideStats {
@@ -105,46 +104,55 @@ export interface WeightSummary {
   max: number;
 }
 
+/** Two passes over the weights (sums and extremes, then squared deviations). */
 export function weightSummary(layer: LayerRecord): WeightSummary {
   const [nIn, nOut] = layer.shape;
   const w = layer.weights;
-  const all = moments(w);
-  let nPos = 0, nNeg = 0, sumNZ = 0, sumAbs = 0;
-  for (let k = 0; k < w.length; k++) {
+  const n = w.length;
+  let nPos = 0, nNeg = 0, sum = 0, sumAbs = 0, min = Infinity, max = -Infinity;
+  for (let k = 0; k < n; k++) {
     const x = w[k];
     if (x > 0) {
       nPos++;
-      sumNZ += x;
+      sum += x;
       sumAbs += x;
     } else if (x < 0) {
       nNeg++;
-      sumNZ += x;
+      sum += x;
       sumAbs -= x;
     }
+    if (x < min) min = x;
+    if (x > max) max = x;
   }
   const nEdges = nPos + nNeg;
-  const meanNZ = nEdges > 0 ? sumNZ / nEdges : NaN;
-  let ss = 0;
-  for (let k = 0; k < w.length; k++) {
+  const mean = sum / n;
+  const meanNZ = nEdges > 0 ? sum / nEdges : NaN;
+  let ssAll = 0, ssNZ = 0;
+  for (let k = 0; k < n; k++) {
     const x = w[k];
-    if (x !== 0) ss += (x - meanNZ) * (x - meanNZ);
+    if (x !== 0) {
+      const d = x - meanNZ;
+      ssNZ += d * d;
+    }
+    const e = x - mean;
+    ssAll += e * e;
   }
   return {
     nIn,
     nOut,
-    nWeights: w.length,
+    nWeights: n,
     nEdges,
     nPositive: nPos,
     nNegative: nNeg,
-    density: nEdges / w.length,
+    density: nEdges / n,
     fractionPositive: nEdges > 0 ? nPos / nEdges : NaN,
-    mean: all.mean,
-    sd: Math.sqrt(all.m2),
+    mean,
+    sd: Math.sqrt(ssAll / n),
     meanNonZero: meanNZ,
-    sdNonZero: nEdges > 0 ? Math.sqrt(ss / nEdges) : NaN,
-    meanAbs: sumAbs / w.length,
+    sdNonZero: nEdges > 0 ? Math.sqrt(ssNZ / nEdges) : NaN,
+    meanAbs: sumAbs / n,
     meanAbsNonZero: nEdges > 0 ? sumAbs / nEdges : NaN,
-    min: all.min,
-    max: all.max,
+    min,
+    max,
   };
 }

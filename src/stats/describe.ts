@@ -88,6 +88,19 @@ export function moments(values: NumArray): { n: number; mean: number; m2: number
   return { n, mean, m2: s2 / n, m3: s3 / n, min, max };
 }
 
+/** Count, min and max of the non-NaN values (one pass). */
+export function range(values: NumArray, skipZeros = false): { n: number; min: number; max: number } {
+  let n = 0, min = Infinity, max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (Number.isNaN(x) || (skipZeros && x === 0)) continue;
+    n++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { n, min, max };
+}
+
 export function summarize(values: NumArray): Summary {
   const m = moments(values);
   const sorted = finiteCopy(values).sort();
@@ -117,10 +130,13 @@ export interface HistogramOptions {
    * exactly one bin and w = 1 whenever the range allows.
    */
   integer?: boolean;
+  /** Leave exact zeros out (P(w) of the edges of a pruned layer without copying it). */
+  skipZeros?: boolean;
 }
 
 export function histogram(values: NumArray, options: HistogramOptions = {}): Histogram {
-  const m = moments(values);
+  const skipZeros = options.skipZeros ?? false;
+  const m = range(values, skipZeros);
   const n = m.n;
   const binning = options.integer ? 'integer' : 'equal-width';
   if (n === 0) return { edges: [], counts: [], probability: [], binning };
@@ -141,7 +157,7 @@ export function histogram(values: NumArray, options: HistogramOptions = {}): His
   const counts = new Array<number>(nb).fill(0);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    if (Number.isNaN(x)) continue;
+    if (Number.isNaN(x) || (skipZeros && x === 0)) continue;
     let b = Math.floor((x - lo) / width);
     if (b >= nb) b = nb - 1;
     if (b < 0) b = 0;

@@ -2,7 +2,7 @@
 import type { LayerRecord } from '../core/layer.js';
 import { distribution, histogram, type Distribution, type Histogram } from './describe.js';
 import { unitStats, weightSummary, type WeightSummary, type SideStats } from './degrees.js';
-import { assortativity, nodf, type AssortativityBySign, type Nodf } from './structure.js';
+import { assortativityFromDegrees, nodf, type AssortativityBySign, type Nodf } from './structure.js';
 
 export interface SideDistributions {
   kPlus: Distribution;
@@ -48,15 +48,6 @@ function sideDistributions(s: SideStats): SideDistributions {
   };
 }
 
-function nonZeroWeights(w: Float32Array): Float32Array {
-  let n = 0;
-  for (let k = 0; k < w.length; k++) if (w[k] !== 0) n++;
-  if (n === w.length) return w;
-  const out = new Float32Array(n);
-  for (let k = 0, t = 0; k < w.length; k++) if (w[k] !== 0) out[t++] = w[k];
-  return out;
-}
-
 export function layerStats(layer: LayerRecord, options: LayerStatsOptions = {}): LayerStats {
   const units = unitStats(layer);
   const withNodf = options.nestedness ?? layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
@@ -64,10 +55,10 @@ export function layerStats(layer: LayerRecord, options: LayerStatsOptions = {}):
     name: layer.name,
     shape: [layer.shape[0], layer.shape[1]],
     weights: weightSummary(layer),
-    weightHistogram: histogram(nonZeroWeights(layer.weights), { bins: 50 }),
+    weightHistogram: histogram(layer.weights, { bins: 50, skipZeros: true }),
     in: sideDistributions(units.in),
     out: sideDistributions(units.out),
-    assortativity: assortativity(layer),
+    assortativity: assortativityFromDegrees(layer, units),
     nestedness: withNodf ? { positive: nodf(layer, 'positive'), negative: nodf(layer, 'negative') } : null,
   };
 }

@@ -19,25 +19,28 @@ import { UserError } from '../core/errors.js';
 import type { EdgeSign } from './structure.js';
 
 /**
- * Indices of the non-zero weights sorted by increasing |w| (stable: equal |w| keep row-major
- * order). LSD radix sort on the IEEE bits of |w| (for non-negative floats the bit pattern is
- * monotone in the value): three 11-bit passes, O(E), no comparator calls.
+ * The non-zero weights sorted by increasing |w| (stable: equal |w| keep row-major order), each as
+ * `2·index + (w < 0 ? 1 : 0)` so the sign filters below read sequentially instead of looking
+ * weights up at random. LSD radix sort on the IEEE bits of |w| (for non-negative floats the bit
+ * pattern is monotone in the value): three 11-bit passes, O(E), no comparator calls.
  */
-export function sortByMagnitude(weights: Float32Array): Uint32Array {
+function sortedSignedEdges(weights: Float32Array): Uint32Array {
+  if (weights.length >= 2 ** 31) throw new UserError(`percolation handles layers below 2^31 weights, got ${weights.length}`);
   const bits = new Uint32Array(weights.buffer, weights.byteOffset, weights.length);
   let e = 0;
   for (let k = 0; k < bits.length; k++) if ((bits[k] & 0x7fffffff) !== 0) e++;
   let keys = new Uint32Array(e);
-  let idx = new Uint32Array(e);
+  let pay = new Uint32Array(e);
   for (let k = 0, t = 0; k < bits.length; k++) {
-    const key = bits[k] & 0x7fffffff;
+    const b = bits[k];
+    const key = b & 0x7fffffff;
     if (key !== 0) {
       keys[t] = key;
-      idx[t++] = k;
+      pay[t++] = k * 2 + (b >>> 31);
     }
   }
   let keys2 = new Uint32Array(e);
-  let idx2 = new Uint32Array(e);
+  let pay2 = new Uint32Array(e);
   const RADIX = 2048;
   const count = new Uint32Array(RADIX);
   for (const shift of [0, 11, 22]) {
@@ -55,24 +58,27 @@ export function sortByMagnitude(weights: Float32Array): Uint32Array {
     for (let t = 0; t < e; t++) {
       const pos = count[(keys[t] >>> shift) & 2047]++;
       keys2[pos] = keys[t];
-      idx2[pos] = idx[t];
+      pay2[pos] = pay[t];
     }
     [keys, keys2] = [keys2, keys];
-    [idx, idx2] = [idx2, idx];
+    [pay, pay2] = [pay2, pay];
   }
-  return idx;
+  return pay;
 }
 
-/** Smallest-first order of the edges of one subgraph (a stable filter of the full order). */
-function filterOrder(order: Uint32Array, weights: Float32Array, sign: EdgeSign): Uint32Array {
+/** Indices of the non-zero weights sorted by increasing |w|, ties in row-major order. */
+export function sortByMagnitude(weights: Float32Array): Uint32Array {
+  return sortedSignedEdges(weights).map((p) => p >>> 1);
+}
+
+/** Smallest-first order of one subgraph's edges: a stable, sequential filter of the full order. */
+function filterOrder(order: Uint32Array, sign: EdgeSign): Uint32Array {
   if (sign === 'all') return order;
+  const want = sign === 'negative' ? 1 : 0;
   let n = 0;
-  for (let t = 0; t < order.length; t++) if (sign === 'positive' ? weights[order[t]] > 0 : weights[order[t]] < 0) n++;
+  for (let t = 0; t < order.length; t++) if ((order[t] & 1) === want) n++;
   const out = new Uint32Array(n);
-  for (let t = 0, k = 0; t < order.length; t++) {
-    const x = weights[order[t]];
-    if (sign === 'positive' ? x > 0 : x < 0) out[k++] = order[t];
-  }
+  for (let t = 0, k = 0; t < order.length; t++) if ((order[t] & 1) === want) out[k++] = order[t];
   return out;
 }
 
@@ -175,7 +181,7 @@ function curveFromOrder(
   if (full) full.threshold[0] = Infinity;
   record(0);
   for (let t = 1; t <= E; t++) {
-    const k = order[E - t];
+    const k = order[E - t] >>> 1;
     const i = Math.floor(k / nOut);
     const a = find(parent, i);
     const b = find(parent, nIn + (k - i * nOut));
@@ -212,7 +218,7 @@ function curveFromOrder(
       next++;
     }
   }
-  const thresholdAt = (t: number): number | null => (t === 0 ? null : Math.abs(w[order[E - t]]));
+  const thresholdAt = (t: number): number | null => (t === 0 ? null : Math.abs(w[order[E - t] >>> 1]));
   const estimate = (t: number): CriticalEstimate => ({
     fractionRemoved: E > 0 ? (E - t) / E : 0,
     edgesKept: t,
@@ -252,7 +258,7 @@ function checkOptions(options: PercolationOptions): Required<PercolationOptions>
 /** Percolation curve of one subgraph (positive, negative or all edges). */
 export function percolation(layer: LayerRecord, sign: EdgeSign = 'all', options: PercolationOptions = {}): PercolationCurve {
   const opts = checkOptions(options);
-  const order = filterOrder(sortByMagnitude(layer.weights), layer.weights, sign);
+  const order = filterOrder(sortedSignedEdges(layer.weights), sign);
   return curveFromOrder(order, layer, sign, opts);
 }
 
@@ -265,10 +271,10 @@ export interface PercolationBySign {
 /** The three curves (whole layer, positive and negative subgraphs) from a single sort. */
 export function percolationBySign(layer: LayerRecord, options: PercolationOptions = {}): PercolationBySign {
   const opts = checkOptions(options);
-  const order = sortByMagnitude(layer.weights);
+  const order = sortedSignedEdges(layer.weights);
   return {
     all: curveFromOrder(order, layer, 'all', opts),
-    positive: curveFromOrder(filterOrder(order, layer.weights, 'positive'), layer, 'positive', opts),
-    negative: curveFromOrder(filterOrder(order, layer.weights, 'negative'), layer, 'negative', opts),
+    positive: curveFromOrder(filterOrder(order, 'positive'), layer, 'positive', opts),
+    negative: curveFromOrder(filterOrder(order, 'negative'), layer, 'negative', opts),
   };
 }

@@ -78,6 +78,58 @@ export interface AssortativityBySign {
   all: number;
 }
 
+/**
+ * The three assortativities at once from the signed degrees (k+, k−; k = k+ + k−) in a single
+ * pass over the weights: what layerStats uses on large layers.
+ */
+export function assortativityFromDegrees(
+  layer: LayerRecord,
+  degrees: { in: { kPlus: Uint32Array; kMinus: Uint32Array }; out: { kPlus: Uint32Array; kMinus: Uint32Array } },
+): AssortativityBySign {
+  const [nIn, nOut] = layer.shape;
+  const w = layer.weights;
+  const kAllIn = new Float64Array(nIn), kAllOut = new Float64Array(nOut);
+  for (let i = 0; i < nIn; i++) kAllIn[i] = degrees.in.kPlus[i] + degrees.in.kMinus[i];
+  for (let j = 0; j < nOut; j++) kAllOut[j] = degrees.out.kPlus[j] + degrees.out.kMinus[j];
+  // Per subgraph: edge-weighted means and variances of each end's degree (no pass over weights).
+  const moments = (kIn: ArrayLike<number>, kOut: ArrayLike<number>) => {
+    let e = 0, sx = 0, sy = 0;
+    for (let i = 0; i < nIn; i++) { e += kIn[i]; sx += kIn[i] * kIn[i]; }
+    for (let j = 0; j < nOut; j++) sy += kOut[j] * kOut[j];
+    const mx = sx / e, my = sy / e;
+    let vx = 0, vy = 0;
+    for (let i = 0; i < nIn; i++) vx += kIn[i] * (kIn[i] - mx) ** 2;
+    for (let j = 0; j < nOut; j++) vy += kOut[j] * (kOut[j] - my) ** 2;
+    const dy = new Float64Array(nOut);
+    for (let j = 0; j < nOut; j++) dy[j] = kOut[j] - my;
+    return { e, mx, vx, vy, dy };
+  };
+  const P = moments(degrees.in.kPlus, degrees.out.kPlus);
+  const M = moments(degrees.in.kMinus, degrees.out.kMinus);
+  const A = moments(kAllIn, kAllOut);
+  let covP = 0, covM = 0, covA = 0;
+  for (let i = 0; i < nIn; i++) {
+    const row = i * nOut;
+    let sp = 0, sm = 0, sa = 0;
+    for (let j = 0; j < nOut; j++) {
+      const x = w[row + j];
+      if (x > 0) {
+        sp += P.dy[j];
+        sa += A.dy[j];
+      } else if (x < 0) {
+        sm += M.dy[j];
+        sa += A.dy[j];
+      }
+    }
+    covP += (degrees.in.kPlus[i] - P.mx) * sp;
+    covM += (degrees.in.kMinus[i] - M.mx) * sm;
+    covA += (kAllIn[i] - A.mx) * sa;
+  }
+  const r = (m: { e: number; vx: number; vy: number }, cov: number): number =>
+    m.e >= 2 && m.vx > 0 && m.vy > 0 ? cov / Math.sqrt(m.vx * m.vy) : NaN;
+  return { positive: r(P, covP), negative: r(M, covM), all: r(A, covA) };
+}
+
 export function assortativity(layer: LayerRecord): AssortativityBySign {
   return {
     positive: degreeAssortativity(layer, 'positive'),

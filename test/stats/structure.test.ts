@@ -149,3 +149,11 @@ test('z is NaN when the null model has no spread', () => {
   assert.equal(r.sd, 0);
   assert.ok(Number.isNaN(r.z));
 });
+
+test('the one-pass assortativity of layerStats equals the per-sign computation', async () => {
+  const { assortativityFromDegrees, unitStats } = await import('../../src/stats/index.js');
+  const layer = randomLayer(25, 33, 47, { zeros: 0.4 });
+  const fast = assortativityFromDegrees(layer, unitStats(layer));
+  for (const sign of ['positive', 'negative', 'all'] as const) assert.ok(Math.abs(fast[sign] - degreeAssortativity(layer, sign)) < 1e-12);
+  assert.ok(Number.isNaN(assortativityFromDegrees(randomLayer(2, 4, 4), unitStats(randomLayer(2, 4, 4))).all));
+});
