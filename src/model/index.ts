@@ -5,3 +5,4 @@ export * from './backend.js';
 export * from './mlp.js';
 export * from './layers-format.js';
 export * from './files.js';
+export * from './pool.js';

