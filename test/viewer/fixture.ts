@@ -10,6 +10,7 @@ import { Rng } from '../../src/core/rng.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../src/core/io.js';
 import { rowsToCsv, type ResultRow, type Difficulty, type ProbeName } from '../../src/core/results.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
+import { saveModel } from '../../src/model/files.js';
 
 export interface RunFixture {
   dir: string;
@@ -25,42 +26,6 @@ function denseLayer(name: string, nIn: number, nOut: number, rng: Rng, zeroFract
   const bias = new Float32Array(nOut);
   for (let j = 0; j < nOut; j++) bias[j] = rng.normal() * 0.01;
   return { name, weights, shape: [nIn, nOut], bias, activation };
-}
-
-/** Write a model in the tfjs layers format (model.json + one weights.bin shard). */
-export function writeLayersModel(dir: string, model: DenseModel): void {
-  const specs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
-  const parts: Float32Array[] = [];
-  for (const l of model.layers) {
-    specs.push({ name: `${l.name}/kernel`, shape: [l.shape[0], l.shape[1]], dtype: 'float32' });
-    parts.push(l.weights);
-    if (l.bias) {
-      specs.push({ name: `${l.name}/bias`, shape: [l.shape[1]], dtype: 'float32' });
-      parts.push(l.bias);
-    }
-  }
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const all = new Float32Array(total);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  const layers = model.layers.map((l, k) => ({
-    class_name: 'Dense',
-    config: {
-      name: l.name, units: l.shape[1], activation: l.activation ?? 'linear', use_bias: l.bias !== null, trainable: true,
-      ...(k === 0 ? { batch_input_shape: [null, l.shape[0]], dtype: 'float32' } : {}),
-    },
-  }));
-  writeJsonAtomic(join(dir, 'model.json'), {
-    modelTopology: { class_name: 'Sequential', config: { name: 'sequential', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
-    format: 'layers-model',
-    generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
-    convertedBy: null,
-    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
-  });
-  writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(all.buffer));
 }
 
 /** Probe curves shaped like the reference study's (accuracy falls with the level, hard task lower). */
@@ -96,7 +61,7 @@ export function makeRunFixture(seed = 7): RunFixture {
       layers: [denseLayer('dense_Dense1', 784, 16, rng, 0.1, 'relu'), denseLayer('dense_Dense2', 16, 1, rng, 0, 'sigmoid')],
     };
     const rel = `models/${task}/run-0`;
-    writeLayersModel(join(dir, rel), model);
+    saveModel(join(dir, rel), model);
     models.push({ task, run: 0, path: `${rel}/model.json`, model });
   }
   const rows = resultRows(rng);

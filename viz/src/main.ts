@@ -16,7 +16,7 @@ import {
   type DisplayGraph, type LayoutKind, type Positions,
 } from './layer-graph.js';
 import { fetchIndex, fetchText, loadModel, type RunIndex, type IndexedModel } from './model-loader.js';
-import { METHODS, randomize } from './randomize-adapter.js';
+import { DEFAULT_METHOD, METHODS, randomize } from './randomize-adapter.js';
 import { drawDegreeChart, drawPercolationChart, drawProbeCharts } from './charts-panel.js';
 import { exportPng, exportSvg, downloadBlob, compositeCanvas } from './export.js';
 
@@ -125,7 +125,12 @@ async function init(): Promise<void> {
   for (const [k, m] of index.models.entries()) {
     ui.model.append(new Option(m.run === null ? m.task : `${m.task} · run ${m.run}`, String(k)));
   }
-  for (const m of METHODS) ui.method.append(new Option(m.label, m.name));
+  for (const m of METHODS) {
+    const o = new Option(m.label, m.name);
+    o.title = `preserves ${m.preserves}`;
+    ui.method.append(o);
+  }
+  ui.method.value = DEFAULT_METHOD;
   applyParams();
   if (index.files.includes('results.csv')) {
     const text = await fetchText('results.csv');

@@ -2,7 +2,7 @@
  * Fetch the run index and models from the viewer server (`/api/index.json`, `/run/…`).
  */
 import type { DenseModel } from '../../src/core/layer.js';
-import { parseLayersModel } from './layers-format-adapter.js';
+import { layersToDenseModel, weightShardPaths } from '../../src/model/layers-format.js';
 
 export interface IndexedLayer {
   name: string;
@@ -40,17 +40,15 @@ export function loadModel(modelPath: string): Promise<DenseModel> {
     p = (async () => {
       const res = await fetch(runUrl(modelPath));
       if (!res.ok) throw new Error(`could not read ${modelPath} (${res.status})`);
-      const json = (await res.json()) as { weightsManifest?: { paths: string[] }[] };
+      const json: unknown = await res.json();
       const dir = modelPath.includes('/') ? modelPath.slice(0, modelPath.lastIndexOf('/') + 1) : '';
-      const buffers: ArrayBuffer[] = [];
-      for (const group of json.weightsManifest ?? []) {
-        for (const path of group.paths) {
-          const r = await fetch(runUrl(dir + path));
-          if (!r.ok) throw new Error(`could not read ${dir + path} (${r.status})`);
-          buffers.push(await r.arrayBuffer());
-        }
+      const shards: Record<string, ArrayBuffer> = {};
+      for (const path of weightShardPaths(json)) {
+        const r = await fetch(runUrl(dir + path));
+        if (!r.ok) throw new Error(`could not read ${dir + path} (${r.status})`);
+        shards[path] = await r.arrayBuffer();
       }
-      return parseLayersModel(json, buffers);
+      return layersToDenseModel(json, shards);
     })();
     cache.set(modelPath, p);
     p.catch(() => cache.delete(modelPath));

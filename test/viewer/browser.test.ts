@@ -1,0 +1,257 @@
+/**
+ * The viewer in a real headless Chromium (Debian `chromium` + playwright-core), against a run
+ * folder on disk. Screenshots of each state go to test-artifacts/viewer/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startViewer, DEFAULT_ASSETS_DIR, type ViewerHandle } from '../../src/viewer/index.js';
+import { csvToRows } from '../../src/core/results.js';
+import type { LayerRecord } from '../../src/core/layer.js';
+import { percolation, unitStats } from '../../src/stats/index.js';
+import { makeRunFixture, type RunFixture } from './fixture.js';
+
+const CHROMIUM = process.env.WEIGHTSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
+
+let fx: RunFixture;
+let viewer: ViewerHandle;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/** What the page exposes on window.__weightscope (see viz/src/main.ts). */
+interface Hook {
+  ready: boolean;
+  error: string | null;
+  renderedNodes: number;
+  renderedEdges: number;
+  renderedEdgesB: number;
+  keptEdges: number;
+  largestComponent: number;
+  largestComponentB: number;
+  threshold: number;
+  edges(which?: 'a' | 'b'): [number, number, number][];
+  degrees(which?: 'a' | 'b'): { kPlus: number[]; kMinus: number[] };
+  inkFraction(): number;
+  hover(node: string | null): void;
+  exportPngDataUrl(): Promise<string>;
+  exportSvg(): string;
+}
+type Win = { __weightscope: Hook };
+
+async function open(query = ''): Promise<void> {
+  await page.goto(viewer.url + query);
+  await page.waitForFunction(() => (globalThis as unknown as Win).__weightscope?.ready === true, null, { timeout: 20_000 });
+  const error = await page.evaluate(() => (globalThis as unknown as Win).__weightscope.error);
+  assert.equal(error, null, `page error: ${error}`);
+}
+
+function hook<T>(f: (h: Hook) => T): Promise<T> {
+  return page.evaluate(`(${f.toString()})(window.__weightscope)`) as Promise<T>;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.waitForTimeout(150); // let the scheduled sigma frame paint
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+function firstLayer(): LayerRecord {
+  return fx.models[0].model.layers[0];
+}
+
+/** Largest connected component of the layer keeping |w| ≥ t, by plain BFS (an independent check). */
+function largestComponentBfs(layer: LayerRecord, t: number): number {
+  const [nIn, nOut] = layer.shape;
+  const adj: number[][] = Array.from({ length: nIn + nOut }, () => []);
+  for (let i = 0; i < nIn; i++) {
+    for (let j = 0; j < nOut; j++) {
+      const w = layer.weights[i * nOut + j];
+      if (w !== 0 && Math.abs(w) >= t) {
+        adj[i].push(nIn + j);
+        adj[nIn + j].push(i);
+      }
+    }
+  }
+  const seen = new Uint8Array(nIn + nOut);
+  let best = 0;
+  for (let s = 0; s < nIn + nOut; s++) {
+    if (seen[s]) continue;
+    let size = 0;
+    const stack = [s];
+    seen[s] = 1;
+    while (stack.length) {
+      const v = stack.pop()!;
+      size++;
+      for (const u of adj[v]) if (!seen[u]) (seen[u] = 1), stack.push(u);
+    }
+    best = Math.max(best, size);
+  }
+  return best;
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`viewer browser tests need Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set WEIGHTSCOPE_CHROMIUM`);
+  }
+  if (!existsSync(join(DEFAULT_ASSETS_DIR, 'index.html'))) {
+    throw new Error(`the viewer is not built (${DEFAULT_ASSETS_DIR} has no index.html): run \`npm run build\` first`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  fx = makeRunFixture();
+  viewer = await startViewer({ target: fx.dir, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  // Everything is bundled: any request to another origin is a bug.
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(viewer.url) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    pageErrors.push(`request to another origin: ${url}`);
+    return route.abort();
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await viewer?.close();
+  fx?.cleanup();
+});
+
+test('draws every unit and every non-zero weight of the layer on the canvas', async () => {
+  await open();
+  const layer = firstLayer();
+  let nonZero = 0;
+  for (const w of layer.weights) if (w !== 0) nonZero++;
+  assert.ok(nonZero < layer.weights.length, 'the fixture has pruned (zero) weights');
+  assert.equal(await hook((h) => h.renderedNodes), layer.shape[0] + layer.shape[1]);
+  assert.equal(await hook((h) => h.renderedEdges), nonZero);
+  assert.equal(await hook((h) => h.largestComponent), layer.shape[0] + layer.shape[1]);
+  const ink = await hook((h) => h.inkFraction());
+  assert.ok(ink > 0.02, `the graph canvas has ink (${ink})`);
+  await shot('01-original');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('moving the threshold slider hides weak edges and reports the library’s largest component', async () => {
+  await open();
+  const layer = firstLayer();
+  const curve = percolation(layer, 'all', { full: true }).full!;
+  let previousEdges = Infinity;
+  for (const position of [250, 500, 700, 850]) {
+    await page.locator('#threshold-slider').fill(String(position));
+    const t = await hook((h) => h.threshold);
+    const edges = await hook((h) => h.renderedEdges);
+    const giant = await hook((h) => h.largestComponent);
+    let kept = 0;
+    for (const w of layer.weights) if (w !== 0 && Math.abs(w) >= t) kept++;
+    assert.equal(edges, kept, `edges with |w| ≥ ${t}`);
+    assert.ok(edges < previousEdges, 'a higher threshold shows fewer edges');
+    previousEdges = edges;
+    assert.equal(giant, curve.giant[kept], 'component size from the percolation curve');
+    assert.equal(giant, largestComponentBfs(layer, t), 'component size by BFS');
+    // The drawn edges are exactly the strong ones.
+    const drawn = await hook((h) => h.edges('a'));
+    assert.equal(drawn.length, kept);
+    const [, nOut] = layer.shape;
+    for (const [i, j, w] of drawn) {
+      assert.equal(w, layer.weights[i * nOut + j]);
+      assert.ok(Math.abs(w) >= t);
+    }
+    const shown = await page.locator('#component-size').textContent();
+    assert.ok(shown?.startsWith(giant.toLocaleString('en')), `readout '${shown}' shows ${giant}`);
+    if (position === 700) await shot('02-threshold');
+  }
+  assert.ok(previousEdges > 0 && previousEdges < 200);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the randomized view differs from the original while every unit keeps its k+ and k−', async () => {
+  await open('?mode=side&method=curveball&seed=3');
+  const layer = firstLayer();
+  const a = await hook((h) => h.edges('a'));
+  const b = await hook((h) => h.edges('b'));
+  assert.equal(a.length, b.length);
+  const signs = (edges: [number, number, number][]): Set<string> => new Set(edges.map(([i, j, w]) => `${i},${j},${Math.sign(w)}`));
+  const sa = signs(a), sb = signs(b);
+  const moved = [...sb].filter((e) => !sa.has(e)).length;
+  assert.ok(moved > a.length * 0.1, `the randomized layer rewired ${moved} of ${a.length} signed edges`);
+  const da = await hook((h) => h.degrees('a'));
+  const db = await hook((h) => h.degrees('b'));
+  assert.deepEqual(db, da, 'k+ and k− of every unit are preserved');
+  const stats = unitStats(layer);
+  assert.deepEqual(da.kPlus, [...stats.in.kPlus, ...stats.out.kPlus], 'drawn degrees match the library');
+  assert.deepEqual(da.kMinus, [...stats.in.kMinus, ...stats.out.kMinus]);
+  assert.equal(await hook((h) => h.renderedEdgesB), a.length);
+  await shot('03-side-by-side');
+  // A shuffle that ignores signs does change degrees: the check above can fail.
+  await open('?mode=randomized&method=full&seed=3');
+  const df = await hook((h) => h.degrees('a'));
+  assert.notDeepEqual(df, da);
+  await shot('04-randomized-full');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('hovering a unit shows its k+, k−, s+, s− and highlights its edges', async () => {
+  await open();
+  const layer = firstLayer();
+  const stats = unitStats(layer);
+  await hook((h) => h.hover('out:3'));
+  const text = (await page.locator('#tooltip').textContent()) ?? '';
+  assert.ok(await page.locator('#tooltip').isVisible());
+  assert.ok(text.includes(`k+ ${stats.out.kPlus[3]}`), text);
+  assert.ok(text.includes(`k− ${stats.out.kMinus[3]}`), text);
+  assert.ok(text.includes(`s+ ${stats.out.sPlus[3].toPrecision(3)}`), text);
+  assert.ok(text.includes(`s− ${stats.out.sMinus[3].toPrecision(3)}`), text);
+  await shot('05-hover');
+  await page.locator('#search-input').fill('in:406');
+  await page.locator('#search-input').press('Enter');
+  const t2 = (await page.locator('#tooltip').textContent()) ?? '';
+  assert.ok(t2.includes('in:406') && t2.includes(`k+ ${stats.in.kPlus[406]}`), t2);
+  await hook((h) => h.hover(null));
+  assert.ok(!(await page.locator('#tooltip').isVisible()));
+});
+
+test('the probe chart has one line per probe of results.csv, for each task', async () => {
+  await open();
+  const rows = csvToRows(readFileSync(join(fx.dir, 'results.csv'), 'utf8'));
+  const tasks = [...new Set(rows.map((r) => r.task))];
+  assert.equal(await page.locator('#chart-probes svg.probe-chart').count(), tasks.length);
+  for (const task of tasks) {
+    const probes = new Set(rows.filter((r) => r.task === task && r.probe !== 'baseline').map((r) => r.probe));
+    const paths = page.locator(`#chart-probes svg.probe-chart[data-task="${task}"] path.series`);
+    assert.equal(await paths.count(), probes.size, `${task}: one path per probe`);
+    const ids = await paths.evaluateAll((els) => els.map((e) => e.getAttribute('data-series')));
+    assert.deepEqual(new Set(ids), probes);
+  }
+  assert.equal(await page.locator('#chart-degrees svg path.series').count(), 2, 'P(k+) and P(k−)');
+  assert.ok((await page.locator('#chart-percolation svg path.series').count()) >= 1);
+  await page.locator('.charts').screenshot({ path: join(ARTIFACTS, '06-charts.png') });
+});
+
+test('exports the view as PNG and as SVG with one line per drawn edge', async () => {
+  await open();
+  await page.locator('#threshold-slider').fill('600');
+  const edges = await hook((h) => h.renderedEdges);
+  const svg = await hook((h) => h.exportSvg());
+  assert.equal((svg.match(/<line /g) ?? []).length, edges);
+  assert.equal((svg.match(/<circle /g) ?? []).length, await hook((h) => h.renderedNodes));
+  const png = await hook((h) => h.exportPngDataUrl());
+  assert.match(png, /^data:image\/png;base64,/);
+  assert.ok(png.length > 5000);
+  const download = page.waitForEvent('download');
+  await page.locator('#export-svg').click();
+  assert.match((await download).suggestedFilename(), /^mnist-0v7_run-0_.*\.svg$/);
+  assert.deepEqual(pageErrors, []);
+});
