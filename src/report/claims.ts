@@ -106,9 +106,10 @@ function claimTransition(s: Summary, th: ClaimThresholds): ClaimResult {
   const thr = hard[0]?.pruneSign?.threshold ?? s.options.transitionThreshold;
   const rule =
     `per hard task (prune reference, then sign): starts ≤ ${th.nearChance}, peaks ≥ ${th.transitionHigh} at a level strictly between 0 and 1, ` +
-    `and rises ≥ ${th.transitionSlope} accuracy per unit level across the grid step where it first reaches ${thr}; holds when all three hold, mixed when some do`;
+    `and rises ≥ ${th.transitionSlope} accuracy per unit level across the grid step where it first reaches ${thr}; ` +
+    'holds when all three hold, does not hold without the high peak, mixed otherwise (and when hard tasks disagree)';
   if (hard.length === 0) return { id: 'prune-sign-transition', claim, rule, verdict: 'not tested', evidence: ['needs signed prune rows for a hard task'] };
-  const parts: boolean[] = [];
+  const verdicts: Verdict[] = [];
   const evidence: string[] = [];
   for (const t of hard) {
     const p = t.pruneSign!;
@@ -118,7 +119,8 @@ function claimTransition(s: Summary, th: ClaimThresholds): ClaimResult {
     const peaksHigh = !!peak && peak.accuracy.mean >= th.transitionHigh && peak.level > 0 && peak.level < 1;
     const slope = p.before && p.after && p.after.level > p.before.level ? (p.after.accuracy.mean - p.before.accuracy.mean) / (p.after.level - p.before.level) : null;
     const sharp = slope !== null && slope >= th.transitionSlope;
-    parts.push(startsLow, peaksHigh, sharp);
+    // no high peak means no transition at all; a high peak reached gradually or from above chance is half of the claim
+    verdicts.push(!peaksHigh ? 'does not hold' : startsLow && sharp ? 'holds' : 'mixed');
     evidence.push(
       `hard ${t.task}: starts at ${fmt(start)} (level ${fmt(p.start?.level, 2)}), peak ${fmtStat(peak?.accuracy)} at level ${fmt(peak?.level, 2)}, ` +
         (p.level === null
@@ -128,7 +130,8 @@ function claimTransition(s: Summary, th: ClaimThresholds): ClaimResult {
   }
   for (const t of byDifficulty(s, 'easy').filter((e) => e.pruneSign))
     evidence.push(`for comparison, easy ${t.task}: starts at ${fmt(t.pruneSign!.start?.accuracy.mean)}, peak ${fmt(t.pruneSign!.peak?.accuracy.mean)} at level ${fmt(t.pruneSign!.peak?.level, 2)}`);
-  return { id: 'prune-sign-transition', claim, rule, verdict: combine(parts), evidence };
+  const verdict: Verdict = verdicts.every((v) => v === verdicts[0]) ? verdicts[0] : 'mixed';
+  return { id: 'prune-sign-transition', claim, rule, verdict, evidence };
 }
 
 function claimResonance(s: Summary, th: ClaimThresholds): ClaimResult {

@@ -87,6 +87,8 @@ export function generateRows(options: FixtureOptions = {}): ResultRow[] {
           push('signflip', 'largest', false, q, 0.5 + (full - 0.5) * Math.exp(-q * 15) + jitter(0.01));
           push('signflip', 'random', false, q, full - (full - 0.02) * q + jitter(0.01));
           push('signflip', 'reference', true, q, 0.5 + (bin - 0.5) * (1 - sigmoid((q - 0.5) * 14)) + jitter(0.01));
+          push('signflip', 'largest', true, q, 0.5 + (bin - 0.5) * Math.exp(-q * 15) + jitter(0.01));
+          push('signflip', 'random', true, q, bin - (bin - 0.02) * q + jitter(0.01));
         }
       }
       if (probes.has('randomize')) {

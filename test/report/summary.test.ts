@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ResultRow } from '../../src/core/index.js';
+import { buildSummary, tasksFromRows, parseTaskName } from '../../src/report/index.js';
+import { generateRows, generateSsim, generateTasks } from './fixtures.js';
+
+const close = (a: number, b: number, eps = 1e-12): void => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function acc(rows: ResultRow[], task: string, probe: string, variant: string, signed: boolean, run: number, level = 0): number {
+  const r = rows.filter((x) => x.task === task && x.probe === probe && x.variant === variant && x.signed === signed && x.run === run && Math.abs(x.level - level) < 1e-12);
+  assert.ok(r.length > 0, `no row ${task} ${probe} ${variant} ${signed} ${run} ${level}`);
+  return mean(r.map((x) => x.accuracy));
+}
+
+test('full − binarized gap equals the per-run differences of the rows, and the difference of the means', () => {
+  const rows = generateRows({ runs: 5, seed: 21 });
+  const summary = buildSummary(rows, generateTasks());
+  for (const t of summary.tasks) {
+    const diffs = [0, 1, 2, 3, 4].map((run) => acc(rows, t.task, 'baseline', 'reference', false, run) - acc(rows, t.task, 'binarize', 'reference', true, run));
+    const g = t.gaps.fullMinusBinarized!;
+    close(g.mean, mean(diffs));
+    close(g.mean, t.full!.mean - t.binarized!.mean);
+    assert.equal(g.n, 5);
+    close(g.min, Math.min(...diffs));
+    assert.equal(t.runs, 5);
+  }
+});
+
+test('full − randomized gaps per letter, for full-precision and binarized randomized models', () => {
+  const rows = generateRows({ runs: 3, seed: 8, probes: ['baseline', 'binarize', 'randomize'] });
+  const t = buildSummary(rows).tasks.find((x) => x.task === 'mnist-0v7')!;
+  for (const letter of ['A', 'E']) {
+    const full = [0, 1, 2].map((run) => acc(rows, t.task, 'baseline', 'reference', false, run) - acc(rows, t.task, 'randomize', letter, false, run));
+    const bin = [0, 1, 2].map((run) => acc(rows, t.task, 'baseline', 'reference', false, run) - acc(rows, t.task, 'randomize', letter, true, run));
+    close(t.gaps.fullMinusRandomized[letter].full!.mean, mean(full));
+    close(t.gaps.fullMinusRandomized[letter].binarized!.mean, mean(bin));
+    assert.equal(t.randomized[letter].level, 0);
+  }
+  const letters = Object.keys(t.gaps.fullMinusRandomized);
+  assert.deepEqual(letters, ['A', 'B', 'C', 'D', 'E', 'F', 'G']);
+  close(t.gaps.meanFullMinusRandomized.full!, mean(letters.map((l) => t.gaps.fullMinusRandomized[l].full!.mean)));
+});
+
+test('pairs runs: a run without a binarized row is left out of the gap', () => {
+  const rows = generateRows({ runs: 4, seed: 3, probes: ['baseline', 'binarize'] }).filter(
+    (r) => !(r.task === 'mnist-7v9' && r.probe === 'binarize' && r.run === 0),
+  );
+  const t = buildSummary(rows).tasks.find((x) => x.task === 'mnist-7v9')!;
+  assert.equal(t.full!.n, 4);
+  assert.equal(t.binarized!.n, 3);
+  assert.equal(t.gaps.fullMinusBinarized!.n, 3);
+  const diffs = [1, 2, 3].map((run) => acc(rows, t.task, 'baseline', 'reference', false, run) - acc(rows, t.task, 'binarize', 'reference', true, run));
+  close(t.gaps.fullMinusBinarized!.mean, mean(diffs));
+});
+
+test('stochastic-resonance gain: best mean of sign(w + noise) over the sweep minus binarized without noise', () => {
+  const rows = generateRows({ runs: 3, seeds: 2, seed: 5, probes: ['binarize', 'binarize+noise'] });
+  for (const t of buildSummary(rows).tasks) {
+    const levels = [...new Set(rows.filter((r) => r.task === t.task && r.probe === 'binarize+noise').map((r) => r.level))];
+    let bestLevel = NaN;
+    let best = -Infinity;
+    for (const level of levels) {
+      const m = mean([0, 1, 2].map((run) => acc(rows, t.task, 'binarize+noise', 'reference', true, run, level)));
+      if (m > best) [best, bestLevel] = [m, level];
+    }
+    const bin = mean([0, 1, 2].map((run) => acc(rows, t.task, 'binarize', 'reference', true, run)));
+    close(t.noise.bestSigned!.level, bestLevel);
+    close(t.noise.bestSigned!.accuracy.mean, best);
+    close(t.noise.gain!, best - bin);
+    assert.equal(t.noise.bestIsInterior, bestLevel > Math.min(...levels) && bestLevel < Math.max(...levels));
+  }
+});
+
+test('pruning + sign transition is the first level whose mean reaches the threshold', () => {
+  const rows = generateRows({ runs: 3, seed: 9, probes: ['prune'] });
+  for (const threshold of [0.7, 0.9]) {
+    const t = buildSummary(rows, [], { transitionThreshold: threshold }).tasks.find((x) => x.task === 'mnist-7v9')!;
+    const levels = [...new Set(rows.filter((r) => r.task === t.task && r.probe === 'prune').map((r) => r.level))].sort((a, b) => a - b);
+    const means = levels.map((l) => mean([0, 1, 2].map((run) => acc(rows, t.task, 'prune', 'reference', true, run, l))));
+    const i = means.findIndex((m) => m >= threshold);
+    assert.ok(i > 0, 'the generated hard task starts below the threshold');
+    assert.equal(t.pruneSign!.level, levels[i]);
+    assert.equal(t.pruneSign!.before!.level, levels[i - 1]);
+    close(t.pruneSign!.jump!, means[i] - means[i - 1]);
+    assert.equal(t.pruneSign!.threshold, threshold);
+  }
+});
+
+test('randomized entries fall back to the lowest pruning level when level 0 was not run', () => {
+  const rows = generateRows({ runs: 2, seed: 1, probes: ['baseline', 'randomize'] }).filter((r) => r.level !== 0 || r.probe !== 'randomize');
+  const t = buildSummary(rows).tasks[0];
+  assert.equal(t.randomized.A.level, 0.5);
+  assert.equal(t.binarized, null);
+  assert.equal(t.gaps.fullMinusBinarized, null);
+});
+
+test('task infos are derived from task names and the SSIM ranking when not given', () => {
+  const ssim = generateSsim();
+  const tasks = tasksFromRows(generateRows({ runs: 1, probes: ['baseline'] }), ssim);
+  assert.deepEqual(tasks.map((t) => [t.task, t.dataset, t.classes, t.difficulty]), [
+    ['mnist-0v7', 'mnist', [0, 7], 'easy'],
+    ['mnist-7v9', 'mnist', [7, 9], 'hard'],
+  ]);
+  assert.equal(tasks[1].ssimDistance, ssim.find((s) => s.a === 7 && s.b === 9)!.distance);
+  assert.equal(parseTaskName('fashion-mnist-3v1')?.dataset, 'fashion-mnist');
+  assert.equal(parseTaskName('custom'), null);
+});
