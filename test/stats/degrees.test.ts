@@ -109,3 +109,12 @@ test('layerStats is plain JSON and its distributions count every unit', () => {
   assert.ok(st.nestedness !== null);
   assert.equal(layerStats(layer, { nestedness: false }).nestedness, null);
 });
+
+test('net strength s+ − s− equals graphology-metrics weighted degree of the signed graph', async () => {
+  const { weightedOutDegree, weightedInDegree } = await import('graphology-metrics/node/weighted-degree.js');
+  const layer = randomLayer(14, 20, 15, { zeros: 0.3 });
+  const u = unitStats(layer);
+  const g = layerToGraph(layer);
+  for (let i = 0; i < 20; i++) assert.ok(Math.abs(weightedOutDegree(g, inKey(i)) - (u.in.sPlus[i] - u.in.sMinus[i])) < 1e-9);
+  for (let j = 0; j < 15; j++) assert.ok(Math.abs(weightedInDegree(g, outKey(j)) - (u.out.sPlus[j] - u.out.sMinus[j])) < 1e-9);
+});
