@@ -14,23 +14,23 @@ import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
 import { buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
 
-/** Sign degrees of one layer side of one trained model (from the stats module or nodes.csv). */
-export interface DegreeRecord {
-  task: string;
-  run: number;
-  layer: string;
-  /** `in`: the layer's input units (degree over its outputs); `out`: its output units. */
-  side: 'in' | 'out';
+/** Per-unit sign degrees of one side of a layer (e.g. from the stats module's unitStats). */
+export interface SideDegrees {
   kPlus: ArrayLike<number>;
   kMinus: ArrayLike<number>;
 }
 
-/** σ(w) of one layer of a task's model (averaged over runs when `run` is absent or repeated). */
-export interface SigmaRecord {
+/** What the report needs from one trained layer: its sign degrees and σ(w). */
+export interface LayerInput {
   task: string;
+  run: number;
   layer: string;
-  sigma: number;
-  run?: number;
+  /** The layer's input units (degrees over its outputs). */
+  in?: SideDegrees;
+  /** The layer's output units (degrees over its inputs). */
+  out?: SideDegrees;
+  /** σ(w) of the layer's weights: the noise chart's reference line (averaged over runs). */
+  sigma?: number;
 }
 
 export interface ReportInput {
@@ -40,9 +40,9 @@ export interface ReportInput {
   /** The dataset's class-pair SSIM ranking. */
   ssim?: SsimRow[];
   /** run.json, shown as the run configuration. */
-  run?: Record<string, unknown>;
-  degrees?: DegreeRecord[];
-  sigma?: SigmaRecord[];
+  config?: Record<string, unknown>;
+  /** Per trained layer: sign degrees and σ(w). */
+  layers?: LayerInput[];
   title?: string;
   summaryOptions?: SummaryOptions;
   claimThresholds?: Partial<ClaimThresholds>;
@@ -84,7 +84,7 @@ function statCell(s: Stat | null | undefined): string {
 }
 
 function taskLabel(t: { task: string; difficulty: string }, colors: Map<string, string>): string {
-  return `<span class="swatch" style="background:${colors.get(t.task) ?? COLORS.reference}"></span>${escapeHtml(t.task)} <span class="muted">(${escapeHtml(t.difficulty)})</span>`;
+  return `<span class="task-label"><span class="swatch" style="background:${colors.get(t.task) ?? COLORS.reference}"></span>${escapeHtml(t.task)} <span class="muted">(${escapeHtml(t.difficulty)})</span></span>`;
 }
 
 const CSS = `
@@ -104,7 +104,8 @@ p.lead { color: #555; margin: 0; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; }
 th, td { border-bottom: 1px solid #e8eaed; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; font-weight: 600; }
-td:first-child { white-space: nowrap; }
+.task-label { white-space: nowrap; }
+table.claims td:first-child { min-width: 320px; max-width: 420px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:hover { background: #fafbfc; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: baseline; }
@@ -156,7 +157,7 @@ function hasProbe(ctx: Ctx, probe: ProbeName): boolean {
 }
 
 function configSection(ctx: Ctx): string {
-  const run = ctx.input.run;
+  const run = ctx.input.config;
   if (!run || Object.keys(run).length === 0) return section('config', 'Run configuration', '<p class="not-run">No run.json was given.</p>');
   const scalars: string[] = [];
   const nested: string[] = [];
@@ -264,10 +265,9 @@ function seriesOf(ctx: Ctx, curves: Curve[], dash: string, idPrefix: string): Li
 const CHANCE: RefLine = { value: 0.5, label: 'chance', color: COLORS.chance };
 
 function sigmaLines(ctx: Ctx): RefLine[] {
-  const sig = ctx.input.sigma ?? [];
   const byKey = new Map<string, { task: string; layer: string; values: number[] }>();
-  for (const s of sig) {
-    if (!Number.isFinite(s.sigma) || s.sigma <= 0) continue;
+  for (const s of ctx.input.layers ?? []) {
+    if (s.sigma === undefined || !Number.isFinite(s.sigma) || s.sigma <= 0) continue;
     const k = `${s.task}|${s.layer}`;
     let e = byKey.get(k);
     if (!e) byKey.set(k, (e = { task: s.task, layer: s.layer, values: [] }));
@@ -462,7 +462,12 @@ function randomizationSection(ctx: Ctx): string {
 }
 
 function degreesSection(ctx: Ctx): string {
-  const deg = ctx.input.degrees ?? [];
+  // one record per (task, run, layer, side) with both degree arrays
+  const deg: { task: string; layer: string; side: 'in' | 'out'; kPlus: ArrayLike<number>; kMinus: ArrayLike<number> }[] = [];
+  for (const l of ctx.input.layers ?? []) for (const side of ['in', 'out'] as const) {
+    const d = l[side];
+    if (d) deg.push({ task: l.task, layer: l.layer, side, kPlus: d.kPlus, kMinus: d.kMinus });
+  }
   if (deg.length === 0) return section('degrees', 'Sign-degree distributions', '<p class="not-run">Not run: no sign degrees were given.</p>');
   const layers = [...new Set(deg.map((d) => d.layer))];
   const order = new Map(ctx.tasks.map((t, i) => [t.task, i]));
@@ -511,7 +516,7 @@ function degreesSection(ctx: Ctx): string {
       parts.push(`<div class="charts">${charts.join('')}</div>`);
     }
   }
-  parts.push('<p class="note">Pooled over runs; log y axis (empty bins drawn at the floor). Input units count edges to the layer’s outputs; output units count edges from its inputs.</p>');
+  parts.push('<p class="note">Pooled over runs; y axis logarithmic where the probabilities span two decades or more (empty bins drawn at the floor). Input units count edges to the layer’s outputs; output units count edges from its inputs.</p>');
   return section('degrees', 'Sign-degree distributions', parts.join('\n'));
 }
 

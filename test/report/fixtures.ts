@@ -4,7 +4,7 @@
  * their expected values from these rows independently; nothing here is an expected output.
  */
 import { Rng, type Difficulty, type ProbeName, type ResultRow } from '../../src/core/index.js';
-import type { DegreeRecord, SigmaRecord, SsimRow, TaskInfo } from '../../src/report/index.js';
+import type { LayerInput, SsimRow, TaskInfo } from '../../src/report/index.js';
 
 export interface FixtureOptions {
   seed?: number;
@@ -128,41 +128,40 @@ export function generateSsim(seed = 3): SsimRow[] {
   return rows;
 }
 
-/** Sign degrees of a 784→64→2 MLP for each task and run (binomial draws; no pruning). */
-export function generateDegrees(runs = 2, seed = 5): DegreeRecord[] {
+const SIGMA: Record<string, Record<string, number>> = {
+  'mnist-0v7': { dense_1: 0.048, dense_2: 0.31 },
+  'mnist-7v9': { dense_1: 0.057, dense_2: 0.27 },
+};
+
+/** Per-layer inputs of a 784→64→2 MLP for each task and run: binomial sign degrees (no pruning) and σ(w). */
+export function generateLayers(runs = 2, seed = 5): LayerInput[] {
   const rng = new Rng(seed);
-  const out: DegreeRecord[] = [];
+  const out: LayerInput[] = [];
   const binom = (n: number, p: number): number => {
     let k = 0;
     for (let i = 0; i < n; i++) if (rng.next() < p) k++;
     return k;
   };
-  const side = (task: string, run: number, layer: string, s: 'in' | 'out', units: number, edges: number, p: () => number): void => {
+  const side = (units: number, edges: number, p: () => number): { kPlus: number[]; kMinus: number[] } => {
     const kPlus = new Array<number>(units);
     const kMinus = new Array<number>(units);
     for (let u = 0; u < units; u++) {
       kPlus[u] = binom(edges, p());
       kMinus[u] = edges - kPlus[u];
     }
-    out.push({ task, run, layer, side: s, kPlus, kMinus });
+    return { kPlus, kMinus };
   };
   for (const [task, bias] of [['mnist-0v7', 0.45], ['mnist-7v9', 0.5]] as const)
     for (let run = 0; run < runs; run++) {
-      side(task, run, 'dense_1', 'in', 784, 64, () => bias + (rng.next() - 0.5) * 0.3);
-      side(task, run, 'dense_1', 'out', 64, 784, () => 0.5 + (rng.next() - 0.5) * 0.1);
-      side(task, run, 'dense_2', 'in', 64, 2, () => 0.5);
-      side(task, run, 'dense_2', 'out', 2, 64, () => 0.5);
+      const jitter = 1 + (rng.next() - 0.5) * 0.1;
+      out.push({
+        task, run, layer: 'dense_1', sigma: SIGMA[task].dense_1 * jitter,
+        in: side(784, 64, () => bias + (rng.next() - 0.5) * 0.3),
+        out: side(64, 784, () => 0.5 + (rng.next() - 0.5) * 0.1),
+      });
+      out.push({ task, run, layer: 'dense_2', sigma: SIGMA[task].dense_2 * jitter, in: side(64, 2, () => 0.5), out: side(2, 64, () => 0.5) });
     }
   return out;
-}
-
-export function generateSigma(): SigmaRecord[] {
-  return [
-    { task: 'mnist-0v7', layer: 'dense_1', sigma: 0.048 },
-    { task: 'mnist-0v7', layer: 'dense_2', sigma: 0.31 },
-    { task: 'mnist-7v9', layer: 'dense_1', sigma: 0.057 },
-    { task: 'mnist-7v9', layer: 'dense_2', sigma: 0.27 },
-  ];
 }
 
 export const RUN_CONFIG = {

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { buildReport, REPORT_SECTIONS, writeReport, SUMMARY_SCHEMA, type ReportInput } from '../../src/report/index.js';
-import { generateDegrees, generateRows, generateSigma, generateSsim, generateTasks, RUN_CONFIG } from './fixtures.js';
+import { generateLayers, generateRows, generateSsim, generateTasks, RUN_CONFIG } from './fixtures.js';
 
 function fullInput(): ReportInput {
   const ssim = generateSsim();
-  return { rows: generateRows({ runs: 3, seeds: 2 }), ssim, tasks: generateTasks(ssim), run: RUN_CONFIG, degrees: generateDegrees(1), sigma: generateSigma() };
+  return { rows: generateRows({ runs: 3, seeds: 2 }), ssim, tasks: generateTasks(ssim), config: RUN_CONFIG, layers: generateLayers(1) };
 }
 
 // one full report shared by the tests that only read it (building it takes about a second)
@@ -64,7 +64,7 @@ test('a run with only some probes still builds, and says which sections were not
 
 test('text from the run is escaped, not interpreted', () => {
   const rows = generateRows({ runs: 1, probes: ['baseline'] }).map((r) => ({ ...r, task: 'x<img onerror=alert(1)>-1v2' }));
-  const { html } = buildReport({ rows, run: { note: '<b>hi</b>' } });
+  const { html } = buildReport({ rows, config: { note: '<b>hi</b>' } });
   assert.doesNotMatch(html, /<img/);
   assert.match(html, /&lt;b&gt;hi&lt;\/b&gt;/);
 });
@@ -72,7 +72,7 @@ test('text from the run is escaped, not interpreted', () => {
 test('writeReport writes report.html and summary.json atomically into the run folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ws-report-'));
   try {
-    const out = writeReport(dir, { ...fullInput(), degrees: undefined });
+    const out = writeReport(dir, { ...fullInput(), layers: undefined });
     assert.deepEqual(readdirSync(dir).sort(), ['report.html', 'summary.json']);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     assert.equal(summary.schema, SUMMARY_SCHEMA);
