@@ -11,7 +11,7 @@ import { Rng, UserError, deriveSeed, type Activation, type DenseModel, type Laye
 import { backendInfo, type BackendInfo } from './backend.js';
 import { createEvaluator } from './evaluator.js';
 import { classOfLogits } from './predict.js';
-import { inputSizeOf, scaleInputs, type InputScaling, type Split } from './split.js';
+import { inputSizeOf, splitInputs, type InputScaling, type Split } from './split.js';
 
 export type HiddenActivation = 'relu' | 'sigmoid' | 'tanh';
 export type Head = 'softmax' | 'sigmoid';
@@ -166,7 +166,7 @@ export async function trainMlp(train: Split, inputs: InputScaling, mlp: MlpConfi
   if (d !== mlp.inputSize) throw new UserError(`images have ${d} pixels but the model expects ${mlp.inputSize} inputs`);
 
   const init = initMlp(mlp, cfg.seed);
-  const x = scaleInputs(train, inputs);
+  const x = splitInputs(train, inputs);
   const n = train.n;
   const nOutputs = mlp.head === 'softmax' ? 2 : 1;
   const seq = toTfModel(init, { logits: true });
@@ -250,7 +250,7 @@ export function predictTf(model: DenseModel, images: Split, inputs: InputScaling
   const d = inputSizeOf(images);
   const seq = toTfModel(model, { logits: true });
   try {
-    const logits = tf.tidy(() => (seq.predict(tf.tensor2d(scaleInputs(images, inputs), [images.n, d])) as tf.Tensor2D).dataSync());
+    const logits = tf.tidy(() => (seq.predict(tf.tensor2d(splitInputs(images, inputs), [images.n, d])) as tf.Tensor2D).dataSync());
     const c = model.layers[model.layers.length - 1].shape[1];
     const out = new Uint8Array(images.n);
     for (let k = 0; k < images.n; k++) out[k] = classOfLogits(logits, k * c, c);

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/index.js';
 import {
-  selectBackend, trainMlp, createEvaluator, predictTf, predictOne, scaleInputs, REFERENCE_MLP, type Split, type InputScaling,
+  selectBackend, trainMlp, createEvaluator, predictTf, predictOne, splitInputs, REFERENCE_MLP, type Split, type InputScaling,
 } from '../../src/model/index.js';
 import type { DenseModel } from '../../src/core/index.js';
 import { disagreements, mnistPair, randomModel } from './fixtures.js';
@@ -17,7 +17,7 @@ before(async () => {
 });
 
 function reference(model: DenseModel, split: Split, inputs: InputScaling): Uint8Array {
-  const x = scaleInputs(split, inputs);
+  const x = splitInputs(split, inputs);
   const d = x.length / split.n;
   return Uint8Array.from({ length: split.n }, (_, k) => predictOne(model, x.subarray(k * d, (k + 1) * d)));
 }
