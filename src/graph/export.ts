@@ -32,12 +32,11 @@ export function safeFileName(name: string): string {
 }
 
 /**
- * Shortest decimal that reads back as the same float32 (7 significant digits usually do;
- * 9 always do), so CSV/GraphML weights round-trip exactly without float64 noise.
+ * A decimal that reads back as the same float32: 8 significant digits (enough for 99% of
+ * values), else 9 (always enough); trailing zeros dropped, so 0.1f prints as 0.1. Not always
+ * the shortest such string, but one or two toPrecision calls instead of up to three.
  */
 export function formatFloat32(x: number): string {
-  const s7 = String(Number(x.toPrecision(7)));
-  if (Math.fround(Number(s7)) === x) return s7;
   const s8 = String(Number(x.toPrecision(8)));
   if (Math.fround(Number(s8)) === x) return s8;
   return String(Number(x.toPrecision(9)));
