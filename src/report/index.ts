@@ -5,3 +5,4 @@
  */
 export * from './browser.js';
 export * from './html.js';
+export * from './load.js';

@@ -1,0 +1,136 @@
+/**
+ * Read a run folder (the layout in docs/architecture.md) back into a ReportInput, so a report can
+ * be rebuilt from disk: after a partial or resumed run, or with other claim thresholds. Node only.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, csvToRows, parseRow, rowKey, type ResultRow } from '../core/index.js';
+import type { LayerInput, ReportInput } from './html.js';
+import type { SsimRow } from './summary.js';
+
+export interface ReadRunOptions {
+  /** Read sign degrees and σ(w) from graphs/<task>/run-<k>/<layer>.{nodes,edges}.csv (default true). */
+  graphs?: boolean;
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Result rows of a run folder: results.jsonl (torn lines skipped, first of duplicates kept) or results.csv. */
+export function readResultRows(dir: string): ResultRow[] {
+  const jsonl = join(dir, 'results.jsonl');
+  const csv = join(dir, 'results.csv');
+  let rows: ResultRow[];
+  if (existsSync(jsonl)) {
+    rows = [];
+    for (const line of readFileSync(jsonl, 'utf8').split('\n')) {
+      const r = parseRow(line);
+      if (r) rows.push(r);
+    }
+  } else if (existsSync(csv)) rows = csvToRows(readFileSync(csv, 'utf8'));
+  else throw new UserError(`${dir} has no results.jsonl or results.csv: not a weightscope run folder`);
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const k = rowKey(r);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function ssimRows(value: unknown): SsimRow[] | undefined {
+  const rows = Array.isArray(value) ? value : (value as { rows?: unknown })?.rows;
+  if (!Array.isArray(rows)) return undefined;
+  return rows.filter((r) => r && typeof r.distance === 'number' && r.a !== undefined && r.b !== undefined) as SsimRow[];
+}
+
+/** Sign degrees of one layer from its nodes.csv (`unit,side,index,k_plus,k_minus,…`). */
+function readNodesCsv(path: string): { in: { kPlus: number[]; kMinus: number[] }; out: { kPlus: number[]; kMinus: number[] } } {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const header = lines[0].split(',');
+  const col = (name: string): number => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new UserError(`${path}: no '${name}' column`);
+    return i;
+  };
+  const [cSide, cIndex, cPlus, cMinus] = [col('side'), col('index'), col('k_plus'), col('k_minus')];
+  const sides = { in: { kPlus: [] as number[], kMinus: [] as number[] }, out: { kPlus: [] as number[], kMinus: [] as number[] } };
+  for (let i = 1; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    const cells = lines[i].split(',');
+    const s = cells[cSide] === 'in' ? sides.in : cells[cSide] === 'out' ? sides.out : null;
+    if (!s) continue;
+    const u = Number(cells[cIndex]);
+    s.kPlus[u] = Number(cells[cPlus]);
+    s.kMinus[u] = Number(cells[cMinus]);
+  }
+  return sides;
+}
+
+/** σ(w) over all nIn·nOut slots (zeros included, population sd) from an edges.csv of the non-zero weights. */
+function sigmaFromEdges(path: string, slots: number): number {
+  const text = readFileSync(path, 'utf8');
+  let sum = 0;
+  let sumSq = 0;
+  let start = text.indexOf('\n') + 1;
+  while (start > 0 && start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // source,target,weight,sign: the weight is the third field
+    const c1 = text.indexOf(',', start);
+    const c2 = text.indexOf(',', c1 + 1);
+    const c3 = text.indexOf(',', c2 + 1);
+    if (c1 > 0 && c3 > c2 && c3 < end) {
+      const w = Number(text.slice(c2 + 1, c3));
+      sum += w;
+      sumSq += w * w;
+    }
+    start = end + 1;
+  }
+  const mean = sum / slots;
+  return Math.sqrt(Math.max(0, sumSq / slots - mean * mean));
+}
+
+/** Per-layer degrees and σ(w) from graphs/<task>/run-<k>/<layer>.nodes.csv (+ .edges.csv). */
+export function readLayerInputs(dir: string): LayerInput[] {
+  const root = join(dir, 'graphs');
+  if (!existsSync(root)) return [];
+  const out: LayerInput[] = [];
+  for (const task of readdirSync(root).sort()) {
+    const tdir = join(root, task);
+    if (!statSync(tdir).isDirectory()) continue;
+    for (const runDir of readdirSync(tdir).sort()) {
+      const m = /^run-(\d+)$/.exec(runDir);
+      if (!m) continue;
+      const rdir = join(tdir, runDir);
+      for (const file of readdirSync(rdir).sort()) {
+        if (!file.endsWith('.nodes.csv')) continue;
+        const layer = file.slice(0, -'.nodes.csv'.length);
+        const sides = readNodesCsv(join(rdir, file));
+        const edges = join(rdir, `${layer}.edges.csv`);
+        const slots = sides.in.kPlus.length * sides.out.kPlus.length;
+        out.push({ task, run: Number(m[1]), layer, ...sides, sigma: existsSync(edges) && slots > 0 ? sigmaFromEdges(edges, slots) : undefined });
+      }
+    }
+  }
+  return out;
+}
+
+/** Everything a report needs from a run folder. */
+export function readRunFolder(dir: string, options: ReadRunOptions = {}): ReportInput {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run folder not found: ${dir}`);
+  const rows = readResultRows(dir);
+  const runJson = join(dir, 'run.json');
+  const ssimJson = join(dir, 'ssim.json');
+  return {
+    rows,
+    config: existsSync(runJson) ? (readJson(runJson) as Record<string, unknown>) : undefined,
+    ssim: existsSync(ssimJson) ? ssimRows(readJson(ssimJson)) : undefined,
+    layers: options.graphs === false ? undefined : readLayerInputs(dir),
+  };
+}
