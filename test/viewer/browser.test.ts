@@ -41,6 +41,8 @@ interface Hook {
   hover(node: string | null): void;
   exportPngDataUrl(): Promise<string>;
   exportSvg(): string;
+  nodePosition(key: string): { x: number; y: number } | null;
+  layoutRunning: boolean;
 }
 type Win = { __weightscope: Hook };
 
@@ -87,7 +89,11 @@ function largestComponentBfs(layer: LayerRecord, t: number): number {
     while (stack.length) {
       const v = stack.pop()!;
       size++;
-      for (const u of adj[v]) if (!seen[u]) (seen[u] = 1), stack.push(u);
+      for (const u of adj[v]) {
+        if (seen[u]) continue;
+        seen[u] = 1;
+        stack.push(u);
+      }
     }
     best = Math.max(best, size);
   }
@@ -102,7 +108,7 @@ before(async () => {
     throw new Error(`the viewer is not built (${DEFAULT_ASSETS_DIR} has no index.html): run \`npm run build\` first`);
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  fx = makeRunFixture();
+  fx = await makeRunFixture();
   viewer = await startViewer({ target: fx.dir, port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -173,7 +179,7 @@ test('moving the threshold slider hides weak edges and reports the library’s l
     assert.ok(shown?.startsWith(giant.toLocaleString('en')), `readout '${shown}' shows ${giant}`);
     if (position === 700) await shot('02-threshold');
   }
-  assert.ok(previousEdges > 0 && previousEdges < 200);
+  assert.ok(previousEdges > 0, 'the strongest edges survive');
   assert.deepEqual(pageErrors, []);
 });
 
@@ -253,5 +259,33 @@ test('exports the view as PNG and as SVG with one line per drawn edge', async ()
   const download = page.waitForEvent('download');
   await page.locator('#export-svg').click();
   assert.match((await download).suggestedFilename(), /^mnist-0v7_run-0_.*\.svg$/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('large layers draw only the strongest edges, with the full count shown', async () => {
+  await open('?cap=2000');
+  const layer = firstLayer();
+  let nonZero = 0;
+  for (const w of layer.weights) if (w !== 0) nonZero++;
+  assert.equal(await hook((h) => h.renderedEdges), 2000);
+  assert.equal(await hook((h) => h.keptEdges), nonZero);
+  const drawn = await hook((h) => h.edges('a'));
+  const weakestDrawn = Math.min(...drawn.map(([, , w]) => Math.abs(w)));
+  let stronger = 0;
+  for (const w of layer.weights) if (Math.abs(w) > weakestDrawn) stronger++;
+  assert.ok(stronger < 2000, 'the drawn edges are the strongest ones');
+  assert.match((await page.locator('#cap-note').textContent()) ?? '', /2,000 strongest of 11,|cap 2,000/);
+  // the component size still comes from the whole layer
+  assert.equal(await hook((h) => h.largestComponent), layer.shape[0] + layer.shape[1]);
+});
+
+test('ForceAtlas2 lays the graph out in a web worker', async () => {
+  await open('?layout=fa2');
+  assert.equal(await hook((h) => h.layoutRunning), true);
+  const before = await hook((h) => h.nodePosition('out:0'));
+  await page.waitForTimeout(2500);
+  const after = await hook((h) => h.nodePosition('out:0'));
+  assert.ok(before && after && (before.x !== after.x || before.y !== after.y), 'positions move while the layout runs');
+  await shot('07-forceatlas2');
   assert.deepEqual(pageErrors, []);
 });

@@ -29,7 +29,7 @@ function get(url: string, path: string, method = 'GET'): Promise<{ status: numbe
 }
 
 before(async () => {
-  fx = makeRunFixture();
+  fx = await makeRunFixture();
   // A secret beside the run folder, and symlinks inside it leading out and in.
   writeFileSync(join(dirname(fx.dir), `${SECRET}.txt`), SECRET);
   symlinkSync(join(dirname(fx.dir), `${SECRET}.txt`), join(fx.dir, 'escape.txt'));

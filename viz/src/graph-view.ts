@@ -78,6 +78,13 @@ export class GraphView {
     this.renderer.refresh({ partialGraph: { edges: keys as string[] }, skipIndexation: true, schedule: true });
   }
 
+  /** Change colour/size of some units in place and repaint only those. */
+  restyleNodes(keys: readonly string[], style: (key: string, attrs: NodeAttrs) => void): void {
+    if (!this.graph || !this.renderer || keys.length === 0) return;
+    for (const k of keys) style(k, this.graph.getNodeAttributes(k));
+    this.renderer.refresh({ partialGraph: { nodes: keys as string[] }, skipIndexation: true, schedule: true });
+  }
+
   setNodeHighlighted(node: string | null, previous: string | null): void {
     if (!this.graph || !this.renderer) return;
     const changed: string[] = [];

@@ -40,6 +40,8 @@ export interface DisplayGraph {
   nonZero: number;
   /** Largest |w| of the layer (scale of colours and of the slider). */
   maxAbs: number;
+  /** Drawn size of input and output units. */
+  baseSizes: { in: number; out: number };
 }
 
 export const COLORS = {
@@ -100,7 +102,7 @@ export function bipartitePositions(nIn: number, nOut: number): Positions {
       p[2 * i + 1] = nIn === 1 ? 50 : 100 - (i / (nIn - 1)) * 100;
     }
   }
-  const xOut = grid ? 260 : 120;
+  const xOut = grid ? 190 : 120;
   for (let j = 0; j < nOut; j++) {
     const k = nIn + j;
     p[2 * k] = xOut;
@@ -150,7 +152,7 @@ export function buildDisplayGraph(layer: LayerRecord, positions: Positions, cap:
     order[t] = key;
     absSorted[t] = Math.abs(x);
   }
-  return { graph, order, absSorted, nonZero: ranked.length, maxAbs };
+  return { graph, order, absSorted, nonZero: ranked.length, maxAbs, baseSizes: { in: inSize, out: outSize } };
 }
 
 /** How many entries of a non-increasing array are ≥ t (binary search). */

@@ -9,6 +9,7 @@ import * as FA2Module from 'graphology-layout-forceatlas2/worker.js';
 import { inferSettings } from 'graphology-layout-forceatlas2';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
 import { csvToRows, type ResultRow } from '../../src/core/results.js';
+import { Rng } from '../../src/core/rng.js';
 import { percolation, unitStats, type PercolationCurve, type UnitStats } from '../../src/stats/index.js';
 import { GraphView } from './graph-view.js';
 import {
@@ -38,6 +39,8 @@ const FA2Layout = unwrapDefault(FA2Module);
 /** Edges drawn at most per view; more are summarised by count (the strongest |w| are kept). */
 const DEFAULT_EDGE_CAP = 100_000;
 const SLIDER_STEPS = 1000;
+/** ForceAtlas2 runs this long, then its positions are kept for the layer. */
+const FA2_SECONDS = 8;
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -104,6 +107,8 @@ const state = {
   busy: 0,
   error: null as string | null,
   fa2: null as FA2Layout | null,
+  /** Layers whose ForceAtlas2 layout has finished (their positions are reused). */
+  laidOut: new Set<string>(),
 };
 
 const paneA: Pane = { view: new GraphView($('graph-a')), layer: null, display: null, curve: null, stats: null, visible: 0, kept: 0, title: '' };
@@ -191,13 +196,25 @@ function randomizedLayer(): LayerRecord {
   return r;
 }
 
+function layoutKey(): string {
+  return `${state.modelInfo!.path}|${state.layer!.name}|${layoutKind()}`;
+}
+
 function positionsFor(layer: LayerRecord): Positions {
   const key = `${state.modelInfo!.path}|${layer.name}|${layoutKind()}`;
   let p = state.positions.get(key);
   if (!p) {
-    p = bipartitePositions(layer.shape[0], layer.shape[1]);
+    p = layoutKind() === 'fa2' ? randomPositions(layer.shape[0] + layer.shape[1]) : bipartitePositions(layer.shape[0], layer.shape[1]);
     state.positions.set(key, p);
   }
+  return p;
+}
+
+/** ForceAtlas2 starts from a seeded scatter: from the bipartite layout it untangles slowly. */
+function randomPositions(n: number): Positions {
+  const rng = new Rng(1);
+  const p = new Float32Array(2 * n);
+  for (let k = 0; k < 2 * n; k++) p[k] = rng.uniform(-100, 100);
   return p;
 }
 
@@ -205,6 +222,8 @@ function positionsFor(layer: LayerRecord): Positions {
 async function rebuild(): Promise<void> {
   const layer = state.layer!;
   const m = mode();
+  state.hovered = null;
+  ui.tooltip.hidden = true;
   const needRandom = m !== 'original';
   let randomized: LayerRecord | null = null;
   if (needRandom) {
@@ -245,7 +264,7 @@ async function rebuild(): Promise<void> {
   state.maxAbs = Math.max(...activePanes().map((p) => p.display!.maxAbs)) || 1;
   applyThreshold(sliderToThreshold(Number(ui.slider.value)));
   drawDegreeChart(ui.degreeChart, layer, randomized, 'out');
-  if (layoutKind() === 'fa2') runForceAtlas2();
+  if (layoutKind() === 'fa2' && !state.laidOut.has(layoutKey())) runForceAtlas2();
   setStatus('');
 }
 
@@ -305,35 +324,85 @@ function unitInfo(pane: Pane, node: string): string {
   return `<b>${node}</b> <span class="muted">${pane.title}</span><br>k+ ${s.kPlus[i]} · k− ${s.kMinus[i]}<br>s+ ${fmt(s.sPlus[i])} · s− ${fmt(s.sMinus[i])}`;
 }
 
-const highlighted = new Map<Pane, string[]>();
+/**
+ * Edges not touching the hovered unit: fully transparent, which sigma's premultiplied blending
+ * turns into "not drawn" (any visible tint would be painted over the highlighted edges).
+ */
+const DIMMED = 'rgba(0,0,0,0)';
 
 function hover(node: string | null): void {
   const prev = state.hovered;
   if (prev === node) return;
   for (const pane of activePanes()) {
-    const edges = highlighted.get(pane);
-    if (edges) {
-      const max = pane.display!.maxAbs;
-      pane.view.restyleEdges(edges, (_k, a) => Object.assign(a, edgeStyle(a.weight, max)));
-      highlighted.delete(pane);
-    }
+    const d = pane.display!;
     pane.view.setNodeHighlighted(node, prev);
-    if (node && pane.display!.graph.hasNode(node)) {
-      const keys = pane.display!.graph.edges(node);
-      pane.view.restyleEdges(keys, (_k, a) => {
-        a.color = a.weight > 0 ? COLORS.highlightPos : COLORS.highlightNeg;
-        a.size = Math.max(a.size, 1.6);
-      });
-      highlighted.set(pane, keys);
-    }
+    const target = node && d.graph.hasNode(node) ? node : null;
+    // The unit's own strongest edge sets the scale, so its receptive field reads at any |w|.
+    let localMax = 0;
+    if (target) d.graph.forEachEdge(target, (_k, a) => void (localMax = Math.max(localMax, a.absw)));
+    // Restyle in place, then one partial refresh of the edges (no reducer runs per frame).
+    pane.view.restyleEdges(d.graph.edges(), (key, a) => {
+      if (target === null) {
+        Object.assign(a, edgeStyle(a.weight, d.maxAbs));
+      } else if (d.graph.hasExtremity(key, target)) {
+        Object.assign(a, edgeStyle(a.weight, localMax));
+      } else {
+        a.color = DIMMED;
+        a.size = 1;
+      }
+    });
+    paintNeighbours(pane, prev, null);
+    if (target) paintNeighbours(pane, target, localMax);
   }
   state.hovered = node;
   if (node) {
     ui.tooltip.innerHTML = activePanes().map((p) => unitInfo(p, node)).join('<hr>');
     ui.tooltip.hidden = false;
+    placeTooltip(node);
   } else {
     ui.tooltip.hidden = true;
   }
+}
+
+/**
+ * Colour the hovered unit's neighbours by the sign and |w| of their edge to it (on a 28×28 input
+ * grid this paints the output unit's receptive field as an image); `scale` null restores them.
+ */
+function paintNeighbours(pane: Pane, node: string | null, scale: number | null): void {
+  const g = pane.display!.graph;
+  if (!node || !g.hasNode(node)) return;
+  const neighbours: string[] = [];
+  const weightTo = new Map<string, number>();
+  g.forEachEdge(node, (_k, a, s, t) => {
+    const other = s === node ? t : s;
+    neighbours.push(other);
+    weightTo.set(other, a.weight);
+  });
+  const base = pane.display!.baseSizes;
+  pane.view.restyleNodes(neighbours, (key, a) => {
+    if (scale === null) {
+      a.color = a.side === 'in' ? COLORS.input : COLORS.output;
+      a.size = base[a.side];
+    } else {
+      a.color = edgeStyle(weightTo.get(key)!, scale).color;
+      // Grid pixels are tiny: enlarge them more so the receptive field reads as an image.
+      a.size = base[a.side] * (a.side === 'in' && g.order > 400 ? 3 : 1.8);
+    }
+  });
+}
+
+/** Put the tooltip beside the unit in the first pane, inside the window. */
+function placeTooltip(node: string): void {
+  const at = paneA.view.nodeOnScreen(node);
+  if (!at) return;
+  const box = document.getElementById('graph-a')!.getBoundingClientRect();
+  const tip = ui.tooltip.getBoundingClientRect();
+  let left = box.left + at.x + at.r + 10;
+  let top = box.top + at.y - tip.height / 2;
+  if (left + tip.width > window.innerWidth - 8) left = box.left + at.x - at.r - 10 - tip.width;
+  top = Math.max(8, Math.min(window.innerHeight - tip.height - 8, top));
+  ui.tooltip.style.left = `${Math.max(8, left)}px`;
+  ui.tooltip.style.top = `${top}px`;
 }
 
 function search(text: string): void {
@@ -361,13 +430,15 @@ function runForceAtlas2(): void {
   const fa2 = new FA2Layout(graph, { settings, getEdgeWeight: 'absw' });
   state.fa2 = fa2;
   fa2.start();
-  setStatus('ForceAtlas2 running…');
+  setStatus('ForceAtlas2 running in a worker…');
   const started = performance.now();
+  const key = layoutKey();
   const tick = (): void => {
     if (state.fa2 !== fa2) return;
     syncPositionsFromA();
-    if (performance.now() - started > 4000) {
+    if (performance.now() - started > FA2_SECONDS * 1000) {
       stopLayout();
+      state.laidOut.add(key);
       setStatus('');
       return;
     }
@@ -434,11 +505,6 @@ function wireEvents(): void {
     downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${fileStem()}.svg`);
   });
   window.addEventListener('resize', () => activePanes().forEach((p) => p.view.resize()));
-  document.addEventListener('mousemove', (e) => {
-    if (ui.tooltip.hidden) return;
-    ui.tooltip.style.left = `${e.clientX + 14}px`;
-    ui.tooltip.style.top = `${e.clientY + 14}px`;
-  });
 }
 
 function fileStem(): string {
