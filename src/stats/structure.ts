@@ -165,7 +165,18 @@ function pairedSum(bits: Int32Array, fill: Uint32Array, words: number): number {
       if (fb === fa) continue; // decreasing fill fails: N_paired = 0
       const baseB = rb * words;
       let overlap = 0;
-      for (let k = 0; k < words; k++) overlap += popcount32(bits[baseA + k] & bits[baseB + k]);
+      let k = 0;
+      // Two words at a time: their 4-bit partial counts (≤ 8) still fit before the byte fold.
+      for (; k + 1 < words; k += 2) {
+        let x = bits[baseA + k] & bits[baseB + k];
+        let y = bits[baseA + k + 1] & bits[baseB + k + 1];
+        x = x - ((x >>> 1) & 0x55555555);
+        y = y - ((y >>> 1) & 0x55555555);
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333) + (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+        x = (x & 0x0f0f0f0f) + ((x >>> 4) & 0x0f0f0f0f);
+        overlap += Math.imul(x, 0x01010101) >>> 24;
+      }
+      if (k < words) overlap += popcount32(bits[baseA + k] & bits[baseB + k]);
       total += (100 * overlap) / fb;
     }
   }
