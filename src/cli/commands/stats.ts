@@ -5,7 +5,7 @@ import { findLayer, validateModel, type LayerRecord } from '../../core/layer.js'
 import { UserError } from '../../core/errors.js';
 import { loadAnyModel } from '../../model/index.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
-import { layerStats, zScores, SCALAR_STATISTICS, type LayerStats, type ZScore } from '../../stats/index.js';
+import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
 
 /** The layers a command works on: the one named by --layer, or all of them. */
@@ -60,7 +60,12 @@ export function registerStats(program: Command): void {
         if (opts.null !== undefined) {
           const method = opts.null;
           const rng = new Rng(deriveSeed(opts.seed, 'stats-null', method, layer.name));
-          st.zScores = zScores(layer, SCALAR_STATISTICS, (l, r) => randomizeLayer(l, method, r), { samples: opts.samples, rng });
+          // NODF on every null sample of a big layer is too slow unless asked for (as in layerStats).
+          const withNodf = opts.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
+          const statistics: Record<string, LayerStatistic> = Object.fromEntries(
+            Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
+          );
+          st.zScores = zScores(layer, statistics, (l, r) => randomizeLayer(l, method, r), { samples: opts.samples, rng });
         }
         out.push(st);
       }
