@@ -5,13 +5,21 @@
 import type { GraphView } from './graph-view.js';
 import type { ViewGraph } from './layer-graph.js';
 
-const GAP = 8;
+/** Offsets of the panes as laid out on the page, and the box holding them all. */
+function arrangement(views: GraphView[]): { offsets: { x: number; y: number }[]; width: number; height: number } {
+  const rects = views.map((v) => v.rect());
+  const left = Math.min(...rects.map((r) => r.left));
+  const top = Math.min(...rects.map((r) => r.top));
+  return {
+    offsets: rects.map((r) => ({ x: r.left - left, y: r.top - top })),
+    width: Math.max(1, Math.max(...rects.map((r) => r.right)) - left),
+    height: Math.max(1, Math.max(...rects.map((r) => r.bottom)) - top),
+  };
+}
 
-/** All panes' layers painted onto one 2-D canvas at device resolution. */
+/** All panes' layers painted onto one 2-D canvas at device resolution, arranged as on the page. */
 export function compositeCanvas(views: GraphView[], background: string): HTMLCanvasElement {
-  const sizes = views.map((v) => v.size());
-  const width = sizes.reduce((s, z) => s + z.width, 0) + GAP * (views.length - 1);
-  const height = Math.max(...sizes.map((z) => z.height));
+  const { offsets, width, height } = arrangement(views);
   const ratio = window.devicePixelRatio || 1;
   const canvas = document.createElement('canvas');
   canvas.width = Math.max(1, Math.round(width * ratio));
@@ -20,11 +28,7 @@ export function compositeCanvas(views: GraphView[], background: string): HTMLCan
   ctx.scale(ratio, ratio);
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, width, height);
-  let x = 0;
-  views.forEach((v, k) => {
-    v.drawInto(ctx, x, 0);
-    x += sizes[k].width + GAP;
-  });
+  views.forEach((v, k) => v.drawInto(ctx, offsets[k].x, offsets[k].y));
   return canvas;
 }
 
@@ -42,21 +46,18 @@ function paint(color: string): string {
 }
 
 export function exportSvg(panes: { view: GraphView; graph: ViewGraph; title: string }[]): string {
-  const sizes = panes.map((p) => p.view.size());
-  const width = sizes.reduce((s, z) => s + z.width, 0) + GAP * (panes.length - 1);
-  const height = Math.max(...sizes.map((z) => z.height));
+  const { offsets, width, height } = arrangement(panes.map((p) => p.view));
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   ];
-  let dx = 0;
   panes.forEach((p, k) => {
     const pos = new Map<string, { x: number; y: number; r: number }>();
     p.graph.forEachNode((n) => {
       const s = p.view.nodeOnScreen(n);
       if (s) pos.set(n, s);
     });
-    parts.push(`<g class="pane" transform="translate(${dx},0)">`);
+    parts.push(`<g class="pane" transform="translate(${offsets[k].x.toFixed(1)},${offsets[k].y.toFixed(1)})">`);
     if (p.title) parts.push(`<text x="8" y="16" font-family="system-ui, sans-serif" font-size="12" fill="#334155">${esc(p.title)}</text>`);
     parts.push('<g class="edges" fill="none" stroke-linecap="round">');
     p.graph.forEachEdge((_e, a, s, t) => {
@@ -71,7 +72,6 @@ export function exportSvg(panes: { view: GraphView; graph: ViewGraph; title: str
       parts.push(`<circle cx="${q.x.toFixed(1)}" cy="${q.y.toFixed(1)}" r="${q.r.toFixed(2)}" fill="${a.color}"><title>${esc(n)}</title></circle>`);
     });
     parts.push('</g></g>');
-    dx += sizes[k].width + GAP;
   });
   parts.push('</svg>');
   return parts.join('\n');

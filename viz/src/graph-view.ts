@@ -128,6 +128,11 @@ export class GraphView {
     return this.renderer ? this.renderer.scaleSize(size) : size;
   }
 
+  /** Where the view sits on the page (CSS pixels). */
+  rect(): DOMRect {
+    return this.container.getBoundingClientRect();
+  }
+
   size(): { width: number; height: number } {
     return { width: this.container.clientWidth, height: this.container.clientHeight };
   }

@@ -256,6 +256,7 @@ async function rebuild(): Promise<void> {
     paneB.layer = paneB.display = null;
   }
   ui.graphs.classList.toggle('side', m === 'side');
+  ui.graphs.classList.toggle('stacked', layoutKind() === 'bipartite');
   ui.boxB.hidden = m !== 'side';
   ui.titleA.textContent = `${paneA.title} · ${layer.name} ${layer.shape[0]}×${layer.shape[1]}`;
   ui.titleB.textContent = m === 'side' ? `${paneB.title} · ${layer.name}` : '';
