@@ -1,6 +1,7 @@
 /** `weightscope percolate MODEL`: percolation curves under magnitude pruning, per layer and sign. */
 import type { Command } from 'commander';
 import { writeChunksAtomic } from '../../core/io.js';
+import { formatFloat32 } from '../../graph/index.js';
 import { percolationBySign, type PercolationCurve } from '../../stats/index.js';
 import { positiveInt } from '../options.js';
 import { cell, selectLayers, table } from './stats.js';
@@ -16,7 +17,7 @@ function* curveCsv(curves: { layer: string; curve: PercolationCurve }[]): Genera
   for (const { layer, curve } of curves) {
     const name = /[",\n]/.test(layer) ? `"${layer.replace(/"/g, '""')}"` : layer;
     for (const p of curve.points) {
-      yield `${name},${curve.sign},${p.fractionRemoved},${p.edgesKept},${p.threshold ?? ''},${p.giant},${p.giantFraction},${p.components}\n`;
+      yield `${name},${curve.sign},${p.fractionRemoved},${p.edgesKept},${p.threshold === null ? '' : formatFloat32(p.threshold)},${p.giant},${p.giantFraction},${p.components}\n`;
     }
   }
 }
