@@ -27,10 +27,10 @@ export function defaultSwapSteps(posEdges: number, negEdges: number, slots: numb
 }
 
 /**
- * Default trades of the signed Curveball: 10 per unit, i.e. 10 · (nIn + nOut) trades alternating
- * between a pair of input units and a pair of output units, so each side gets ~5 trades per unit
- * (Carstens et al. 2016 and Strona et al. 2014 saw Curveball mix within a few trades per row).
+ * Default trades of the signed Curveball: 10 sweeps of ⌈nIn/2⌉ row trades + ⌈nOut/2⌉ column
+ * trades, so every unit takes part in about 10 trades (Strona et al. 2014 and Carstens et al. 2016
+ * found Curveball mixed within ~5–10 trades per row; the overlap test in test/randomize checks it).
  */
 export function defaultCurveballTrades(nIn: number, nOut: number): number {
-  return 10 * (nIn + nOut);
+  return 10 * (Math.ceil(nIn / 2) + Math.ceil(nOut / 2));
 }

@@ -175,10 +175,11 @@ test('edge overlap with the original falls to the level expected for the degree 
   }
 });
 
-test('default step counts follow BiRewire’s bound and Curveball’s trades per unit', () => {
+test('default step counts follow BiRewire’s bound and Curveball’s ~10 trades per unit', () => {
   // e = 1000 edges at density 0.1: N = 1000 / 1.8 · ln(900 / 5e-5)
   assert.equal(birewireSteps(1000, 10000), Math.ceil((1000 / 1.8) * Math.log(900 / 5e-5)));
   assert.equal(birewireSteps(100, 100), 0);
   assert.equal(defaultSwapSteps(1000, 500, 10000), birewireSteps(1000, 10000) + birewireSteps(500, 10000));
-  assert.equal(defaultCurveballTrades(784, 64), 10 * (784 + 64));
+  assert.equal(defaultCurveballTrades(784, 64), 10 * (392 + 32));
+  assert.equal(defaultCurveballTrades(5, 3), 10 * (3 + 2));
 });
