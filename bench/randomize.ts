@@ -19,7 +19,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.js';
 import { writeChunksAtomic } from '../src/core/io.js';
-import { signedCurveballKernel, signedSwapKernel, swapGKernel } from '../src/randomize/index.js';
+import {
+  birewireSteps, defaultCurveballTrades, defaultSwapSteps, signedCurveballKernel, signedSwapKernel, swapGKernel,
+} from '../src/randomize/index.js';
 
 const N_IN = 1024, N_OUT = 1024, DENSITY = 0.1;
 
@@ -36,6 +38,8 @@ export interface RandomizeBenchResult {
   ours: Record<string, Rate>;
   peers: Record<string, Rate | 'not available'>;
   ratios: Record<string, number>;
+  /** CPU seconds for one mixed null at each method's default number of steps (from the rates above). */
+  secondsPerNull: Record<string, number>;
 }
 
 function prunedGaussian(seed: number): Float32Array {
@@ -143,13 +147,29 @@ export async function run(): Promise<RandomizeBenchResult> {
     for (const mine of ['swap', 'swap (unsigned)', 'curveball']) ratios[`${mine} / ${name}`] = ours[mine].perSecond / peer.perSecond;
   }
 
+  // One mixed null at default steps: ours at their defaults; the unsigned peers at BiRewire's
+  // bound for the unsigned graph (igraph counts trials, networkx accepted swaps).
+  let ep = 0, en = 0;
+  for (const x of w0) { if (x > 0) ep++; else if (x < 0) en++; }
+  const swapSteps = defaultSwapSteps(ep, en, w0.length);
+  const cbTrades = defaultCurveballTrades(N_IN, N_OUT);
+  const peerSteps = birewireSteps(edges, w0.length);
+  const secondsPerNull: Record<string, number> = {
+    [`swap (${swapSteps} attempts)`]: swapSteps / (attempts / swap.cpu),
+    [`curveball (${cbTrades} trades)`]: cbTrades / (trades / cb.cpu),
+  };
+  if (peers.igraph !== 'not available') secondsPerNull[`igraph (${peerSteps} trials)`] = (peerSteps * unsignedAcceptance) / peers.igraph.perSecond;
+  if (peers.networkx !== 'not available') secondsPerNull[`networkx (${Math.round(peerSteps * unsignedAcceptance)} swaps)`] = (peerSteps * unsignedAcceptance) / peers.networkx.perSecond;
+
   const fmt = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${(x / 1e3).toFixed(1)} k/s`);
   console.log(`randomize bench: ${N_IN}×${N_OUT} layer pruned to ${DENSITY * 100}% (${edges} edges), accepted swaps per CPU second (wall)`);
   const show = (m: Rate): string => `${fmt(m.perSecond).padStart(10)} (${fmt(m.perWallSecond)} wall)   ${m.detail}`;
   for (const [name, m] of Object.entries(ours)) console.log(`  ${name.padEnd(16)} ${show(m)}`);
   for (const [name, p] of Object.entries(peers)) console.log(`  ${name.padEnd(16)} ${p === 'not available' ? 'not available' : show(p)}`);
   for (const [k, v] of Object.entries(ratios)) console.log(`  ratio ${k}: ${v.toFixed(1)}× (per CPU second)`);
-  return { edges, ours, peers, ratios };
+  console.log('  CPU seconds per mixed null at default steps:');
+  for (const [k, v] of Object.entries(secondsPerNull)) console.log(`    ${k.padEnd(34)} ${v.toFixed(3)} s`);
+  return { edges, ours, peers, ratios, secondsPerNull };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
