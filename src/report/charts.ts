@@ -8,7 +8,7 @@
  * counts, and every colour, font and stroke is an attribute on the SVG itself, so a chart looks
  * right standalone, inline in HTML, or saved as a file.
  */
-import { area, axisBottom, axisLeft, format, line, scaleBand, scaleLinear, scaleLog, select } from 'd3';
+import { area, axisBottom, axisLeft, format, interpolateHcl, line, scaleBand, scaleLinear, scaleLog, select } from 'd3';
 import type { ScaleContinuousNumeric, Selection } from 'd3';
 import { linearFit } from './aggregate.js';
 
@@ -42,7 +42,17 @@ export function textWidth(text: string, fontSize = FONT_SIZE): number {
  * One colour per task: easy tasks in blues, hard tasks in reds, other tasks from a qualitative
  * palette, so a task keeps its colour across every chart of a report.
  */
-export function taskColors(tasks: { task: string; difficulty: string }[]): Map<string, string> {
+export function taskColors(tasks: { task: string; difficulty: string; ssimDistance?: number | null }[]): Map<string, string> {
+  const others = tasks.filter((t) => t.difficulty !== 'easy' && t.difficulty !== 'hard');
+  const distances = others.map((t) => t.ssimDistance).filter((d): d is number => typeof d === 'number' && Number.isFinite(d));
+  let byDistance: ((d: number) => string) | null = null;
+  if (others.length > COLORS.others.length && distances.length === others.length) {
+    // many class pairs: a scale by SSIM distance, red = similar (hard) … blue = dissimilar (easy)
+    const lo = Math.min(...distances);
+    const hi = Math.max(...distances);
+    const ramp = interpolateHcl(COLORS.hard, COLORS.easy);
+    byDistance = (d) => ramp(hi > lo ? (d - lo) / (hi - lo) : 0.5);
+  }
   const blues = [COLORS.easy, '#4f8fd6', '#0d3d73', '#7fb2e5'];
   const reds = [COLORS.hard, '#e07a3f', '#8a1c14', '#f0a08a'];
   const out = new Map<string, string>();
@@ -53,6 +63,7 @@ export function taskColors(tasks: { task: string; difficulty: string }[]): Map<s
     if (out.has(t.task)) continue;
     if (t.difficulty === 'easy') out.set(t.task, blues[e++ % blues.length]);
     else if (t.difficulty === 'hard') out.set(t.task, reds[h++ % reds.length]);
+    else if (byDistance) out.set(t.task, byDistance(t.ssimDistance as number));
     else out.set(t.task, COLORS.others[o++ % COLORS.others.length]);
   }
   return out;
@@ -262,7 +273,7 @@ export interface LineChartSpec {
   width?: number;
   /** Height of title + plot + axes in px (default 300); the legend adds its own rows below. */
   height?: number;
-  /** Show the legend (default true). */
+  /** Show one legend entry per series (default true); `extraLegend` entries are always shown. */
   legend?: boolean;
   /** Text drawn in the plot when there is nothing to show. */
   emptyText?: string;
@@ -298,8 +309,10 @@ export function lineChart(doc: Document, spec: LineChartSpec): SVGSVGElement {
   const usable = (p: XY): boolean => Number.isFinite(p.x) && Number.isFinite(p.y) && (!isLog || p.x > 0);
   const series = spec.series.map((s) => ({ ...s, points: s.points.filter(usable).sort((a, b) => a.x - b.x) }));
 
-  const legendItems: LegendItem[] =
-    spec.legend === false ? [] : [...series.map((s) => ({ label: s.label, color: s.color, dash: s.dash })), ...(spec.extraLegend ?? [])];
+  const legendItems: LegendItem[] = [
+    ...(spec.legend === false ? [] : series.map((s) => ({ label: s.label, color: s.color, dash: s.dash }))),
+    ...(spec.extraLegend ?? []),
+  ];
   const m: Margins = { top: spec.title ? 30 : 12, right: rightMargin(spec.hLines, 18), bottom: spec.xLabel ? 42 : 26, left: spec.yLabel ? 56 : 42 };
   const plotW = width - m.left - m.right;
   const lh = legendHeight(legendItems, plotW);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ProbeName, ResultRow } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { filterCurves, groupCurves, type Curve, type Stat } from './aggregate.js';
-import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineSeries, type RefLine } from './charts.js';
+import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
 import { buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
 
@@ -249,17 +249,38 @@ function claimsSection(claims: ClaimResult[]): string {
 }
 
 /** Series of a set of curves: one per task, coloured by task, band = mean ± sd over runs. */
-function seriesOf(ctx: Ctx, curves: Curve[], dash: string, idPrefix: string): LineSeries[] {
+/** Above this many series a chart drops the per-series legend and bands (many class pairs). */
+const MANY_SERIES = 12;
+
+/**
+ * Series of a set of curves: one per task, coloured by task, band = mean ± sd over runs. With many
+ * tasks the bands are left out and the legend names only the two ends of the colour scale.
+ */
+function seriesOf(ctx: Ctx, curves: Curve[], dash: string, idPrefix: string): Pick<LineChartSpec, 'series' | 'legend' | 'extraLegend'> {
   const order = new Map(ctx.tasks.map((t, i) => [t.task, i]));
-  return [...curves]
+  const many = curves.length > MANY_SERIES;
+  const series: LineSeries[] = [...curves]
     .sort((a, b) => (order.get(a.task) ?? 99) - (order.get(b.task) ?? 99))
     .map((c) => ({
       id: `${idPrefix}:${c.task}`,
       label: `${c.task} (${c.difficulty})`,
       color: ctx.colors.get(c.task) ?? COLORS.reference,
       dash,
+      band: curves.length <= 6,
+      markers: !many,
       points: c.points.map((p) => ({ x: p.level, y: p.mean, lo: p.mean - p.sd, hi: p.mean + p.sd })),
     }));
+  if (!many) return { series };
+  const bySsim = ctx.tasks.filter((t) => t.ssimDistance !== null && curves.some((c) => c.task === t.task)).sort((a, b) => a.ssimDistance! - b.ssimDistance!);
+  const ends = bySsim.length >= 2 ? [bySsim[0], bySsim[bySsim.length - 1]] : [];
+  return {
+    series,
+    legend: false,
+    extraLegend: [
+      ...ends.map((t, i) => ({ label: `${t.task} (${i === 0 ? 'most similar classes' : 'least similar'})`, color: ctx.colors.get(t.task)!, dash })),
+      { label: `… ${series.length} tasks in all, coloured by SSIM distance`, color: '#ffffff' },
+    ],
+  };
 }
 
 const CHANCE: RefLine = { value: 0.5, label: 'chance', color: COLORS.chance };
@@ -303,7 +324,7 @@ function noiseSection(ctx: Ctx): string {
           yLabel: 'test accuracy',
           xScale: 'log2',
           yDomain: [0, 1],
-          series: seriesOf(ctx, curves, signedChart ? DASH.signed : DASH.full, `${signedChart ? 'signed' : 'full'}-${variant}`),
+          ...seriesOf(ctx, curves, signedChart ? DASH.signed : DASH.full, `${signedChart ? 'signed' : 'full'}-${variant}`),
           hLines: [CHANCE],
           vLines,
           width: 530,
@@ -359,7 +380,7 @@ function sweepSection(ctx: Ctx, probe: 'prune' | 'signflip', id: string, heading
             yLabel: 'test accuracy',
             yDomain: [0, 1],
             xDomain: [0, 1],
-            series: seriesOf(ctx, curves, signed ? DASH.signed : DASH.full, `${probe}-${v}-${signed ? 'signed' : 'full'}`),
+            ...seriesOf(ctx, curves, signed ? DASH.signed : DASH.full, `${probe}-${v}-${signed ? 'signed' : 'full'}`),
             hLines: [CHANCE],
             width: 530,
             height: 300,
@@ -392,6 +413,9 @@ function sweepSection(ctx: Ctx, probe: 'prune' | 'signflip', id: string, heading
   return section(id, heading, parts.join('\n'));
 }
 
+/** Above this many tasks, tables put tasks in rows and per-task bar charts are left out. */
+const MANY_TASKS = 4;
+
 const LETTER_TEXT: Record<string, string> = {
   A: 'full shuffle',
   B: 'shuffle within sign',
@@ -416,12 +440,30 @@ function randomizationSection(ctx: Ctx): string {
     const p = c?.points.find((q) => Math.abs(q.level - level) < 1e-9);
     return p ?? null;
   };
+  const variantHead = (v: string): string => `<b>${escapeHtml(v)}</b> <span class="muted">${escapeHtml(LETTER_TEXT[v] ?? '')}</span>`;
+  if (tasks.length > MANY_TASKS) {
+    // many class pairs: one row per task, "full / binarized" per randomization, no bar chart
+    const pair = (a: Stat | null | undefined, b: Stat | null | undefined): string => `${statCell(a)} / ${statCell(b)}`;
+    for (const level of levels) {
+      const rows = tasks.map((t) => [
+        taskLabel(t, ctx.colors),
+        ...(level === 0 ? [pair(t.full, t.binarized)] : []),
+        ...variants.map((v) => pair(pointOf(t.task, v, false, level), pointOf(t.task, v, true, level))),
+      ]);
+      parts.push(
+        `<h3>${level > 0 ? `Pruned ${Math.round(level * 100)}% (smallest |w|), then randomized` : 'Randomized without pruning'}</h3>` +
+          table(['task', ...(level === 0 ? ['trained model'] : []), ...variants.map(variantHead)], rows) +
+          '<p class="note">Each cell: full precision / binarized, mean ± sd over runs.</p>',
+      );
+    }
+    return section('randomization', 'Randomizations A–G', parts.join('\n'));
+  }
   for (const level of levels) {
     const headers = ['randomization', ...tasks.flatMap((t) => [`${escapeHtml(t.task)} full`, `${escapeHtml(t.task)} binarized`])];
     const rows: string[][] = [];
     if (level === 0) rows.push(['<i>none (trained model)</i>', ...tasks.flatMap((t) => [statCell(t.full), statCell(t.binarized)])]);
     for (const v of variants)
-      rows.push([`<b>${escapeHtml(v)}</b> <span class="muted">${escapeHtml(LETTER_TEXT[v] ?? '')}</span>`, ...tasks.flatMap((t) => [statCell(pointOf(t.task, v, false, level)), statCell(pointOf(t.task, v, true, level))])]);
+      rows.push([variantHead(v), ...tasks.flatMap((t) => [statCell(pointOf(t.task, v, false, level)), statCell(pointOf(t.task, v, true, level))])]);
     const keys: BarKey[] = tasks.flatMap((t) => [
       { id: `${t.task}|full`, label: `${t.task} full`, color: ctx.colors.get(t.task) ?? COLORS.reference },
       { id: `${t.task}|signed`, label: `${t.task} binarized`, color: ctx.colors.get(t.task) ?? COLORS.reference, opacity: 0.35 },
@@ -524,15 +566,30 @@ function complexitySection(ctx: Ctx): string {
   const withGap = ctx.tasks.filter((t) => t.gaps.fullMinusBinarized || Object.keys(t.gaps.fullMinusRandomized).length);
   if (withGap.length === 0) return section('complexity', 'Task-complexity gap', notRun('baseline with binarize or randomize'));
   const letters = [...new Set(withGap.flatMap((t) => Object.keys(t.gaps.fullMinusRandomized)))].sort((a, b) => (a.length - b.length) || a.localeCompare(b));
-  // one column per task, one row per measure: stays narrow for the usual easy/hard pair
-  const headers = ['accuracy drop', ...withGap.map((t) => taskLabel(t, ctx.colors))];
-  const rows: string[][] = [
-    ['SSIM distance', ...withGap.map((t) => num(t.ssimDistance))],
-    ['full − binarized', ...withGap.map((t) => statCell(t.gaps.fullMinusBinarized))],
-  ];
-  for (const l of letters) {
-    rows.push([`full − randomized ${escapeHtml(l)}`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.full))]);
-    rows.push([`full − randomized ${escapeHtml(l)}, binarized`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.binarized))]);
+  const parts: string[] = [];
+  if (withGap.length > MANY_TASKS) {
+    // many class pairs: one row per task, sorted easy → hard by SSIM distance
+    const sorted = [...withGap].sort((a, b) => (b.ssimDistance ?? -1) - (a.ssimDistance ?? -1));
+    const rows = sorted.map((t) => [
+      taskLabel(t, ctx.colors),
+      num(t.ssimDistance),
+      statCell(t.gaps.fullMinusBinarized),
+      num(t.gaps.meanFullMinusRandomized.full),
+      num(t.gaps.meanFullMinusRandomized.binarized),
+    ]);
+    parts.push(table(['task', 'SSIM distance', 'full − binarized', 'full − randomized (mean over randomizations)', 'full − randomized, binarized (mean)'], rows));
+  } else {
+    // one column per task, one row per measure: stays narrow for the usual easy/hard pair
+    const headers = ['accuracy drop', ...withGap.map((t) => taskLabel(t, ctx.colors))];
+    const rows: string[][] = [
+      ['SSIM distance', ...withGap.map((t) => num(t.ssimDistance))],
+      ['full − binarized', ...withGap.map((t) => statCell(t.gaps.fullMinusBinarized))],
+    ];
+    for (const l of letters) {
+      rows.push([`full − randomized ${escapeHtml(l)}`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.full))]);
+      rows.push([`full − randomized ${escapeHtml(l)}, binarized`, ...withGap.map((t) => statCell(t.gaps.fullMinusRandomized[l]?.binarized))]);
+    }
+    parts.push(table(headers, rows));
   }
   const groups = ['binarized', ...letters.map((l) => `rand. ${l}`), ...letters.map((l) => `rand. ${l} + sign`)];
   const keys: BarKey[] = withGap.map((t) => ({ id: t.task, label: `${t.task} (${t.difficulty})`, color: ctx.colors.get(t.task) ?? COLORS.reference }));
@@ -548,13 +605,13 @@ function complexitySection(ctx: Ctx): string {
     }
   }
   const usedGroups = groups.filter((g) => data.some((d) => d.group === g));
-  const parts = [
-    table(headers, rows),
+  if (withGap.length <= MANY_TASKS)
+    parts.push(
     `<div class="charts">${figure(
       barChart(ctx.doc, { title: 'Accuracy lost: full precision − probed model', xLabel: 'probe', yLabel: 'accuracy drop', groups: usedGroups, keys, data, width: 1090, height: 320 }),
       'Paired by run: each run’s drop, then mean ± sd over runs. Randomized drops at the lowest pruning level measured.',
     )}</div>`,
-  ];
+    );
   const pts = withGap
     .filter((t) => t.gaps.fullMinusBinarized && t.gaps.meanFullMinusRandomized.full !== null)
     .map((t) => ({ x: t.gaps.fullMinusBinarized!.mean, y: t.gaps.meanFullMinusRandomized.full!, label: t.task, color: ctx.colors.get(t.task) }));

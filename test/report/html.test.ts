@@ -83,3 +83,23 @@ test('writeReport writes report.html and summary.json atomically into the run fo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a report over all 45 class pairs puts tasks in rows and keeps legends short', () => {
+  const ssim = generateSsim();
+  const tasks = ssim.map((s) => ({ task: `mnist-${s.a}v${s.b}`, difficulty: 'custom' as const }));
+  const rows = generateRows({ runs: 1, tasks, probes: ['baseline', 'binarize', 'prune', 'randomize'] });
+  const { html, summary } = buildReport({ rows, ssim });
+  const doc = parse(html);
+  assert.equal(summary.tasks.length, 45);
+  // the randomization and gap tables have one row per task instead of two columns per task
+  assert.equal(doc.querySelector('#randomization table tbody')!.querySelectorAll('tr').length, 45);
+  assert.ok(doc.querySelector('#randomization table thead')!.querySelectorAll('th').length < 15);
+  assert.equal(doc.querySelector('#complexity table tbody')!.querySelectorAll('tr').length, 45);
+  for (const svg of doc.querySelectorAll('#pruning svg')) {
+    assert.equal(svg.querySelectorAll('path.series').length, 45);
+    assert.ok(svg.querySelectorAll('.legend-item').length <= 3);
+  }
+  // every task has its own colour
+  const colours = new Set([...doc.querySelector('#pruning svg')!.querySelectorAll('path.series')].map((p) => p.getAttribute('stroke')));
+  assert.ok(colours.size > 30, `${colours.size} colours`);
+});
