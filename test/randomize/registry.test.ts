@@ -46,3 +46,20 @@ test('randomizeModel randomizes every layer, or only the named one, without touc
   model.layers.forEach((l, k) => assert.deepEqual(l.weights, before[k]));
   assert.throws(() => randomizeModel(model, 'A', new Rng(4), { layer: 'nope' }), (e: unknown) => e instanceof UserError && /dense_1/.test(e.message));
 });
+
+test('every null model handles degenerate layers (1×1, one row, one column, all zero, one edge) without error', () => {
+  const shapes: [number, number, number[]][] = [
+    [1, 1, [0.5]], [1, 5, [1, -2, 0, 3, 0]], [5, 1, [1, 0, -1, 2, 0]], [3, 3, Array(9).fill(0)], [3, 4, [0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0]],
+  ];
+  for (const [r, c, v] of shapes) {
+    const l = { name: 'tiny', weights: Float32Array.from(v), shape: [r, c] as [number, number], bias: new Float32Array(c) };
+    for (const m of NULL_MODEL_NAMES) {
+      const out = randomizeLayer(l, m, new Rng(1));
+      assert.equal(out.weights.length, r * c, `${m} ${r}×${c}`);
+      assert.ok(out.weights.every(Number.isFinite), `${m} ${r}×${c}`);
+      if (m !== 'maxent') {
+        assert.deepEqual([...out.weights].sort(), [...l.weights].sort(), `${m} ${r}×${c} changed the values`);
+      }
+    }
+  }
+});
