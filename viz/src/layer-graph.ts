@@ -102,7 +102,7 @@ export function bipartitePositions(nIn: number, nOut: number): Positions {
       p[2 * i + 1] = nIn === 1 ? 50 : 100 - (i / (nIn - 1)) * 100;
     }
   }
-  const xOut = grid ? 190 : 120;
+  const xOut = grid ? 190 : 240;
   for (let j = 0; j < nOut; j++) {
     const k = nIn + j;
     p[2 * k] = xOut;

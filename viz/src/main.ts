@@ -109,6 +109,8 @@ const state = {
   fa2: null as FA2Layout | null,
   /** Layers whose ForceAtlas2 layout has finished (their positions are reused). */
   laidOut: new Set<string>(),
+  /** Time the last threshold change took in the page (ms, excluding sigma's next frame). */
+  thresholdMs: 0,
 };
 
 const paneA: Pane = { view: new GraphView($('graph-a')), layer: null, display: null, curve: null, stats: null, visible: 0, kept: 0, title: '' };
@@ -278,6 +280,7 @@ function sliderToThreshold(pos: number): number {
 
 /** Show edges with |w| ≥ t: only the edges between the old and new prefix are repainted. */
 function applyThreshold(t: number): void {
+  const started = performance.now();
   state.threshold = t;
   for (const pane of activePanes()) {
     const d = pane.display!;
@@ -288,6 +291,7 @@ function applyThreshold(t: number): void {
     pane.kept = t <= 0 ? d.nonZero : countAtLeast(pane.curve!.full!.threshold.subarray(1), t);
   }
   updateThresholdReadout();
+  state.thresholdMs = performance.now() - started;
 }
 
 /** Largest component with the pane's kept edges, from the library's exact percolation curve. */
@@ -582,6 +586,9 @@ const hook = {
   },
   get threshold(): number {
     return state.threshold;
+  },
+  get thresholdMs(): number {
+    return state.thresholdMs;
   },
   get renderedNodes(): number {
     return paneA.display?.graph.order ?? 0;
