@@ -128,7 +128,9 @@ tr.chosen td { background: #eef4fb; font-weight: 600; }
 pre { background: #f6f8fa; padding: 8px; border-radius: 4px; font-size: 12px; overflow-x: auto; }
 dl.config { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 13px; margin: 6px 0; }
 dl.config dt { color: #555; }
-dl.config dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
+.config-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 0 28px; }
+.config-grid h3 { margin: 10px 0 2px; font-size: 14px; }
+dl.config dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
 `;
 
 // ---------------------------------------------------------------------------------------------
@@ -156,16 +158,34 @@ function hasProbe(ctx: Ctx, probe: ProbeName): boolean {
   return ctx.rows.some((r) => r.probe === probe);
 }
 
+const isScalar = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** A scalar or an array of scalars as display text; null for anything deeper. */
+function flatValue(v: unknown): string | null {
+  if (isScalar(v)) return String(v);
+  if (Array.isArray(v) && v.every(isScalar)) return v.map((x) => (typeof x === 'number' && !Number.isInteger(x) ? String(Number(x.toPrecision(6))) : String(x))).join(', ');
+  return null;
+}
+
 function configSection(ctx: Ctx): string {
   const run = ctx.input.config;
   if (!run || Object.keys(run).length === 0) return section('config', 'Run configuration', '<p class="not-run">No run.json was given.</p>');
-  const scalars: string[] = [];
-  const nested: string[] = [];
+  const dl = (entries: [string, string][]): string => `<dl class="config">${entries.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  const top: [string, string][] = [];
+  const groups: string[] = [];
+  const deep: string[] = [];
   for (const [k, v] of Object.entries(run)) {
-    if (v !== null && typeof v === 'object') nested.push(`<details><summary>${escapeHtml(k)}</summary><pre>${escapeHtml(JSON.stringify(v, null, 2))}</pre></details>`);
-    else scalars.push(`<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`);
+    const flat = flatValue(v);
+    if (flat !== null) {
+      top.push([k, flat]);
+      continue;
+    }
+    // an object of scalars (config, backend, versions, sweep) reads best as its own list
+    const entries = v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v as Record<string, unknown>).map(([kk, vv]) => [kk, flatValue(vv)] as const) : [];
+    if (entries.length > 0 && entries.every(([, f]) => f !== null)) groups.push(`<div><h3>${escapeHtml(k)}</h3>${dl(entries as [string, string][])}</div>`);
+    else deep.push(`<details><summary>${escapeHtml(k)}</summary><pre>${escapeHtml(JSON.stringify(v, null, 2))}</pre></details>`);
   }
-  return section('config', 'Run configuration', `<dl class="config">${scalars.join('')}</dl>${nested.join('\n')}`);
+  return section('config', 'Run configuration', `${dl(top)}<div class="config-grid">${groups.join('')}</div>${deep.join('\n')}`);
 }
 
 function tasksSection(ctx: Ctx): string {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, csvToRows, parseRow, rowKey, type ResultRow } from '../core/index.js';
 import type { LayerInput, ReportInput } from './html.js';
-import type { SsimRow } from './summary.js';
+import { parseTaskName, type SsimRow, type TaskInfo } from './summary.js';
 
 export interface ReadRunOptions {
   /** Read sign degrees and σ(w) from graphs/<task>/run-<k>/<layer>.{nodes,edges}.csv (default true). */
@@ -121,15 +121,36 @@ export function readLayerInputs(dir: string): LayerInput[] {
   return out;
 }
 
-/** Everything a report needs from a run folder. */
+/** Task infos recorded in run.json by reproduce (`tasks: [{ task, classes, difficulty, ssimDistance }]`), if any. */
+function tasksFromConfig(config: Record<string, unknown>): TaskInfo[] | undefined {
+  const tasks = config.tasks;
+  if (!Array.isArray(tasks)) return undefined;
+  const dataset = (config.config as { dataset?: unknown } | undefined)?.dataset;
+  const out: TaskInfo[] = [];
+  for (const t of tasks) {
+    if (!t || typeof t.task !== 'string' || !Array.isArray(t.classes) || t.classes.length !== 2) return undefined;
+    out.push({
+      task: t.task,
+      dataset: typeof t.dataset === 'string' ? t.dataset : typeof dataset === 'string' ? dataset : (parseTaskName(t.task)?.dataset ?? t.task),
+      classes: [t.classes[0], t.classes[1]],
+      difficulty: t.difficulty === 'easy' || t.difficulty === 'hard' ? t.difficulty : 'custom',
+      ssimDistance: typeof t.ssimDistance === 'number' ? t.ssimDistance : null,
+    });
+  }
+  return out.length ? out : undefined;
+}
+
+/** Everything a report needs from a run folder (task infos from run.json when recorded there, else from the rows). */
 export function readRunFolder(dir: string, options: ReadRunOptions = {}): ReportInput {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run folder not found: ${dir}`);
   const rows = readResultRows(dir);
   const runJson = join(dir, 'run.json');
   const ssimJson = join(dir, 'ssim.json');
+  const config = existsSync(runJson) ? (readJson(runJson) as Record<string, unknown>) : undefined;
   return {
     rows,
-    config: existsSync(runJson) ? (readJson(runJson) as Record<string, unknown>) : undefined,
+    tasks: config ? tasksFromConfig(config) : undefined,
+    config,
     ssim: existsSync(ssimJson) ? ssimRows(readJson(ssimJson)) : undefined,
     layers: options.graphs === false ? undefined : readLayerInputs(dir),
   };

@@ -70,3 +70,22 @@ test('a folder without results is a user error', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('task infos recorded in run.json win over names parsed from the rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ws-run-'));
+  try {
+    writeFileSync(join(dir, 'results.jsonl'), generateRows({ runs: 1, probes: ['baseline'] }).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const tasks = [
+      { task: 'mnist-0v7', classes: [0, 7], difficulty: 'easy', ssimDistance: 0.864 },
+      { task: 'mnist-7v9', classes: [7, 9], difficulty: 'hard', ssimDistance: 0.707 },
+    ];
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { dataset: 'mnist' }, tasks }));
+    const input = readRunFolder(dir, { graphs: false });
+    assert.deepEqual(input.tasks, tasks.map((t) => ({ ...t, dataset: 'mnist' })));
+    assert.equal(input.layers, undefined);
+    const { summary } = buildReport(input);
+    assert.equal(summary.tasks[1].ssimDistance, 0.707);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
