@@ -146,6 +146,8 @@ function foldedBias(s: SparseInputs, layer: LayerRecord): Float64Array {
 /** Where the evaluator keeps the test set and the per-call buffers for the WASM kernel. */
 interface KernelState {
   kernel: SpmmKernel;
+  /** The identity row list 0..n−1 (the evaluator uses every image in order). */
+  rows: number;
   rowPtr: number;
   col: number;
   val: number;
@@ -159,17 +161,20 @@ function align16(x: number): number {
 
 /** Copy the sparse test set into a fresh kernel's memory; null where WebAssembly SIMD is unavailable. */
 function kernelFor(s: SparseInputs): KernelState | null {
-  const rowPtr = 0;
+  const rows = 0;
+  const rowPtr = align16(rows + s.n * 4);
   const col = align16(rowPtr + s.rowPtr.byteLength);
   const val = align16(col + s.col.byteLength);
   const dynamic = align16(val + s.val.byteLength);
   const kernel = loadSpmmKernel(dynamic + (1 << 20));
   if (!kernel) return null;
   const buf = kernel.memory.buffer;
+  const identity = new Uint32Array(buf, rows, s.n);
+  for (let k = 0; k < s.n; k++) identity[k] = k;
   new Uint32Array(buf, rowPtr, s.rowPtr.length).set(s.rowPtr);
   new Uint32Array(buf, col, s.col.length).set(s.col);
   new Float32Array(buf, val, s.val.length).set(s.val);
-  return { kernel, rowPtr, col, val, dynamic };
+  return { kernel, rows, rowPtr, col, val, dynamic };
 }
 
 /**
@@ -197,7 +202,7 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
     const buf = mem.buffer;
     fill(new Float32Array(buf, wAddr, d * width), new Float32Array(buf, biasAddr, width));
-    ks.kernel.spmm(s.n, ks.rowPtr, ks.col, ks.val, wAddr, width * 4, biasAddr, outAddr);
+    ks.kernel.spmm(s.n, ks.rows, ks.rowPtr, ks.col, ks.val, wAddr, width * 4, biasAddr, outAddr);
     return new Float32Array(buf, outAddr, s.n * width);
   }
   // Plain JS fallback: the same computation, one scalar multiply-add at a time.

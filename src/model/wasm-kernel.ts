@@ -1,16 +1,21 @@
 /**
- * A tiny WebAssembly SIMD kernel for the evaluator's hot loop (sparse rows × dense weights), built
- * from bytes at load time: no toolchain, no file to ship, and it runs in Node and the browser.
+ * A tiny WebAssembly SIMD module for the sparse first layer, built from bytes at load time: no
+ * toolchain, no file to ship, and it runs in Node and the browser. Two functions:
  *
- *   spmm(n, rowPtr, col, val, W, rowBytes, bias, out):
- *     for every image k: out[k] = bias + Σ_{e in row k} val[e] · W[col[e]]
- * where each W row and out row is rowBytes bytes (a multiple of 4·KERNEL_BLOCK: widths are padded),
- * all addresses are byte offsets into the module's imported memory, and the inner loop adds one
- * weight row with f32x4 multiply/add (4 lanes per instruction).
+ *   spmm(n, rows, rowPtr, col, val, W, rowBytes, bias, out)       (forward)
+ *     for r < n, image k = rows[r]:   out[r] = bias + Σ_{e in row k} val[e] · W[col[e]]
+ *   sgrad(n, rows, rowPtr, col, val, G, rowBytes, delta, 0)       (weight gradient; last argument unused)
+ *     for r < n, image k = rows[r]:   G[col[e]] += val[e] · delta[r]   for every e in row k
  *
- * Plain JS scalar loops reach ~0.5 G multiply-adds/s on the development machine; this kernel is
- * several times faster (docs/performance-model.md). Where WebAssembly SIMD is missing,
- * `loadSpmmKernel` returns null and the evaluator uses its JS loop.
+ * `rows` lists which CSR rows (images) to use, so a shuffled mini-batch needs no copy. Each W, G,
+ * out and delta row is rowBytes bytes, a multiple of 4·KERNEL_BLOCK (widths are padded); all
+ * addresses are byte offsets into the module's imported memory. Both keep a block of KERNEL_BLOCK
+ * floats in four f32x4 registers and sweep the row's entries over it, so each entry costs one
+ * weight-row block load and four multiply-adds.
+ *
+ * Plain JS scalar loops reach ~0.5 G multiply-adds/s on the development machine; this kernel ~8–9 G
+ * (docs/performance-model.md). Where WebAssembly SIMD is missing, `loadSpmmKernel` returns null and
+ * callers use JS loops.
  */
 
 const I32 = 0x7f;
@@ -49,7 +54,7 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
-// Instructions used by the kernel.
+// Instructions used by the kernels.
 const get = (i: number) => [0x20, ...uleb(i)];
 const set = (i: number) => [0x21, ...uleb(i)];
 const i32c = (v: number) => [0x41, ...sleb(v)];
@@ -59,8 +64,6 @@ const geU = [0x4f];
 const ltU = [0x49];
 const i32Load = [0x28, 2, 0];
 const f32Load = [0x2a, 2, 0];
-
-
 const f32x4Splat = [0xfd, 0x13];
 const f32x4Add = [0xfd, ...uleb(228)];
 const f32x4Mul = [0xfd, ...uleb(230)];
@@ -69,80 +72,121 @@ const loop = [0x03, EMPTY];
 const end = [0x0b];
 const br = (d: number) => [0x0c, ...uleb(d)];
 const brIf = (d: number) => [0x0d, ...uleb(d)];
-
-// Parameters and locals.
-const N = 0, ROWPTR = 1, COL = 2, VAL = 3, W = 4, ROWBYTES = 5, BIAS = 6, OUT = 7;
-const IMG = 8, E = 9, END = 10, ACC = 11, WROW = 12, C = 13, E0 = 14, V = 15, A = 16;
-
-/** Floats per register block: the kernel keeps LANES/4 v128 accumulators in locals. */
-export const KERNEL_BLOCK = 16;
-const REGS = KERNEL_BLOCK / 4;
-
 const loadAt = (off: number) => [0xfd, 0x00, 4, ...uleb(off)];
 const storeAt = (off: number) => [0xfd, 0x0b, 4, ...uleb(off)];
 
-function kernelBytes(): Uint8Array<ArrayBuffer> {
-  const regs = Array.from({ length: REGS }, (_, r) => r);
-  const body = [
-    ...i32c(0), ...set(IMG),
-    ...block, ...loop,
-    // while (img < n)
-    ...get(IMG), ...get(N), ...geU, ...brIf(1),
-    // acc = out + img * rowBytes; e0 = rowPtr[img]; end = rowPtr[img + 1]
-    ...get(OUT), ...get(IMG), ...get(ROWBYTES), ...mul, ...add, ...set(ACC),
-    ...get(ROWPTR), ...get(IMG), ...i32c(4), ...mul, ...add, ...set(WROW),
+/** Floats per register block: the kernels keep KERNEL_BLOCK/4 v128 values in locals. */
+export const KERNEL_BLOCK = 16;
+const REGS = KERNEL_BLOCK / 4;
+
+// Parameters (both functions: n, rows, rowPtr, col, val, W-or-G, rowBytes, then bias+out or delta).
+const N = 0, ROWS = 1, ROWPTR = 2, COL = 3, VAL = 4, W = 5, ROWBYTES = 6, P7 = 7, P8 = 8;
+// Locals after the (up to) 9 parameters.
+const R = 9, E = 10, END = 11, DST = 12, WROW = 13, C = 14, E0 = 15, V = 16, A = 17;
+const regs = Array.from({ length: REGS }, (_, r) => r);
+
+/** Shared prologue of a row: e0/end of image rows[r], and dst = base + r·rowBytes. */
+function rowSetup(base: number): number[] {
+  return [
+    ...get(base), ...get(R), ...get(ROWBYTES), ...mul, ...add, ...set(DST),
+    // WROW is scratch here: the address of rowPtr[rows[r]]
+    ...get(ROWPTR), ...get(ROWS), ...get(R), ...i32c(4), ...mul, ...add, ...i32Load, ...i32c(4), ...mul, ...add, ...set(WROW),
     ...get(WROW), ...i32Load, ...set(E0),
     ...get(WROW), ...i32c(4), ...add, ...i32Load, ...set(END),
-    // for each block of KERNEL_BLOCK outputs (c = byte offset of the block)
+  ];
+}
+
+/** v = splat(val[e]); wRow = W + col[e]·rowBytes + c */
+const entrySetup = [
+  ...get(VAL), ...get(E), ...i32c(4), ...mul, ...add, ...f32Load, ...f32x4Splat, ...set(V),
+  ...get(W), ...get(COL), ...get(E), ...i32c(4), ...mul, ...add, ...i32Load, ...get(ROWBYTES), ...mul, ...add, ...get(C), ...add, ...set(WROW),
+];
+
+/** for r < n { setup; for c in blocks { pre; for e in row { entry } post } } */
+function rowsLoop(setup: number[], pre: number[], entry: number[], post: number[]): number[] {
+  return [
+    ...i32c(0), ...set(R),
+    ...block, ...loop,
+    ...get(R), ...get(N), ...geU, ...brIf(1),
+    ...setup,
     ...i32c(0), ...set(C),
     ...loop,
-    // registers ← bias[c ..]
-    ...regs.flatMap((r) => [...get(BIAS), ...get(C), ...add, ...loadAt(16 * r), ...set(A + r)]),
+    ...pre,
     ...get(E0), ...set(E),
     ...block, ...loop,
     ...get(E), ...get(END), ...geU, ...brIf(1),
-    // v = splat(val[e]); wRow = W + col[e] * rowBytes + c
-    ...get(VAL), ...get(E), ...i32c(4), ...mul, ...add, ...f32Load, ...f32x4Splat, ...set(V),
-    ...get(W), ...get(COL), ...get(E), ...i32c(4), ...mul, ...add, ...i32Load, ...get(ROWBYTES), ...mul, ...add, ...get(C), ...add, ...set(WROW),
-    // registers += v · wRow[0 .. KERNEL_BLOCK)
-    ...regs.flatMap((r) => [...get(A + r), ...get(V), ...get(WROW), ...loadAt(16 * r), ...f32x4Mul, ...f32x4Add, ...set(A + r)]),
+    ...entrySetup,
+    ...entry,
     ...get(E), ...i32c(1), ...add, ...set(E),
     ...br(0),
     ...end, ...end,
-    // acc[c ..] ← registers
-    ...regs.flatMap((r) => [...get(ACC), ...get(C), ...add, ...get(A + r), ...storeAt(16 * r)]),
+    ...post,
     ...get(C), ...i32c(KERNEL_BLOCK * 4), ...add, ...set(C),
     ...get(C), ...get(ROWBYTES), ...ltU, ...brIf(0),
     ...end,
-    ...get(IMG), ...i32c(1), ...add, ...set(IMG),
+    ...get(R), ...i32c(1), ...add, ...set(R),
     ...br(0),
     ...end, ...end,
-    ...end,
   ];
+}
+
+function spmmBody(): number[] {
+  const BIAS = P7, OUT = P8;
+  return rowsLoop(
+    rowSetup(OUT),
+    // registers ← bias[c ..]
+    regs.flatMap((r) => [...get(BIAS), ...get(C), ...add, ...loadAt(16 * r), ...set(A + r)]),
+    // registers += v · W[col[e]][c ..]
+    regs.flatMap((r) => [...get(A + r), ...get(V), ...get(WROW), ...loadAt(16 * r), ...f32x4Mul, ...f32x4Add, ...set(A + r)]),
+    // out[r][c ..] ← registers
+    regs.flatMap((r) => [...get(DST), ...get(C), ...add, ...get(A + r), ...storeAt(16 * r)]),
+  );
+}
+
+function sgradBody(): number[] {
+  const DELTA = P7;
+  return rowsLoop(
+    rowSetup(DELTA),
+    // registers ← delta[r][c ..]
+    regs.flatMap((r) => [...get(DST), ...get(C), ...add, ...loadAt(16 * r), ...set(A + r)]),
+    // G[col[e]][c ..] += v · registers
+    regs.flatMap((r) => [...get(WROW), ...get(WROW), ...loadAt(16 * r), ...get(V), ...get(A + r), ...f32x4Mul, ...f32x4Add, ...storeAt(16 * r)]),
+    [],
+  );
+}
+
+function functionBody(code: number[]): number[] {
   const locals = [2, 7, I32, 1 + REGS, V128];
-  const func = [...locals, ...body];
+  const func = [...locals, ...code, ...end];
+  return [...uleb(func.length), ...func];
+}
+
+function kernelBytes(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 8, I32, I32, I32, I32, I32, I32, I32, I32, 0]),
+    // one function type for both: 9 i32 parameters (sgrad ignores the last), no results
+    ...section(1, [1, 0x60, 9, ...Array(9).fill(I32), 0]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('spmm'), 0x00, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
+    ...section(3, [2, 0, 0]),
+    ...section(7, [2, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1]),
+    ...section(10, [2, ...functionBody(spmmBody()), ...functionBody(sgradBody())]),
   ];
   return new Uint8Array(bytes);
 }
 
-export type SpmmFn = (n: number, rowPtr: number, col: number, val: number, w: number, rowBytes: number, bias: number, out: number) => void;
+export type SpmmFn = (n: number, rows: number, rowPtr: number, col: number, val: number, w: number, rowBytes: number, bias: number, out: number) => void;
+export type SgradFn = (n: number, rows: number, rowPtr: number, col: number, val: number, g: number, rowBytes: number, delta: number, unused: 0) => void;
 
 /** One kernel instance bound to its own growable memory. */
 export interface SpmmKernel {
   memory: WebAssembly.Memory;
   spmm: SpmmFn;
+  sgrad: SgradFn;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** Compile (once) and instantiate the kernel with a fresh memory; null where WebAssembly SIMD is unavailable. */
+/** Compile (once) and instantiate the kernels with a fresh memory; null where WebAssembly SIMD is unavailable. */
 export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   if (compiled === undefined) {
     try {
@@ -155,5 +199,5 @@ export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
-  return { memory, spmm: instance.exports.spmm as SpmmFn };
+  return { memory, spmm: instance.exports.spmm as SpmmFn, sgrad: instance.exports.sgrad as SgradFn };
 }

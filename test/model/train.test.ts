@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
-  selectBackend, trainMlp, createEvaluator, cosineLearningRate, REFERENCE_MLP, type BackendInfo,
+  selectBackend, trainMlp, createEvaluator, cosineLearningRate, REFERENCE_MLP, type BackendInfo, type MlpConfig,
 } from '../../src/model/index.js';
 import { mnistPair } from './fixtures.js';
 
@@ -88,4 +88,27 @@ test('bad training settings are user errors', async () => {
   await assert.rejects(trainMlp(train, 'pm1', { ...REFERENCE_MLP, inputSize: 100 }, { seed: 1 }), { name: 'UserError' });
   await assert.rejects(trainMlp(train, 'pm1', REFERENCE_MLP, { seed: 1, epochs: 0 }), { name: 'UserError' });
   await assert.rejects(trainMlp(train, 'pm1', { ...REFERENCE_MLP, hidden: [0] }, { seed: 1 }), { name: 'UserError' });
+  await assert.rejects(trainMlp(train, 'pm1', REFERENCE_MLP, { seed: 1, engine: 'gpu' as 'tfjs' }), { name: 'UserError', message: /unknown training engine/ });
+});
+
+test("the 'sparse' engine trains the same model as the tfjs engine, reproducibly", async () => {
+  const small = mnistPair('train', 0, 7, 1280);
+  const deeper: MlpConfig = { inputSize: 784, hidden: [32, 16], activation: 'tanh', head: 'sigmoid' };
+  for (const mlp of [REFERENCE_MLP, deeper]) {
+    const viaTf = await trainMlp(small, 'pm1', mlp, { seed: 4, epochs: 1 });
+    const sparse = await trainMlp(small, 'pm1', mlp, { seed: 4, epochs: 1, engine: 'sparse' });
+    // Same init, batches, loss and Adam: only float summation order differs.
+    const rel = Math.abs(sparse.history[0].loss - viaTf.history[0].loss) / viaTf.history[0].loss;
+    assert.ok(rel < 1e-3, `epoch loss ${sparse.history[0].loss} vs tfjs ${viaTf.history[0].loss}`);
+    let maxDiff = 0;
+    sparse.model.layers.forEach((l, k) => l.weights.forEach((w, i) => (maxDiff = Math.max(maxDiff, Math.abs(w - viaTf.model.layers[k].weights[i])))));
+    assert.ok(maxDiff < 0.01, `largest weight difference ${maxDiff}`);
+    assert.equal(sparse.backend.name, 'weightscope-sparse');
+  }
+  const a = await trainMlp(small, 'unit', REFERENCE_MLP, { seed: 8, epochs: 2, engine: 'sparse' });
+  const b = await trainMlp(small, 'unit', REFERENCE_MLP, { seed: 8, epochs: 2, engine: 'sparse' });
+  assert.deepEqual(a.model, b.model);
+  const full = await trainMlp(train, 'pm1', REFERENCE_MLP, { seed: 9, epochs: 2, engine: 'sparse' });
+  const accuracy = createEvaluator(test07, 'pm1').accuracy(full.model);
+  assert.ok(accuracy > 0.95, `test accuracy ${accuracy}`);
 });
