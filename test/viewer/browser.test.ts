@@ -220,6 +220,10 @@ test('hovering a unit shows its k+, k−, s+, s− and highlights its edges', as
   assert.ok(text.includes(`k− ${stats.out.kMinus[3]}`), text);
   assert.ok(text.includes(`s+ ${stats.out.sPlus[3].toPrecision(3)}`), text);
   assert.ok(text.includes(`s− ${stats.out.sMinus[3].toPrecision(3)}`), text);
+  // Only the unit's own edges stay visible (the rest are faded to transparent).
+  const lines = (await hook((h) => h.exportSvg())).match(/<line [^>]*>/g) ?? [];
+  const shown = lines.filter((l) => !l.includes('stroke-opacity="0"'));
+  assert.equal(shown.length, stats.out.kPlus[3] + stats.out.kMinus[3]);
   await shot('05-hover');
   await page.locator('#search-input').fill('in:406');
   await page.locator('#search-input').press('Enter');

@@ -21,6 +21,7 @@ export class GraphView {
   private graph: ViewGraph | null = null;
   private cameraListener: ((s: CameraState) => void) | null = null;
   private hoverListener: ((node: string | null) => void) | null = null;
+  private stageListener: (() => void) | null = null;
   private syncing = false;
 
   constructor(private readonly container: HTMLElement) {}
@@ -46,6 +47,7 @@ export class GraphView {
     });
     this.renderer.on('enterNode', ({ node }) => this.hoverListener?.(node));
     this.renderer.on('leaveNode', () => this.hoverListener?.(null));
+    this.renderer.on('clickStage', () => this.stageListener?.());
     this.renderer.getCamera().on('updated', (s) => {
       if (!this.syncing) this.cameraListener?.({ x: s.x, y: s.y, ratio: s.ratio, angle: s.angle });
     });
@@ -126,6 +128,19 @@ export class GraphView {
   /** Rendered edge thickness in CSS pixels for an edge `size`. */
   edgeWidthOnScreen(size: number): number {
     return this.renderer ? this.renderer.scaleSize(size) : size;
+  }
+
+  /** Units and edges sigma holds as displayed (after its own processing), not hidden. */
+  drawnCounts(): { nodes: number; edges: number } {
+    if (!this.renderer || !this.graph) return { nodes: 0, edges: 0 };
+    let nodes = 0, edges = 0;
+    for (const n of this.graph.nodes()) if (this.renderer.getNodeDisplayData(n)?.hidden === false) nodes++;
+    for (const e of this.graph.edges()) if (this.renderer.getEdgeDisplayData(e)?.hidden === false) edges++;
+    return { nodes, edges };
+  }
+
+  onStageClick(listener: () => void): void {
+    this.stageListener = listener;
   }
 
   /** Where the view sits on the page (CSS pixels). */

@@ -496,8 +496,12 @@ function wireEvents(): void {
     if (e.key === 'Enter') search(ui.search.value);
     if (e.key === 'Escape') hover(null);
   });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') hover(null);
+  });
   for (const pane of [paneA, paneB]) {
     pane.view.onHover((node) => hover(node));
+    pane.view.onStageClick(() => hover(null));
     pane.view.onCamera((s) => {
       if (mode() === 'side') (pane === paneA ? paneB : paneA).view.setCamera(s);
     });
@@ -590,14 +594,15 @@ const hook = {
   get thresholdMs(): number {
     return state.thresholdMs;
   },
+  /** Counted from sigma's display data: what the renderer holds as visible. */
   get renderedNodes(): number {
-    return paneA.display?.graph.order ?? 0;
+    return paneA.view.drawnCounts().nodes;
   },
   get renderedEdges(): number {
-    return paneA.visible;
+    return paneA.view.drawnCounts().edges;
   },
   get renderedEdgesB(): number {
-    return mode() === 'side' ? paneB.visible : 0;
+    return mode() === 'side' ? paneB.view.drawnCounts().edges : 0;
   },
   get keptEdges(): number {
     return paneA.kept;
