@@ -17,8 +17,9 @@
  * then the three subsets uniformly: an exact uniform draw from the pair's conditional
  * distribution (a heat-bath step). With no negative edges (or no zeros) it is exactly Strona's
  * binary trade. Trades come in blocks: 5 sweeps of ⌈nIn/2⌉ trades between random pairs of input
- * units (rows), then 5 sweeps of ⌈nOut/2⌉ between random pairs of output units (columns); each trade preserves the uniform distribution, so the chain samples
- * uniformly from the three-state matrices with every unit's k+ and k− that its moves connect.
+ * units (rows), then 5 sweeps of ⌈nOut/2⌉ between random pairs of output units (columns). Each
+ * trade preserves the uniform distribution, so the chain samples uniformly from the three-state
+ * matrices with every unit's k+ and k− that its moves connect.
  *
  * What is uniform: the SIGN PATTERN (which slots are +, −, empty), over that connected class.
  * For two states (a dense layer: +/− only; or one sign only) the class is all matrices with these
@@ -289,12 +290,13 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
 }
 
 /**
- * `curveball` — signed Curveball. Preserves every unit's k+ and k− on both sides, the multisets
- * of positive and of negative weights (with `weights: 'travel'` a weight keeps one endpoint of
- * its edge in every trade; `redraw` re-deals each sign's weights afterwards); edges move onto empty slots, never onto an occupied one, so
- * there are no multi-edges and a slot never holds two signs. Samples the sign pattern uniformly
+ * `curveball` — signed Curveball. Preserves every unit's k+ and k− on both sides and the
+ * multisets of positive and of negative weights (with `weights: 'travel'` a weight keeps one
+ * endpoint of its edge in every trade; `redraw` re-deals each sign's weights afterwards). Edges
+ * move onto empty slots, never onto an occupied one: no multi-edges, no slot with two signs. Samples the sign pattern uniformly
  * from the class its trades connect (see the module comment). Steps: trades, default
- * 10 · (nIn + nOut) in sweeps over both sides (defaultCurveballTrades). O(nIn + nOut) per trade.
+ * 10 · (⌈nIn/2⌉ + ⌈nOut/2⌉), i.e. ~10 trades per unit (defaultCurveballTrades). O(nIn + nOut)
+ * per trade.
  */
 export function signedCurveball(layer: LayerRecord, rng: Rng, options: RandomizeOptions = {}): LayerRecord {
   const [nIn, nOut] = layer.shape;
