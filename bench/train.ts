@@ -1,8 +1,9 @@
 /**
  * Training speed of the reference model (784→64→2 ReLU, batch 128, Adam + cosine) on the real MNIST
  * 0v7 training set (12,188 images): seconds per epoch on the tfjs `cpu` backend (the baseline, one
- * epoch) and on the backend selectBackend picks (10 epochs), plus PyTorch on the same CPU when
- * `/usr/bin/python3 -c 'import torch'` works. Run: `node dist/bench/train.js`.
+ * epoch), on the backend selectBackend picks (10 epochs), with the `sparse` engine (10 epochs), and
+ * PyTorch on the same CPU (1 and 2 threads) when `/usr/bin/python3 -c 'import torch'` works.
+ * Run: `node dist/bench/train.js` (BENCH_EPOCHS=n to change the 10).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,13 @@ export async function run(): Promise<void> {
       `${fmt(cpuEpoch / perEpoch, 1)}× the cpu baseline; test accuracy ${fmt(evaluator.accuracy(fast.model) * 100)}%`,
   );
 
+  const sparse = await trainMlp(task.train, 'pm1', REFERENCE_MLP, { seed: 1, epochs, engine: 'sparse' });
+  const sparseTotal = sparse.history.reduce((a, h) => a + h.seconds, 0);
+  console.log(
+    `sparse engine (WASM)  ${fmt(sparseTotal / epochs)} s/epoch, ${epochs} epochs ${fmt(sparseTotal, 1)} s, ` +
+      `${fmt(cpuEpoch / (sparseTotal / epochs), 1)}× the cpu baseline; test accuracy ${fmt(evaluator.accuracy(sparse.model) * 100)}%`,
+  );
+
   for (const threads of [1, 2]) {
     const py = runPython('train_peer.py', [mnistPackageDir(), String(epochs), String(threads)]);
     if (!py) break;
@@ -58,7 +66,7 @@ export async function run(): Promise<void> {
     const pyTotal = py.total_seconds as number;
     console.log(
       `PyTorch ${py.torch} ${threads} thr  ${fmt(pyTotal / secs.length)} s/epoch, ${epochs} epochs ${fmt(pyTotal, 1)} s, ` +
-        `${fmt(cpuEpoch / (pyTotal / secs.length), 1)}× the cpu baseline; tfjs ${backend.name} takes ${fmt(total / pyTotal)}× PyTorch's time; ` +
+        `${fmt(cpuEpoch / (pyTotal / secs.length), 1)}× the cpu baseline; time vs PyTorch: tfjs ${backend.name} ${fmt(total / pyTotal)}×, sparse ${fmt(sparseTotal / pyTotal)}×; ` +
         `test accuracy ${fmt((py.test_accuracy as number) * 100)}%`,
     );
   }

@@ -229,10 +229,54 @@ function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel): Ui
   checkModel(s, model);
   const width = Math.ceil(model.layers[0].shape[1] / KERNEL_BLOCK) * KERNEL_BLOCK;
   const pre = firstLayer(s, ks, model.layers[0], width);
-  const rest = restOf(model);
   const pred = new Uint8Array(s.n);
+  if (twoLayerRelu(model, pre, width, pred)) return pred;
+  const rest = restOf(model);
   for (let img = 0; img < s.n; img++) pred[img] = rest(pre, img * width);
   return pred;
+}
+
+/**
+ * Fast path for the study's shape, hidden ReLU layer → 1 or 2 outputs: the second layer and the
+ * prediction rule inlined with the logits in locals (the generic path spent ~40 % of the time here).
+ * Returns false for other shapes.
+ */
+function twoLayerRelu(model: DenseModel, pre: Float32Array, width: number, pred: Uint8Array): boolean {
+  if (model.layers.length !== 2 || model.layers[0].activation !== 'relu') return false;
+  const second = model.layers[1];
+  const c = second.shape[1];
+  if (c > 2 || second.activation === 'relu') return false;
+  const h = second.shape[0];
+  const W = second.weights;
+  const b0 = second.bias ? second.bias[0] : 0;
+  const n = pred.length;
+  if (c === 2) {
+    const b1 = second.bias ? second.bias[1] : 0;
+    for (let img = 0; img < n; img++) {
+      const o = img * width;
+      let z0 = b0;
+      let z1 = b1;
+      for (let j = 0; j < h; j++) {
+        const x = pre[o + j];
+        if (x > 0) {
+          z0 += x * W[2 * j];
+          z1 += x * W[2 * j + 1];
+        }
+      }
+      pred[img] = z1 > z0 ? 1 : 0;
+    }
+  } else {
+    for (let img = 0; img < n; img++) {
+      const o = img * width;
+      let z = b0;
+      for (let j = 0; j < h; j++) {
+        const x = pre[o + j];
+        if (x > 0) z += x * W[j];
+      }
+      pred[img] = z > 0 ? 1 : 0;
+    }
+  }
+  return true;
 }
 
 /**
