@@ -25,10 +25,12 @@ export class Rng {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // State words are kept as int32 (| 0): values ≥ 2^31 stored as uint32 (>>> 0) would be boxed
+    // as heap numbers on every step. Same bits, same stream.
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -36,13 +38,13 @@ export class Rng {
   nextUint32(): number {
     const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    const n2 = (s2 ^ s0) >>> 0;
-    const n3 = (s3 ^ s1) >>> 0;
-    this.s1 = (s1 ^ n2) >>> 0;
-    this.s0 = (s0 ^ n3) >>> 0;
-    this.s2 = (n2 ^ t) >>> 0;
-    this.s3 = rotl(n3, 11);
+    const t = s1 << 9;
+    const n2 = s2 ^ s0;
+    const n3 = s3 ^ s1;
+    this.s1 = s1 ^ n2;
+    this.s0 = s0 ^ n3;
+    this.s2 = n2 ^ t;
+    this.s3 = rotl(n3, 11) | 0;
     return r;
   }
 
@@ -61,12 +63,13 @@ export class Rng {
     if (!(n >= 1) || n > 4294967296) throw new RangeError(`int(n) needs 1 ≤ n ≤ 2^32, got ${n}`);
     if (n <= 0x200000) {
       // 21-bit bound: the 53-bit product fits a double exactly.
-      const threshold = (4294967296 - n) % n;
       for (;;) {
         const x = this.nextUint32();
         const m = x * n;
-        const lo = m % 4294967296;
-        if (lo >= threshold) return Math.floor(m / 4294967296);
+        const hi = Math.floor(m / 4294967296);
+        const lo = m - hi * 4294967296;
+        // Lemire: the threshold (a slow remainder) matters only when lo < n, which is rare.
+        if (lo >= n || lo >= (4294967296 - n) % n) return hi;
       }
     }
     // Large n: rejection on the top bits.
