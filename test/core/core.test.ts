@@ -33,7 +33,8 @@ test('int(n) is uniform over [0, n): chi-square on 6 bins', () => {
 
 test('next() and normal() have the right moments', () => {
   const rng = new Rng(11);
-  let s = 0, s2 = 0, n = 50000;
+  let s = 0, s2 = 0;
+  const n = 50000;
   for (let i = 0; i < n; i++) { const x = rng.normal(); s += x; s2 += x * x; }
   assert.ok(Math.abs(s / n) < 0.02);
   assert.ok(Math.abs(s2 / n - 1) < 0.03);
