@@ -87,4 +87,10 @@ test('pixels constant over the test set at a non-zero value are folded in correc
 test('a model that does not fit the images is a user error', () => {
   const ev = createEvaluator(test79, 'pm1');
   assert.throws(() => ev.accuracy(randomModel(new Rng(1), [100, 2])), { name: 'UserError', message: /expects 100 inputs but the images have 784/ });
+  const short = randomModel(new Rng(1), [784, 8, 2]);
+  short.layers[0].weights = short.layers[0].weights.subarray(0, 784 * 4);
+  assert.throws(() => ev.accuracy(short), { name: 'UserError', message: /dense_0.*do not match its shape/ });
+  const broken = randomModel(new Rng(1), [784, 8, 2]);
+  broken.layers[1].shape = [9, 2];
+  assert.throws(() => ev.accuracy(broken), { name: 'UserError' });
 });
