@@ -4,21 +4,9 @@
 import type { DenseModel } from '../../src/core/layer.js';
 import { layersToDenseModel, weightShardPaths } from '../../src/model/layers-format.js';
 
-export interface IndexedLayer {
-  name: string;
-  shape: [number, number];
-}
-export interface IndexedModel {
-  task: string;
-  run: number | null;
-  path: string;
-  layers: IndexedLayer[];
-}
-export interface RunIndex {
-  name: string;
-  models: IndexedModel[];
-  files: string[];
-}
+// The index types are the server's own (a type-only import: no Node code reaches the bundle).
+export type { IndexedLayer, IndexedModel, RunIndex } from '../../src/viewer/run-index.js';
+import type { RunIndex } from '../../src/viewer/run-index.js';
 
 export async function fetchIndex(): Promise<RunIndex> {
   const res = await fetch('api/index.json');
