@@ -14,12 +14,25 @@ before(async () => {
   backend = await selectBackend();
 });
 
-test('selectBackend reports the backend in use, falling back from tfjs-node to wasm here', async () => {
+test('selectBackend reports the backend in use (tfjs-node, else wasm, else cpu) and keeps tfjs banners quiet', async () => {
   assert.ok(['tensorflow', 'wasm', 'cpu'].includes(backend.name));
   assert.equal(backend.name, tf.getBackend());
   assert.match(backend.version, /^\d+\.\d+\.\d+/);
   const cpu = await selectBackend('cpu');
   assert.equal(cpu.name, 'cpu');
+  // The cpu backend's first tensor would print a "looks like you are running TensorFlow.js in
+  // Node.js … tfjs-node" banner; selectBackend keeps it out of user output.
+  const printed: unknown[] = [];
+  const { warn, log } = console;
+  console.warn = (...m: unknown[]) => printed.push(m);
+  console.log = (...m: unknown[]) => printed.push(m);
+  try {
+    tf.tensor([1, 2]).dispose();
+  } finally {
+    console.warn = warn;
+    console.log = log;
+  }
+  assert.deepEqual(printed, []);
   const again = await selectBackend();
   assert.equal(again.name, backend.name);
 });
