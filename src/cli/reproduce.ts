@@ -52,6 +52,8 @@ export interface ReproduceOptions {
   quick: boolean;
   probes?: ProbeName[];
   backend?: 'node' | 'wasm' | 'cpu';
+  /** Training engine: `tfjs` (default) or `sparse` (same math in WASM SIMD, faster). */
+  engine?: 'tfjs' | 'sparse';
   quiet?: boolean;
 }
 
@@ -250,6 +252,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
               learningRate: o.learningRate,
               cosineTMax: 10,
               seed: trainSeed,
+              engine: o.engine ?? 'tfjs',
               earlyStopping: o.earlyStopping > 0 && task.validation ? { patience: o.earlyStopping, validation: task.validation } : undefined,
               onProgress: (info: { epoch: number }) => stage.update(info.epoch),
             });

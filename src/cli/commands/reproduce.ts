@@ -38,6 +38,7 @@ export function registerReproduce(program: Command): void {
       quick: opts.quick,
       probes: opts.probes,
       backend: opts.backend,
+      engine: opts.engine,
       quiet: opts.quiet,
     });
   });

@@ -45,6 +45,7 @@ export function registerTrain(program: Command): void {
         learningRate: opts.lr,
         cosineTMax: 10,
         seed,
+        engine: opts.engine,
         earlyStopping: opts.earlyStopping > 0 && task.validation ? { patience: opts.earlyStopping, validation: task.validation } : undefined,
         onProgress: (info: { epoch: number }) => stage.update(info.epoch),
       });
@@ -52,7 +53,7 @@ export function registerTrain(program: Command): void {
       const dir = join(out, `run-${run}`);
       const accuracy = evaluator.accuracy(result.model);
       await saveModel(dir, result.model);
-      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, history: result.history, testAccuracy: accuracy, n_test: test.n });
+      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, engine: opts.engine, history: result.history, testAccuracy: accuracy, n_test: test.n });
       process.stdout.write(`${dir}\ttest accuracy ${accuracy.toFixed(4)} (${test.n} images)\n`);
     }
   });
