@@ -10,23 +10,24 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
 import { appendLines, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { DenseModel } from '../core/layer.js';
-import { Rng, deriveSeed } from '../core/rng.js';
+import { deriveSeed } from '../core/rng.js';
 import { parseRow, rowKey, rowsToCsv, type Difficulty, type ProbeName, type ResultRow } from '../core/results.js';
 import {
-  loadDataset, makeBinaryTask, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
+  loadDataset, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
   type DatasetName, type SsimRow,
 } from '../data/index.js';
 import {
   createEvaluatorPool, loadModel, saveModel, selectBackend, trainMlp,
-  type InputScaling, type MlpConfig, type Split,
+  type EpochInfo, type InputScaling, type TrainResult,
 } from '../model/index.js';
 import { exportLayer } from '../graph/index.js';
 import { unitStats, weightSummary } from '../stats/index.js';
 import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
-import { createProgress } from './progress.js';
+import { createProgress, type Progress } from './progress.js';
+import { mlpConfigOf, prepareTask, trainConfigOf, type TrainingFlags } from './tasks.js';
 
-export interface ReproduceOptions {
+export interface ReproduceOptions extends TrainingFlags {
   dataset: DatasetName;
   dataDir?: string;
   /** `reference`, `auto`, or a list like `0v7,7v9`. */
@@ -35,14 +36,6 @@ export interface ReproduceOptions {
   seed: number;
   out: string;
   inputs: InputScaling;
-  hidden: number[];
-  activation: MlpConfig['activation'];
-  head: MlpConfig['head'];
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Patience in epochs; 0 = off. Uses a stratified validation split. */
-  earlyStopping: number;
   validationFraction: number;
   /** Use at most this many training / test images per task (stratified, seeded): for quick looks and tests. */
   trainLimit?: number;
@@ -52,8 +45,6 @@ export interface ReproduceOptions {
   quick: boolean;
   probes?: ProbeName[];
   backend?: 'node' | 'wasm' | 'cpu';
-  /** Training engine: `tfjs` (default) or `sparse` (same math in WASM SIMD, faster). */
-  engine?: 'tfjs' | 'sparse';
   quiet?: boolean;
 }
 
@@ -113,28 +104,6 @@ export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimR
   });
 }
 
-/** A stratified, seeded subset of at most `limit` images (keeps both classes in proportion). */
-export function limitSplit(split: Split, limit: number | undefined, seed: number): Split {
-  if (!limit || limit >= split.n) return split;
-  const d = split.pixels.length / split.n;
-  const byClass: number[][] = [[], []];
-  for (let k = 0; k < split.n; k++) byClass[split.labels[k]].push(k);
-  const rng = new Rng(seed);
-  const chosen: number[] = [];
-  for (const idx of byClass) {
-    const take = Math.round((limit * idx.length) / split.n);
-    chosen.push(...rng.shuffle(idx).slice(0, take));
-  }
-  chosen.sort((a, b) => a - b);
-  const pixels = new Uint8Array(chosen.length * d);
-  const labels = new Uint8Array(chosen.length);
-  chosen.forEach((k, i) => {
-    pixels.set(split.pixels.subarray(k * d, (k + 1) * d), i * d);
-    labels[i] = split.labels[k];
-  });
-  return { pixels, labels, n: chosen.length };
-}
-
 function packageVersions(): Record<string, string> {
   const out: Record<string, string> = { node: process.version };
   // Read each package.json from node_modules directly: ESM-only packages (d3, graphology) do not
@@ -171,6 +140,46 @@ function readDoneRows(path: string): ResultRow[] {
     if (row) rows.push(row);
   }
   return rows;
+}
+
+interface ObtainModelOptions {
+  dir: string;
+  label: string;
+  minAccuracy: number;
+  /** Training seed of each attempt (1-based). */
+  seedOf: (attempt: number) => number;
+  train: (seed: number, onProgress: (info: EpochInfo) => void) => Promise<TrainResult>;
+  accuracy: (model: DenseModel) => Promise<number>;
+  epochs: number;
+  progress: Progress;
+}
+
+/**
+ * The model of one run: loaded when an earlier (interrupted) run saved it, else trained. Like the
+ * reference, a model that fails to train (below the task's minimum accuracy) is discarded and
+ * retrained with a new seed, at most MAX_TRAIN_ATTEMPTS times; the last one is kept with a warning.
+ */
+async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; trainSeed: number; attempts: number }> {
+  const trainingJson = join(o.dir, 'training.json');
+  if (existsSync(join(o.dir, 'model.json'))) {
+    const meta = existsSync(trainingJson) ? (JSON.parse(readFileSync(trainingJson, 'utf8')) as { seed?: number; attempts?: number }) : {};
+    return { model: await loadModel(o.dir), trainSeed: meta.seed ?? o.seedOf(1), attempts: meta.attempts ?? 1 };
+  }
+  for (let attempt = 1; ; attempt++) {
+    const seed = o.seedOf(attempt);
+    const stage = o.progress.stage(`train ${o.label}`, o.epochs, 'epochs');
+    const result = await o.train(seed, (info) => stage.update(info.epoch));
+    stage.stop();
+    const acc = await o.accuracy(result.model);
+    const pct = (acc * 100).toFixed(1);
+    if (acc >= o.minAccuracy || attempt >= MAX_TRAIN_ATTEMPTS) {
+      if (acc < o.minAccuracy) o.progress.log(`warning: ${o.label} reached only ${pct}% after ${attempt} attempts; kept`);
+      await saveModel(o.dir, result.model);
+      writeJsonAtomic(trainingJson, { seed, attempts: attempt, backend: result.backend, history: result.history, testAccuracy: acc });
+      return { model: result.model, trainSeed: seed, attempts: attempt };
+    }
+    o.progress.log(`${o.label} failed to train (${pct}%): discarded as in the reference, retraining`);
+  }
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
@@ -223,53 +232,24 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const models: { task: TaskPlan; run: number; model: DenseModel; trainSeed: number; attempts: number }[] = [];
 
   for (const tp of tasks) {
-    const task = makeBinaryTask(data, o.dataset, tp.classes[0], tp.classes[1], {
-      inputs: o.inputs,
+    const { task, train, test } = prepareTask(data, o.dataset, tp.classes, {
+      ...o,
       validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0,
-      seed: deriveSeed(o.seed, 'split', tp.task),
     });
-    const train = limitSplit(task.train, o.trainLimit, deriveSeed(o.seed, 'train-limit', tp.task));
-    const test = limitSplit(task.test, o.testLimit, deriveSeed(o.seed, 'test-limit', tp.task));
     const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
     try {
       for (let run = 0; run < o.runs; run++) {
-        const dir = join(o.out, 'models', tp.task, `run-${run}`);
-        let model: DenseModel;
-        let trainSeed = deriveSeed(o.seed, 'train', tp.task, run);
-        let attempts = 1;
         t = Date.now();
-        if (existsSync(join(dir, 'model.json'))) {
-          model = await loadModel(dir);
-          const meta = existsSync(join(dir, 'training.json')) ? JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8')) : {};
-          trainSeed = meta.seed ?? trainSeed;
-          attempts = meta.attempts ?? 1;
-        } else {
-          for (;;) {
-            const stage = progress.stage(`train ${tp.task} run ${run}`, o.epochs, 'epochs');
-            const result = await trainMlp(train, o.inputs, { inputSize: 784, hidden: o.hidden, activation: o.activation, head: o.head }, {
-              epochs: o.epochs,
-              batchSize: o.batchSize,
-              learningRate: o.learningRate,
-              cosineTMax: 10,
-              seed: trainSeed,
-              engine: o.engine ?? 'tfjs',
-              earlyStopping: o.earlyStopping > 0 && task.validation ? { patience: o.earlyStopping, validation: task.validation } : undefined,
-              onProgress: (info: { epoch: number }) => stage.update(info.epoch),
-            });
-            stage.stop();
-            model = result.model;
-            const [acc] = await pool.evaluate([model]);
-            if (acc >= MIN_ACCURACY[tp.difficulty] || attempts >= MAX_TRAIN_ATTEMPTS) {
-              if (acc < MIN_ACCURACY[tp.difficulty]) progress.log(`warning: ${tp.task} run ${run} reached only ${(acc * 100).toFixed(1)}% after ${attempts} attempts; kept`);
-              await saveModel(dir, model);
-              writeJsonAtomic(join(dir, 'training.json'), { seed: trainSeed, attempts, history: result.history, testAccuracy: acc });
-              break;
-            }
-            progress.log(`${tp.task} run ${run} failed to train (${(acc * 100).toFixed(1)}%), discarded as in the reference; retraining`);
-            attempts++;
-            trainSeed = deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempts);
-          }
-        }
+        const { model, trainSeed, attempts } = await obtainModel({
+          dir: join(o.out, 'models', tp.task, `run-${run}`),
+          label: `${tp.task} run ${run}`,
+          minAccuracy: MIN_ACCURACY[tp.difficulty],
+          seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
+          train: (seed, onProgress) => trainMlp(train, o.inputs, mlpConfigOf(o), trainConfigOf(o, seed, task.validation, onProgress)),
+          accuracy: async (m) => (await pool.evaluate([m]))[0],
+          epochs: o.epochs,
+          progress,
+        });
         timings[`train_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
         models.push({ task: tp, run, model, trainSeed, attempts });
 

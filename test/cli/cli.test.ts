@@ -133,3 +133,18 @@ test('a truncated IDX file in --data-dir is a one-line error naming the file', (
   assertOneLineError(r, /t10k-images-idx3-ubyte/);
   assert.ok(!existsSync(join(dir, 'out', 'results.csv')));
 });
+
+test('train saves loadable models with their training record, reproducibly per seed', () => {
+  const out = mkdtempSync(join(tmpdir(), 'ws-train-'));
+  const args = ['train', '--pair', '0v7', '--runs', '1', '--epochs', '1', '--train-limit', '600', '--test-limit', '200', '--quiet'];
+  const a = run([...args, '--out', join(out, 'a')]);
+  const b = run([...args, '--out', join(out, 'b')]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stdout, /run-0\ttest accuracy 0\.\d{4} \(200 images\)/);
+  const training = JSON.parse(readFileSync(join(out, 'a', 'run-0', 'training.json'), 'utf8'));
+  assert.equal(training.task, 'mnist-0v7');
+  assert.equal(training.history.length, 1);
+  // the same seed gives the same weights bit for bit
+  assert.deepEqual(readFileSync(join(out, 'a', 'run-0', 'weights.bin')), readFileSync(join(out, 'b', 'run-0', 'weights.bin')));
+  assertOneLineError(run(['train', '--pair', '0v7,7v9', '--quiet']), /one pair/);
+});

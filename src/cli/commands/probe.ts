@@ -4,10 +4,10 @@ import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io.js';
 import { rowsToCsv, type ResultRow, PROBES, type ProbeName } from '../../core/results.js';
 import { validateModel, findLayer } from '../../core/layer.js';
-import { loadDataset, makeBinaryTask, parsePairs, taskName } from '../../data/index.js';
+import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator, loadAnyModel } from '../../model/index.js';
 import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from '../../probes/index.js';
-import { limitSplit } from '../reproduce.js';
+import { prepareTask } from '../tasks.js';
 import { positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
 
@@ -41,8 +41,7 @@ export function registerProbe(program: Command): void {
     const name = taskName(opts.dataset, a, b);
     if (model.layers[0].shape[0] !== 784) throw new UserError(`model expects ${model.layers[0].shape[0]} inputs; ${opts.dataset} images have 784 pixels`);
     const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
-    const task = makeBinaryTask(data, opts.dataset, a, b, { inputs: opts.inputs, validationFraction: 0, seed: deriveSeed(opts.seed, 'split', name) });
-    const test = limitSplit(task.test, opts.testLimit, deriveSeed(opts.seed, 'test-limit', name));
+    const { test } = prepareTask(data, opts.dataset, [a, b], { ...opts, validationFraction: 0, trainLimit: undefined });
     const evaluator = createEvaluator(test, opts.inputs);
     const signed = opts.signed || opts.probe === 'binarize' || opts.probe === 'binarize+noise';
     const rows: ResultRow[] = [];

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/io.js';
 import { deriveSeed } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
-import { loadDataset, makeBinaryTask, parsePairs, taskName } from '../../data/index.js';
+import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator, saveModel, selectBackend, trainMlp } from '../../model/index.js';
-import { limitSplit } from '../reproduce.js';
+import { mlpConfigOf, prepareTask, trainConfigOf } from '../tasks.js';
 import { createProgress } from '../progress.js';
 import { timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
@@ -27,28 +27,17 @@ export function registerTrain(program: Command): void {
     const name = taskName(opts.dataset, a, b);
     const out = opts.out ?? join('models', `${name}-${timestamp()}`);
     const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
-    const task = makeBinaryTask(data, opts.dataset, a, b, {
-      inputs: opts.inputs,
+    const flags = { ...opts, learningRate: opts.lr };
+    const { task, train, test } = prepareTask(data, opts.dataset, [a, b], {
+      ...flags,
       validationFraction: opts.earlyStopping > 0 ? opts.validation : 0,
-      seed: deriveSeed(opts.seed, 'split', name),
     });
-    const train = limitSplit(task.train, opts.trainLimit, deriveSeed(opts.seed, 'train-limit', name));
-    const test = limitSplit(task.test, opts.testLimit, deriveSeed(opts.seed, 'test-limit', name));
     const evaluator = createEvaluator(test, opts.inputs);
     progress.log(`training ${opts.runs} model(s) on ${name} with tfjs backend '${backend.name}'`);
     for (let run = 0; run < opts.runs; run++) {
       const seed = deriveSeed(opts.seed, 'train', name, run);
       const stage = progress.stage(`train ${name} run ${run}`, opts.epochs, 'epochs');
-      const result = await trainMlp(train, opts.inputs, { inputSize: 784, hidden: opts.hidden, activation: opts.activation, head: opts.head }, {
-        epochs: opts.epochs,
-        batchSize: opts.batchSize,
-        learningRate: opts.lr,
-        cosineTMax: 10,
-        seed,
-        engine: opts.engine,
-        earlyStopping: opts.earlyStopping > 0 && task.validation ? { patience: opts.earlyStopping, validation: task.validation } : undefined,
-        onProgress: (info: { epoch: number }) => stage.update(info.epoch),
-      });
+      const result = await trainMlp(train, opts.inputs, mlpConfigOf(flags), trainConfigOf(flags, seed, task.validation, (info) => stage.update(info.epoch)));
       stage.stop();
       const dir = join(out, `run-${run}`);
       const accuracy = evaluator.accuracy(result.model);
