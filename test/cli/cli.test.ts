@@ -139,6 +139,7 @@ test('train saves loadable models with their training record, reproducibly per s
   const args = ['train', '--pair', '0v7', '--runs', '1', '--epochs', '1', '--train-limit', '600', '--test-limit', '200', '--quiet'];
   const a = run([...args, '--out', join(out, 'a')]);
   const b = run([...args, '--out', join(out, 'b')]);
+  assert.equal(b.code, 0, b.stderr);
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /run-0\ttest accuracy 0\.\d{4} \(200 images\)/);
   const training = JSON.parse(readFileSync(join(out, 'a', 'run-0', 'training.json'), 'utf8'));
