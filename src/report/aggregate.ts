@@ -11,6 +11,7 @@
  * row as one observation instead.
  */
 import { formatLevel, type Difficulty, type ProbeName, type ResultRow } from '../core/index.js';
+import { moments } from '../stats/describe.js';
 
 /** Mean, sample standard deviation (n − 1; 0 for a single value), extremes and count. */
 export interface Stat {
@@ -50,26 +51,9 @@ export interface AggregateOptions {
 
 /** Summary statistics of a list of numbers; null for an empty list. NaN values are ignored. */
 export function stat(values: ArrayLike<number>): Stat | null {
-  let n = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    n++;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (n === 0) return null;
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
-  }
-  return { mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max, n };
+  const m = moments(values);
+  if (m.n === 0) return null;
+  return { mean: m.mean, sd: m.n > 1 ? Math.sqrt((m.m2 * m.n) / (m.n - 1)) : 0, min: m.min, max: m.max, n: m.n };
 }
 
 /** The identity of a curve as one string (levels are not part of it). */

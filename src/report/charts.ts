@@ -190,6 +190,21 @@ function drawLegend(svg: AnySel, items: LegendItem[], x0: number, y0: number, wi
 }
 
 /** Style a d3 axis group: readable ticks, no heavy domain line. */
+/** Horizontal grid lines at the y ticks. */
+function drawGrid(plot: AnySel, y: { (v: number): number; ticks(count: number): number[] }, yTicks: number, plotW: number): void {
+  plot
+    .append('g')
+    .attr('class', 'grid')
+    .selectAll('line')
+    .data(y.ticks(yTicks))
+    .join('line')
+    .attr('x1', 0)
+    .attr('x2', plotW)
+    .attr('y1', (d: number) => y(d))
+    .attr('y2', (d: number) => y(d))
+    .attr('stroke', COLORS.grid);
+}
+
 function styleAxis(g: AnySel): void {
   g.attr('font-family', FONT).attr('font-size', 10).attr('color', COLORS.axis);
   g.selectAll('.tick text').attr('fill', COLORS.axis);
@@ -355,17 +370,7 @@ export function lineChart(doc: Document, spec: LineChartSpec): SVGSVGElement {
   } else {
     xAxis.ticks(xTickCount);
   }
-  plot
-    .append('g')
-    .attr('class', 'grid')
-    .selectAll('line')
-    .data(y.ticks(yTicks))
-    .join('line')
-    .attr('x1', 0)
-    .attr('x2', plotW)
-    .attr('y1', (d: number) => y(d))
-    .attr('y2', (d: number) => y(d))
-    .attr('stroke', COLORS.grid);
+  drawGrid(plot, y, yTicks, plotW);
   const gx = plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${plotH})`).call(xAxis);
   gx.selectAll('.tick').attr('data-value', (d: any) => String(d));
   styleAxis(gx);
@@ -567,17 +572,7 @@ export function barChart(doc: Document, spec: BarChartSpec): SVGSVGElement {
   const clampY = (v: number): number => Math.max(yDomain![0], Math.min(yDomain![1], v));
   const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${m.left},${m.top})`);
   const yTicks = Math.max(2, Math.min(8, Math.floor(plotH / 35)));
-  plot
-    .append('g')
-    .attr('class', 'grid')
-    .selectAll('line')
-    .data(y.ticks(yTicks))
-    .join('line')
-    .attr('x1', 0)
-    .attr('x2', plotW)
-    .attr('y1', (d: number) => y(d))
-    .attr('y2', (d: number) => y(d))
-    .attr('stroke', COLORS.grid);
+  drawGrid(plot, y, yTicks, plotW);
   const gx = plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${plotH})`).call(axisBottom(x0).tickSizeOuter(0));
   styleAxis(gx);
   if (rotate) gx.selectAll('.tick text').attr('text-anchor', 'end').attr('transform', 'rotate(-35)').attr('dx', '-0.4em').attr('dy', '0.6em');
