@@ -116,15 +116,3 @@ export function meanAbs(values: Float32Array): number {
   for (let i = 0; i < values.length; i++) s += Math.abs(values[i]);
   return values.length ? s / values.length : 0;
 }
-
-/** Population standard deviation of all elements, σ(w). */
-export function stdDev(values: Float32Array): number {
-  const n = values.length;
-  if (n === 0) return 0;
-  let m = 0;
-  for (let i = 0; i < n; i++) m += values[i];
-  m /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (values[i] - m) ** 2;
-  return Math.sqrt(v / n);
-}

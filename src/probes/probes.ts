@@ -9,8 +9,9 @@ import { findLayer } from '../core/layer.js';
 import type { ProbeName } from '../core/results.js';
 import { Rng } from '../core/rng.js';
 import { randomizeLayer } from '../randomize/index.js';
+import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues, stdDev,
+  addUniformNoise, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
   fractionCount, type MagnitudeSelect,
 } from './kernels.js';
 
@@ -107,7 +108,8 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord 
     }
     case 'noise':
     case 'binarize+noise': {
-      const a = spec.variant === 'relative' ? spec.level * stdDev(weights) : spec.level;
+      // relative: a = level·σ(w), σ the population standard deviation of the layer's weights
+      const a = spec.variant === 'relative' ? spec.level * Math.sqrt(moments(weights).m2) : spec.level;
       return withValues(addUniformNoise(weights, a, rng), bias ? addUniformNoise(bias, a, rng) : null);
     }
     case 'binarize':

@@ -173,3 +173,17 @@ test('runSweep skips evaluations already recorded and reproduces the same rows',
   assert.equal(calls, plan.length - 3);
   assert.deepEqual(rest, first.slice(3));
 });
+
+test('relative noise scales the amplitude by each layer\'s σ(w)', () => {
+  const model = randomModel();
+  const level = 0.5;
+  const out = applyProbe(model, spec({ probe: 'noise', variant: 'relative', level }), new Rng(3));
+  model.layers.forEach((l, k) => {
+    const mean = l.weights.reduce((s, x) => s + x, 0) / l.weights.length;
+    const sigma = Math.sqrt(l.weights.reduce((s, x) => s + (x - mean) ** 2, 0) / l.weights.length);
+    const deltas = [...l.weights].map((x, i) => Math.abs(out.layers[k].weights[i] - x));
+    const maxDelta = Math.max(...deltas);
+    assert.ok(maxDelta <= level * sigma + 1e-6, `layer ${k}: ${maxDelta} > ${level * sigma}`);
+    assert.ok(maxDelta > 0.8 * level * sigma, 'the draws span most of ±a');
+  });
+});
