@@ -209,8 +209,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const sweep: SweepOptions = { ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}) };
   const plan = planSweep(sweep);
   const config = { ...o };
-  const writeRunJson = (status: string, extra: Record<string, unknown> = {}): void =>
-    writeJsonAtomic(runJsonPath, {
+  const runRecord = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
       tool: 'weightscope',
       command: 'reproduce',
       status,
@@ -224,7 +223,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
       timings: { ...timings, total_s: (Date.now() - t0) / 1000 },
       ...extra,
     });
-  writeRunJson('running');
+  writeJsonAtomic(runJsonPath, runRecord('running'));
 
   const resultsPath = join(o.out, 'results.jsonl');
   const rows = readDoneRows(resultsPath);
@@ -278,7 +277,8 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   // Graphs and statistics of every trained layer.
   t = Date.now();
   const layerStats: ReportInput['layers'] = [];
-  for (const m of models) {
+  const graphStage = progress.stage('export graphs', models.length, 'models');
+  for (const [k, m] of models.entries()) {
     const gdir = join(o.out, 'graphs', m.task.task, `run-${m.run}`);
     for (const layer of m.model.layers) {
       exportLayer(layer, gdir, { formats: ['csv', 'gexf'] });
@@ -290,7 +290,9 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
         sigma: weightSummary(layer).sd,
       });
     }
+    graphStage.update(k + 1);
   }
+  graphStage.stop();
   timings.graphs_s = (Date.now() - t) / 1000;
 
   t = Date.now();
@@ -298,19 +300,16 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const unique = rows.filter((r) => (seen.has(rowKey(r)) ? false : (seen.add(rowKey(r)), true)));
   writeFileAtomic(join(o.out, 'results.csv'), rowsToCsv(unique));
   writeJsonAtomic(join(o.out, 'ssim.json'), ranking);
-  writeRunJson('complete', { models: models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts })) });
+  const trained = models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts }));
   writeReport(o.out, {
     rows: unique,
     tasks: tasks.map((tp) => ({ task: tp.task, dataset: o.dataset, classes: tp.classes, difficulty: tp.difficulty, ssimDistance: tp.ssimDistance })),
     ssim: ranking.rows,
-    config: JSON.parse(readFileSync(runJsonPath, 'utf8')),
+    config: runRecord('complete', { models: trained }),
     layers: layerStats,
   });
   timings.report_s = (Date.now() - t) / 1000;
-  writeRunJson('complete', {
-    models: models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts })),
-    finished: new Date().toISOString(),
-  });
+  writeJsonAtomic(runJsonPath, runRecord('complete', { models: trained, finished: new Date().toISOString() }));
   progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${join(o.out, 'report.html')}`);
   return { out: o.out, rows: unique };
 }
