@@ -3,6 +3,7 @@
  * resumable log) and results.csv; read back by the report and the viewer. Documented in
  * docs/results-schema.md.
  */
+import { csvFormatRows, csvParse } from 'd3-dsv';
 
 export const PROBES = ['baseline', 'prune', 'binarize', 'noise', 'binarize+noise', 'signflip', 'randomize'] as const;
 export type ProbeName = (typeof PROBES)[number];
@@ -46,15 +47,12 @@ export function formatLevel(x: number): string {
   return String(Number(x.toPrecision(12)));
 }
 
-function csvField(v: unknown): string {
-  const s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+function csvValue(v: unknown): string {
+  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
 }
 
 export function rowsToCsv(rows: ResultRow[]): string {
-  const lines = [RESULT_COLUMNS.join(',')];
-  for (const r of rows) lines.push(RESULT_COLUMNS.map((c) => csvField(r[c])).join(','));
-  return lines.join('\n') + '\n';
+  return csvFormatRows([RESULT_COLUMNS, ...rows.map((r) => RESULT_COLUMNS.map((c) => csvValue(r[c])))]) + '\n';
 }
 
 /** Parse one results.jsonl line; returns null for a torn or foreign line. */
@@ -69,20 +67,15 @@ export function parseRow(line: string): ResultRow | null {
   }
 }
 
+const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test']);
+
 /** Parse results.csv text (as written by rowsToCsv) back into rows; used by the viewer. */
 export function csvToRows(text: string): ResultRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  if (lines.length === 0) return [];
-  const header = lines[0].split(',');
-  return lines.slice(1).map((line) => {
-    const cells = line.split(',');
+  return csvParse(text, (d) => {
     const o: Record<string, unknown> = {};
-    header.forEach((h, i) => {
-      const v = cells[i];
-      if (h === 'signed') o[h] = v === 'true';
-      else if (['level', 'run', 'seed', 'accuracy', 'n_test'].includes(h)) o[h] = Number(v);
-      else o[h] = v;
-    });
+    for (const [k, v] of Object.entries(d)) {
+      o[k] = k === 'signed' ? v === 'true' : NUMERIC_COLUMNS.has(k) ? Number(v) : v;
+    }
     return o as unknown as ResultRow;
   });
 }

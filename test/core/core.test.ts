@@ -84,3 +84,10 @@ test('model validation names the layer and the problem', () => {
   assert.throws(() => validateModel({ layers: [ok, { ...ok, name: 'b' }] }), /expects 2 inputs but 'a' gives 3/);
   assert.throws(() => findLayer({ layers: [ok] }, 'zz'), /no layer named 'zz' \(layers: a\)/);
 });
+
+test('CSV round trip keeps fields that need quoting (commas, quotes in layer names)', () => {
+  const row: ResultRow = { task: 'mnist-0v7', difficulty: 'easy', probe: 'prune', variant: 'reference', signed: false, level: 0.5, layer: 'block "1", fc', run: 0, seed: 0, accuracy: 0.5, n_test: 10, inputs: 'pm1' };
+  const [back] = csvToRows(rowsToCsv([row]));
+  assert.equal(back.layer, 'block "1", fc');
+  assert.equal(back.n_test, 10);
+});
