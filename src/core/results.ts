@@ -3,7 +3,7 @@
  * resumable log) and results.csv; read back by the report and the viewer. Documented in
  * docs/results-schema.md.
  */
-import { csvFormatRows, csvParse } from 'd3-dsv';
+import { csvFormatRows, csvParseRows } from 'd3-dsv';
 
 export const PROBES = ['baseline', 'prune', 'binarize', 'noise', 'binarize+noise', 'signflip', 'randomize'] as const;
 export type ProbeName = (typeof PROBES)[number];
@@ -69,13 +69,21 @@ export function parseRow(line: string): ResultRow | null {
 
 const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test']);
 
-/** Parse results.csv text (as written by rowsToCsv) back into rows; used by the viewer. */
+/**
+ * Parse results.csv text (as written by rowsToCsv) back into rows; used by the viewer. Uses
+ * csvParseRows: d3's csvParse builds its row objects with `new Function`, which the viewer's
+ * Content-Security-Policy (no eval) forbids.
+ */
 export function csvToRows(text: string): ResultRow[] {
-  return csvParse(text, (d) => {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(d)) {
-      o[k] = k === 'signed' ? v === 'true' : NUMERIC_COLUMNS.has(k) ? Number(v) : v;
-    }
-    return o as unknown as ResultRow;
-  });
+  const [header = [], ...lines] = csvParseRows(text);
+  return lines
+    .filter((cells) => cells.length > 1 || cells[0] !== '')
+    .map((cells) => {
+      const o: Record<string, unknown> = {};
+      header.forEach((k, i) => {
+        const v = cells[i] ?? '';
+        o[k] = k === 'signed' ? v === 'true' : NUMERIC_COLUMNS.has(k) ? Number(v) : v;
+      });
+      return o as unknown as ResultRow;
+    });
 }
