@@ -237,7 +237,9 @@ test('the probe chart has one line per probe of results.csv, for each task', asy
   await open();
   const rows = csvToRows(readFileSync(join(fx.dir, 'results.csv'), 'utf8'));
   const tasks = [...new Set(rows.map((r) => r.task))];
-  assert.equal(await page.locator('#chart-probes svg.probe-chart').count(), tasks.length);
+  // per task: one chart of the fraction probes, one of the noise probes (log axis) when measured
+  const kinds = (task: string): number => new Set(rows.filter((r) => r.task === task && r.probe !== 'baseline').map((r) => (r.probe.includes('noise') ? 'noise' : 'fraction'))).size;
+  assert.equal(await page.locator('#chart-probes svg.probe-chart').count(), tasks.reduce((n, t) => n + kinds(t), 0));
   for (const task of tasks) {
     const probes = new Set(rows.filter((r) => r.task === task && r.probe !== 'baseline').map((r) => r.probe));
     const paths = page.locator(`#chart-probes svg.probe-chart[data-task="${task}"] path.series`);

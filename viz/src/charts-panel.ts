@@ -29,7 +29,14 @@ export function probeCurvesFor(curves: Curve[], task: string): { byProbe: Curve[
   return { byProbe, baseline: mine.find((c) => c.probe === 'baseline') };
 }
 
-/** Probe curves: one small chart per task (easy first, then hard), one line per probe. */
+/** Noise levels are amplitudes on a log grid; every other probe's level is a fraction in [0, 1]. */
+const NOISE_PROBES = new Set(['noise', 'binarize+noise']);
+
+/**
+ * Probe curves, per task (easy first, then hard): one chart of the fraction probes (prune, sign
+ * flip, randomize, binarize at 0) on a linear axis, one of the noise probes on a log2 axis of the
+ * amplitude a; one line per probe.
+ */
 export function drawProbeCharts(el: HTMLElement, rows: ResultRow[] | null, focusTask: string | null): void {
   el.replaceChildren();
   if (!rows || rows.length === 0) {
@@ -42,27 +49,36 @@ export function drawProbeCharts(el: HTMLElement, rows: ResultRow[] | null, focus
   );
   for (const [task, difficulty] of tasks) {
     const { byProbe, baseline } = probeCurvesFor(curves, task);
-    const series: LineSeries[] = byProbe.map((c) => ({
-      id: c.probe,
-      label: `${c.probe}${c.variant !== 'reference' ? ` (${c.variant})` : ''}`,
-      color: PROBE_COLORS[c.probe] ?? CHART_COLORS.others[0],
-      points: c.points.map((p) => ({ x: p.level, y: p.mean, lo: Math.max(0, p.mean - p.sd), hi: Math.min(1, p.mean + p.sd) })),
-    }));
     const base = baseline?.points[0]?.mean;
-    const svg = lineChart(document, {
-      title: `${task} (${difficulty})`,
-      xLabel: 'probe level',
-      yLabel: 'test accuracy',
-      yDomain: [0.4, 1],
-      series,
-      hLines: [{ value: 0.5, label: 'chance', color: CHART_COLORS.chance, dash: '4 3' }, ...(base !== undefined ? [{ value: base, label: 'baseline', color: CHART_COLORS.reference, dash: '2 3' }] : [])],
-      width: 380,
-      height: 230,
-    });
-    svg.classList.add('probe-chart');
-    svg.dataset.task = task;
-    if (task === focusTask) svg.classList.add('focus');
-    el.append(svg);
+    const kinds = [
+      { kind: 'fraction', curves: byProbe.filter((c) => !NOISE_PROBES.has(c.probe)), xLabel: 'fraction of weights (pruned / flipped)', xScale: 'linear' as const },
+      { kind: 'noise', curves: byProbe.filter((c) => NOISE_PROBES.has(c.probe)), xLabel: 'noise amplitude a of U(−a, a)', xScale: 'log2' as const },
+    ];
+    for (const k of kinds) {
+      if (k.curves.length === 0) continue;
+      const series: LineSeries[] = k.curves.map((c) => ({
+        id: c.probe,
+        label: `${c.probe}${c.variant !== 'reference' ? ` (${c.variant})` : ''}`,
+        color: PROBE_COLORS[c.probe] ?? CHART_COLORS.others[0],
+        points: c.points.map((p) => ({ x: p.level, y: p.mean, lo: Math.max(0, p.mean - p.sd), hi: Math.min(1, p.mean + p.sd) })),
+      }));
+      const svg = lineChart(document, {
+        title: `${task} (${difficulty})${k.kind === 'noise' ? ': noise' : ''}`,
+        xLabel: k.xLabel,
+        xScale: k.xScale,
+        yLabel: 'test accuracy',
+        yDomain: [0.4, 1],
+        series,
+        hLines: [{ value: 0.5, label: 'chance', color: CHART_COLORS.chance, dash: '4 3' }, ...(base !== undefined ? [{ value: base, label: 'baseline', color: CHART_COLORS.reference, dash: '2 3' }] : [])],
+        width: 380,
+        height: 230,
+      });
+      svg.classList.add('probe-chart');
+      svg.dataset.task = task;
+      svg.dataset.kind = k.kind;
+      if (task === focusTask) svg.classList.add('focus');
+      el.append(svg);
+    }
   }
 }
 
