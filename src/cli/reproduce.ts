@@ -13,7 +13,7 @@ import type { DenseModel } from '../core/layer.js';
 import { deriveSeed } from '../core/rng.js';
 import { parseRow, rowKey, rowsToCsv, type Difficulty, type ProbeName, type ResultRow } from '../core/results.js';
 import {
-  loadDataset, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
+  allClassPairs, loadDataset, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
   type DatasetName, type SsimRow,
 } from '../data/index.js';
 import {
@@ -30,7 +30,7 @@ import { mlpConfigOf, prepareTask, trainConfigOf, type TrainingFlags } from './t
 export interface ReproduceOptions extends TrainingFlags {
   dataset: DatasetName;
   dataDir?: string;
-  /** `reference`, `auto`, or a list like `0v7,7v9`. */
+  /** `reference`, `auto`, `all` (the 45 pairs), or a list like `0v7,7v9`. */
   pairs: string;
   runs: number;
   seed: number;
@@ -89,15 +89,15 @@ export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimR
     const { easy, hard } = pickAutoPairs(ranking);
     return [make([easy.a, easy.b], 'easy'), make([hard.a, hard.b], 'hard')];
   }
-  const list = parsePairs(pairs);
+  const list = pairs === 'all' ? allClassPairs() : parsePairs(pairs);
   // Explicit pairs: the most dissimilar is "easy", the most similar "hard" (by SSIM distance);
-  // a single pair is compared with the median of all pairs.
+  // a single pair is compared with the median of all pairs; `all` splits the 45 at the median.
   const dists = list.map(([a, b]) => distanceOf(a, b) ?? 0);
   const sorted = ranking.map((r) => r.distance).sort((x, y) => x - y);
   const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
   return list.map((pair, k) => {
     let difficulty: Difficulty = 'custom';
-    if (list.length === 1) difficulty = dists[0] >= median ? 'easy' : 'hard';
+    if (list.length === 1 || pairs === 'all') difficulty = dists[k] >= median ? 'easy' : 'hard';
     else if (dists[k] === Math.max(...dists)) difficulty = 'easy';
     else if (dists[k] === Math.min(...dists)) difficulty = 'hard';
     return make(pair, difficulty);

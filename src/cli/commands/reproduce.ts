@@ -8,7 +8,7 @@ export function registerReproduce(program: Command): void {
   const cmd = program
     .command('reproduce')
     .description('train easy- and hard-task MLPs, run all five probes on each, and write a run folder with a report')
-    .option('--pairs <pairs>', "class pairs: 'reference' (the study's), 'auto' (most/least similar by SSIM) or a list like 0v7,7v9", 'reference')
+    .option('--pairs <pairs>', "class pairs: 'reference' (the study's), 'auto' (most/least similar by SSIM), 'all' (the 45 pairs) or a list like 0v7,7v9", 'reference')
     .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
     .option('--probes <list>', 'probes to run, e.g. baseline,binarize,noise (default: all)', probeList)
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
