@@ -1,3 +1,4 @@
 export * from './convert.js';
 export * from './compact.js';
 export * from './export.js';
+export * from './import.js';

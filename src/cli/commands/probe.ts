@@ -3,9 +3,10 @@ import { deriveSeed, Rng } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io.js';
 import { rowsToCsv, type ResultRow, PROBES, type ProbeName } from '../../core/results.js';
-import { validateModel, findLayer } from '../../core/layer.js';
+import { findLayer } from '../../core/layer.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
-import { createEvaluator, loadAnyModel } from '../../model/index.js';
+import { createEvaluator } from '../../model/index.js';
+import { loadLayerSource } from '../../graph/index.js';
 import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from '../../probes/index.js';
 import { prepareTask } from '../tasks.js';
 import { positiveInt } from '../options.js';
@@ -33,7 +34,7 @@ export function registerProbe(program: Command): void {
     .option('--json', 'print rows as JSON lines instead of a table', false);
   addDataOptions(cmd);
   cmd.action(async (modelPath: string, opts) => {
-    const model = validateModel(await loadAnyModel(modelPath));
+    const model = loadLayerSource(modelPath);
     if (opts.layer !== 'all') findLayer(model, opts.layer);
     const pairs = parsePairs(opts.pair);
     if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);

@@ -5,8 +5,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Rng } from '../../core/rng.js';
-import { validateModel } from '../../core/layer.js';
-import { loadAnyModel, saveModel } from '../../model/index.js';
+import { saveModel } from '../../model/index.js';
+import { loadLayerSource } from '../../graph/index.js';
 import { NULL_MODEL_NAMES, NULL_MODELS, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
 import { nonNegativeInt, seedValue } from '../options.js';
 
@@ -27,7 +27,7 @@ export function registerRandomize(program: Command): void {
     .option('--steps <n>', 'mixing steps for G, swap (attempted swaps) and curveball (trades); default: analytic bound', nonNegativeInt)
     .option('--weights <mode>', "curveball / swap / G: 'travel' (weights move with edges) or 'redraw'", weightMode)
     .action((modelPath: string, opts: { method: string; out: string; seed: number; layer?: string; steps?: number; weights?: WeightMode }) => {
-      const model = validateModel(loadAnyModel(modelPath));
+      const model = loadLayerSource(modelPath);
       const options: RandomizeModelOptions = {};
       if (opts.layer !== undefined) options.layer = opts.layer;
       if (opts.steps !== undefined) options.steps = opts.steps;

@@ -1,16 +1,16 @@
 /** `weightscope stats MODEL`: per-layer network statistics, optionally z-scored against a null model. */
 import type { Command } from 'commander';
 import { deriveSeed, Rng } from '../../core/rng.js';
-import { findLayer, validateModel, type LayerRecord } from '../../core/layer.js';
+import { findLayer, type LayerRecord } from '../../core/layer.js';
 import { UserError } from '../../core/errors.js';
-import { loadAnyModel } from '../../model/index.js';
+import { loadLayerSource } from '../../graph/index.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
 import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
 
 /** The layers a command works on: the one named by --layer, or all of them. */
 export async function selectLayers(modelPath: string, layerName: string | undefined): Promise<LayerRecord[]> {
-  const model = validateModel(await loadAnyModel(modelPath));
+  const model = loadLayerSource(modelPath);
   return layerName ? [findLayer(model, layerName)] : model.layers;
 }
 
