@@ -47,8 +47,9 @@ export function formatLevel(x: number): string {
   return String(Number(x.toPrecision(12)));
 }
 
+/** Numbers are written in their shortest exact form, so results.csv and results.jsonl agree bit for bit. */
 function csvValue(v: unknown): string {
-  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)))) : String(v);
+  return String(v);
 }
 
 export function rowsToCsv(rows: ResultRow[]): string {

@@ -90,6 +90,19 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   assert.equal(jsonl2.length, jsonl.length, 'a resumed run re-evaluates nothing');
   assert.equal(statSync(join(out, 'models', 'mnist-0v7', 'run-0', 'model.json')).mtimeMs, modelTime, 'models are reused');
 
+  // An interruption mid-sweep: half the log survives, its last line torn. The rerun evaluates
+  // exactly the missing rows, and they equal the uninterrupted run's bit for bit.
+  const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
+  const half = Math.floor(lines.length / 2);
+  writeFileSync(join(out, 'results.jsonl'), lines.slice(0, half).join('\n') + '\n' + lines[half].slice(0, 20));
+  const resumed = run(['reproduce', ...smallRun, '--out', out]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const key = (r: Record<string, unknown>): string => JSON.stringify([r.task, r.probe, r.variant, r.signed, r.level, r.layer, r.run, r.seed]);
+  const original = new Map(jsonl.map((r) => [key(r), r.accuracy]));
+  const after = csvToRows(readFileSync(join(out, 'results.csv'), 'utf8'));
+  assert.equal(after.length, jsonl.length, 'every evaluation once, none twice');
+  for (const r of after) assert.equal(r.accuracy, original.get(key(r as unknown as Record<string, unknown>)), `same accuracy for ${key(r as unknown as Record<string, unknown>)}`);
+
   // A different configuration in the same folder is refused rather than mixed in.
   const other = run(['reproduce', ...smallRun, '--seed', '2', '--out', out]);
   assertOneLineError(other, /different configuration/);
