@@ -10,7 +10,9 @@ import { parse as parseGexf } from 'graphology-gexf';
 import { parse as parseGraphml } from 'graphology-graphml';
 import { UserError } from '../core/errors.js';
 import { validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
-import { loadAnyModel } from '../model/index.js';
+import { loadAnyModel, saveModel, saveNpy } from '../model/index.js';
+import { writeChunksAtomic, writeFileAtomic } from '../core/io.js';
+import { graphmlChunks, layerToGexf } from './export.js';
 import { graphToLayer, type LayerGraph } from './convert.js';
 
 export const GRAPH_FILE_EXTENSIONS = ['.gexf', '.graphml'] as const;
@@ -58,4 +60,23 @@ export function loadLayerSource(path: string): DenseModel {
   const ext = extname(path).toLowerCase();
   const model = (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext) ? { layers: [readLayerGraph(path)] } : loadAnyModel(path);
   return validateModel(model);
+}
+
+/**
+ * Write a model in the format `out` names: `.npy`, `.gexf` or `.graphml` (one layer: these hold a
+ * single weight matrix), else a tfjs layers model folder. Returns the path written.
+ */
+export function saveLayerSource(out: string, model: DenseModel, options: { allowLarge?: boolean } = {}): string {
+  const ext = extname(out).toLowerCase();
+  if (ext === '.npy' || (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext)) {
+    if (model.layers.length !== 1) {
+      throw new UserError(`${out}: a ${ext} file holds one layer but the model has ${model.layers.length}: write a model folder instead`);
+    }
+    const [layer] = model.layers;
+    if (ext === '.npy') saveNpy(out, layer.weights, layer.shape);
+    else if (ext === '.gexf') writeFileAtomic(out, layerToGexf(layer, { allowLarge: options.allowLarge }));
+    else writeChunksAtomic(out, graphmlChunks(layer));
+    return out;
+  }
+  return saveModel(out, model).modelJson;
 }

@@ -68,6 +68,22 @@ export function loadNpy(path: string): DenseModel {
   });
 }
 
+/**
+ * Write one layer's weights as a 2-D little-endian float32 `.npy` (format 1.0, C order), atomically:
+ * what `np.load` reads back as an [nIn, nOut] array. Biases have no place in a bare matrix.
+ */
+export function saveNpy(path: string, weights: Float32Array, shape: [number, number]): void {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape[0]}, ${shape[1]}), }`;
+  // magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + weights.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  const data = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  out.set(data, 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
+  writeFileAtomic(path, out);
+}
+
 /** Parse .npy bytes holding a 2-D float array into row-major float32. */
 export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data: Float32Array } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

@@ -34,3 +34,24 @@ test('graph files that are not weightscope layers are refused with one line', ()
   assert.throws(() => readLayerGraph(broken), UserError);
   assert.throws(() => readLayerGraph(join(dir, 'missing.gexf')), /graph file not found/);
 });
+
+test('randomize writes its null model in the format --out names: .npy, .gexf, .graphml or a model folder', async () => {
+  const { saveLayerSource } = await import('../../src/graph/index.js');
+  const { parseNpy } = await import('../../src/model/index.js');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'ws-save-'));
+  const layer = { ...randomLayer(5, 9, 4, { zeros: 0.3 }), bias: null };
+  const model = { layers: [layer] };
+  for (const ext of ['.npy', '.gexf', '.graphml']) {
+    const path = saveLayerSource(join(dir, `w${ext}`), model);
+    const back = loadLayerSource(path).layers[0];
+    assert.deepEqual(back.shape, layer.shape, ext);
+    assert.deepEqual(back.weights, layer.weights, ext);
+  }
+  // the .npy is a real NumPy file: magic, version 1.0, 64-byte aligned header, float32 payload
+  const bytes = new Uint8Array(readFileSync(join(dir, 'w.npy')));
+  assert.equal((10 + (bytes[8] | (bytes[9] << 8))) % 64, 0);
+  assert.deepEqual(parseNpy(bytes).data, layer.weights);
+  assert.match(saveLayerSource(join(dir, 'folder'), model), /model\.json$/);
+  assert.throws(() => saveLayerSource(join(dir, 'two.npy'), { layers: [layer, { ...layer, name: 'b', shape: [4, 9] as [number, number] }] }), /holds one layer/);
+});
