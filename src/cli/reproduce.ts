@@ -44,6 +44,8 @@ export interface ReproduceOptions extends TrainingFlags {
   /** Fewer levels and repetitions: a smoke run. */
   quick: boolean;
   probes?: ProbeName[];
+  /** Perturb only this layer (`dense_0`, `dense_1`, …); default every layer. */
+  layer?: string;
   backend?: 'node' | 'wasm' | 'cpu';
   quiet?: boolean;
 }
@@ -206,7 +208,11 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const tasks = resolveTasks(o.dataset, o.pairs, ranking.rows);
   timings.data_s = (Date.now() - t) / 1000;
 
-  const sweep: SweepOptions = { ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}) };
+  const layerNames = Array.from({ length: o.hidden.length + 1 }, (_, k) => `dense_${k}`);
+  if (o.layer && !layerNames.includes(o.layer)) {
+    throw new UserError(`no layer named '${o.layer}' (the models have: ${layerNames.join(', ')})`);
+  }
+  const sweep: SweepOptions = { ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}), layer: o.layer ?? 'all' };
   const plan = planSweep(sweep);
   const config = { ...o };
   const runRecord = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -667,8 +667,19 @@ export const REPORT_SECTIONS = SECTIONS.map(([id]) => id);
 const DIFFICULTY_ORDER: Record<string, number> = { easy: 0, hard: 1, custom: 2 };
 
 /** Build the report: HTML, summary and claim verdicts. */
+/**
+ * A run whose probes all perturbed one named layer (`reproduce --layer dense_0`) is reported like a
+ * whole-model run, with that said in the subtitle: its curves are the run's only curves.
+ */
+function singleLayerView(rows: ResultRow[]): { rows: ResultRow[]; layer: string | null } {
+  const layers = new Set(rows.map((r) => r.layer ?? 'all'));
+  if (layers.size !== 1 || layers.has('all')) return { rows, layer: null };
+  const [layer] = layers;
+  return { rows: rows.map((r) => ({ ...r, layer: 'all' })), layer };
+}
+
 export function buildReport(input: ReportInput): BuiltReport {
-  const rows = input.rows ?? [];
+  const { rows, layer: onlyLayer } = singleLayerView(input.rows ?? []);
   const tasks = input.tasks && input.tasks.length ? input.tasks : tasksFromRows(rows, input.ssim);
   const summary = buildSummary(rows, tasks, input.summaryOptions);
   const claims = evaluateClaims(summary, input.claimThresholds);
@@ -684,7 +695,9 @@ export function buildReport(input: ReportInput): BuiltReport {
     input,
   };
   const title = input.title ?? 'weightscope report';
-  const sub = `${ordered.map((t) => `${t.task} (${t.difficulty})`).join(', ') || 'no tasks'} · ${rows.length} evaluations`;
+  const sub =
+    `${ordered.map((t) => `${t.task} (${t.difficulty})`).join(', ') || 'no tasks'} · ${rows.length} evaluations` +
+    (onlyLayer ? ` · every probe perturbed layer ${onlyLayer} only` : '');
   const body = [
     configSection(ctx),
     tasksSection(ctx),

@@ -125,6 +125,7 @@ test('bad flags and unknown pairs end with one line and a non-zero exit', () => 
   assertOneLineError(run(['reproduce', '--pairs', '7v7', '--quiet']), /pair/i);
   assertOneLineError(run(['reproduce', '--bogus']), /unknown option '--bogus'/);
   assertOneLineError(run(['frobnicate']), /unknown command/);
+  assertOneLineError(run(['reproduce', '--layer', 'dense_7', '--quiet']), /no layer named 'dense_7' \(the models have: dense_0, dense_1\)/);
 });
 
 test('bad model files, layer names and probe levels end with one line naming the problem', () => {

@@ -103,3 +103,18 @@ test('a report over all 45 class pairs puts tasks in rows and keeps legends shor
   const colours = new Set([...doc.querySelector('#pruning svg')!.querySelectorAll('path.series')].map((p) => p.getAttribute('stroke')));
   assert.ok(colours.size > 30, `${colours.size} colours`);
 });
+
+test('a run whose probes all perturbed one layer is drawn like a whole-model run, and says so', async () => {
+  const { buildReport } = await import('../../src/report/html.js');
+  const base = { task: 'mnist-0v7', difficulty: 'easy' as const, variant: 'reference', layer: 'dense_0', run: 0, seed: 0, n_test: 100, inputs: 'pm1' };
+  const rows = [
+    { ...base, probe: 'baseline' as const, signed: false, level: 0, accuracy: 0.99 },
+    ...[0, 0.5, 0.9].map((level) => ({ ...base, probe: 'prune' as const, signed: true, level, accuracy: 0.9 - level / 2 })),
+  ];
+  const { html } = buildReport({ rows });
+  assert.match(html, /every probe perturbed layer dense_0 only/);
+  const withAll = buildReport({ rows: rows.map((r) => ({ ...r, layer: 'all' })) }).html;
+  const paths = (h: string): number => (h.match(/class="series"/g) ?? []).length;
+  assert.ok(paths(html) > 0);
+  assert.equal(paths(html), paths(withAll));
+});

@@ -11,6 +11,7 @@ export function registerReproduce(program: Command): void {
     .option('--pairs <pairs>', "class pairs: 'reference' (the study's), 'auto' (most/least similar by SSIM), 'all' (the 45 pairs) or a list like 0v7,7v9", 'reference')
     .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
     .option('--probes <list>', 'probes to run, e.g. baseline,binarize,noise (default: all)', probeList)
+    .option('--layer <name>', 'perturb only this layer (dense_0, dense_1, …); default: every layer')
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
     .option('--workers <n>', 'evaluation worker threads (default: one per core)', positiveInt);
   addDataOptions(cmd);
@@ -37,6 +38,7 @@ export function registerReproduce(program: Command): void {
       workers: opts.workers,
       quick: opts.quick,
       probes: opts.probes,
+      layer: opts.layer,
       backend: opts.backend,
       engine: opts.engine,
       quiet: opts.quiet,
