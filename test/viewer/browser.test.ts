@@ -12,6 +12,8 @@ import { startViewer, DEFAULT_ASSETS_DIR, type ViewerHandle } from '../../src/vi
 import { csvToRows } from '../../src/core/results.js';
 import type { LayerRecord } from '../../src/core/layer.js';
 import { percolation, unitStats } from '../../src/stats/index.js';
+import { randomizeLayer } from '../../src/randomize/index.js';
+import { Rng } from '../../src/core/rng.js';
 import { makeRunFixture, type RunFixture } from './fixture.js';
 
 const CHROMIUM = process.env.WEIGHTSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -43,6 +45,7 @@ interface Hook {
   exportSvg(): string;
   nodePosition(key: string): { x: number; y: number } | null;
   layoutRunning: boolean;
+  randomizedIn: string;
 }
 type Win = { __weightscope: Hook };
 
@@ -200,6 +203,12 @@ test('the randomized view differs from the original while every unit keeps its k
   assert.deepEqual(da.kPlus, [...stats.in.kPlus, ...stats.out.kPlus], 'drawn degrees match the library');
   assert.deepEqual(da.kMinus, [...stats.in.kMinus, ...stats.out.kMinus]);
   assert.equal(await hook((h) => h.renderedEdgesB), a.length);
+  // computed in a web worker, and the same null the library (and the CLI) gives for this seed
+  assert.equal(await hook((h) => h.randomizedIn), 'worker');
+  const expected = randomizeLayer(layer, 'curveball', new Rng(3).fork('randomize', 'curveball', layer.name));
+  const nOut = layer.shape[1];
+  const expectedEdges = [...expected.weights].flatMap((w, k) => (w !== 0 ? [`${Math.floor(k / nOut)},${k % nOut},${w}`] : []));
+  assert.deepEqual(new Set(b.map(([i, j, w]) => `${i},${j},${w}`)), new Set(expectedEdges));
   await shot('03-side-by-side');
   // A shuffle that ignores signs does change degrees: the check above can fail.
   await open('?mode=randomized&method=full&seed=3');

@@ -17,7 +17,7 @@ import {
   type DisplayGraph, type LayoutKind, type Positions,
 } from './layer-graph.js';
 import { fetchIndex, fetchText, loadModel, type RunIndex, type IndexedModel } from './model-loader.js';
-import { DEFAULT_METHOD, METHODS, randomize } from './randomize-adapter.js';
+import { DEFAULT_METHOD, METHODS, lastRun, randomizeAsync } from './randomize-adapter.js';
 import { drawDegreeChart, drawPercolationChart, drawProbeCharts } from './charts-panel.js';
 import { exportPng, exportSvg, downloadBlob, compositeCanvas } from './export.js';
 
@@ -186,13 +186,15 @@ async function selectLayer(): Promise<void> {
   await rebuild();
 }
 
-/** The randomized layer for the chosen method and seed (computed once per choice). */
-function randomizedLayer(): LayerRecord {
+/** The randomized layer for the chosen method and seed (computed once per choice, in a web worker). */
+async function randomizedLayer(): Promise<LayerRecord> {
   const seed = Math.max(0, Math.floor(Number(ui.seed.value) || 0));
-  const key = `${ui.method.value}|${seed}`;
+  const layer = state.layer!;
+  // the layer is part of the key: the user may switch layers while a worker is still busy
+  const key = `${state.modelInfo!.path}|${layer.name}|${ui.method.value}|${seed}`;
   const cached = state.randomized as (LayerRecord & { __key?: string }) | null;
   if (cached && cached.__key === key) return cached;
-  const r = randomize(state.layer!, ui.method.value, seed) as LayerRecord & { __key?: string };
+  const r = (await randomizeAsync(layer, ui.method.value, seed)) as LayerRecord & { __key?: string };
   r.__key = key;
   state.randomized = r;
   return r;
@@ -230,7 +232,7 @@ async function rebuild(): Promise<void> {
   let randomized: LayerRecord | null = null;
   if (needRandom) {
     await busy(`Randomizing ${layer.name} (${ui.method.value}, seed ${ui.seed.value})…`, async () => {
-      randomized = randomizedLayer();
+      randomized = await randomizedLayer();
     });
   }
   const positions = positionsFor(layer);
@@ -644,6 +646,10 @@ const hook = {
   },
   get layoutRunning(): boolean {
     return state.fa2 !== null;
+  },
+  /** Where the last randomized layer was computed: 'worker' unless module workers are missing. */
+  get randomizedIn(): string {
+    return lastRun.where;
   },
   hover,
   search,
