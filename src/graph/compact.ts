@@ -12,6 +12,7 @@
  *   1/32 of the memory of a Float32Array.
  * - `slotSign`: the three-state {+1, −1, 0} view of a weight matrix (0 = no edge / pruned).
  */
+import { unitStats } from '../stats/degrees.js';
 
 /** One sign's edges in compressed sparse row form. */
 export interface Csr {
@@ -110,28 +111,11 @@ export interface SignedDegrees {
   outNeg: Uint32Array;
 }
 
+/** k± of every unit in the compact naming; the counting itself is stats' unitStats (one implementation). */
 export function signedDegrees(weights: Float32Array, nIn: number, nOut: number): SignedDegrees {
   checkShape(weights, nIn, nOut);
-  const d: SignedDegrees = {
-    inPos: new Uint32Array(nIn),
-    inNeg: new Uint32Array(nIn),
-    outPos: new Uint32Array(nOut),
-    outNeg: new Uint32Array(nOut),
-  };
-  for (let i = 0; i < nIn; i++) {
-    const base = i * nOut;
-    for (let j = 0; j < nOut; j++) {
-      const x = weights[base + j];
-      if (x > 0) {
-        d.inPos[i]++;
-        d.outPos[j]++;
-      } else if (x < 0) {
-        d.inNeg[i]++;
-        d.outNeg[j]++;
-      }
-    }
-  }
-  return d;
+  const u = unitStats({ name: 'degrees', weights, shape: [nIn, nOut], bias: null });
+  return { inPos: u.in.kPlus, inNeg: u.in.kMinus, outPos: u.out.kPlus, outNeg: u.out.kMinus };
 }
 
 /**
