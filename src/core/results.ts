@@ -30,6 +30,22 @@ export interface ResultRow {
   n_test: number;
   /** Input scaling, `pm1` ([−1, 1], the reference) or `unit` ([0, 1]). */
   inputs: string;
+  /**
+   * Optional columns (written to results.csv only when some row has them; empty cells otherwise).
+   * `bias`: which biases the probed model ran with (`trained`, the default, when absent; or
+   * `reference-init`, the reference code's freshly initialised biases) — part of a row's identity.
+   */
+  bias?: string;
+  /** Linear CKA between the hidden activations of the original and of the probed model. */
+  cka?: number;
+  /** Macro-averaged F1 over the classes (multi-class and tagging tasks). */
+  f1?: number;
+  /** Without labels: top-1 agreement with the unprobed model on the same inputs. */
+  agreement?: number;
+  /** Without labels: mean KL(original ‖ probed) of the output distributions. */
+  kl?: number;
+  /** Without labels: mean cosine similarity of the outputs. */
+  cosine?: number;
 }
 
 /** Column order of results.csv. */
@@ -37,9 +53,20 @@ export const RESULT_COLUMNS: (keyof ResultRow)[] = [
   'task', 'difficulty', 'probe', 'variant', 'signed', 'level', 'layer', 'run', 'seed', 'accuracy', 'n_test', 'inputs',
 ];
 
+/** Optional columns, in this order after RESULT_COLUMNS, when any row carries them. */
+export const OPTIONAL_COLUMNS: (keyof ResultRow)[] = ['bias', 'cka', 'f1', 'agreement', 'kl', 'cosine'];
+
+/** The columns a set of rows is written with: the fixed ones, then the optional ones present. */
+export function columnsOf(rows: ResultRow[]): (keyof ResultRow)[] {
+  return [...RESULT_COLUMNS, ...OPTIONAL_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined))];
+}
+
 /** What identifies an evaluation, for resuming: every column but the measured ones (the seed tells repetitions apart). */
-export function rowKey(r: Pick<ResultRow, 'task' | 'probe' | 'variant' | 'signed' | 'level' | 'layer' | 'run' | 'seed' | 'inputs'>): string {
-  return [r.task, r.probe, r.variant, r.signed ? 1 : 0, formatLevel(r.level), r.layer, r.run, r.seed, r.inputs].join('|');
+export function rowKey(r: Pick<ResultRow, 'task' | 'probe' | 'variant' | 'signed' | 'level' | 'layer' | 'run' | 'seed' | 'inputs' | 'bias'>): string {
+  const key = [r.task, r.probe, r.variant, r.signed ? 1 : 0, formatLevel(r.level), r.layer, r.run, r.seed, r.inputs];
+  // Rows with trained biases keep the key they had before the bias column existed.
+  if (r.bias !== undefined && r.bias !== 'trained') key.push(`bias=${r.bias}`);
+  return key.join('|');
 }
 
 /** Levels are printed with enough digits to round-trip and no float noise like 0.30000000000000004. */
@@ -49,11 +76,12 @@ export function formatLevel(x: number): string {
 
 /** Numbers are written in their shortest exact form, so results.csv and results.jsonl agree bit for bit. */
 function csvValue(v: unknown): string {
-  return String(v);
+  return v === undefined ? '' : String(v);
 }
 
 export function rowsToCsv(rows: ResultRow[]): string {
-  return csvFormatRows([RESULT_COLUMNS, ...rows.map((r) => RESULT_COLUMNS.map((c) => csvValue(r[c])))]) + '\n';
+  const columns = columnsOf(rows);
+  return csvFormatRows([columns, ...rows.map((r) => columns.map((c) => csvValue(r[c])))]) + '\n';
 }
 
 /** Parse one results.jsonl line; returns null for a torn or foreign line. */
@@ -68,7 +96,8 @@ export function parseRow(line: string): ResultRow | null {
   }
 }
 
-const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test']);
+const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test', 'cka', 'f1', 'agreement', 'kl', 'cosine']);
+const OPTIONAL = new Set<string>(OPTIONAL_COLUMNS);
 
 /**
  * Parse results.csv text (as written by rowsToCsv) back into rows; used by the viewer. Uses
@@ -83,6 +112,7 @@ export function csvToRows(text: string): ResultRow[] {
       const o: Record<string, unknown> = {};
       header.forEach((k, i) => {
         const v = cells[i] ?? '';
+        if (v === '' && OPTIONAL.has(k)) return; // an absent optional value
         o[k] = k === 'signed' ? v === 'true' : NUMERIC_COLUMNS.has(k) ? Number(v) : v;
       });
       return o as unknown as ResultRow;
