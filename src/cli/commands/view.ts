@@ -18,6 +18,9 @@ export function registerView(program: Command): void {
     .action(async (target: string, opts: { port: string; host: string; open: boolean }) => {
       if (!/^\d+$/.test(opts.port)) throw new UserError(`--port must be an integer in 0…65535, got '${opts.port}'`);
       const viewer = await startViewer({ target, host: opts.host, port: Number(opts.port) });
+      if (!viewer.loopback) {
+        process.stderr.write(`weightscope view: WARNING: listening on ${viewer.url}, which other machines can reach: anyone on the network can read the models and results it serves\n`);
+      }
       const n = viewer.index.models.length;
       process.stdout.write(`weightscope viewer: ${viewer.url}  (${n} model${n === 1 ? '' : 's'} from ${viewer.index.name}; Ctrl-C to stop)\n`);
       if (opts.open) openBrowser(viewer.url);
