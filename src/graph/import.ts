@@ -48,7 +48,11 @@ export function readLayerGraph(path: string): LayerRecord {
   const nIn = Number(attrs.nIn ?? maxIn + 1);
   const nOut = Number(attrs.nOut ?? maxOut + 1);
   if (!(nIn >= 1 && nOut >= 1)) throw new UserError(`${path}: no input or no output units`);
-  graph.replaceAttributes({ name: typeof attrs.name === 'string' ? attrs.name : basename(path, extname(path)), shape: [nIn, nOut] });
+  // GEXF keeps the layer's name on every node (older files: a graph attribute), GraphML on both.
+  const firstNode = graph.findNode(() => true);
+  const nodeLayer = firstNode === undefined ? undefined : (graph.getNodeAttributes(firstNode) as { layer?: unknown }).layer;
+  const name = typeof attrs.name === 'string' ? attrs.name : typeof nodeLayer === 'string' ? nodeLayer : basename(path, extname(path));
+  graph.replaceAttributes({ name, shape: [nIn, nOut] });
   return graphToLayer(graph);
 }
 
