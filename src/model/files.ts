@@ -2,10 +2,10 @@
  * Model files on disk: the TensorFlow.js layers format (model.json + weight shards) and NumPy .npy
  * weight matrices. Parsing of the layers format itself is in layers-format.ts (shared with the viewer).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, validateModel, type DenseModel } from '../core/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { denseModelToLayers, layersToDenseModel, weightShardPaths } from './layers-format.js';
 
 /** Write `dir/model.json` and `dir/weights.bin` (tfjs layers format), each atomically; weights first. */
@@ -35,7 +35,7 @@ export function loadModel(path: string): DenseModel {
     file = join(file, 'model.json');
     if (!existsSync(file)) throw new UserError(`no model.json in directory ${path}`);
   }
-  const text = readFileSync(file, 'utf8');
+  const text = readInputFile(file, 'model.json').toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -47,7 +47,7 @@ export function loadModel(path: string): DenseModel {
     for (const p of weightShardPaths(json)) {
       const shardPath = join(dirname(file), p);
       if (!existsSync(shardPath)) throw new UserError(`weight shard '${p}' is missing (looked for ${shardPath})`);
-      shards[p] = readFileSync(shardPath);
+      shards[p] = readInputFile(shardPath, 'weight shard');
     }
     return layersToDenseModel(json, shards);
   });
@@ -60,7 +60,7 @@ export function loadModel(path: string): DenseModel {
  */
 export function loadNpy(path: string): DenseModel {
   if (!existsSync(path)) throw new UserError(`no .npy file at ${path}`);
-  const buf = readFileSync(path);
+  const buf = readInputFile(path, '.npy file');
   return prefixed(path, () => {
     const { rows, cols, data } = parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
     const name = basename(path, extname(path));
@@ -115,8 +115,9 @@ export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data:
   const [rows, cols] = shape;
   const count = rows * cols;
   const start = headerStart + headerLen;
-  if (bytes.length - start < count * item) {
-    throw new UserError(`.npy data too short: shape (${rows}, ${cols}) needs ${count * item} bytes, found ${bytes.length - start}`);
+  if (bytes.length - start !== count * item) {
+    const what = bytes.length - start < count * item ? 'too short' : 'too long (bytes after the declared array)';
+    throw new UserError(`.npy data ${what}: shape (${rows}, ${cols}) needs ${count * item} bytes, found ${bytes.length - start}`);
   }
   const raw = bytes.slice(start, start + count * item).buffer; // aligned copy
   const values = item === 4 ? new Float32Array(raw) : new Float64Array(raw);

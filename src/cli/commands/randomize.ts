@@ -7,11 +7,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Rng } from '../../core/rng.js';
 import { loadLayerSource, saveLayerSource } from '../../graph/index.js';
 import { NULL_MODEL_NAMES, NULL_MODELS, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
-import { nonNegativeInt, seedValue } from '../options.js';
+import { nonNegativeInt, outputDir, outputFile, seedValue } from '../options.js';
 
 function weightMode(value: string): WeightMode {
   if (value !== 'travel' && value !== 'redraw') throw new InvalidArgumentError("must be 'travel' or 'redraw'.");
   return value;
+}
+
+/** --out is a file for the one-layer formats, else a model folder (as saveLayerSource decides). */
+function outputPath(value: string): string {
+  return /\.(npy|gexf|graphml)$/i.test(value) ? outputFile(value) : outputDir(value);
 }
 
 export function registerRandomize(program: Command): void {
@@ -20,7 +25,7 @@ export function registerRandomize(program: Command): void {
     .description('write a randomized copy (a null model) of a saved model; biases are kept')
     .argument('<model>', 'a tfjs layers model (model.json or its folder), a .npy weight matrix, or a .gexf/.graphml layer graph')
     .requiredOption('--method <name>', `null model: ${NULL_MODEL_NAMES.join(', ')}`)
-    .requiredOption('--out <path>', 'where to write: FILE.npy, FILE.gexf or FILE.graphml (one-layer models), else a folder for model.json + weights.bin')
+    .requiredOption('--out <path>', 'where to write: FILE.npy, FILE.gexf or FILE.graphml (one-layer models), else a folder for model.json + weights.bin', outputPath)
     .option('--seed <n>', 'random seed', seedValue, 1)
     .option('--layer <name>', 'randomize only this layer (default: every layer)')
     .option('--steps <n>', 'mixing steps for G, swap (attempted swaps) and curveball (trades); default: analytic bound', nonNegativeInt)
