@@ -17,36 +17,52 @@ export const EIGENVALUE_THRESHOLD = 1e-5;
 export function gramMatrix(layer: LayerRecord): { k: number; gram: Float64Array } {
   const [n, m] = layer.shape;
   const w = layer.weights;
-  if (n <= m) {
-    // (W Wᵀ)[a][b] = row a · row b: contiguous dot products.
-    const rows = new Float64Array(w);
-    const gram = new Float64Array(n * n);
-    for (let a = 0; a < n; a++) {
-      const ra = a * m;
-      for (let b = 0; b <= a; b++) {
-        const rb = b * m;
-        let s = 0;
-        for (let j = 0; j < m; j++) s += rows[ra + j] * rows[rb + j];
-        gram[a * n + b] = s;
-        gram[b * n + a] = s;
+  // Rows of the smaller side, each contiguous: G[a][b] = rows[a] · rows[b].
+  const k = Math.min(n, m);
+  const len = Math.max(n, m);
+  const rows = new Float64Array(k * len);
+  if (n <= m) rows.set(w);
+  else for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) rows[j * n + i] = w[i * m + j];
+  const gram = new Float64Array(k * k);
+  // 4×4 blocks of dot products share each loaded value four times (the cost is all here).
+  for (let a0 = 0; a0 < k; a0 += 4) {
+    for (let b0 = 0; b0 <= a0; b0 += 4) {
+      if (a0 + 4 <= k && b0 + 4 <= k) dotBlock4(rows, len, a0, b0, gram, k);
+      else {
+        for (let a = a0; a < Math.min(a0 + 4, k); a++) {
+          for (let b = b0; b < Math.min(b0 + 4, k); b++) {
+            let s = 0;
+            for (let j = 0; j < len; j++) s += rows[a * len + j] * rows[b * len + j];
+            gram[a * k + b] = s;
+          }
+        }
       }
     }
-    return { k: n, gram };
   }
-  // (Wᵀ W) = Σ_i rowᵢᵀ rowᵢ: accumulate outer products of rows (lower triangle, then mirror).
-  const gram = new Float64Array(m * m);
-  const row = new Float64Array(m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) row[j] = w[i * m + j];
-    for (let a = 0; a < m; a++) {
-      const x = row[a];
-      if (x === 0) continue;
-      const base = a * m;
-      for (let b = 0; b <= a; b++) gram[base + b] += x * row[b];
-    }
+  for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) gram[a * k + b] = gram[b * k + a];
+  return { k, gram };
+}
+
+function dotBlock4(rows: Float64Array, len: number, a0: number, b0: number, gram: Float64Array, k: number): void {
+  const [a1, a2, a3, a4] = [a0 * len, (a0 + 1) * len, (a0 + 2) * len, (a0 + 3) * len];
+  const [b1, b2, b3, b4] = [b0 * len, (b0 + 1) * len, (b0 + 2) * len, (b0 + 3) * len];
+  let s11 = 0, s12 = 0, s13 = 0, s14 = 0, s21 = 0, s22 = 0, s23 = 0, s24 = 0;
+  let s31 = 0, s32 = 0, s33 = 0, s34 = 0, s41 = 0, s42 = 0, s43 = 0, s44 = 0;
+  for (let j = 0; j < len; j++) {
+    const x1 = rows[a1 + j], x2 = rows[a2 + j], x3 = rows[a3 + j], x4 = rows[a4 + j];
+    const y1 = rows[b1 + j], y2 = rows[b2 + j], y3 = rows[b3 + j], y4 = rows[b4 + j];
+    s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3; s14 += x1 * y4;
+    s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3; s24 += x2 * y4;
+    s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3; s34 += x3 * y4;
+    s41 += x4 * y1; s42 += x4 * y2; s43 += x4 * y3; s44 += x4 * y4;
   }
-  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) gram[b * m + a] = gram[a * m + b];
-  return { k: m, gram };
+  const put = (a: number, b: number, v: number): void => {
+    if (b <= a) gram[a * k + b] = v; // the lower triangle; mirrored afterwards
+  };
+  put(a0, b0, s11); put(a0, b0 + 1, s12); put(a0, b0 + 2, s13); put(a0, b0 + 3, s14);
+  put(a0 + 1, b0, s21); put(a0 + 1, b0 + 1, s22); put(a0 + 1, b0 + 2, s23); put(a0 + 1, b0 + 3, s24);
+  put(a0 + 2, b0, s31); put(a0 + 2, b0 + 1, s32); put(a0 + 2, b0 + 2, s33); put(a0 + 2, b0 + 3, s34);
+  put(a0 + 3, b0, s41); put(a0 + 3, b0 + 1, s42); put(a0 + 3, b0 + 2, s43); put(a0 + 3, b0 + 3, s44);
 }
 
 /**
@@ -78,26 +94,33 @@ function tridiagonalize(a: Float64Array, k: number, d: Float64Array, e: Float64A
     const inv = 1 / Math.sqrt(vNorm2);
     for (let i = c + 1; i < k; i++) v[i] = a[i * k + c] * inv;
     v[c + 1] = (x0 - alpha) * inv;
-    // p = A v over the trailing block, K = vᵀp, q = p − K v; A ← A − 2 v qᵀ − 2 q vᵀ.
-    let kk = 0;
+    // p = A v over the trailing block (from its lower triangle), K = vᵀp, q = p − K v;
+    // A ← A − 2 v qᵀ − 2 q vᵀ on the lower triangle only.
+    for (let i = c + 1; i < k; i++) p[i] = 0;
     for (let i = c + 1; i < k; i++) {
-      let s = 0;
       const ri = i * k;
-      for (let j = c + 1; j < k; j++) s += a[ri + j] * v[j];
-      p[i] = s;
-      kk += v[i] * s;
+      const vi = v[i];
+      let s = a[ri + i] * vi;
+      for (let j = c + 1; j < i; j++) {
+        const x = a[ri + j];
+        s += x * v[j];
+        p[j] += x * vi;
+      }
+      p[i] += s;
     }
+    let kk = 0;
+    for (let i = c + 1; i < k; i++) kk += v[i] * p[i];
     for (let i = c + 1; i < k; i++) p[i] -= kk * v[i];
     for (let i = c + 1; i < k; i++) {
       const ri = i * k;
       const vi2 = 2 * v[i];
       const qi2 = 2 * p[i];
-      for (let j = c + 1; j < k; j++) a[ri + j] -= vi2 * p[j] + qi2 * v[j];
+      for (let j = c + 1; j <= i; j++) a[ri + j] -= vi2 * p[j] + qi2 * v[j];
     }
   }
   if (k >= 2) {
     d[k - 2] = a[(k - 2) * k + k - 2];
-    e[k - 2] = a[(k - 1) * k + k - 2];
+    e[k - 2] = a[(k - 1) * k + k - 2]; // lower triangle
   }
   if (k >= 1) d[k - 1] = a[(k - 1) * k + k - 1];
   if (k >= 1) e[k - 1] = 0;
