@@ -14,6 +14,7 @@ import { loadAnyModel, saveModel, saveNpy } from '../model/index.js';
 import { readInputFile, writeChunksAtomic, writeFileAtomic } from '../core/io.js';
 import { graphmlChunks, layerToGexf } from './export.js';
 import { graphToLayer, type LayerGraph } from './convert.js';
+import { isModelFilePath, loadModelLayers } from '../formats/index.js';
 
 export const GRAPH_FILE_EXTENSIONS = ['.gexf', '.graphml'] as const;
 
@@ -117,6 +118,8 @@ export function readLayerGraph(path: string): LayerRecord {
  * weight matrix, or a `.gexf` / `.graphml` layer graph. Validated (shapes chain, weights finite).
  */
 export function loadLayerSource(path: string): DenseModel {
+  // .safetensors (file or shard folder), .npz, …: each layer validated, shapes need not chain
+  if (isModelFilePath(path)) return { layers: loadModelLayers(path).layers };
   const ext = extname(path).toLowerCase();
   const model = (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext) ? { layers: [readLayerGraph(path)] } : loadAnyModel(path);
   return validateModel(model);

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, validateModel, type DenseModel } from '../core/index.js';
 import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { parseNpyLayout, npyValues } from '../formats/npy.js';
 import { denseModelToLayers, layersToDenseModel, weightShardPaths } from './layers-format.js';
 
 /** Write `dir/model.json` and `dir/weights.bin` (tfjs layers format), each atomically; weights first. */
@@ -84,49 +85,15 @@ export function saveNpy(path: string, weights: Float32Array, shape: [number, num
   writeFileAtomic(path, out);
 }
 
-/** Parse .npy bytes holding a 2-D float array into row-major float32. */
+/** Parse .npy bytes holding a 2-D float array into row-major float32 (the parser: src/formats/npy.ts). */
 export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data: Float32Array } {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new UserError('not a NumPy .npy file (bad magic bytes)');
-  const major = bytes[6];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLen = view.getUint16(8, true);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new UserError('truncated .npy header');
-    headerLen = view.getUint32(8, true);
-    headerStart = 12;
-  } else throw new UserError(`unsupported .npy format version ${major}`);
-  if (headerStart + headerLen > bytes.length) throw new UserError('truncated .npy header');
-  const header = new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new UserError('malformed .npy header');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.length !== 2 || shape.some((x) => !Number.isInteger(x) || x < 1)) {
-    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shapeText.trim()})`);
+  const layout = parseNpyLayout(bytes);
+  const { shape } = layout;
+  if (shape.length !== 2 || shape.some((x) => x < 1)) {
+    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
   }
-  const item = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
-  if (item === 0) throw new UserError(`.npy dtype '${descr}' not supported (little-endian float32 '<f4' or float64 '<f8' only)`);
-  const [rows, cols] = shape;
-  const count = rows * cols;
-  const start = headerStart + headerLen;
-  if (bytes.length - start !== count * item) {
-    const what = bytes.length - start < count * item ? 'too short' : 'too long (bytes after the declared array)';
-    throw new UserError(`.npy data ${what}: shape (${rows}, ${cols}) needs ${count * item} bytes, found ${bytes.length - start}`);
-  }
-  const raw = bytes.slice(start, start + count * item).buffer; // aligned copy
-  const values = item === 4 ? new Float32Array(raw) : new Float64Array(raw);
-  const data = new Float32Array(count);
-  if (fortran === 'True') {
-    // Column-major on disk: element (i, j) is at j·rows + i.
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = values[j * rows + i];
-  } else data.set(values);
-  return { rows, cols, data };
+  const values = npyValues(bytes, layout);
+  return { rows: shape[0], cols: shape[1], data: values instanceof Float32Array ? values : Float32Array.from(values) };
 }
 
 /** Load a model from a .npy matrix or a tfjs layers model (model.json or its directory). */
