@@ -9,7 +9,7 @@
  * survive and writing with nothing replaced gives the same bytes.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
