@@ -73,19 +73,51 @@ export function loadNpy(path: string): DenseModel {
  * what `np.load` reads back as an [nIn, nOut] array. Biases have no place in a bare matrix.
  */
 export function saveNpy(path: string, weights: Float32Array, shape: [number, number]): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape[0]}, ${shape[1]}), }`;
+  saveNpyArray(path, weights, shape);
+}
+
+/** Write a float32 array of any shape as a little-endian C-order `.npy` (format 1.0), atomically. */
+export function saveNpyArray(path: string, data: Float32Array, shape: number[]): void {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
   // magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + weights.byteLength);
+  const out = new Uint8Array(10 + header.length + data.byteLength);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const data = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  out.set(data, 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
   writeFileAtomic(path, out);
 }
 
 /** Parse .npy bytes holding a 2-D float array into row-major float32. */
 export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data: Float32Array } {
+  const { shape, data } = parseNpyArray(bytes, ['<f4', '<f8']);
+  if (shape.length !== 2 || shape.some((x) => x < 1)) {
+    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shape.join(', ')})`);
+  }
+  return { rows: shape[0], cols: shape[1], data };
+}
+
+/** Element readers of the .npy dtypes weightscope accepts (little-endian or single-byte). */
+const NPY_DTYPES: Record<string, [number, (v: DataView, o: number) => number]> = {
+  '<f4': [4, (v, o) => v.getFloat32(o, true)],
+  '<f8': [8, (v, o) => v.getFloat64(o, true)],
+  '|u1': [1, (v, o) => v.getUint8(o)],
+  '|i1': [1, (v, o) => v.getInt8(o)],
+  '|b1': [1, (v, o) => v.getUint8(o)],
+  '<i2': [2, (v, o) => v.getInt16(o, true)],
+  '<u2': [2, (v, o) => v.getUint16(o, true)],
+  '<i4': [4, (v, o) => v.getInt32(o, true)],
+  '<u4': [4, (v, o) => v.getUint32(o, true)],
+  '<i8': [8, (v, o) => Number(v.getBigInt64(o, true))],
+  '<u8': [8, (v, o) => Number(v.getBigUint64(o, true))],
+};
+
+/**
+ * Parse .npy bytes (format v1–v3, C or Fortran order) holding an array of any shape into row-major
+ * float32; `accept` limits the dtypes (weights: floats; labels: integers too).
+ */
+export function parseNpyArray(bytes: Uint8Array, accept: string[] = Object.keys(NPY_DTYPES)): { shape: number[]; data: Float32Array } {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new UserError('not a NumPy .npy file (bad magic bytes)');
   const major = bytes[6];
@@ -107,25 +139,40 @@ export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data:
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new UserError('malformed .npy header');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.length !== 2 || shape.some((x) => !Number.isInteger(x) || x < 1)) {
-    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shapeText.trim()})`);
-  }
-  const item = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
-  if (item === 0) throw new UserError(`.npy dtype '${descr}' not supported (little-endian float32 '<f4' or float64 '<f8' only)`);
-  const [rows, cols] = shape;
-  const count = rows * cols;
+  if (shape.some((x) => !Number.isInteger(x) || x < 0)) throw new UserError(`malformed .npy shape (${shapeText.trim()})`);
+  const reader = NPY_DTYPES[descr];
+  if (!reader || !accept.includes(descr)) throw new UserError(`.npy dtype '${descr}' not supported (${accept.join(', ')} only)`);
+  const [item, read] = reader;
+  const count = shape.reduce((a, b) => a * b, 1);
   const start = headerStart + headerLen;
   if (bytes.length - start < count * item) {
-    throw new UserError(`.npy data too short: shape (${rows}, ${cols}) needs ${count * item} bytes, found ${bytes.length - start}`);
+    throw new UserError(`.npy data too short: shape (${shape.join(', ')}) needs ${count * item} bytes, found ${bytes.length - start}`);
   }
-  const raw = bytes.slice(start, start + count * item).buffer; // aligned copy
-  const values = item === 4 ? new Float32Array(raw) : new Float64Array(raw);
   const data = new Float32Array(count);
-  if (fortran === 'True') {
-    // Column-major on disk: element (i, j) is at j·rows + i.
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = values[j * rows + i];
-  } else data.set(values);
-  return { rows, cols, data };
+  if (descr === '<f4' && fortran === 'False') {
+    data.set(new Float32Array(bytes.slice(start, start + count * 4).buffer)); // aligned copy, the common case
+    return { shape, data };
+  }
+  const index = fortran === 'True' ? fortranOffsets(shape) : null;
+  for (let i = 0; i < count; i++) data[i] = read(view, start + (index ? index[i] : i) * item);
+  return { shape, data };
+}
+
+/** For each C-order position, where a Fortran-order (column-major) array stores it. */
+function fortranOffsets(shape: number[]): Uint32Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const out = new Uint32Array(count);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let c = 0; c < count; c++) {
+    let f = 0;
+    for (let d = shape.length - 1; d >= 0; d--) f = f * shape[d] + idx[d];
+    out[c] = f;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
 }
 
 /** Load a model from a .npy matrix or a tfjs layers model (model.json or its directory). */
