@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/io.js';
-import { loadMnist } from '../../data/index.js';
-import { mnistTextLines } from '../../data/text-lines.js';
+import { loadMnist, mnistTextLines } from '../../data/index.js';
+
 import { saveNpyArray } from '../../model/files.js';
 import { positiveInt, seedValue } from '../options.js';
 
