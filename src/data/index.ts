@@ -53,3 +53,4 @@ export {
   type SsimRanking,
   type SsimOptions,
 } from './ssim.js';
+export { mnistTextLines, type TextLines, type TextLineOptions } from './text-lines.js';

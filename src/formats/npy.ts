@@ -17,8 +17,15 @@ export interface NpyLayout {
   dataEnd: number;
 }
 
-/** Check an .npy header and locate its data; throws a UserError naming the problem. */
-export function parseNpyLayout(bytes: Uint8Array): NpyLayout {
+interface NpyHeader {
+  descr: string;
+  shape: number[];
+  fortranOrder: boolean;
+  dataStart: number;
+}
+
+/** Magic, version and the header dictionary; sizes are checked by the callers against the bytes present. */
+function readNpyHeader(bytes: Uint8Array): NpyHeader {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
   if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new UserError('not a NumPy .npy file (bad magic bytes)');
   const major = bytes[6];
@@ -41,16 +48,64 @@ export function parseNpyLayout(bytes: Uint8Array): NpyLayout {
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new UserError('malformed .npy header');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((x) => !Number.isSafeInteger(x) || x < 0)) throw new UserError(`malformed .npy shape (${shapeText.trim()})`);
-  const dtype = NPY_DTYPES[descr];
-  if (dtype === undefined) throw new UserError(`.npy dtype '${descr}' not supported (little-endian float16 '<f2', float32 '<f4' or float64 '<f8' only)`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = headerStart + headerLen;
-  const need = count * DTYPE_BYTES[dtype];
-  if (bytes.length - dataStart !== need) {
-    const what = bytes.length - dataStart < need ? 'too short' : 'too long (bytes after the declared array)';
-    throw new UserError(`.npy data ${what}: shape (${shape.join(', ')}) needs ${need} bytes, found ${bytes.length - dataStart}`);
+  return { descr, shape, fortranOrder: fortran === 'True', dataStart: headerStart + headerLen };
+}
+
+/** The data must fill the rest of the file exactly: never trust a declared size beyond the bytes present. */
+function checkDataSize(bytes: Uint8Array, h: NpyHeader, itemBytes: number): number {
+  const need = h.shape.reduce((a, b) => a * b, 1) * itemBytes;
+  if (bytes.length - h.dataStart !== need) {
+    const what = bytes.length - h.dataStart < need ? 'too short' : 'too long (bytes after the declared array)';
+    throw new UserError(`.npy data ${what}: shape (${h.shape.join(', ')}) needs ${need} bytes, found ${bytes.length - h.dataStart}`);
   }
-  return { shape, dtype, fortranOrder: fortran === 'True', dataStart, dataEnd: dataStart + need };
+  return h.dataStart + need;
+}
+
+/** Check an .npy header of a float array and locate its data; throws a UserError naming the problem. */
+export function parseNpyLayout(bytes: Uint8Array): NpyLayout {
+  const h = readNpyHeader(bytes);
+  const dtype = NPY_DTYPES[h.descr];
+  if (dtype === undefined) throw new UserError(`.npy dtype '${h.descr}' not supported (little-endian float16 '<f2', float32 '<f4' or float64 '<f8' only)`);
+  const dataEnd = checkDataSize(bytes, h, DTYPE_BYTES[dtype]);
+  return { shape: h.shape, dtype, fortranOrder: h.fortranOrder, dataStart: h.dataStart, dataEnd };
+}
+
+/** Integer and boolean element readers: inputs and labels (token ids, classes) may be integers. */
+const NPY_INTEGER_READERS: Record<string, [number, (v: DataView, o: number) => number]> = {
+  '|u1': [1, (v, o) => v.getUint8(o)],
+  '|i1': [1, (v, o) => v.getInt8(o)],
+  '|b1': [1, (v, o) => v.getUint8(o)],
+  '<i2': [2, (v, o) => v.getInt16(o, true)],
+  '<u2': [2, (v, o) => v.getUint16(o, true)],
+  '<i4': [4, (v, o) => v.getInt32(o, true)],
+  '<u4': [4, (v, o) => v.getUint32(o, true)],
+  '<i8': [8, (v, o) => Number(v.getBigInt64(o, true))],
+  '<u8': [8, (v, o) => Number(v.getBigUint64(o, true))],
+};
+
+/** Every dtype parseNpyArray reads. */
+export const NPY_ARRAY_DTYPES = [...Object.keys(NPY_DTYPES), ...Object.keys(NPY_INTEGER_READERS)];
+
+/**
+ * An array of any shape and any numeric dtype (inputs, labels) as row-major float32; `accept`
+ * limits the dtypes (e.g. weights: floats only).
+ */
+export function parseNpyArray(bytes: Uint8Array, accept: string[] = NPY_ARRAY_DTYPES): { shape: number[]; data: Float32Array } {
+  const h = readNpyHeader(bytes);
+  if (!accept.includes(h.descr) || !NPY_ARRAY_DTYPES.includes(h.descr)) {
+    throw new UserError(`.npy dtype '${h.descr}' not supported (${accept.join(', ')} only)`);
+  }
+  if (NPY_DTYPES[h.descr]) {
+    const layout = parseNpyLayout(bytes);
+    const values = npyValues(bytes, layout);
+    return { shape: h.shape, data: values instanceof Float32Array ? values : Float32Array.from(values) };
+  }
+  const [item, read] = NPY_INTEGER_READERS[h.descr];
+  checkDataSize(bytes, h, item);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const raw = new Float32Array(h.shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < raw.length; i++) raw[i] = read(view, h.dataStart + i * item);
+  return { shape: h.shape, data: h.fortranOrder ? fortranToC(raw, h.shape) : raw };
 }
 
 /** The array's values in row-major (C) order, whatever order the file stores. */

@@ -7,6 +7,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, validateModel, type DenseModel } from '../core/index.js';
 import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { parseNpyLayout, npyValues } from '../formats/npy.js';
+
+/** Inputs and labels of any numeric dtype (the one .npy parser is src/formats/npy.ts). */
+export { parseNpyArray } from '../formats/npy.js';
 import { denseModelToLayers, layersToDenseModel, weightShardPaths } from './layers-format.js';
 
 /** Write `dir/model.json` and `dir/weights.bin` (tfjs layers format), each atomically; weights first. */
@@ -74,14 +77,19 @@ export function loadNpy(path: string): DenseModel {
  * what `np.load` reads back as an [nIn, nOut] array. Biases have no place in a bare matrix.
  */
 export function saveNpy(path: string, weights: Float32Array, shape: [number, number]): void {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape[0]}, ${shape[1]}), }`;
+  saveNpyArray(path, weights, shape);
+}
+
+/** Write a float32 array of any shape as a little-endian C-order `.npy` (format 1.0), atomically. */
+export function saveNpyArray(path: string, data: Float32Array, shape: number[]): void {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
   // magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64
   header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const out = new Uint8Array(10 + header.length + weights.byteLength);
+  const out = new Uint8Array(10 + header.length + data.byteLength);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const data = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  out.set(data, 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
   writeFileAtomic(path, out);
 }
 

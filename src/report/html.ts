@@ -87,7 +87,7 @@ function taskLabel(t: { task: string; difficulty: string }, colors: Map<string, 
   return `<span class="task-label"><span class="swatch" style="background:${colors.get(t.task) ?? COLORS.reference}"></span>${escapeHtml(t.task)} <span class="muted">(${escapeHtml(t.difficulty)})</span></span>`;
 }
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222; background: #f6f7f9; margin: 0; line-height: 1.45; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 60px; }

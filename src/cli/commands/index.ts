@@ -9,6 +9,7 @@ import { registerReport } from './report.js';
 import { registerView } from './view.js';
 import { registerRandomize } from './randomize.js';
 import { registerLayers } from './layers.js';
+import { registerTextLines } from './text-lines.js';
 
 /** Every subcommand registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerView(program);
   registerLayers(program);
+  registerTextLines(program);
 }

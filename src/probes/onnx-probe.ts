@@ -1,0 +1,154 @@
+/**
+ * Probes on any ONNX model, run by ONNX Runtime: one layer's weights (or all layers') replaced by
+ * the probed weights, the model run on the user's inputs, and the outputs scored against labels
+ * or against the unprobed model. One tidy ResultRow per (layer, probe, variant, level, seed).
+ */
+import { basename, extname } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { LayerRecord } from '../core/layer.js';
+import type { ResultRow } from '../core/results.js';
+import { deriveSeed, Rng } from '../core/rng.js';
+import type { OnnxModelFile } from '../formats/onnx.js';
+import type { ModelFile } from '../formats/types.js';
+import { createOnnxRunner, type InputArray } from '../model/onnx-runtime.js';
+import { accuracyOf, agreementOf, isDistribution, macroF1, topClasses, type Outputs } from '../model/output-metrics.js';
+import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probes.js';
+
+// ---------------------------------------------------------------------------------------------
+// The adapter from model tensors to probe targets. The layer inventory (formats) will decide which
+// tensors are layers and their orientation; until then: every tensor the graph uses as a dense,
+// conv or embedding weight, viewed as [shape[0], rest]. The probes run here (binarize, prune,
+// noise, signflip, randomize B) are elementwise or act on the whole tensor, so that view does not
+// change their result.
+
+const LAYER_KINDS = new Set(['dense', 'conv', 'conv.transpose', 'embedding']);
+
+export interface ProbeTarget {
+  /** The tensor's name (the `layer` column). */
+  name: string;
+  /** 0-based position in the order the graph first uses the layers. */
+  depth: number;
+  kind: string;
+  shape: number[];
+}
+
+export function probeTargets(file: ModelFile): ProbeTarget[] {
+  return file.tensors
+    .filter((t) => t.shape.length >= 2 && LAYER_KINDS.has(t.hint?.kind ?? ''))
+    .map((t, depth) => ({ name: t.name, depth, kind: t.hint!.kind!, shape: t.shape }));
+}
+
+/** A tensor's values as a layer record [shape[0], product of the rest], no bias. */
+export function layerView(name: string, shape: number[], values: Float32Array | Float64Array): LayerRecord {
+  const rows = shape[0];
+  const weights = values instanceof Float32Array ? values : Float32Array.from(values);
+  return { name, weights, shape: [rows, weights.length / rows], bias: null };
+}
+
+/** Find a target by name, or fail listing the names that come closest. */
+export function findTarget(targets: ProbeTarget[], name: string): ProbeTarget {
+  const hit = targets.find((t) => t.name === name);
+  if (hit) return hit;
+  const close = targets
+    .map((t) => ({ t, d: editDistance(t.name.toLowerCase(), name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 5)
+    .map((x) => x.t.name);
+  throw new UserError(`no layer named '${name}' (closest: ${close.join(', ')}; ${targets.length} layers in all)`);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface OnnxProbeOptions {
+  probe: ProbeSpec['probe'];
+  variant: string;
+  signed: boolean;
+  levels: number[];
+  /** `per-layer` (each layer alone), `all` (all at once) or one layer's name. */
+  layers: string;
+  inputs: InputArray;
+  /** Name of the inputs (the `inputs` column), e.g. the .npy file's name. */
+  inputsName: string;
+  /** One label per prediction (per output row), or absent: compare with the unprobed model. */
+  labels?: Float32Array;
+  /** Seeds per level for random probes. */
+  repeats: number;
+  seed: number;
+  batchSize?: number;
+  /** Called after each evaluation (progress). */
+  onRow?: (row: ResultRow, done: number, total: number) => void;
+}
+
+export interface OnnxProbeResult {
+  rows: ResultRow[];
+  /** The probe targets in depth order. */
+  targets: ProbeTarget[];
+  /** The unprobed model's row (probe `baseline`). */
+  baseline: ResultRow;
+}
+
+/** Run a probe over an ONNX model's layers with one ONNX Runtime session. */
+export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions): Promise<OnnxProbeResult> {
+  const targets = probeTargets(file);
+  if (targets.length === 0) throw new UserError(`${file.path}: no dense, conv or embedding weights found to probe`);
+  const groups: ProbeTarget[][] =
+    options.layers === 'per-layer' ? targets.map((t) => [t]) : options.layers === 'all' ? [targets] : [[findTarget(targets, options.layers)]];
+  const chosen = [...new Set(groups.flat())];
+  const runner = await createOnnxRunner(file, chosen.map((t) => t.name), { batchSize: options.batchSize });
+  try {
+    const task = basename(file.path, extname(file.path));
+    const reference = await runner.run(options.inputs);
+    const n = options.inputs.shape[0];
+    const predictions = reference.data.length / reference.shape[reference.shape.length - 1];
+    if (options.labels && options.labels.length !== predictions) {
+      throw new UserError(`--labels has ${options.labels.length} entries; the model makes ${predictions} predictions on these inputs (output [${reference.shape.join(', ')}])`);
+    }
+    const distribution = isDistribution(reference);
+    const classes = reference.shape[reference.shape.length - 1];
+    const score = (out: Outputs): Pick<ResultRow, 'accuracy' | 'f1' | 'agreement' | 'kl' | 'cosine'> => {
+      if (options.labels) {
+        const predicted = topClasses(out);
+        const accuracy = accuracyOf(predicted, options.labels);
+        return classes > 2 ? { accuracy, f1: macroF1(predicted, options.labels) } : { accuracy };
+      }
+      // Without labels the unprobed model's top classes are the labels: accuracy = agreement.
+      const a = agreementOf(reference, out, distribution);
+      return { accuracy: a.agreement, ...a };
+    };
+    const common = { task, difficulty: 'custom' as const, run: 0, n_test: n, inputs: options.inputsName };
+    const baseline: ResultRow = { ...common, probe: 'baseline', variant: 'reference', signed: false, level: 0, layer: 'all', seed: 0, ...score(reference) };
+
+    const original = new Map(chosen.map((t) => [t.name, layerView(t.name, t.shape, file.tensor(t.name).values())]));
+    const rows: ResultRow[] = [];
+    const total = groups.length * options.levels.length * (isRandomProbe(options) ? options.repeats : 1);
+    for (const group of groups) {
+      const layer = group.length === 1 && options.layers !== 'all' ? group[0].name : 'all';
+      for (const level of options.levels) {
+        const spec: ProbeSpec = { probe: options.probe, variant: options.variant, signed: options.signed, level, layer };
+        validateSpec(spec);
+        const random = isRandomProbe(spec);
+        for (let rep = 0; rep < (random ? options.repeats : 1); rep++) {
+          const seed = random ? deriveSeed(options.seed, task, layer, spec.probe, spec.variant, level, rep) : 0;
+          const probed = applyProbe({ layers: group.map((t) => original.get(t.name)!) }, spec, new Rng(seed));
+          const replaced = new Map(probed.layers.map((l) => [l.name, l.weights]));
+          const row: ResultRow = { ...common, ...spec, seed, ...score(await runner.run(options.inputs, replaced)) };
+          rows.push(row);
+          options.onRow?.(row, rows.length, total);
+        }
+      }
+    }
+    return { rows, targets, baseline };
+  } finally {
+    await runner.release();
+  }
+}
