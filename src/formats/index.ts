@@ -9,6 +9,7 @@ import { UserError } from '../core/errors.js';
 import type { LayerRecord } from '../core/layer.js';
 import { inventory, layerRecord, replacementsFor, type Inventory, type InventoryOptions } from './inventory.js';
 import { readNpz } from './npz.js';
+import { readOnnx } from './onnx.js';
 import { readSafetensors, readSafetensorsShards, SHARD_INDEX } from './safetensors.js';
 import type { ModelFile } from './types.js';
 
@@ -16,6 +17,7 @@ export * from './types.js';
 export * from './inventory.js';
 export { encodeSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsShards, MAX_HEADER_BYTES, SHARD_INDEX } from './safetensors.js';
 export { readNpz } from './npz.js';
+export { readOnnx } from './onnx.js';
 export { parseNpyLayout, npyValues } from './npy.js';
 export { decodeValues, encodeValues } from './dtype.js';
 
@@ -38,7 +40,7 @@ export const FORMAT_READERS: FormatReader[] = [
     read: readSafetensorsShards,
   },
   byExtension('.npz', readNpz),
-  // byExtension('.onnx', readOnnx),   ← the ONNX reader plugs in here
+  byExtension('.onnx', readOnnx),
 ];
 
 function readerFor(path: string): FormatReader | undefined {
@@ -54,7 +56,7 @@ export function isModelFilePath(path: string): boolean {
 /** Read a model file (tensors are decoded lazily, when asked for). */
 export function loadModelFile(path: string): ModelFile {
   const reader = readerFor(path);
-  if (!reader) throw new UserError(`${path}: not a model file weightscope reads (.safetensors, a folder with ${SHARD_INDEX}, .npz)`);
+  if (!reader) throw new UserError(`${path}: not a model file weightscope reads (.safetensors, a folder with ${SHARD_INDEX}, .npz, .onnx)`);
   if (!existsSync(path)) throw new UserError(`no file or folder at ${path}`);
   return reader.read(path);
 }
