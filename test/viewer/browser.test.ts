@@ -62,7 +62,8 @@ function hook<T>(f: (h: Hook) => T): Promise<T> {
 
 async function shot(name: string): Promise<void> {
   await page.waitForTimeout(150); // let the scheduled sigma frame paint
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  // Software GL while ForceAtlas2 repaints can take more than playwright's 30 s on a loaded machine.
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), timeout: 90_000 });
 }
 
 function firstLayer(): LayerRecord {
@@ -112,7 +113,7 @@ before(async () => {
   console.log(`viewer browser tests use ${found.source}`);
   fx = await makeRunFixture();
   viewer = await startViewer({ target: fx.dir, port: 0 });
-  browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: found.args });
+  browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: found.args, env: found.env });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {
