@@ -218,8 +218,11 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   const runJsonPath = join(o.out, 'run.json');
   let sessions: RunSession[] = [];
   if (existsSync(runJsonPath)) {
-    const previous = (readJsonFile(runJsonPath, 'run record') ?? {}) as { config?: Record<string, unknown>; sessions?: RunSession[]; backend?: { name?: string } };
-    const a = previous.config ? resumeIdentity(previous.config as unknown as ReproduceOptions) : {};
+    const previous = readJsonFile(runJsonPath, 'run record') as { config?: Record<string, unknown>; sessions?: RunSession[] } | null;
+    if (typeof previous?.config !== 'object' || previous.config === null) {
+      throw new UserError(`${runJsonPath} has no configuration: not a weightscope run record (choose another --out, or delete it)`);
+    }
+    const a = resumeIdentity(previous.config as unknown as ReproduceOptions);
     const b = resumeIdentity(o);
     const differ = differingKeys(a, b);
     if (differ.length > 0) {

@@ -321,7 +321,7 @@ export function lockDir(dir: string): () => void {
         throw new UserError(`${dir} is locked by process ${holder.pid} on host ${holder.host} (${path}); if no weightscope runs there, delete the lock file`);
       }
       if (holder.pid === process.pid || pidAlive(holder.pid)) {
-        throw new UserError(`${dir} is in use by process ${holder.pid} (lock ${path}, since ${holder.started}); wait for it to finish or stop it`);
+        throw new UserError(`${dir} is in use by process ${holder.pid} (lock ${path}, since ${holder.started}); wait for it to finish or stop it (if that process is not weightscope, delete the lock file)`);
       }
     } else {
       const st = statOrNull(path);
