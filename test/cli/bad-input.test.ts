@@ -144,6 +144,12 @@ const CASES: Case[] = [
   { name: 'reproduce --out is an existing file', args: ['reproduce', '--quiet', '--out', at('a-file')], says: /a-file is a file, not a folder/ },
   { name: '--out is a folder where a file is needed', args: ['percolate', w, '--out', dir], says: /is a folder; expected a file name/ },
   { name: 'probe --out is a folder', args: ['probe', at('probe-784.npy'), '--pair', '0v7', '--probe', 'baseline', '--out', dir], says: /is a folder; expected a file name/ },
+  {
+    name: 'a reproduce that fails on its data leaves no run folder',
+    args: ['reproduce', '--quiet', '--data-dir', at('no-such-data'), '--out', at('never-made')],
+    says: /data folder not found/,
+    after: () => assert.ok(!existsSync(at('never-made')), 'the run folder made for the lock is removed again'),
+  },
   { name: 'a .npy input that is a folder', args: ['stats', at('folder.npy')], says: /folder\.npy is a folder; expected a \.npy file/ },
   { name: 'a model.json that is a folder', args: ['stats', at('model-json-folder')], says: /model\.json is a folder; expected a model\.json/ },
   { name: 'a weight shard that is a folder', args: ['stats', shardIsFolder], says: /shards is a folder; expected a weight shard/ },
