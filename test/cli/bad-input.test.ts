@@ -153,6 +153,7 @@ const CASES: Case[] = [
   { name: 'a .npy input that is a folder', args: ['stats', at('folder.npy')], says: /folder\.npy is a folder; expected a \.npy file/ },
   { name: 'a model.json that is a folder', args: ['stats', at('model-json-folder')], says: /model\.json is a folder; expected a model\.json/ },
   { name: 'a weight shard that is a folder', args: ['stats', shardIsFolder], says: /shards is a folder; expected a weight shard/ },
+  { name: 'a kernel file that blocks when read to its end', args: ['stats', '/proc/kmsg'], says: /\/proc\/kmsg/, skip: !existsSync('/proc/kmsg') && 'no /proc/kmsg' },
   { name: 'a device as the model', args: ['stats', '/dev/zero'], says: /\/dev\/zero is not a regular file/, skip: !existsSync('/dev/zero') && 'no /dev/zero' },
   {
     name: 'a failing command leaves no --out folder behind',
