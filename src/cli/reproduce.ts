@@ -4,7 +4,7 @@
  * folder (layout: docs/architecture.md). Interrupt it and run it again with the same --out: it
  * resumes, reusing saved models and skipping evaluations already in results.jsonl.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
@@ -201,10 +201,18 @@ interface RunSession {
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
   checkOutputDir(o.out);
+  const existed = existsSync(o.out);
   // One process per run folder: a second one would interleave rows and overwrite models.
   const unlock = lockDir(o.out);
   try {
     return await reproduceLocked(o);
+  } catch (err) {
+    unlock();
+    // A run that failed before writing anything (bad data folder, …) leaves no empty folder behind.
+    if (!existed) {
+      try { rmdirSync(o.out); } catch { /* not empty: keep what it wrote */ }
+    }
+    throw err;
   } finally {
     unlock();
   }
@@ -218,8 +226,11 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   const runJsonPath = join(o.out, 'run.json');
   let sessions: RunSession[] = [];
   if (existsSync(runJsonPath)) {
-    const previous = (readJsonFile(runJsonPath, 'run record') ?? {}) as { config?: Record<string, unknown>; sessions?: RunSession[]; backend?: { name?: string } };
-    const a = previous.config ? resumeIdentity(previous.config as unknown as ReproduceOptions) : {};
+    const previous = readJsonFile(runJsonPath, 'run record') as { config?: Record<string, unknown>; sessions?: RunSession[] } | null;
+    if (typeof previous?.config !== 'object' || previous.config === null) {
+      throw new UserError(`${runJsonPath} has no configuration: not a weightscope run record (choose another --out, or delete it)`);
+    }
+    const a = resumeIdentity(previous.config as unknown as ReproduceOptions);
     const b = resumeIdentity(o);
     const differ = differingKeys(a, b);
     if (differ.length > 0) {

@@ -4,7 +4,7 @@
  */
 import {
   mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync,
-  statSync, readFileSync, readdirSync, rmdirSync, truncateSync, lstatSync, type Stats,
+  statSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, type Stats,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, basename, join, resolve } from 'node:path';
@@ -205,10 +205,23 @@ export function readInputFile(path: string, what = 'file'): Buffer {
   if (!st) throw new UserError(`${what} not found: ${path}`);
   if (st.isDirectory()) throw new UserError(`${path} is a folder; expected a ${what}`);
   if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); expected a ${what}`);
+  // Read the size stat reports, no more: kernel files (/proc, /sys) report 0 or a page and some
+  // (/proc/kmsg) block forever when read to their end.
+  let fd: number | undefined;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, buf, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buf.subarray(0, at);
   } catch (err) {
     throw asUserError(err, path, 'cannot read');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -321,7 +334,7 @@ export function lockDir(dir: string): () => void {
         throw new UserError(`${dir} is locked by process ${holder.pid} on host ${holder.host} (${path}); if no weightscope runs there, delete the lock file`);
       }
       if (holder.pid === process.pid || pidAlive(holder.pid)) {
-        throw new UserError(`${dir} is in use by process ${holder.pid} (lock ${path}, since ${holder.started}); wait for it to finish or stop it`);
+        throw new UserError(`${dir} is in use by process ${holder.pid} (lock ${path}, since ${holder.started}); wait for it to finish or stop it (if that process is not weightscope, delete the lock file)`);
       }
     } else {
       const st = statOrNull(path);

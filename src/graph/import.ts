@@ -53,7 +53,22 @@ export function readLayerGraph(path: string): LayerRecord {
   const format = ext.slice(1).toUpperCase();
   const text = readInputFile(path, 'graph file').toString('utf8');
   const doc = parseXml(path, text);
-  const edgeElements = doc.getElementsByTagName('edge').length;
+  // The graphology parsers merge repeated edges (or fail mid-way): one weight per edge, so refuse them here.
+  const edgeList = doc.getElementsByTagName('edge');
+  const edgeElements = edgeList.length;
+  const ids = new Set<string>();
+  const pairs = new Set<string>();
+  for (let k = 0; k < edgeElements; k++) {
+    const e = edgeList[k];
+    const id = e.getAttribute('id');
+    const pair = `${e.getAttribute('source')}\u0000${e.getAttribute('target')}`;
+    if (id && ids.has(id)) throw new UserError(`${path}: two edges have the id '${id}' (edges ${k + 1} and an earlier one): one edge per weight`);
+    if (pairs.has(pair)) {
+      throw new UserError(`${path}: edge ${k + 1} repeats an edge already in the file ('${e.getAttribute('source')}' → '${e.getAttribute('target')}'): one edge per weight`);
+    }
+    if (id) ids.add(id);
+    pairs.add(pair);
+  }
   let graph: LayerGraph;
   try {
     graph = (ext === '.gexf' ? parseGexf(DirectedGraph, doc) : parseGraphml(DirectedGraph, doc)) as unknown as LayerGraph;

@@ -44,7 +44,7 @@ export function loadModel(path: string): DenseModel {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${file} is not JSON (${(err as Error).message})`);
+    throw new UserError(`${file} is not JSON (${(err as Error).message.split('\n')[0]})`);
   }
   return prefixed(file, () => {
     const shards: Record<string, Uint8Array> = {};
