@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands/index.js';
 import { readFileSync } from 'node:fs';
+import { preloadFormats } from '../formats/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    await preloadFormats(argv); // readers that start asynchronously (.keras: h5wasm)
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
