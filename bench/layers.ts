@@ -68,14 +68,18 @@ export function distilbertTensors(blocks = 6): { name: string; dtype: 'F32'; sha
 
 interface PhaseResult {
   seconds: number;
+  /** CPU seconds of this process (user + system): less sensitive than wall time to a shared, loaded machine. */
+  cpuSeconds: number;
   peakRssMB: number;
   detail?: unknown;
 }
 
 function timed(fn: () => unknown): PhaseResult {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const detail = fn();
-  return { seconds: (performance.now() - t0) / 1000, peakRssMB: process.resourceUsage().maxRSS / 1024, detail };
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024, detail };
 }
 
 function runPhase(phase: string, arg: string): PhaseResult {
@@ -109,7 +113,7 @@ function child(phase: string, arg = ''): PhaseResult {
   return JSON.parse(r.stdout) as PhaseResult;
 }
 
-function numpyEigen(): { seconds: number } | string {
+function numpyEigen(): { seconds: number; cpuSeconds: number } | string {
   const layer = gaussianLayer(768, 3072);
   const r = spawnSync('/usr/bin/python3', [PY], {
     input: JSON.stringify({ nIn: 768, nOut: 3072, weights: Array.from(layer.weights) }),
@@ -117,7 +121,7 @@ function numpyEigen(): { seconds: number } | string {
     maxBuffer: 1 << 28,
   });
   if (r.error || r.status !== 0) return `numpy baseline skipped (${r.error?.message ?? r.stderr.trim().split('\n').pop()})`;
-  return JSON.parse(r.stdout) as { seconds: number };
+  return JSON.parse(r.stdout) as { seconds: number; cpuSeconds: number };
 }
 
 const fmt = (x: number): string => x.toFixed(2);
@@ -125,12 +129,12 @@ const fmt = (x: number): string => x.toFixed(2);
 export async function run(): Promise<void> {
   const line = (s: string): void => void process.stdout.write(s + '\n');
   const one = child('layer');
-  line(`one 768×3072 layer, every table statistic + spectral: ${fmt(one.seconds)} s, peak RSS ${Math.round(one.peakRssMB)} MB   (target < 5 s)`);
+  line(`one 768×3072 layer, every table statistic + spectral: ${fmt(one.seconds)} s (CPU ${fmt(one.cpuSeconds)} s), peak RSS ${Math.round(one.peakRssMB)} MB   (target < 5 s)`);
   const eig = child('eigen');
-  line(`  eigenvalues of WᵀW alone (Gram 768² + tridiagonal QL): ${fmt(eig.seconds)} s`);
+  line(`  eigenvalues of WᵀW alone (Gram 768² + tridiagonal QL): ${fmt(eig.seconds)} s (CPU ${fmt(eig.cpuSeconds)} s)`);
   const np = numpyEigen();
   if (typeof np === 'string') line(np);
-  else line(`  numpy eigvalsh(W Wᵀ) in the same run: ${fmt(np.seconds)} s; ratio weightscope/numpy ${fmt(eig.seconds / np.seconds)}×`);
+  else line(`  numpy W Wᵀ + eigvalsh in the same run: ${fmt(np.seconds)} s (CPU ${fmt(np.cpuSeconds)} s, all BLAS threads); ratio weightscope/numpy ${fmt(eig.seconds / np.seconds)}× wall, ${fmt(eig.cpuSeconds / np.cpuSeconds)}× CPU`);
   const dir = mkdtempSync(join(tmpdir(), 'ws-bench-layers-'));
   try {
     const path = join(dir, 'distilbert.safetensors');
@@ -139,7 +143,7 @@ export async function run(): Promise<void> {
     writeFileSync(path, encodeSafetensors(tensors));
     tensors.length = 0;
     const model = child('model', path);
-    line(`DistilBERT-shaped model (${BLOCKS} blocks, ${(params / 1e6).toFixed(1)} M parameters), stats --all-layers --out: ${fmt(model.seconds)} s, peak RSS ${Math.round(model.peakRssMB)} MB   (target < 120 s, < 4096 MB)`);
+    line(`DistilBERT-shaped model (${BLOCKS} blocks, ${(params / 1e6).toFixed(1)} M parameters), stats --all-layers --out: ${fmt(model.seconds)} s (CPU ${fmt(model.cpuSeconds)} s), peak RSS ${Math.round(model.peakRssMB)} MB   (target < 120 s, < 4096 MB)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { UserError } from '../core/errors.js';
 import { asUserError, isSystemError } from '../core/io.js';
 import { registerCommands } from './commands/index.js';
 import { readFileSync } from 'node:fs';
+import { preloadFormats } from '../formats/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    await preloadFormats(argv); // readers that start asynchronously (.keras: h5wasm)
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {

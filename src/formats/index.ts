@@ -43,9 +43,31 @@ export const FORMAT_READERS: FormatReader[] = [
   byExtension('.onnx', readOnnx),
 ];
 
+/** Formats whose reader starts asynchronously (WebAssembly): loaded by preloadFormats, then registered. */
+const ASYNC_READERS: { ext: string; load: () => Promise<(path: string) => ModelFile> }[] = [
+  { ext: '.keras', load: async () => (await import('./keras.js')).readKeras },
+];
+
+/**
+ * Load the readers that start asynchronously (Keras' HDF5 via h5wasm) when any of `paths` needs
+ * one. The CLI calls this once before running a command; library users call it before
+ * `loadModelFile` on a `.keras` file.
+ */
+export async function preloadFormats(paths: readonly string[]): Promise<void> {
+  for (const r of ASYNC_READERS) {
+    if (!paths.some((p) => extname(p).toLowerCase() === r.ext)) continue;
+    if (FORMAT_READERS.some((f) => f.matches(`x${r.ext}`, false))) continue;
+    FORMAT_READERS.push(byExtension(r.ext, await r.load()));
+  }
+}
+
 function readerFor(path: string): FormatReader | undefined {
   const isDirectory = existsSync(path) && statSync(path).isDirectory();
-  return FORMAT_READERS.find((r) => r.matches(path, isDirectory));
+  const reader = FORMAT_READERS.find((r) => r.matches(path, isDirectory));
+  if (!reader && ASYNC_READERS.some((r) => extname(path).toLowerCase() === r.ext)) {
+    return { matches: () => true, read: () => { throw new UserError(`${path}: call preloadFormats([path]) before reading ${extname(path)} files`); } };
+  }
+  return reader;
 }
 
 /** Whether `loadModelFile` reads this path (else it is one of the older MODEL kinds: tfjs, .npy, graphs). */
@@ -56,7 +78,7 @@ export function isModelFilePath(path: string): boolean {
 /** Read a model file (tensors are decoded lazily, when asked for). */
 export function loadModelFile(path: string): ModelFile {
   const reader = readerFor(path);
-  if (!reader) throw new UserError(`${path}: not a model file weightscope reads (.safetensors, a folder with ${SHARD_INDEX}, .npz, .onnx)`);
+  if (!reader) throw new UserError(`${path}: not a model file weightscope reads (.safetensors, a folder with ${SHARD_INDEX}, .npz, .keras, .onnx)`);
   if (!existsSync(path)) throw new UserError(`no file or folder at ${path}`);
   return reader.read(path);
 }
