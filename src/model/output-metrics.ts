@@ -85,42 +85,62 @@ export interface Agreement {
  * whether rows are already probabilities (decide it once from the reference: isDistribution).
  */
 export function agreementOf(reference: Outputs, probed: Outputs, asDistribution: boolean): Agreement {
-  if (reference.data.length !== probed.data.length) throw new UserError(`outputs differ in size: ${reference.shape} vs ${probed.shape}`);
+  return compareWith(reference, asDistribution)(probed);
+}
+
+/**
+ * A comparer against one reference output: what depends only on the reference (its top classes,
+ * its distributions and their Σ p·ln p, its norms) is computed once, since every probed
+ * evaluation is compared with the same unprobed outputs.
+ */
+export function compareWith(reference: Outputs, asDistribution: boolean): (probed: Outputs) => Agreement {
   const c = reference.shape[reference.shape.length - 1];
   const n = reference.shape[0];
   const rows = reference.data.length / c;
-  const a = topClasses(reference);
-  const b = topClasses(probed);
-  let same = 0;
-  for (let r = 0; r < rows; r++) if (a[r] === b[r]) same++;
-
-  const p = new Float64Array(c);
-  const q = new Float64Array(c);
-  let kl = 0;
-  for (let r = 0; r < rows; r++) {
-    rowDistribution(reference.data, r * c, c, asDistribution, p);
-    rowDistribution(probed.data, r * c, c, asDistribution, q);
-    let d = 0;
-    for (let j = 0; j < c; j++) if (p[j] > 0) d += p[j] * Math.log(Math.max(p[j], KL_FLOOR) / Math.max(q[j], KL_FLOOR));
-    kl += d;
-  }
-
   const per = reference.data.length / n;
-  let cosine = 0;
-  for (let i = 0; i < n; i++) {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let k = i * per; k < (i + 1) * per; k++) {
-      const x = reference.data[k];
-      const y = probed.data[k];
-      ab += x * y;
-      aa += x * x;
-      bb += y * y;
-    }
-    cosine += aa === 0 || bb === 0 ? (aa === bb ? 1 : 0) : ab / Math.sqrt(aa * bb);
+  const top = topClasses(reference);
+  const p = new Float64Array(reference.data.length);
+  let pLogP = 0;
+  for (let r = 0; r < rows; r++) {
+    rowDistribution(reference.data, r * c, c, asDistribution, p.subarray(r * c, (r + 1) * c));
+    for (let k = r * c; k < (r + 1) * c; k++) if (p[k] > 0) pLogP += p[k] * Math.log(Math.max(p[k], KL_FLOOR));
   }
-  return { agreement: same / rows, kl: kl / rows, cosine: cosine / n };
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let aa = 0;
+    for (let k = i * per; k < (i + 1) * per; k++) aa += reference.data[k] * reference.data[k];
+    norms[i] = aa;
+  }
+  const q = new Float64Array(c);
+  return (probed) => {
+    if (probed.data.length !== reference.data.length) throw new UserError(`outputs differ in size: ${reference.shape} vs ${probed.shape}`);
+    const other = topClasses(probed);
+    let same = 0;
+    for (let r = 0; r < rows; r++) if (top[r] === other[r]) same++;
+    // KL(p‖q) = Σ p ln p − Σ p ln q, both with probabilities floored at KL_FLOOR
+    let pLogQ = 0;
+    for (let r = 0; r < rows; r++) {
+      rowDistribution(probed.data, r * c, c, asDistribution, q);
+      for (let j = 0; j < c; j++) {
+        const pj = p[r * c + j];
+        if (pj > 0) pLogQ += pj * Math.log(Math.max(q[j], KL_FLOOR));
+      }
+    }
+    let cosine = 0;
+    for (let i = 0; i < n; i++) {
+      let ab = 0;
+      let bb = 0;
+      for (let k = i * per; k < (i + 1) * per; k++) {
+        const y = probed.data[k];
+        ab += reference.data[k] * y;
+        bb += y * y;
+      }
+      const aa = norms[i];
+      cosine += aa === 0 || bb === 0 ? (aa === bb ? 1 : 0) : ab / Math.sqrt(aa * bb);
+    }
+    // a probed model equal to the reference gives exactly 0, not rounding noise of either sign
+    return { agreement: same / rows, kl: Math.max(0, (pLogP - pLogQ) / rows), cosine: cosine / n };
+  };
 }
 
 function rowDistribution(data: Float32Array, offset: number, c: number, asDistribution: boolean, out: Float64Array): void {

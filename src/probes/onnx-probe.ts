@@ -11,7 +11,7 @@ import { deriveSeed, Rng } from '../core/rng.js';
 import type { OnnxModelFile } from '../formats/onnx.js';
 import type { ModelFile } from '../formats/types.js';
 import { createOnnxRunner, type InputArray } from '../model/onnx-runtime.js';
-import { accuracyOf, agreementOf, isDistribution, macroF1, topClasses, type Outputs } from '../model/output-metrics.js';
+import { accuracyOf, compareWith, isDistribution, macroF1, topClasses, type Outputs } from '../model/output-metrics.js';
 import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions):
     if (options.labels && options.labels.length !== predictions) {
       throw new UserError(`--labels has ${options.labels.length} entries; the model makes ${predictions} predictions on these inputs (output [${reference.shape.join(', ')}])`);
     }
-    const distribution = isDistribution(reference);
+    const compare = compareWith(reference, isDistribution(reference));
     const classes = reference.shape[reference.shape.length - 1];
     const score = (out: Outputs): Pick<ResultRow, 'accuracy' | 'f1' | 'agreement' | 'kl' | 'cosine'> => {
       if (options.labels) {
@@ -122,7 +122,7 @@ export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions):
         return classes > 2 ? { accuracy, f1: macroF1(predicted, options.labels) } : { accuracy };
       }
       // Without labels the unprobed model's top classes are the labels: accuracy = agreement.
-      const a = agreementOf(reference, out, distribution);
+      const a = compare(out);
       return { accuracy: a.agreement, ...a };
     };
     const common = { task, difficulty: 'custom' as const, run: 0, n_test: n, inputs: options.inputsName };

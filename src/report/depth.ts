@@ -13,6 +13,7 @@ export interface DepthLayer {
   name: string;
   depth: number;
   kind: string;
+  shape?: number[];
 }
 
 /** The metric a row is plotted by: agreement with the unprobed model when present, else accuracy. */
@@ -54,7 +55,7 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
   }
   dom.window.close();
   const table = layers
-    .map((l) => `<tr><td class="num">${l.depth}</td><td>${escapeHtml(l.name)}</td><td>${escapeHtml(l.kind)}</td></tr>`)
+    .map((l) => `<tr><td class="num">${l.depth}</td><td>${escapeHtml(l.name)}</td><td>${escapeHtml(l.kind)}</td><td>${escapeHtml((l.shape ?? []).join(' × '))}</td></tr>`)
     .join('');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -69,7 +70,7 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
 <header><h1>${escapeHtml(options.title)}</h1><p class="lead">${escapeHtml(`${metric} per layer probed, against the layer's depth`)}</p></header>
 <section id="depth"><h2>Metric against depth</h2>
 <div class="charts">${figures.length ? figures.join('\n') : '<p class="not-run">No per-layer rows to plot.</p>'}</div></section>
-<section id="layers"><h2>Layers</h2><table><thead><tr><th class="num">depth</th><th>tensor</th><th>kind</th></tr></thead><tbody>${table}</tbody></table></section>
+<section id="layers"><h2>Layers</h2><table><thead><tr><th class="num">depth</th><th>tensor</th><th>kind</th><th>shape</th></tr></thead><tbody>${table}</tbody></table></section>
 </main>
 </body>
 </html>

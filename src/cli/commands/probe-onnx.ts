@@ -74,7 +74,7 @@ export async function probeOnnxCommand(modelPath: string, opts: OnnxProbeFlags):
   const rows: ResultRow[] = [result.baseline, ...result.rows];
   if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
   if (opts.html) {
-    const layers = result.targets.map((t) => ({ name: t.name, depth: t.depth, kind: t.kind }));
+    const layers = result.targets.map((t) => ({ name: t.name, depth: t.depth, kind: t.kind, shape: t.shape }));
     writeFileAtomic(opts.html, buildDepthHtml(rows, layers, { title: `${basename(modelPath)}: ${opts.probe} per layer`, baseline: result.baseline }));
   }
   if (opts.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
