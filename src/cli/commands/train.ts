@@ -22,11 +22,11 @@ export function registerTrain(program: Command): void {
     const pairs = parsePairs(opts.pair);
     if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);
     const [a, b] = pairs[0];
-    const out = opts.out ?? join('models', `${taskName(opts.dataset, a, b)}-${timestamp()}`);
-    checkOutputDir(out);
+    const name = taskName(opts.dataset, a, b);
+    const out = opts.out ?? join('models', `${name}-${timestamp()}`);
+    checkOutputDir(out); // before any training, also for the default folder
     const progress = createProgress({ quiet: opts.quiet });
     const backend = await selectBackend(opts.backend);
-    const name = taskName(opts.dataset, a, b);
     const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
     const flags = { ...opts, learningRate: opts.lr };
     const { task, train, test } = prepareTask(data, opts.dataset, [a, b], {
