@@ -3,7 +3,7 @@
  * chart per (probe, variant) and one line per level (mean over seeds). Self-contained like
  * report.html (inline SVG drawn with the shared chart code, no scripts), opens from disk.
  */
-import { JSDOM } from 'jsdom';
+import { chartDocument } from './dom.js';
 import type { ResultRow } from '../core/results.js';
 import { formatLevel } from '../core/results.js';
 import { COLORS, lineChart, type LineSeries } from './charts.js';
@@ -25,8 +25,7 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
   const metric = depthMetric(rows);
   const depthOf = new Map(layers.map((l) => [l.name, l]));
   const perLayer = rows.filter((r) => depthOf.has(r.layer));
-  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
-  const doc = dom.window.document;
+  const doc = chartDocument();
   const figures: string[] = [];
   const keys = [...new Set(perLayer.map((r) => `${r.probe}\u0000${r.variant}`))];
   for (const key of keys) {
@@ -53,7 +52,7 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
     });
     figures.push(`<figure>${svg.outerHTML}<figcaption>${escapeHtml(`${mine.length} evaluations; the band spans the seeds of random probes.`)}</figcaption></figure>`);
   }
-  dom.window.close();
+  doc.defaultView?.close();
   const table = layers
     .map((l) => `<tr><td class="num">${l.depth}</td><td>${escapeHtml(l.name)}</td><td>${escapeHtml(l.kind)}</td><td>${escapeHtml((l.shape ?? []).join(' × '))}</td></tr>`)
     .join('');

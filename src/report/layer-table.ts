@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { csvFormat } from 'd3-dsv';
-import { JSDOM } from 'jsdom';
+import { chartDocument } from './dom.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import type { LayerRecord } from '../core/layer.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
@@ -109,8 +109,7 @@ function kindColors(rows: LayerTableRow[]): Map<string, string> {
 
 /** The HTML page: one chart per statistic against depth, then the table itself. */
 export function layerTableHtml(rows: LayerTableRow[], title: string): string {
-  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
-  const doc = dom.window.document;
+  const doc = chartDocument();
   const colors = kindColors(rows);
   const legend = [...colors].map(([label, color]) => ({ label, color, kind: 'box' as const }));
   const columns = layerTableColumns(rows);
@@ -124,7 +123,7 @@ export function layerTableHtml(rows: LayerTableRow[], title: string): string {
     const svg = scatter(doc, { title: stat, xLabel: 'depth (layer index in the file)', yLabel: stat, points, fit: false, labels: false, legend, width: 460, height: 300 });
     charts.push(`<figure id="chart-${escapeHtml(stat)}">${svg.outerHTML}</figure>`);
   }
-  dom.window.close();
+  doc.defaultView?.close();
   const fmt = (v: string | number | null | undefined): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : escapeHtml(v ?? '—'));
   const table = `<table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${columns.map((c) => `<td>${fmt(r[c])}</td>`).join('')}</tr>`)
