@@ -22,7 +22,7 @@ import {
 } from '../model/index.js';
 import { exportLayer } from '../graph/index.js';
 import { unitStats, weightSummary } from '../stats/index.js';
-import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep } from '../probes/index.js';
+import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep, type BiasMode } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
 import { createProgress, type Progress } from './progress.js';
 import { mlpConfigOf, prepareTask, trainConfigOf, type TrainingFlags } from './tasks.js';
@@ -44,6 +44,8 @@ export interface ReproduceOptions extends TrainingFlags {
   /** Fewer levels and repetitions: a smoke run. */
   quick: boolean;
   probes?: ProbeName[];
+  /** Bias modes every probe runs with (default: trained). */
+  biases?: BiasMode[];
   /** Perturb only this layer (`dense_0`, `dense_1`, …); default every layer. */
   layer?: string;
   backend?: 'node' | 'wasm' | 'cpu';
@@ -212,7 +214,9 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   if (o.layer && !layerNames.includes(o.layer)) {
     throw new UserError(`no layer named '${o.layer}' (the models have: ${layerNames.join(', ')})`);
   }
-  const sweep: SweepOptions = { ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}), layer: o.layer ?? 'all' };
+  const sweep: SweepOptions = {
+    ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}), ...(o.biases ? { biases: o.biases } : {}), layer: o.layer ?? 'all',
+  };
   const plan = planSweep(sweep);
   const config = { ...o };
   const runRecord = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({

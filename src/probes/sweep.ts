@@ -6,7 +6,7 @@ import type { DenseModel } from '../core/layer.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
-import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probes.js';
+import { applyProbe, isRandomProbe, referenceInitBiases, validateSpec, type BiasMode, type ProbeSpec } from './probes.js';
 
 /** One planned evaluation: a probe and, for random probes, which repetition. */
 export interface PlannedEval {
@@ -43,6 +43,8 @@ export interface SweepOptions {
   /** Repetitions (seeds) of each random evaluation. */
   noiseSeeds?: number;
   randomSeeds?: number;
+  /** Bias modes to run every probe with (default: trained only; `reference-init` as the reference code). */
+  biases?: BiasMode[];
 }
 
 export const DEFAULT_SWEEP: Required<SweepOptions> = {
@@ -56,6 +58,7 @@ export const DEFAULT_SWEEP: Required<SweepOptions> = {
   randomizations: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'curveball'],
   noiseSeeds: 2,
   randomSeeds: 2,
+  biases: ['trained'],
 };
 
 /** Every evaluation of a sweep, in a fixed order. */
@@ -64,10 +67,12 @@ export function planSweep(options: SweepOptions = {}): PlannedEval[] {
   const want = new Set(o.probes);
   const plan: PlannedEval[] = [];
   const add = (probe: ProbeName, variant: string, signed: boolean, level: number, reps = 1): void => {
-    const spec: ProbeSpec = { probe, variant, signed, level, layer: o.layer };
-    validateSpec(spec);
-    const n = isRandomProbe(spec) ? reps : 1;
-    for (let rep = 0; rep < n; rep++) plan.push({ spec, rep });
+    for (const bias of o.biases) {
+      const spec: ProbeSpec = { probe, variant, signed, level, layer: o.layer, ...(bias === 'trained' ? {} : { bias }) };
+      validateSpec(spec);
+      const n = isRandomProbe(spec) ? reps : 1;
+      for (let rep = 0; rep < n; rep++) plan.push({ spec, rep });
+    }
   };
   if (want.has('baseline')) add('baseline', 'reference', false, 0);
   if (want.has('binarize')) for (const v of ['reference', 'bias-keep', 'bias-zero', 'scaled']) add('binarize', v, true, 0);
@@ -104,7 +109,14 @@ export interface SweepTarget {
 export function evaluationSeed(baseSeed: number, target: Pick<SweepTarget, 'task' | 'run'>, e: PlannedEval): number {
   if (!isRandomProbe(e.spec)) return 0;
   const s = e.spec;
-  return deriveSeed(baseSeed, target.task, target.run, s.probe, s.variant, s.signed ? 'signed' : 'plain', s.level, s.layer, e.rep);
+  // Trained-bias evaluations keep the seeds they had before bias modes existed.
+  const labels = s.bias && s.bias !== 'trained' ? [`bias=${s.bias}`] : [];
+  return deriveSeed(baseSeed, target.task, target.run, s.probe, s.variant, s.signed ? 'signed' : 'plain', s.level, s.layer, e.rep, ...labels);
+}
+
+/** The reference-init biases of one trained model: one draw per model, as the reference builds one fresh model per run. */
+export function referenceInitModel(baseSeed: number, target: Pick<SweepTarget, 'task' | 'run' | 'model'>): DenseModel {
+  return referenceInitBiases(target.model, new Rng(deriveSeed(baseSeed, 'bias-init', target.task, target.run)));
 }
 
 export interface RunSweepOptions {
@@ -139,6 +151,7 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
     accuracy,
     n_test: o.nTest,
     inputs: target.inputs,
+    ...(e.spec.bias && e.spec.bias !== 'trained' ? { bias: e.spec.bias } : {}),
   });
   const todo: { e: PlannedEval; seed: number }[] = [];
   for (const e of o.plan) {
@@ -146,13 +159,16 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
     if (o.done?.has(rowKey(rowOf(e, seed, 0)))) continue;
     todo.push({ e, seed });
   }
+  let initModel: DenseModel | null = null;
+  const startOf = (e: PlannedEval): DenseModel =>
+    e.spec.bias === 'reference-init' ? (initModel ??= referenceInitModel(baseSeed, target)) : target.model;
   const all: ResultRow[] = [];
   const batchSize = o.batchSize ?? 16;
   let completed = o.plan.length - todo.length;
   o.onProgress?.(completed, o.plan.length);
   for (let start = 0; start < todo.length; start += batchSize) {
     const batch = todo.slice(start, start + batchSize);
-    const models = batch.map(({ e, seed }) => applyProbe(target.model, e.spec, new Rng(seed)));
+    const models = batch.map(({ e, seed }) => applyProbe(startOf(e), e.spec, new Rng(seed)));
     const acc = await o.evaluate(models);
     const rows = batch.map(({ e, seed }, k) => rowOf(e, seed, acc[k]));
     o.onRows?.(rows);

@@ -12,7 +12,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { filterCurves, groupCurves, type Curve, type Stat } from './aggregate.js';
 import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
-import { buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
+import { biasOf, buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
 
 /** Per-unit sign degrees of one side of a layer (e.g. from the stats module's unitStats). */
 export interface SideDegrees {
@@ -250,7 +250,28 @@ function accuracySection(ctx: Ctx): string {
     'accuracy',
     'Accuracy: full precision, binarized, randomized',
     table(headers, rows) +
-      '<p class="note">Mean ± sd over runs (hover for min, max, n). Randomization A is the full shuffle of every layer, at the lowest pruning level measured. Every randomization is in the randomization section.</p>',
+      '<p class="note">Mean ± sd over runs (hover for min, max, n). Randomization A is the full shuffle of every layer, at the lowest pruning level measured. Every randomization is in the randomization section.</p>' +
+      biasComparison(ctx),
+  );
+}
+
+/** Trained biases (weightscope's default) beside the reference code's freshly initialised ones, when both ran. */
+function biasComparison(ctx: Ctx): string {
+  const ref = ctx.summary.referenceInitBias;
+  if (!ref || ref.length === 0) return '';
+  const rows = ref.map((r) => {
+    const t = ctx.tasks.find((x) => x.task === r.task);
+    return [
+      escapeHtml(r.task),
+      statCell(t?.full), statCell(r.full),
+      statCell(t?.binarized), statCell(r.binarized),
+      t?.noise.gain == null ? '—' : t.noise.gain.toFixed(3), r.noise.gain == null ? '—' : r.noise.gain.toFixed(3),
+    ];
+  });
+  return (
+    '<h3>Trained biases vs the reference code\'s biases</h3>' +
+    table(['task', 'full, trained b', 'full, reference-init b', 'binarized, trained b', 'binarized, reference-init b', 'noise gain, trained b', 'noise gain, reference-init b'], rows) +
+    '<p class="note">reference-init: every probe ran with untrained biases U(−1/√fan_in, 1/√fan_in), as the reference code does (it reloads only the weight matrices into a fresh model). Everything else in this report uses the trained biases.</p>'
   );
 }
 
@@ -683,12 +704,14 @@ export function buildReport(input: ReportInput): BuiltReport {
   const tasks = input.tasks && input.tasks.length ? input.tasks : tasksFromRows(rows, input.ssim);
   const summary = buildSummary(rows, tasks, input.summaryOptions);
   const claims = evaluateClaims(summary, input.claimThresholds);
+  // Charts and tables show trained-bias rows; reference-init rows get their own comparison table.
+  const trainedRows = rows.filter((r) => biasOf(r) === 'trained');
   const ordered = [...summary.tasks].sort((a, b) => (DIFFICULTY_ORDER[a.difficulty] ?? 3) - (DIFFICULTY_ORDER[b.difficulty] ?? 3));
   const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
   const ctx: Ctx = {
     doc: dom.window.document,
-    rows,
-    curves: groupCurves(rows),
+    rows: trainedRows,
+    curves: groupCurves(trainedRows),
     summary,
     tasks: ordered,
     colors: taskColors(ordered),

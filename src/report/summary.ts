@@ -116,7 +116,15 @@ export interface TaskSummary {
 export interface Summary {
   schema: typeof SUMMARY_SCHEMA;
   options: Required<SummaryOptions>;
+  /** From the rows with trained biases (weightscope's default). */
   tasks: TaskSummary[];
+  /** The same statistics from the rows run with the reference code's freshly initialised biases, when run. */
+  referenceInitBias?: TaskSummary[];
+}
+
+/** Which biases a row ran with (`trained` when the column is absent). */
+export function biasOf(r: ResultRow): string {
+  return r.bias ?? 'trained';
 }
 
 /** Parse `<dataset>-<a>v<b>` task names; null for other names. */
@@ -294,9 +302,13 @@ export function buildSummary(rows: ResultRow[], tasks: TaskInfo[] = [], options:
   const threshold = options.transitionThreshold ?? DEFAULT_TRANSITION_THRESHOLD;
   const known = new Set(tasks.map((t) => t.task));
   const all = [...tasks, ...tasksFromRows(rows).filter((t) => !known.has(t.task))];
+  const trained = rows.filter((r) => biasOf(r) === 'trained');
+  const refInit = rows.filter((r) => biasOf(r) === 'reference-init');
+  const withRows = (rs: ResultRow[]): TaskInfo[] => all.filter((t) => rs.some((r) => r.task === t.task));
   return {
     schema: SUMMARY_SCHEMA,
     options: { transitionThreshold: threshold },
-    tasks: all.map((t) => summarizeTask(t, rows, threshold)),
+    tasks: (refInit.length ? withRows(trained) : all).map((t) => summarizeTask(t, trained, threshold)),
+    ...(refInit.length ? { referenceInitBias: withRows(refInit).map((t) => summarizeTask(t, refInit, threshold)) } : {}),
   };
 }

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
-import { applyProbe, type ProbeSpec } from '../../src/probes/probes.js';
+import { applyProbe, referenceInitBiases, type ProbeSpec } from '../../src/probes/probes.js';
 import { magnitudeOrder } from '../../src/probes/kernels.js';
-import { planSweep, runSweep, evaluationSeed } from '../../src/probes/sweep.js';
+import { planSweep, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
 import { rowKey } from '../../src/core/results.js';
 
 function randomLayer(name: string, nIn: number, nOut: number, rng: Rng, withBias = true): LayerRecord {
@@ -248,4 +248,41 @@ test('relative noise is U(−a·σ(w), a·σ(w)) with each layer\'s own σ(w)', 
   const mean = l.weights.reduce((s, x) => s + x, 0) / l.weights.length;
   const sigma = Math.sqrt(l.weights.reduce((s, x) => s + (x - mean) ** 2, 0) / l.weights.length);
   assertUniformNoise([...l.weights].map((x, i) => out.layers[0].weights[i] - x), level * sigma, 'relative');
+});
+
+test('reference-init biases are U(−1/√fan_in, 1/√fan_in) as nn.Linear draws them; weights untouched; seeded', () => {
+  const rng = new Rng(2);
+  const model: DenseModel = { layers: [randomLayer('dense_0', 100, 6000, rng), randomLayer('dense_1', 6000, 2, rng, false)] };
+  const a = referenceInitBiases(model, new Rng(5));
+  const b = referenceInitBiases(model, new Rng(5));
+  assert.deepEqual(a.layers[0].bias, b.layers[0].bias);
+  assert.equal(a.layers[0].weights, model.layers[0].weights);
+  assertUniformNoise([...a.layers[0].bias!], 0.1, 'bias init, fan_in 100'); // 1/√100
+  // a layer saved without bias gets one too (the reference's nn.Linear has it): bound 1/√6000
+  assert.equal(a.layers[1].bias!.length, 2);
+  assert.ok([...a.layers[1].bias!].every((x) => Math.abs(x) <= 1 / Math.sqrt(6000)));
+  assert.notDeepEqual(referenceInitBiases(model, new Rng(6)).layers[0].bias, a.layers[0].bias);
+});
+
+test('sweeps with bias reference-init run every probe from the fresh biases and label their rows', async () => {
+  const model = randomModel();
+  const plan = planSweep({ probes: ['baseline', 'binarize', 'noise'], noiseLevels: [0.01], relativeNoiseLevels: [], noiseSeeds: 1, biases: ['trained', 'reference-init'] });
+  const seen: DenseModel[] = [];
+  const evaluate = async (models: DenseModel[]): Promise<number[]> => (seen.push(...models), models.map(() => 0.5));
+  const target = { task: 't-0v1', difficulty: 'easy' as const, run: 3, inputs: 'pm1', model };
+  const rows = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10 });
+  const init = referenceInitModel(1, target);
+  assert.equal(rows.length, plan.length);
+  assert.equal(rows.filter((r) => r.bias === 'reference-init').length, rows.length / 2);
+  assert.ok(rows.every((r) => r.bias === undefined || r.bias === 'reference-init'), 'trained rows keep the column absent');
+  assert.equal(new Set(rows.map(rowKey)).size, rows.length);
+  rows.forEach((r, k) => {
+    const m = seen[k];
+    const biases = r.bias ? init.layers[0].bias! : model.layers[0].bias!;
+    if (r.probe === 'baseline') assert.deepEqual(m.layers[0].bias, biases);
+    if (r.probe === 'binarize' && r.variant === 'reference') assert.deepEqual([...m.layers[0].bias!], [...biases].map(Math.sign));
+  });
+  // fresh biases lie within ±1/√fan_in (30 inputs) and differ from the trained ones
+  assert.ok([...init.layers[0].bias!].every((x) => Math.abs(x) <= 1 / Math.sqrt(30)));
+  assert.notDeepEqual(init.layers[0].bias, model.layers[0].bias);
 });

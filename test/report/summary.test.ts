@@ -106,3 +106,18 @@ test('task infos are derived from task names and the SSIM ranking when not given
   assert.equal(parseTaskName('fashion-mnist-3v1')?.dataset, 'fashion-mnist');
   assert.equal(parseTaskName('custom'), null);
 });
+
+test('rows run with reference-init biases are summarized apart and never enter the trained statistics', () => {
+  const rows = generateRows({ runs: 3, seed: 4 });
+  // the same evaluations with the reference's fresh biases, all at accuracy 0.5
+  const refInit = rows.map((r) => ({ ...r, bias: 'reference-init', accuracy: 0.5 }));
+  const alone = buildSummary(rows, generateTasks());
+  const both = buildSummary([...rows, ...refInit], generateTasks());
+  assert.deepEqual(both.tasks, alone.tasks);
+  assert.equal(alone.referenceInitBias, undefined);
+  assert.ok(both.referenceInitBias && both.referenceInitBias.length === alone.tasks.length);
+  for (const t of both.referenceInitBias!) {
+    assert.equal(t.full!.mean, 0.5);
+    assert.equal(t.binarized!.mean, 0.5);
+  }
+});
