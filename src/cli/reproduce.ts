@@ -268,7 +268,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
           target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
           plan,
           baseSeed: o.seed,
-          evaluate: (ms) => pool.evaluate(ms),
+          evaluate: (ms, reference) => pool.measure(ms, reference),
           nTest: test.n,
           done,
           batchSize: 32,

@@ -229,12 +229,12 @@ test('runSweep skips evaluations already recorded and reproduces the same rows',
     return models.map((m) => m.layers[0].weights[0]); // a fingerprint of the probed model
   };
   const target = { task: 't-0v1', difficulty: 'easy' as const, run: 0, inputs: 'pm1', model };
-  const first = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10 });
+  const first = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, testBatch: 0 });
   assert.equal(first.length, plan.length);
   assert.equal(calls, plan.length);
   const done = new Set(first.slice(0, 3).map(rowKey));
   calls = 0;
-  const rest = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, done });
+  const rest = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, done, testBatch: 0 });
   assert.equal(calls, plan.length - 3);
   assert.deepEqual(rest, first.slice(3));
 });
@@ -270,7 +270,7 @@ test('sweeps with bias reference-init run every probe from the fresh biases and 
   const seen: DenseModel[] = [];
   const evaluate = async (models: DenseModel[]): Promise<number[]> => (seen.push(...models), models.map(() => 0.5));
   const target = { task: 't-0v1', difficulty: 'easy' as const, run: 3, inputs: 'pm1', model };
-  const rows = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10 });
+  const rows = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, batchSize: 1 });
   const init = referenceInitModel(1, target);
   assert.equal(rows.length, plan.length);
   assert.equal(rows.filter((r) => r.bias === 'reference-init').length, rows.length / 2);
@@ -285,4 +285,60 @@ test('sweeps with bias reference-init run every probe from the fresh biases and 
   // fresh biases lie within ±1/√fan_in (30 inputs) and differ from the trained ones
   assert.ok([...init.layers[0].bias!].every((x) => Math.abs(x) <= 1 / Math.sqrt(30)));
   assert.notDeepEqual(init.layers[0].bias, model.layers[0].bias);
+});
+
+test('noise, random masks and random flips are re-drawn per test batch of 128; the same seed gives the same rows', async () => {
+  const model = randomModel();
+  const plan = planSweep({
+    probes: ['baseline', 'prune', 'noise', 'signflip', 'randomize'], pruneLevels: [0.5], noiseLevels: [0.05], relativeNoiseLevels: [],
+    flipLevels: [0.3], randomizeLevels: [0.5], randomizations: ['A'],
+  });
+  const target = { task: 't-0v1', difficulty: 'easy' as const, run: 0, inputs: 'pm1', model };
+  const seen = new Map<string, DenseModel | DenseModel[]>();
+  const evaluate = async (models: (DenseModel | DenseModel[])[]): Promise<number[]> =>
+    models.map((m) => {
+      const list = Array.isArray(m) ? m : [m];
+      return list.reduce((s, x) => s + x.layers[0].weights[3] + x.layers[0].weights[100], 0); // a fingerprint of every draw
+    });
+  const record = async (models: (DenseModel | DenseModel[])[]): Promise<number[]> => {
+    models.forEach((m, k) => seen.set(String(seen.size + k), m));
+    return evaluate(models);
+  };
+  const rows = await runSweep({ target, plan, baseSeed: 4, evaluate: record, nTest: 1000 });
+  const byIndex = [...seen.values()];
+  rows.forEach((r, k) => {
+    const m = byIndex[k];
+    const perBatch = r.probe === 'noise' || ((r.probe === 'prune' || r.probe === 'signflip') && r.variant === 'random');
+    assert.equal(Array.isArray(m), perBatch, `${r.probe} ${r.variant}`);
+    if (!Array.isArray(m)) return;
+    assert.equal(m.length, 8, 'ceil(1000 / 128) batches');
+    // two batches see different draws (different weights touched or different noise)
+    assert.notDeepEqual(m[0].layers[0].weights, m[1].layers[0].weights);
+    assert.equal(new Set(m.map((b) => b.layers[0].weights.join())).size, 8);
+  });
+  const again = await runSweep({ target, plan, baseSeed: 4, evaluate, nTest: 1000 });
+  assert.deepEqual(again, rows);
+  const other = await runSweep({ target, plan, baseSeed: 5, evaluate, nTest: 1000 });
+  const noiseRow = (rs: typeof rows) => rs.find((r) => r.probe === 'noise')!.accuracy;
+  assert.notEqual(noiseRow(other), noiseRow(rows));
+  // testBatch 0: one draw per evaluation (the earlier behaviour)
+  const single = await runSweep({ target, plan, baseSeed: 4, evaluate: record, nTest: 1000, testBatch: 0 });
+  assert.equal(single.length, rows.length);
+});
+
+test('default grids are the reference\'s: 30 flip fractions, pruning to 99.9 %, 23 randomization levels', () => {
+  const plan = planSweep();
+  const levels = (probe: string, variant: string) => [...new Set(plan.filter((e) => e.spec.probe === probe && e.spec.variant === variant && !e.spec.signed).map((e) => e.spec.level))];
+  const flips = levels('signflip', 'reference');
+  assert.equal(flips.length, 30);
+  assert.equal(flips[0], 0);
+  assert.equal(flips[29], 1);
+  assert.ok(Math.abs(flips[1] - 1 / 29) < 1e-12); // numpy.linspace(0, 1, 30)
+  const prune = levels('prune', 'reference');
+  assert.equal(Math.max(...prune), 0.999);
+  assert.ok(prune.includes(0.53) && prune.includes(0.995));
+  const rand = levels('randomize', 'B');
+  assert.equal(rand.length, 23);
+  assert.deepEqual(rand.slice(0, 4), [0, 0.1, 0.2, 0.3]);
+  assert.equal(Math.max(...rand), 0.999);
 });
