@@ -339,7 +339,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
         task: m.task.task, run: m.run, layer: layer.name,
         in: { kPlus: Array.from(u.in.kPlus), kMinus: Array.from(u.in.kMinus) },
         out: { kPlus: Array.from(u.out.kPlus), kMinus: Array.from(u.out.kMinus) },
-        sigma: weightSummary(layer).sd,
+        ...((ws) => ({ sigma: ws.sd, mean: ws.mean, count: layer.weights.length }))(weightSummary(layer)),
       });
     }
     graphStage.update(k + 1);
