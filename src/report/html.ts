@@ -724,6 +724,41 @@ function allPairsParts(ctx: Ctx): string {
   return parts.join('\n');
 }
 
+/** Linear CKA of the hidden layer (rows' `cka`) beside accuracy: does the representation survive where the accuracy does? */
+function ckaSection(ctx: Ctx): string {
+  const withCka = ctx.rows.filter((r) => r.cka !== undefined && Number.isFinite(r.cka));
+  const title = 'Representation similarity (linear CKA) beside accuracy';
+  if (withCka.length === 0) return section('cka', title, notRun('CKA (rows without a cka column)'));
+  const ckaCurves = groupCurves(withCka.map((r) => ({ ...r, accuracy: r.cka! })));
+  const views: { probe: ProbeName; variant: string; signed: boolean; heading: string; xLabel: string; xScale?: 'log2' }[] = [
+    { probe: 'prune', variant: 'reference', signed: false, heading: 'Pruning (smallest |w| first)', xLabel: 'fraction pruned' },
+    { probe: 'prune', variant: 'reference', signed: true, heading: 'Pruning, then sign()', xLabel: 'fraction pruned' },
+    { probe: 'binarize+noise', variant: 'reference', signed: true, heading: 'sign(w + U(−a, a))', xLabel: 'noise amplitude a', xScale: 'log2' },
+    { probe: 'signflip', variant: 'reference', signed: false, heading: 'Sign flip (smallest |w| first)', xLabel: 'fraction flipped' },
+    { probe: 'randomize', variant: 'B', signed: false, heading: 'Randomization B after pruning', xLabel: 'fraction pruned first' },
+  ];
+  const parts: string[] = [];
+  for (const v of views) {
+    const q = { probe: v.probe, variant: v.variant, signed: v.signed, layer: 'all' };
+    const acc = filterCurves(ctx.curves, q);
+    const cka = filterCurves(ckaCurves, q);
+    if (cka.length === 0) continue;
+    const chart = (curves: Curve[], yLabel: string, id: string): string =>
+      figure(lineChart(ctx.doc, {
+        title: `${v.heading}: ${yLabel}`, xLabel: v.xLabel, yLabel, yDomain: [0, 1], ...(v.xScale ? { xScale: v.xScale } : {}),
+        ...seriesOf(ctx, curves, v.signed ? DASH.signed : DASH.full, id), width: 530, height: 300,
+      }));
+    parts.push(`<h3>${escapeHtml(v.heading)}</h3><div class="charts">${chart(acc, 'test accuracy', `acc-${v.probe}-${v.signed}`)}${chart(cka, 'CKA with the unprobed model', `cka-${v.probe}-${v.signed}`)}</div>`);
+  }
+  const binRows = ctx.tasks.map((t) => {
+    const c = stat(withCka.filter((r) => r.task === t.task && r.probe === 'binarize' && r.variant === 'reference').map((r) => r.cka!));
+    return [taskLabel(t, ctx.colors), statCell(t.binarized), statCell(c)];
+  });
+  parts.unshift(table(['task', 'binarized accuracy', 'binarized CKA'], binRows));
+  parts.push('<p class="note">CKA: linear centred kernel alignment between the first hidden layer\'s activations of the unprobed model and of the probed one over the whole test set (1 = the same representation up to rotation and scale). Mean over runs; shaded ± sd.</p>');
+  return section('cka', title, parts.join('\n'));
+}
+
 function complexitySection(ctx: Ctx): string {
   const withGap = ctx.tasks.filter((t) => t.gaps.fullMinusBinarized || Object.keys(t.gaps.fullMinusRandomized).length);
   if (withGap.length === 0) return section('complexity', 'Task-complexity gap', notRun('baseline with binarize or randomize'));
@@ -792,6 +827,7 @@ const SECTIONS: [string, string][] = [
   ['randomization', 'Randomization'],
   ['degrees', 'Degrees'],
   ['complexity', 'Complexity gap'],
+  ['cka', 'Representation (CKA)'],
 ];
 
 /** The ids of the report's sections, in page order. */
@@ -847,6 +883,7 @@ export function buildReport(input: ReportInput): BuiltReport {
     randomizationSection(ctx),
     degreesSection(ctx),
     complexitySection(ctx),
+    ckaSection(ctx),
   ];
   dom.window.close();
   const nav = SECTIONS.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');

@@ -30,12 +30,15 @@ test('the report parses, has every section, and every chart has content', () => 
   const svgs = [...doc.querySelectorAll('svg')];
   assert.ok(svgs.length >= 20, `${svgs.length} charts`);
   for (const svg of svgs) {
-    assert.ok(svg.querySelectorAll('path.series, rect.bar, circle.point').length > 0, `empty chart: ${svg.getAttribute('aria-label')}`);
+    assert.ok(svg.querySelectorAll('path.series, rect.bar, circle.point, rect.cell').length > 0, `empty chart: ${svg.getAttribute('aria-label')}`);
     assert.ok(Number(svg.getAttribute('width')) > 0 && Number(svg.getAttribute('height')) > 0);
   }
   // the SSIM table lists all 45 pairs and highlights the two trained ones
   assert.equal(doc.querySelectorAll('#ssim tbody tr').length, 45);
   assert.equal(doc.querySelectorAll('#ssim tr.chosen').length, 2);
+  // CKA beside accuracy: the same probes, one accuracy and one CKA chart each
+  const ckaCharts = [...doc.querySelectorAll('#cka svg')].map((x) => x.getAttribute('aria-label') ?? '');
+  assert.ok(ckaCharts.some((l) => /Pruning, then sign\(\): CKA/.test(l)) && ckaCharts.some((l) => /Pruning, then sign\(\): test accuracy/.test(l)), ckaCharts.join(' | '));
   // one claim row per claim, each with a verdict badge
   assert.equal(doc.querySelectorAll('#claims tbody tr .verdict').length, 6);
 });
