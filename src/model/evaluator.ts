@@ -16,6 +16,7 @@
  */
 import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
+import { CkaAccumulator, ckaReference, type CkaReference } from './cka.js';
 import { KERNEL_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
 
@@ -76,9 +77,34 @@ export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
   return { n, d, rowPtr, col, val, baseX, labels: test.labels };
 }
 
+/**
+ * What one evaluation measures: one model for the whole test set, or one model per consecutive
+ * test batch of TEST_BATCH images (the reference re-draws its noise and random masks per batch).
+ */
+export type ProbedModel = DenseModel | DenseModel[];
+
+/** The reference's test loader batch size. */
+export const TEST_BATCH = 128;
+
+/** How many per-batch models an evaluation of n test images takes. */
+export function testBatchCount(n: number, batch = TEST_BATCH): number {
+  return Math.max(1, Math.ceil(n / batch));
+}
+
+export interface Measurement {
+  accuracy: number;
+  /** Linear CKA of the first hidden layer's activations against the reference model's (when one was given). */
+  cka?: number;
+}
+
 export interface Evaluator {
   /** Number of test images. */
   readonly n: number;
+  /**
+   * Accuracy, and CKA against `reference` when given, of each probed model (a per-batch list must
+   * hold testBatchCount(n) models: batch b is images [128·b, 128·b + 128)).
+   */
+  measure(models: ProbedModel[], reference?: DenseModel): Measurement[];
   /** Fraction of test images classified correctly (prediction rule: see predict.ts). */
   accuracy(model: DenseModel): number;
   /** Which first-layer kernel runs: `wasm-simd` or the plain `js` fallback. */
@@ -106,13 +132,86 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     for (let k = 0; k < s.n; k++) if (pred[k] === s.labels[k]) correct++;
     return s.n === 0 ? 0 : correct / s.n;
   };
+  // Per-batch views of the test set (each with its own kernel copy of its images), built on first use.
+  let batches: { s: SparseInputs; ks: KernelState | null; start: number }[] | null = null;
+  const batchViews = (): { s: SparseInputs; ks: KernelState | null; start: number }[] =>
+    (batches ??= splitSparse(s, TEST_BATCH).map((b) => ({ ...b, ks: options.wasm === false ? null : kernelFor(b.s) })));
+  const references = new WeakMap<DenseModel, CkaReference>();
+  const referenceOf = (model: DenseModel): CkaReference => {
+    let r = references.get(model);
+    if (!r) {
+      const h = model.layers[0].shape[1];
+      const x = new Float32Array(s.n * h);
+      forward(s, ks, model, (pre, width) => copyActivations(pre, width, 0, s.n, model, x));
+      references.set(model, (r = ckaReference(x, s.n, h)));
+    }
+    return r;
+  };
+  const measureOne = (probed: ProbedModel, reference?: DenseModel): Measurement => {
+    const ref = reference ? referenceOf(reference) : null;
+    const acc = ref ? new CkaAccumulator(ref) : null;
+    const parts = Array.isArray(probed) ? batchViews() : [{ s, ks, start: 0 }];
+    if (Array.isArray(probed) && probed.length !== parts.length) {
+      throw new UserError(`a per-batch evaluation needs ${parts.length} models (one per test batch of ${TEST_BATCH}), got ${probed.length}`);
+    }
+    let correct = 0;
+    parts.forEach((part, b) => {
+      const model = Array.isArray(probed) ? probed[b] : probed;
+      if (ref && model.layers[0].shape[1] !== ref.h) throw new UserError(`CKA needs the same hidden width as the original (${ref.h}), got ${model.layers[0].shape[1]}`);
+      const pred = forward(part.s, part.ks, model, acc ? (pre, width) => feedCka(acc, pre, width, part.start, part.s.n, model) : undefined);
+      for (let k = 0; k < part.s.n; k++) if (pred[k] === part.s.labels[k]) correct++;
+    });
+    return { accuracy: s.n === 0 ? 0 : correct / s.n, ...(acc ? { cka: acc.value() } : {}) };
+  };
   return {
     n: s.n,
     kernel: ks ? 'wasm-simd' : 'js',
+    measure: (models, reference) => models.map((m) => measureOne(m, reference)),
     accuracy: (model) => accuracyOf(forward(s, ks, model)),
     accuracies: (models) => models.map((m) => accuracyOf(forward(s, ks, m))),
     predict: (model) => forward(s, ks, model),
   };
+}
+
+/** Consecutive blocks of `size` images as self-contained SparseInputs (their own CSR offsets). */
+export function splitSparse(s: SparseInputs, size: number): { s: SparseInputs; start: number }[] {
+  if (s.n === 0) return [{ s, start: 0 }];
+  const out: { s: SparseInputs; start: number }[] = [];
+  for (let start = 0; start < s.n; start += size) {
+    const end = Math.min(s.n, start + size);
+    const e0 = s.rowPtr[start];
+    const e1 = s.rowPtr[end];
+    const rowPtr = Uint32Array.from(s.rowPtr.subarray(start, end + 1), (p) => p - e0);
+    out.push({
+      start,
+      s: { n: end - start, d: s.d, rowPtr, col: s.col.subarray(e0, e1), val: s.val.subarray(e0, e1), baseX: s.baseX, labels: s.labels.subarray(start, end) },
+    });
+  }
+  return out;
+}
+
+/** Activations of the first layer (its own activation applied) of images [0, count), written to out at row `start`. */
+function copyActivations(pre: Float32Array, width: number, start: number, count: number, model: DenseModel, out: Float32Array): void {
+  const h = model.layers[0].shape[1];
+  const act = model.layers[0].activation;
+  for (let r = 0; r < count; r++) {
+    const row = out.subarray((start + r) * h, (start + r + 1) * h);
+    row.set(pre.subarray(r * width, r * width + h));
+    activateInPlace(row, h, act);
+  }
+}
+
+const scratch = { row: new Float32Array(0) };
+function feedCka(acc: CkaAccumulator, pre: Float32Array, width: number, start: number, count: number, model: DenseModel): void {
+  const h = model.layers[0].shape[1];
+  if (scratch.row.length < h) scratch.row = new Float32Array(h);
+  const row = scratch.row;
+  const act = model.layers[0].activation;
+  for (let r = 0; r < count; r++) {
+    for (let j = 0; j < h; j++) row[j] = pre[r * width + j];
+    activateInPlace(row, h, act);
+    acc.add(start + r, row, 0);
+  }
 }
 
 function checkModel(s: SparseInputs, model: DenseModel): void {
@@ -228,11 +327,12 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
   return out;
 }
 
-/** Predicted class of every test image. */
-function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel): Uint8Array {
+/** Predicted class of every test image; `onHidden` sees the first layer's pre-activations (rows padded to `width`). */
+function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, onHidden?: (pre: Float32Array, width: number) => void): Uint8Array {
   checkModel(s, model);
   const width = Math.ceil(model.layers[0].shape[1] / KERNEL_BLOCK) * KERNEL_BLOCK;
   const pre = firstLayer(s, ks, model.layers[0], width);
+  onHidden?.(pre, width);
   const pred = new Uint8Array(s.n);
   if (twoLayerRelu(model, pre, width, pred)) return pred;
   const rest = restOf(model);

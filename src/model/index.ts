@@ -1,6 +1,7 @@
 export * from './split.js';
 export * from './predict.js';
 export * from './evaluator.js';
+export * from './cka.js';
 export * from './backend.js';
 export * from './mlp.js';
 export * from './layers-format.js';

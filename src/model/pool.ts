@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { UserError, type DenseModel } from '../core/index.js';
 import type { InputScaling, Split } from './split.js';
+import type { Measurement, ProbedModel } from './evaluator.js';
 
 export interface EvaluatorPoolOptions {
   test: Split;
@@ -20,14 +21,21 @@ export interface EvaluatorPoolOptions {
 export interface EvaluatorPool {
   /** Accuracy of each model on the test set, in the order given. */
   evaluate(models: DenseModel[]): Promise<number[]>;
+  /**
+   * Accuracy of each probed model (one model, or one per test batch), and linear CKA of its hidden
+   * activations against `reference.model` when given (`key` names that model: workers compute its
+   * activations once per key).
+   */
+  measure(models: ProbedModel[], reference?: { key: string; model: DenseModel }): Promise<Measurement[]>;
   /** Terminate the workers; pending evaluations are rejected. */
   close(): Promise<void>;
   readonly workers: number;
 }
 
 interface Task {
-  models: DenseModel[];
-  done: (accuracies: number[]) => void;
+  models: ProbedModel[];
+  measure?: { reference?: { key: string; model: DenseModel } };
+  done: (results: unknown[]) => void;
   fail: (err: Error) => void;
 }
 
@@ -72,12 +80,12 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions): EvaluatorPoo
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(workerUrl, { workerData: init }), task: null, id: -1 };
-    slot.worker.on('message', (msg: { id: number; accuracies?: number[]; error?: { name: string; message: string; stack?: string } }) => {
+    slot.worker.on('message', (msg: { id: number; accuracies?: number[]; measurements?: Measurement[]; error?: { name: string; message: string; stack?: string } }) => {
       const task = slot.task;
       if (!task || msg.id !== slot.id) return;
       slot.task = null;
       if (msg.error) task.fail(errorFrom(msg.error));
-      else task.done(msg.accuracies!);
+      else task.done((msg.measurements ?? msg.accuracies)!);
       pump();
     });
     slot.worker.on('error', (err) => {
@@ -101,41 +109,47 @@ export function createEvaluatorPool(options: EvaluatorPoolOptions): EvaluatorPoo
       slot.task = task;
       slot.id = nextId++;
       const transfer: ArrayBuffer[] = [];
-      const models = task.models.map((m) => wireCopy(m, transfer));
-      slot.worker.postMessage({ id: slot.id, models }, transfer);
+      const models = task.models.map((m) => (Array.isArray(m) ? m.map((b) => wireCopy(b, transfer)) : wireCopy(m, transfer)));
+      const reference = task.measure?.reference;
+      const extra = task.measure ? { measure: true, ...(reference ? { reference: { key: reference.key, model: wireCopy(reference.model, transfer) } } : {}) } : {};
+      slot.worker.postMessage({ id: slot.id, models, ...extra }, transfer);
     }
+  }
+
+  function submit<T>(models: ProbedModel[], measure: Task['measure']): Promise<T[]> {
+    if (closed) return Promise.reject(new Error('evaluator pool is closed'));
+    if (models.length === 0) return Promise.resolve([]);
+    // Chunks small enough to balance the workers, large enough to amortise messaging.
+    const chunk = Math.max(1, Math.min(16, Math.ceil(models.length / (count * 4))));
+    const out = new Array<T>(models.length);
+    return new Promise<T[]>((resolve, reject) => {
+      let pending = Math.ceil(models.length / chunk);
+      let failed = false;
+      for (let start = 0; start < models.length; start += chunk) {
+        const at = start;
+        queue.push({
+          models: models.slice(start, start + chunk),
+          measure,
+          done: (acc) => {
+            if (failed) return;
+            for (let k = 0; k < acc.length; k++) out[at + k] = acc[k] as T;
+            if (--pending === 0) resolve(out);
+          },
+          fail: (err) => {
+            if (failed) return;
+            failed = true;
+            reject(err);
+          },
+        });
+      }
+      pump();
+    });
   }
 
   return {
     workers: count,
-    evaluate(models) {
-      if (closed) return Promise.reject(new Error('evaluator pool is closed'));
-      if (models.length === 0) return Promise.resolve([]);
-      // Chunks small enough to balance the workers, large enough to amortise messaging.
-      const chunk = Math.max(1, Math.min(16, Math.ceil(models.length / (count * 4))));
-      const out = new Array<number>(models.length);
-      return new Promise<number[]>((resolve, reject) => {
-        let pending = Math.ceil(models.length / chunk);
-        let failed = false;
-        for (let start = 0; start < models.length; start += chunk) {
-          const at = start;
-          queue.push({
-            models: models.slice(start, start + chunk),
-            done: (acc) => {
-              if (failed) return;
-              for (let k = 0; k < acc.length; k++) out[at + k] = acc[k];
-              if (--pending === 0) resolve(out);
-            },
-            fail: (err) => {
-              if (failed) return;
-              failed = true;
-              reject(err);
-            },
-          });
-        }
-        pump();
-      });
-    },
+    evaluate: (models) => submit<number>(models, undefined),
+    measure: (models, reference) => submit<Measurement>(models, { reference }),
     async close() {
       if (closed) return;
       closed = true;

@@ -24,6 +24,30 @@ export interface ProbeSpec {
   level: number;
   /** `all`, or the name of the one layer to perturb. */
   layer: string;
+  /** Which biases the probe starts from (default `trained`); see BIAS_MODES. */
+  bias?: BiasMode;
+}
+
+/**
+ * `trained`: the model's own biases (weightscope's default). `reference-init`: the reference code's
+ * behaviour — it reloads only the weight matrices into a freshly built model, so every probe runs
+ * with untrained biases drawn as PyTorch's nn.Linear does, U(−1/√fan_in, 1/√fan_in).
+ */
+export const BIAS_MODES = ['trained', 'reference-init'] as const;
+export type BiasMode = (typeof BIAS_MODES)[number];
+
+/** The model with every layer's bias replaced by a fresh nn.Linear-style draw U(−1/√fan_in, 1/√fan_in). */
+export function referenceInitBiases(model: DenseModel, rng: Rng): DenseModel {
+  return {
+    ...model,
+    layers: model.layers.map((layer) => {
+      const bound = 1 / Math.sqrt(layer.shape[0]);
+      const r = rng.fork(layer.name);
+      // A layer saved without bias still gets one: the reference's nn.Linear always has it.
+      const bias = Float32Array.from({ length: layer.shape[1] }, () => r.uniform(-bound, bound));
+      return { ...layer, bias };
+    }),
+  };
 }
 
 export const PROBE_VARIANTS: Record<ProbeName, readonly string[]> = {
@@ -55,6 +79,9 @@ export function validateSpec(spec: ProbeSpec): void {
   if (!variants) throw new UserError(`unknown probe '${spec.probe}' (probes: ${Object.keys(PROBE_VARIANTS).join(', ')})`);
   if (!variants.includes(spec.variant)) {
     throw new UserError(`unknown variant '${spec.variant}' of probe '${spec.probe}' (variants: ${variants.join(', ')})`);
+  }
+  if (spec.bias !== undefined && !BIAS_MODES.includes(spec.bias)) {
+    throw new UserError(`unknown bias mode '${spec.bias}' (modes: ${BIAS_MODES.join(', ')})`);
   }
   const l = spec.level;
   if (!Number.isFinite(l)) throw new UserError(`probe level must be a number, got ${l}`);

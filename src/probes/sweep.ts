@@ -6,7 +6,8 @@ import type { DenseModel } from '../core/layer.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
-import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probes.js';
+import { TEST_BATCH, testBatchCount, type Measurement, type ProbedModel } from '../model/evaluator.js';
+import { applyProbe, isRandomProbe, referenceInitBiases, validateSpec, type BiasMode, type ProbeSpec } from './probes.js';
 
 /** One planned evaluation: a probe and, for random probes, which repetition. */
 export interface PlannedEval {
@@ -43,19 +44,43 @@ export interface SweepOptions {
   /** Repetitions (seeds) of each random evaluation. */
   noiseSeeds?: number;
   randomSeeds?: number;
+  /** Bias modes to run every probe with (default: trained only; `reference-init` as the reference code). */
+  biases?: BiasMode[];
 }
 
+/** Fractions removed from the reference's fractions kept, without float noise (1 − 0.9 → 0.1). */
+function removedOf(kept: number[]): number[] {
+  return kept.map((f) => Number((1 - f).toPrecision(12)));
+}
+
+/** The reference's pruning figure: 37 fractions kept, down to 0.1 % (nn_sparsify_subset_fix_acc.py, duplicate 0.15 once). */
+export const REFERENCE_PRUNE_LEVELS = removedOf([
+  1, 0.9, 0.8, 0.7, 0.65, 0.6, 0.55, 0.5, 0.47, 0.45, 0.4, 0.35, 0.3, 0.25, 0.23, 0.21, 0.2, 0.19, 0.18, 0.17, 0.15,
+  0.14, 0.13, 0.12, 0.11, 0.1, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.01, 0.005, 0.001,
+]);
+
+/** The reference's randomization figures: randomized after these 23 pruning levels (fig2-3 notebooks). */
+export const REFERENCE_RANDOMIZE_LEVELS = removedOf([
+  1, 0.9, 0.8, 0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.04, 0.03, 0.02, 0.01, 0.005, 0.001,
+]);
+
+/**
+ * The reference's grids. One seed per random evaluation: noise, random masks and random flips are
+ * re-drawn for every test batch of 128 (≈ 16 draws per point, as the reference), which averages
+ * what several seeds did before.
+ */
 export const DEFAULT_SWEEP: Required<SweepOptions> = {
   probes: ['baseline', 'binarize', 'prune', 'noise', 'binarize+noise', 'signflip', 'randomize'],
   layer: 'all',
-  pruneLevels: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99],
+  pruneLevels: REFERENCE_PRUNE_LEVELS,
   noiseLevels: log2Grid(-10, 0, 30),
   relativeNoiseLevels: log2Grid(-4, 2, 13),
-  flipLevels: linearGrid(0, 1, 11),
-  randomizeLevels: [0, 0.5, 0.8],
+  flipLevels: linearGrid(0, 1, 30),
+  randomizeLevels: REFERENCE_RANDOMIZE_LEVELS,
   randomizations: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'curveball'],
-  noiseSeeds: 2,
-  randomSeeds: 2,
+  noiseSeeds: 1,
+  randomSeeds: 1,
+  biases: ['trained'],
 };
 
 /** Every evaluation of a sweep, in a fixed order. */
@@ -64,10 +89,12 @@ export function planSweep(options: SweepOptions = {}): PlannedEval[] {
   const want = new Set(o.probes);
   const plan: PlannedEval[] = [];
   const add = (probe: ProbeName, variant: string, signed: boolean, level: number, reps = 1): void => {
-    const spec: ProbeSpec = { probe, variant, signed, level, layer: o.layer };
-    validateSpec(spec);
-    const n = isRandomProbe(spec) ? reps : 1;
-    for (let rep = 0; rep < n; rep++) plan.push({ spec, rep });
+    for (const bias of o.biases) {
+      const spec: ProbeSpec = { probe, variant, signed, level, layer: o.layer, ...(bias === 'trained' ? {} : { bias }) };
+      validateSpec(spec);
+      const n = isRandomProbe(spec) ? reps : 1;
+      for (let rep = 0; rep < n; rep++) plan.push({ spec, rep });
+    }
   };
   if (want.has('baseline')) add('baseline', 'reference', false, 0);
   if (want.has('binarize')) for (const v of ['reference', 'bias-keep', 'bias-zero', 'scaled']) add('binarize', v, true, 0);
@@ -104,16 +131,32 @@ export interface SweepTarget {
 export function evaluationSeed(baseSeed: number, target: Pick<SweepTarget, 'task' | 'run'>, e: PlannedEval): number {
   if (!isRandomProbe(e.spec)) return 0;
   const s = e.spec;
-  return deriveSeed(baseSeed, target.task, target.run, s.probe, s.variant, s.signed ? 'signed' : 'plain', s.level, s.layer, e.rep);
+  // Trained-bias evaluations keep the seeds they had before bias modes existed.
+  const labels = s.bias && s.bias !== 'trained' ? [`bias=${s.bias}`] : [];
+  return deriveSeed(baseSeed, target.task, target.run, s.probe, s.variant, s.signed ? 'signed' : 'plain', s.level, s.layer, e.rep, ...labels);
+}
+
+/** The reference-init biases of one trained model: one draw per model, as the reference builds one fresh model per run. */
+export function referenceInitModel(baseSeed: number, target: Pick<SweepTarget, 'task' | 'run' | 'model'>): DenseModel {
+  return referenceInitBiases(target.model, new Rng(deriveSeed(baseSeed, 'bias-init', target.task, target.run)));
 }
 
 export interface RunSweepOptions {
   target: SweepTarget;
   plan: PlannedEval[];
   baseSeed: number;
-  /** Accuracy of each model, in order (a worker pool, or a plain evaluator wrapped in a promise). */
-  evaluate: (models: DenseModel[]) => Promise<number[]>;
+  /**
+   * Accuracy (or accuracy and CKA) of each probed model, in order (a worker pool, or a plain
+   * evaluator wrapped in a promise). A probed model is a list when its draws are per test batch.
+   * `reference` is the unprobed model the probes started from (for CKA), `key` its name.
+   */
+  evaluate(models: ProbedModel[], reference: { key: string; model: DenseModel }): Promise<(number | Measurement)[]>;
   nTest: number;
+  /**
+   * Re-draw noise, random pruning masks and random flips for every test batch of this many images,
+   * as the reference does (default TEST_BATCH = 128); 0 draws one model per evaluation.
+   */
+  testBatch?: number;
   /** Keys (rowKey) of evaluations already recorded: they are skipped. */
   done?: Set<string>;
   /** Models per evaluate() call. */
@@ -123,10 +166,30 @@ export interface RunSweepOptions {
   onProgress?: (completed: number, total: number) => void;
 }
 
+/**
+ * Which probes the reference re-draws for every test batch: noise and random masks/flips (its
+ * forward pass draws them). Randomizations are drawn once per model, as the reference shuffles
+ * the model in place before evaluating it.
+ */
+export function isPerBatchProbe(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boolean {
+  return isRandomProbe(spec) && spec.probe !== 'randomize';
+}
+
+/**
+ * The model(s) one evaluation runs: per-batch probes give `batches` independent draws (batch b's
+ * seed is deriveSeed(seed, 'test-batch', b)); everything else one model.
+ */
+export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number): ProbedModel {
+  if (batches > 0 && isPerBatchProbe(spec)) {
+    return Array.from({ length: batches }, (_, b) => applyProbe(model, spec, new Rng(deriveSeed(seed, 'test-batch', b))));
+  }
+  return applyProbe(model, spec, new Rng(seed));
+}
+
 /** Run the plan; returns the new rows. */
 export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
   const { target, baseSeed } = o;
-  const rowOf = (e: PlannedEval, seed: number, accuracy: number): ResultRow => ({
+  const rowOf = (e: PlannedEval, seed: number, m: number | Measurement): ResultRow => ({
     task: target.task,
     difficulty: target.difficulty,
     probe: e.spec.probe,
@@ -136,9 +199,11 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
     layer: e.spec.layer,
     run: target.run,
     seed,
-    accuracy,
+    accuracy: typeof m === 'number' ? m : m.accuracy,
     n_test: o.nTest,
     inputs: target.inputs,
+    ...(e.spec.bias && e.spec.bias !== 'trained' ? { bias: e.spec.bias } : {}),
+    ...(typeof m !== 'number' && m.cka !== undefined ? { cka: m.cka } : {}),
   });
   const todo: { e: PlannedEval; seed: number }[] = [];
   for (const e of o.plan) {
@@ -146,14 +211,39 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
     if (o.done?.has(rowKey(rowOf(e, seed, 0)))) continue;
     todo.push({ e, seed });
   }
+  let initModel: DenseModel | null = null;
+  const startOf = (e: PlannedEval): DenseModel =>
+    e.spec.bias === 'reference-init' ? (initModel ??= referenceInitModel(baseSeed, target)) : target.model;
+  const testBatch = o.testBatch ?? TEST_BATCH;
+  const batches = testBatch > 0 ? testBatchCount(o.nTest, testBatch) : 0;
   const all: ResultRow[] = [];
   const batchSize = o.batchSize ?? 16;
   let completed = o.plan.length - todo.length;
   o.onProgress?.(completed, o.plan.length);
+  // Build a batch's probed models (main thread), then send them off; the next batch is built while
+  // the workers evaluate this one.
+  const submit = (batch: typeof todo): Promise<(number | Measurement)[]> => {
+    const calls: Promise<void>[] = [];
+    const acc = new Array<number | Measurement>(batch.length);
+    // One evaluate() call per start model (trained or reference-init biases), so each gets its own CKA reference.
+    for (const mode of new Set(batch.map(({ e }) => e.spec.bias ?? 'trained'))) {
+      const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
+      const from = startOf(batch[idx[0]].e);
+      const models = idx.map((k) => probedModel(from, batch[k].e.spec, batch[k].seed, batches));
+      calls.push(o.evaluate(models, { key: `${target.task}|${target.run}|${mode}`, model: from }).then((results) => {
+        idx.forEach((k, i) => (acc[k] = results[i]));
+      }));
+    }
+    const all = Promise.all(calls).then(() => acc);
+    all.catch(() => undefined); // awaited below; this only keeps a failure of a prefetched batch from counting as unhandled
+    return all;
+  };
+  let pending = todo.length ? submit(todo.slice(0, batchSize)) : null;
   for (let start = 0; start < todo.length; start += batchSize) {
     const batch = todo.slice(start, start + batchSize);
-    const models = batch.map(({ e, seed }) => applyProbe(target.model, e.spec, new Rng(seed)));
-    const acc = await o.evaluate(models);
+    const current = pending!;
+    pending = start + batchSize < todo.length ? submit(todo.slice(start + batchSize, start + 2 * batchSize)) : null;
+    const acc = await current;
     const rows = batch.map(({ e, seed }, k) => rowOf(e, seed, acc[k]));
     o.onRows?.(rows);
     all.push(...rows);

@@ -11,15 +11,21 @@
  * row as one observation instead.
  */
 import { formatLevel, type Difficulty, type ProbeName, type ResultRow } from '../core/index.js';
-import { moments } from '../stats/describe.js';
+import { moments, quantileSorted } from '../stats/describe.js';
 
-/** Mean, sample standard deviation (n − 1; 0 for a single value), extremes and count. */
+/**
+ * Mean, sample standard deviation (n − 1; 0 for a single value), extremes and count; and the
+ * reference's statistics: median and quartiles (numpy's default, type-7 interpolation).
+ */
 export interface Stat {
   mean: number;
   sd: number;
   min: number;
   max: number;
   n: number;
+  median: number;
+  q1: number;
+  q3: number;
 }
 
 export interface CurvePoint extends Stat {
@@ -53,7 +59,11 @@ export interface AggregateOptions {
 export function stat(values: ArrayLike<number>): Stat | null {
   const m = moments(values);
   if (m.n === 0) return null;
-  return { mean: m.mean, sd: m.n > 1 ? Math.sqrt((m.m2 * m.n) / (m.n - 1)) : 0, min: m.min, max: m.max, n: m.n };
+  const sorted = Float64Array.from(values as ArrayLike<number>).filter((v) => !Number.isNaN(v)).sort();
+  return {
+    mean: m.mean, sd: m.n > 1 ? Math.sqrt((m.m2 * m.n) / (m.n - 1)) : 0, min: m.min, max: m.max, n: m.n,
+    median: quantileSorted(sorted, 0.5), q1: quantileSorted(sorted, 0.25), q3: quantileSorted(sorted, 0.75),
+  };
 }
 
 /** The identity of a curve as one string (levels are not part of it). */

@@ -6,3 +6,4 @@ export * from './aggregate.js';
 export * from './charts.js';
 export * from './summary.js';
 export * from './claims.js';
+export * from './allpairs.js';

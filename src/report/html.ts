@@ -9,10 +9,11 @@ import { JSDOM } from 'jsdom';
 import { join } from 'node:path';
 import type { ProbeName, ResultRow } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
-import { filterCurves, groupCurves, type Curve, type Stat } from './aggregate.js';
-import { barChart, COLORS, DASH, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
+import { filterCurves, groupCurves, stat, type Curve, type Stat } from './aggregate.js';
+import { barChart, COLORS, DASH, heatmap, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
-import { buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
+import { foldBelowChance } from './allpairs.js';
+import { biasOf, buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
 
 /** Per-unit sign degrees of one side of a layer (e.g. from the stats module's unitStats). */
 export interface SideDegrees {
@@ -31,6 +32,37 @@ export interface LayerInput {
   out?: SideDegrees;
   /** σ(w) of the layer's weights: the noise chart's reference line (averaged over runs). */
   sigma?: number;
+  /** Mean of the layer's weights (zeros included) and its number of weight slots: with sigma, they give σ pooled over layers. */
+  mean?: number;
+  count?: number;
+}
+
+/**
+ * σ(w) pooled over the layers of each trained model (np.std of all its weights together, as the
+ * reference's noise figure), then the median over the task's runs (its vertical line). Null where
+ * a layer lacks mean or count.
+ */
+export function pooledSigmaByTask(layers: LayerInput[]): Map<string, number> {
+  const byModel = new Map<string, { task: string; parts: LayerInput[] }>();
+  for (const l of layers) {
+    const k = `${l.task}|${l.run}`;
+    let e = byModel.get(k);
+    if (!e) byModel.set(k, (e = { task: l.task, parts: [] }));
+    e.parts.push(l);
+  }
+  const perTask = new Map<string, number[]>();
+  for (const { task, parts } of byModel.values()) {
+    if (parts.some((p) => p.sigma === undefined || p.mean === undefined || !p.count)) continue;
+    const n = parts.reduce((s, p) => s + p.count!, 0);
+    const mean = parts.reduce((s, p) => s + p.count! * p.mean!, 0) / n;
+    const second = parts.reduce((s, p) => s + p.count! * (p.sigma! ** 2 + p.mean! ** 2), 0) / n;
+    const list = perTask.get(task) ?? [];
+    list.push(Math.sqrt(Math.max(0, second - mean * mean)));
+    perTask.set(task, list);
+  }
+  const out = new Map<string, number>();
+  for (const [task, values] of perTask) out.set(task, stat(values)!.median);
+  return out;
 }
 
 export interface ReportInput {
@@ -79,8 +111,11 @@ function num(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
 
+/** mean ± sd, and the reference's median [q1, q3] beside it. */
 function statCell(s: Stat | null | undefined): string {
-  return s ? `<span title="min ${num(s.min)}, max ${num(s.max)}, n = ${s.n}">${fmtStat(s)}</span>` : '—';
+  if (!s) return '—';
+  const iqr = s.n > 1 ? ` <span class="muted" title="median [interquartile range] over runs, as the reference's figures">med ${num(s.median)} [${num(s.q1)}, ${num(s.q3)}]</span>` : '';
+  return `<span title="mean ± sd over runs; min ${num(s.min)}, max ${num(s.max)}, n = ${s.n}">${fmtStat(s)}</span>${iqr}`;
 }
 
 function taskLabel(t: { task: string; difficulty: string }, colors: Map<string, string>): string {
@@ -250,7 +285,28 @@ function accuracySection(ctx: Ctx): string {
     'accuracy',
     'Accuracy: full precision, binarized, randomized',
     table(headers, rows) +
-      '<p class="note">Mean ± sd over runs (hover for min, max, n). Randomization A is the full shuffle of every layer, at the lowest pruning level measured. Every randomization is in the randomization section.</p>',
+      '<p class="note">Mean ± sd over runs (hover for min, max, n). Randomization A is the full shuffle of every layer, at the lowest pruning level measured. Every randomization is in the randomization section.</p>' +
+      biasComparison(ctx),
+  );
+}
+
+/** Trained biases (weightscope's default) beside the reference code's freshly initialised ones, when both ran. */
+function biasComparison(ctx: Ctx): string {
+  const ref = ctx.summary.referenceInitBias;
+  if (!ref || ref.length === 0) return '';
+  const rows = ref.map((r) => {
+    const t = ctx.tasks.find((x) => x.task === r.task);
+    return [
+      escapeHtml(r.task),
+      statCell(t?.full), statCell(r.full),
+      statCell(t?.binarized), statCell(r.binarized),
+      t?.noise.gain == null ? '—' : t.noise.gain.toFixed(3), r.noise.gain == null ? '—' : r.noise.gain.toFixed(3),
+    ];
+  });
+  return (
+    '<h3>Trained biases vs the reference code\'s biases</h3>' +
+    table(['task', 'full, trained b', 'full, reference-init b', 'binarized, trained b', 'binarized, reference-init b', 'noise gain, trained b', 'noise gain, reference-init b'], rows) +
+    '<p class="note">reference-init: every probe ran with untrained biases U(−1/√fan_in, 1/√fan_in), as the reference code does (it reloads only the weight matrices into a fresh model). Everything else in this report uses the trained biases.</p>'
   );
 }
 
@@ -354,7 +410,32 @@ function noiseSection(ctx: Ctx): string {
       );
     charts.push(full.length ? mk(full, false) : `<p class="not-run">Not run: no noise rows (${variant}).</p>`);
     charts.push(signed.length ? mk(signed, true) : `<p class="not-run">Not run: no binarize+noise rows (${variant}).</p>`);
-    parts.push(`<h3>${rel ? 'Relative amplitude (a / σ(w))' : 'Absolute amplitude'}</h3><div class="charts">${charts.join('')}</div>`);
+    parts.push(`<h3>${rel ? 'Relative amplitude (a / σ(w) of each layer)' : 'Absolute amplitude'}</h3><div class="charts">${charts.join('')}</div>`);
+  }
+  // The reference's view: sign(w + U(−a, a)) against a / σ(w), σ pooled over the layers (median over runs).
+  const pooled = pooledSigmaByTask(ctx.input.layers ?? []);
+  const signedRef = filterCurves(ctx.curves, { probe: 'binarize+noise', variant: 'reference', signed: true, layer: 'all' }).filter((c) => pooled.has(c.task));
+  if (signedRef.length) {
+    const scaled = signedRef.map((c) => ({ ...c, points: c.points.map((p) => ({ ...p, level: p.level / pooled.get(c.task)! })) }));
+    parts.push(
+      '<h3>Against a / σ(w), σ pooled over layers (the reference\'s figure)</h3><div class="charts">' +
+        figure(
+          lineChart(ctx.doc, {
+            title: 'sign(w + noise) vs a / σ(w) pooled',
+            xLabel: 'a / σ(w), σ of all weights of the model (median over runs)',
+            yLabel: 'test accuracy',
+            xScale: 'log2',
+            yDomain: [0, 1],
+            ...seriesOf(ctx, scaled, DASH.signed, 'signed-pooled'),
+            hLines: [CHANCE],
+            vLines: [{ value: 1, label: 'a = σ(w)', color: COLORS.reference }],
+            width: 530,
+            height: 320,
+          }),
+          'The per-layer version is the relative sweep above (a = level · σ of each layer).',
+        ) +
+        '</div>',
+    );
   }
   const srRows = ctx.tasks
     .filter((t) => t.noise.bestSigned)
@@ -363,10 +444,11 @@ function noiseSection(ctx: Ctx): string {
       statCell(t.noise.binarizedNoNoise),
       statCell(t.noise.bestSigned?.accuracy),
       num(t.noise.bestSigned?.level, 4),
+      pooled.has(t.task) && t.noise.bestSigned ? num(t.noise.bestSigned.level / pooled.get(t.task)!, 2) : '—',
       t.noise.gain === null ? '—' : `${t.noise.gain >= 0 ? '+' : ''}${num(t.noise.gain)}`,
     ]);
   if (srRows.length)
-    parts.push('<h3>Stochastic resonance</h3>' + table(['task', 'binarized, no noise', 'best sign(w + noise)', 'at a', 'gain'], srRows));
+    parts.push('<h3>Stochastic resonance</h3>' + table(['task', 'binarized, no noise', 'best sign(w + noise)', 'at a', 'a / σ(w) pooled', 'gain'], srRows));
   parts.push(
     `<p class="note">Mean over runs (each run averaged over its noise seeds); shaded: ± sd over runs. Vertical lines: σ(w) of each layer, in the task's colour.${sig.length ? '' : ' (σ(w) not given.)'}</p>`,
   );
@@ -582,6 +664,101 @@ function degreesSection(ctx: Ctx): string {
   return section('degrees', 'Sign-degree distributions', parts.join('\n'));
 }
 
+/** The all-pairs study as the reference shows it (heatmaps, scatter with ρ), with weightscope's broader r beside it. */
+function allPairsParts(ctx: Ctx): string {
+  const ap = ctx.summary.allPairs;
+  const parts: string[] = [];
+  const ref = ap.reference;
+  const broad = ap.broader;
+  const stats = [
+    ref ? `${ref.label}: ρ = ${ref.rho.toFixed(3)} (n = ${ref.n} pairs)` : 'reference statistic (Spearman ρ, randomization B): needs baseline, binarize and randomize B rows for ≥ 3 pairs',
+    broad ? `${broad.label}: r = ${broad.r.toFixed(3)} (n = ${broad.n} pairs)` : 'weightscope statistic (Pearson r, all null models): needs ≥ 3 pairs',
+  ];
+  parts.push(`<ul class="note">${stats.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>`);
+  const withB = ap.pairs.filter((p) => p.randomizationDropB !== null);
+  if (withB.length >= 2) {
+    parts.push(
+      `<div class="charts">${figure(
+        scatter(ctx.doc, {
+          title: 'Binarization drop vs randomization-B drop (reference)', xLabel: 'Δ accuracy, randomization B (median)', yLabel: 'Δ accuracy, binarization (median)',
+          points: withB.map((p) => ({ x: p.randomizationDropB!, y: p.binarizationDrop, label: p.task, color: ctx.colors.get(p.task) })),
+          diagonal: true, fit: false, width: 480, height: 380,
+          notes: [ref ? `Spearman ρ = ${ref.rho.toFixed(2)} (reference)` : '', broad ? `Pearson r = ${broad.r.toFixed(2)} (weightscope, all null models)` : ''].filter(Boolean),
+        }),
+        'One point per class pair: medians over runs (folded below 50 %), full precision minus binarized (y) and minus randomization B at the lowest pruning level (x), as the reference\'s all-pairs figure.',
+      )}</div>`,
+    );
+  }
+  const withMeans = ap.pairs.filter((p) => p.meanBinarizationDrop !== null && p.meanRandomizationDrop !== null);
+  if (withMeans.length >= 2 && broad) {
+    parts.push(
+      `<div class="charts">${figure(
+        scatter(ctx.doc, {
+          title: 'Binarization drop vs randomization drop (weightscope)', xLabel: 'full − binarized (mean)', yLabel: `full − randomized (mean over ${broad.nullModels.join(', ')})`,
+          points: withMeans.map((p) => ({ x: p.meanBinarizationDrop!, y: p.meanRandomizationDrop!, label: p.task, color: ctx.colors.get(p.task) })),
+          width: 480, height: 380,
+        }),
+        `One point per class pair: means over runs (paired by run); the y value averages the drops of the null models ${escapeHtml(broad.nullModels.join(', '))} at their lowest pruning level.`,
+      )}</div>`,
+    );
+  }
+  // 10×10 maps as the reference's fig4: one cell per class pair (lower triangle)
+  const numeric = ap.pairs.filter((p) => p.classes.every((c) => /^\d+$/.test(String(c))));
+  if (numeric.length >= 3) {
+    const classes = [...new Set(numeric.flatMap((p) => p.classes.map(Number)))].sort((a, b) => a - b);
+    const labels = classes.map(String);
+    const grid = (value: (p: (typeof numeric)[number]) => number | null): (number | null)[][] => {
+      const g = classes.map(() => classes.map((): number | null => null));
+      for (const p of numeric) {
+        const [a, b] = p.classes.map((c) => classes.indexOf(Number(c)));
+        g[Math.max(a, b)][Math.min(a, b)] = value(p);
+      }
+      return g;
+    };
+    parts.push(
+      `<div class="charts">${figure(heatmap(ctx.doc, { title: 'Δ accuracy, binarization (median)', labels, values: grid((p) => p.binarizationDrop), xLabel: 'class', yLabel: 'class' }))}` +
+        (withB.length ? figure(heatmap(ctx.doc, { title: 'Δ accuracy, randomization B (median)', labels, values: grid((p) => p.randomizationDropB), xLabel: 'class', yLabel: 'class' })) : '') +
+        '</div>',
+    );
+  }
+  return parts.join('\n');
+}
+
+/** Linear CKA of the hidden layer (rows' `cka`) beside accuracy: does the representation survive where the accuracy does? */
+function ckaSection(ctx: Ctx): string {
+  const withCka = ctx.rows.filter((r) => r.cka !== undefined && Number.isFinite(r.cka));
+  const title = 'Representation similarity (linear CKA) beside accuracy';
+  if (withCka.length === 0) return section('cka', title, notRun('CKA (rows without a cka column)'));
+  const ckaCurves = groupCurves(withCka.map((r) => ({ ...r, accuracy: r.cka! })));
+  const views: { probe: ProbeName; variant: string; signed: boolean; heading: string; xLabel: string; xScale?: 'log2' }[] = [
+    { probe: 'prune', variant: 'reference', signed: false, heading: 'Pruning (smallest |w| first)', xLabel: 'fraction pruned' },
+    { probe: 'prune', variant: 'reference', signed: true, heading: 'Pruning, then sign()', xLabel: 'fraction pruned' },
+    { probe: 'binarize+noise', variant: 'reference', signed: true, heading: 'sign(w + U(−a, a))', xLabel: 'noise amplitude a', xScale: 'log2' },
+    { probe: 'signflip', variant: 'reference', signed: false, heading: 'Sign flip (smallest |w| first)', xLabel: 'fraction flipped' },
+    { probe: 'randomize', variant: 'B', signed: false, heading: 'Randomization B after pruning', xLabel: 'fraction pruned first' },
+  ];
+  const parts: string[] = [];
+  for (const v of views) {
+    const q = { probe: v.probe, variant: v.variant, signed: v.signed, layer: 'all' };
+    const acc = filterCurves(ctx.curves, q);
+    const cka = filterCurves(ckaCurves, q);
+    if (cka.length === 0) continue;
+    const chart = (curves: Curve[], yLabel: string, id: string): string =>
+      figure(lineChart(ctx.doc, {
+        title: `${v.heading}: ${yLabel}`, xLabel: v.xLabel, yLabel, yDomain: [0, 1], ...(v.xScale ? { xScale: v.xScale } : {}),
+        ...seriesOf(ctx, curves, v.signed ? DASH.signed : DASH.full, id), width: 530, height: 300,
+      }));
+    parts.push(`<h3>${escapeHtml(v.heading)}</h3><div class="charts">${chart(acc, 'test accuracy', `acc-${v.probe}-${v.signed}`)}${chart(cka, 'CKA with the unprobed model', `cka-${v.probe}-${v.signed}`)}</div>`);
+  }
+  const binRows = ctx.tasks.map((t) => {
+    const c = stat(withCka.filter((r) => r.task === t.task && r.probe === 'binarize' && r.variant === 'reference').map((r) => r.cka!));
+    return [taskLabel(t, ctx.colors), statCell(t.binarized), statCell(c)];
+  });
+  parts.unshift(table(['task', 'binarized accuracy', 'binarized CKA'], binRows));
+  parts.push('<p class="note">CKA: linear centred kernel alignment between the first hidden layer\'s activations of the unprobed model and of the probed one over the whole test set (1 = the same representation up to rotation and scale). Mean over runs; shaded ± sd.</p>');
+  return section('cka', title, parts.join('\n'));
+}
+
 function complexitySection(ctx: Ctx): string {
   const withGap = ctx.tasks.filter((t) => t.gaps.fullMinusBinarized || Object.keys(t.gaps.fullMinusRandomized).length);
   if (withGap.length === 0) return section('complexity', 'Task-complexity gap', notRun('baseline with binarize or randomize'));
@@ -632,16 +809,7 @@ function complexitySection(ctx: Ctx): string {
       'Paired by run: each run’s drop, then mean ± sd over runs. Randomized drops at the lowest pruning level measured.',
     )}</div>`,
     );
-  const pts = withGap
-    .filter((t) => t.gaps.fullMinusBinarized && t.gaps.meanFullMinusRandomized.full !== null)
-    .map((t) => ({ x: t.gaps.fullMinusBinarized!.mean, y: t.gaps.meanFullMinusRandomized.full!, label: t.task, color: ctx.colors.get(t.task) }));
-  if (pts.length >= 2)
-    parts.push(
-      `<div class="charts">${figure(
-        scatter(ctx.doc, { title: 'Binarization drop vs randomization drop', xLabel: 'full − binarized', yLabel: 'full − randomized (mean over A–G)', points: pts, width: 480, height: 360 }),
-        'One point per task (class pair). The reference study finds the two drops strongly correlated across all 45 MNIST pairs.',
-      )}</div>`,
-    );
+  parts.push(allPairsParts(ctx));
   return section('complexity', 'Task-complexity gap', parts.join('\n'));
 }
 
@@ -659,6 +827,7 @@ const SECTIONS: [string, string][] = [
   ['randomization', 'Randomization'],
   ['degrees', 'Degrees'],
   ['complexity', 'Complexity gap'],
+  ['cka', 'Representation (CKA)'],
 ];
 
 /** The ids of the report's sections, in page order. */
@@ -683,12 +852,16 @@ export function buildReport(input: ReportInput): BuiltReport {
   const tasks = input.tasks && input.tasks.length ? input.tasks : tasksFromRows(rows, input.ssim);
   const summary = buildSummary(rows, tasks, input.summaryOptions);
   const claims = evaluateClaims(summary, input.claimThresholds);
+  // Charts and tables show trained-bias rows; reference-init rows get their own comparison table.
+  // With foldBelowChance the charts fold as the summary does.
+  const fold = input.summaryOptions?.foldBelowChance ?? false;
+  const trainedRows = rows.filter((r) => biasOf(r) === 'trained').map((r) => (fold ? { ...r, accuracy: foldBelowChance(r.accuracy) } : r));
   const ordered = [...summary.tasks].sort((a, b) => (DIFFICULTY_ORDER[a.difficulty] ?? 3) - (DIFFICULTY_ORDER[b.difficulty] ?? 3));
   const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
   const ctx: Ctx = {
     doc: dom.window.document,
-    rows,
-    curves: groupCurves(rows),
+    rows: trainedRows,
+    curves: groupCurves(trainedRows),
     summary,
     tasks: ordered,
     colors: taskColors(ordered),
@@ -710,6 +883,7 @@ export function buildReport(input: ReportInput): BuiltReport {
     randomizationSection(ctx),
     degreesSection(ctx),
     complexitySection(ctx),
+    ckaSection(ctx),
   ];
   dom.window.close();
   const nav = SECTIONS.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');

@@ -83,7 +83,7 @@ function readNodesCsv(path: string): { in: { kPlus: number[]; kMinus: number[] }
 }
 
 /** σ(w) over all nIn·nOut slots (zeros included, population sd) from an edges.csv of the non-zero weights. */
-function sigmaFromEdges(path: string, slots: number): number {
+function sigmaFromEdges(path: string, slots: number): { sigma: number; mean: number } {
   const text = readFileSync(path, 'utf8');
   let sum = 0;
   let sumSq = 0;
@@ -103,7 +103,7 @@ function sigmaFromEdges(path: string, slots: number): number {
     start = end + 1;
   }
   const mean = sum / slots;
-  return Math.sqrt(Math.max(0, sumSq / slots - mean * mean));
+  return { sigma: Math.sqrt(Math.max(0, sumSq / slots - mean * mean)), mean };
 }
 
 /** Per-layer degrees and σ(w) from graphs/<task>/run-<k>/<layer>.nodes.csv (+ .edges.csv). */
@@ -124,7 +124,8 @@ export function readLayerInputs(dir: string): LayerInput[] {
         const sides = readNodesCsv(join(rdir, file));
         const edges = join(rdir, `${layer}.edges.csv`);
         const slots = sides.in.kPlus.length * sides.out.kPlus.length;
-        out.push({ task, run: Number(m[1]), layer, ...sides, sigma: existsSync(edges) && slots > 0 ? sigmaFromEdges(edges, slots) : undefined });
+        const w = existsSync(edges) && slots > 0 ? sigmaFromEdges(edges, slots) : undefined;
+        out.push({ task, run: Number(m[1]), layer, ...sides, ...(w ? { sigma: w.sigma, mean: w.mean, count: slots } : {}) });
       }
     }
   }

@@ -9,6 +9,7 @@
  */
 import type { Difficulty, ProbeName, ResultRow } from '../core/index.js';
 import { bestPoint, findCurve, groupCurves, perRunMeans, stat, type Curve, type Stat } from './aggregate.js';
+import { allPairsStudy, foldBelowChance, type AllPairsStudy } from './allpairs.js';
 
 export const SUMMARY_SCHEMA = 'weightscope.summary/1';
 
@@ -33,6 +34,11 @@ export interface SsimRow {
 export interface SummaryOptions {
   /** Accuracy the pruned-then-signed curve must reach to count as the transition (default 0.75). */
   transitionThreshold?: number;
+  /**
+   * Fold every accuracy below 0.5 to 1 − x before aggregating, as the reference's figures do (off
+   * by default: docs/report.md says why).
+   */
+  foldBelowChance?: boolean;
 }
 
 export const DEFAULT_TRANSITION_THRESHOLD = 0.75;
@@ -116,7 +122,17 @@ export interface TaskSummary {
 export interface Summary {
   schema: typeof SUMMARY_SCHEMA;
   options: Required<SummaryOptions>;
+  /** From the rows with trained biases (weightscope's default). */
   tasks: TaskSummary[];
+  /** The same statistics from the rows run with the reference code's freshly initialised biases, when run. */
+  referenceInitBias?: TaskSummary[];
+  /** Binarization drop vs randomization drop across tasks (class pairs), reference-style and weightscope's. */
+  allPairs: AllPairsStudy;
+}
+
+/** Which biases a row ran with (`trained` when the column is absent). */
+export function biasOf(r: ResultRow): string {
+  return r.bias ?? 'trained';
 }
 
 /** Parse `<dataset>-<a>v<b>` task names; null for other names. */
@@ -181,8 +197,8 @@ function pairedGap(a: { byRun: Map<number, number> } | null, b: { byRun: Map<num
   return stat(diffs);
 }
 
-function levelStat(p: { level: number; mean: number; sd: number; min: number; max: number; n: number } | undefined): LevelStat | null {
-  return p ? { level: p.level, accuracy: { mean: p.mean, sd: p.sd, min: p.min, max: p.max, n: p.n } } : null;
+function levelStat(p: ({ level: number } & Stat) | undefined): LevelStat | null {
+  return p ? { level: p.level, accuracy: { mean: p.mean, sd: p.sd, min: p.min, max: p.max, n: p.n, median: p.median, q1: p.q1, q3: p.q3 } } : null;
 }
 
 /** The transition of a pruned-then-signed curve: first level whose mean reaches the threshold. */
@@ -292,11 +308,19 @@ function summarizeTask(info: TaskInfo, allRows: ResultRow[], threshold: number):
  */
 export function buildSummary(rows: ResultRow[], tasks: TaskInfo[] = [], options: SummaryOptions = {}): Summary {
   const threshold = options.transitionThreshold ?? DEFAULT_TRANSITION_THRESHOLD;
+  const fold = options.foldBelowChance ?? false;
+  if (fold) rows = rows.map((r) => ({ ...r, accuracy: foldBelowChance(r.accuracy) }));
   const known = new Set(tasks.map((t) => t.task));
   const all = [...tasks, ...tasksFromRows(rows).filter((t) => !known.has(t.task))];
+  const trained = rows.filter((r) => biasOf(r) === 'trained');
+  const refInit = rows.filter((r) => biasOf(r) === 'reference-init');
+  const withRows = (rs: ResultRow[]): TaskInfo[] => all.filter((t) => rs.some((r) => r.task === t.task));
+  const summaries = (refInit.length ? withRows(trained) : all).map((t) => summarizeTask(t, trained, threshold));
   return {
     schema: SUMMARY_SCHEMA,
-    options: { transitionThreshold: threshold },
-    tasks: all.map((t) => summarizeTask(t, rows, threshold)),
+    options: { transitionThreshold: threshold, foldBelowChance: fold },
+    tasks: summaries,
+    ...(refInit.length ? { referenceInitBias: withRows(refInit).map((t) => summarizeTask(t, refInit, threshold)) } : {}),
+    allPairs: allPairsStudy(summaries),
   };
 }

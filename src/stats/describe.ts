@@ -169,3 +169,41 @@ export function histogram(values: NumArray, options: HistogramOptions = {}): His
 export function distribution(values: NumArray, options: HistogramOptions = {}): Distribution {
   return { summary: summarize(values), histogram: histogram(values, options) };
 }
+
+/** Ranks 1…n of `values`, ties given their average rank (scipy.stats.rankdata 'average'). */
+export function averageRanks(values: NumArray): Float64Array {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/** Pearson correlation; NaN with fewer than 2 pairs or no spread on a side. */
+export function pearson(x: NumArray, y: NumArray): number {
+  const n = x.length;
+  if (n !== y.length) throw new Error(`pearson: ${n} x values but ${y.length} y values`);
+  if (n < 2) return NaN;
+  let mx = 0, my = 0;
+  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
+  mx /= n;
+  my /= n;
+  let sxx = 0, syy = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+    sxy += (x[i] - mx) * (y[i] - my);
+  }
+  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
+}
+
+/** Spearman ρ: Pearson correlation of the average ranks (scipy.stats.spearmanr). */
+export function spearman(x: NumArray, y: NumArray): number {
+  return pearson(averageRanks(x), averageRanks(y));
+}

@@ -46,7 +46,8 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   assert.ok(runJson.timings.total_s > 0);
 
   const rows = csvToRows(readFileSync(join(out, 'results.csv'), 'utf8'));
-  assert.deepEqual(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0].split(','), RESULT_COLUMNS);
+  // reproduce measures CKA for every row: the optional cka column follows the fixed ones
+  assert.deepEqual(readFileSync(join(out, 'results.csv'), 'utf8').split('\n')[0].split(','), [...RESULT_COLUMNS, 'cka']);
   const jsonl = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(jsonl.length, rows.length);
   assert.deepEqual(new Set(rows.map((r) => r.task)), new Set(['mnist-0v7', 'mnist-7v9']));
@@ -54,6 +55,8 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   for (const row of rows) {
     assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
     assert.equal(row.n_test, 300);
+    assert.ok(row.cka! >= -1e-9 && row.cka! <= 1 + 1e-9, `cka ${row.cka}`);
+    if (row.probe === 'baseline') assert.ok(Math.abs(row.cka! - 1) < 1e-6);
   }
   const baseline = rows.filter((r) => r.probe === 'baseline' && r.task === 'mnist-0v7')[0];
   assert.ok(baseline.accuracy > 0.9, `an easy-task model trained 2 epochs on 1200 images should beat 90%, got ${baseline.accuracy}`);

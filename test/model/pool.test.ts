@@ -61,3 +61,19 @@ test('memory stays flat over a 1000-evaluation sweep', async () => {
     await pool.close();
   }
 });
+
+test('pool.measure gives the evaluator\'s accuracy and CKA, per-batch models included', async () => {
+  const rng = new Rng(7);
+  const reference = randomModel(rng, [784, 8, 2], { scale: 5 });
+  const others = Array.from({ length: 6 }, () => randomModel(rng, [784, 8, 2], { scale: 5 }));
+  const perBatch = others.slice(0, 4); // 400 images → 4 batches of up to 128
+  const models = [reference, ...others, perBatch];
+  const expected = createEvaluator(testSet, 'pm1').measure(models, reference);
+  const pool = createEvaluatorPool({ test: testSet, inputs: 'pm1', workers: 2 });
+  try {
+    assert.deepEqual(await pool.measure(models, { key: 'ref', model: reference }), expected);
+    assert.ok(Math.abs(expected[0].cka! - 1) < 1e-6 && expected[1].cka! < 0.99);
+  } finally {
+    await pool.close();
+  }
+});

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
-import { applyProbe, type ProbeSpec } from '../../src/probes/probes.js';
-import { magnitudeOrder, fractionCount } from '../../src/probes/kernels.js';
-import { planSweep, runSweep, evaluationSeed } from '../../src/probes/sweep.js';
+import { applyProbe, referenceInitBiases, type ProbeSpec } from '../../src/probes/probes.js';
+import { magnitudeOrder } from '../../src/probes/kernels.js';
+import { planSweep, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
 import { rowKey } from '../../src/core/results.js';
 
 function randomLayer(name: string, nIn: number, nOut: number, rng: Rng, withBias = true): LayerRecord {
@@ -30,21 +30,35 @@ test('magnitude order sorts by |w| with ties broken by index', () => {
   for (let k = 1; k < o.length; k++) assert.ok(Math.abs(big[o[k - 1]]) <= Math.abs(big[o[k]]));
 });
 
+// Counts kept/flipped, hard-coded from the reference's definition int(fraction · n) (probe_mlp_layer /
+// simple_mlp.threshold_weight_forward), for the test model's layers: 240 and 16 weights, 8 and 2 biases.
+// Level → [kept weights dense_0, dense_1, kept biases dense_0, dense_1]; int(0.7·16) = 11, int(0.7·2) = 1, int(0.25·2) = 0.
+const KEPT_AFTER_PRUNING: [number, [number, number, number, number]][] = [
+  [0, [240, 16, 8, 2]],
+  [0.3, [168, 11, 5, 1]],
+  [0.75, [60, 4, 2, 0]],
+  [1, [0, 0, 0, 0]],
+];
+
+/** Indices of the `count` smallest |v|, by a plain comparator sort (independent of the probe's packed-key sort). */
+function smallestByComparator(v: Float32Array, count: number): Set<number> {
+  const idx = Array.from(v, (_, i) => i).sort((a, b) => Math.abs(v[a]) - Math.abs(v[b]) || a - b);
+  return new Set(idx.slice(0, count));
+}
+
 test('reference pruning removes exactly the smallest |w| and keeps int((1-f)·n), biases too', () => {
   const model = randomModel();
-  for (const level of [0, 0.3, 0.75, 1]) {
+  for (const [level, [k0, k1, b0, b1]] of KEPT_AFTER_PRUNING) {
     const out = applyProbe(model, spec({ probe: 'prune', level }), new Rng(0));
+    const keptW = [k0, k1];
+    const keptB = [b0, b1];
     model.layers.forEach((l, k) => {
       const w = out.layers[k].weights;
-      const kept = fractionCount(1 - level, l.weights.length);
-      assert.equal(count(w, (x) => x !== 0), kept, `layer ${k} level ${level}`);
-      // every kept weight is at least as large as every removed one
-      let minKept = Infinity, maxRemoved = 0;
-      l.weights.forEach((x, i) => (w[i] !== 0 ? (minKept = Math.min(minKept, Math.abs(x))) : (maxRemoved = Math.max(maxRemoved, Math.abs(x)))));
-      if (kept > 0 && kept < l.weights.length) assert.ok(minKept >= maxRemoved);
-      // survivors are unchanged
-      w.forEach((x, i) => x !== 0 && assert.equal(x, l.weights[i]));
-      assert.equal(count(out.layers[k].bias!, (x) => x !== 0), fractionCount(1 - level, l.bias!.length));
+      assert.equal(count(w, (x) => x !== 0), keptW[k], `layer ${k} level ${level}`);
+      // exactly the smallest (n − kept) by magnitude are removed; survivors are unchanged
+      const removed = smallestByComparator(l.weights, l.weights.length - keptW[k]);
+      l.weights.forEach((x, i) => assert.equal(w[i], removed.has(i) ? 0 : x));
+      assert.equal(count(out.layers[k].bias!, (x) => x !== 0), keptB[k], `bias ${k} level ${level}`);
     });
   }
 });
@@ -69,7 +83,25 @@ test('largest-first and random pruning remove the right count; random is seeded'
   const c = applyProbe(model, spec({ probe: 'prune', variant: 'random', level: 0.5 }), new Rng(10));
   assert.deepEqual(a.layers[0].weights, b.layers[0].weights);
   assert.notDeepEqual(a.layers[0].weights, c.layers[0].weights);
-  assert.equal(count(a.layers[0].weights, (x) => x !== 0), fractionCount(0.5, l0.length));
+  assert.equal(count(a.layers[0].weights, (x) => x !== 0), 120); // int(0.5 · 240)
+  assert.equal(count(largest.layers[0].weights, (x) => x !== 0), 192); // int(0.8 · 240)
+});
+
+test('random pruning and random flips pick every weight with the same probability (chi-square over seeds)', () => {
+  const layer: LayerRecord = { name: 'dense_0', weights: Float32Array.from({ length: 20 }, (_, i) => (i + 1) * (i % 2 ? -0.1 : 0.1)), shape: [4, 5], bias: null };
+  for (const probe of ['prune', 'signflip'] as const) {
+    const hits = new Array(20).fill(0);
+    const draws = 1000;
+    for (let s = 0; s < draws; s++) {
+      const out = applyProbe({ layers: [layer] }, spec({ probe, variant: 'random', level: 0.25 }), new Rng(1000 + s));
+      out.layers[0].weights.forEach((x, i) => (x !== layer.weights[i] ? hits[i]++ : 0));
+    }
+    // 5 of 20 chosen each time: expected 250 hits per weight.
+    assert.equal(hits.reduce((a, b) => a + b, 0), 5 * draws);
+    const e = (5 * draws) / 20;
+    const chi2 = hits.reduce((acc, h) => acc + (h - e) ** 2 / e, 0);
+    assert.ok(chi2 < 43.8, `${probe}: chi2 ${chi2.toFixed(1)} (19 dof, p = 0.001 at 43.8)`);
+  }
 });
 
 test('global pruning ranks all layers together', () => {
@@ -100,30 +132,63 @@ test('binarize variants: reference signs weights and biases, others handle the b
   });
 });
 
-test('uniform noise touches only non-zero weights, stays within ±a, and is reproducible', () => {
-  const pruned = applyProbe(randomModel(), spec({ probe: 'prune', level: 0.5 }), new Rng(0));
+/**
+ * Deltas must be U(−a, a): centred on 0, variance a²/3, both signs equally often, flat over [−a, a]
+ * (chi-square on 10 bins). Bounds alone would let one-sided U(0, a) noise through.
+ */
+function assertUniformNoise(deltas: number[], a: number, label: string): void {
+  const n = deltas.length;
+  assert.ok(deltas.every((d) => Math.abs(d) <= a * (1 + 1e-5)), `${label}: a delta exceeds a`);
+  const mean = deltas.reduce((s, d) => s + d, 0) / n;
+  const sd = a / Math.sqrt(3);
+  assert.ok(Math.abs(mean) < (5 * sd) / Math.sqrt(n), `${label}: mean ${mean} is not ≈ 0 (a = ${a})`);
+  const m2 = deltas.reduce((s, d) => s + d * d, 0) / n;
+  // Var(d²) = a⁴/5 − a⁴/9 = 4a⁴/45 for d ~ U(−a, a)
+  assert.ok(Math.abs(m2 - (a * a) / 3) < (5 * Math.sqrt(4 / 45) * a * a) / Math.sqrt(n), `${label}: E[d²] ${m2} vs a²/3 ${(a * a) / 3}`);
+  const positive = deltas.filter((d) => d > 0).length / n;
+  assert.ok(Math.abs(positive - 0.5) < 5 * 0.5 / Math.sqrt(n), `${label}: ${positive} of the deltas are positive`);
+  const bins = new Array(10).fill(0);
+  for (const d of deltas) bins[Math.min(9, Math.floor(((d / a + 1) / 2) * 10))]++;
+  const chi2 = bins.reduce((s, c) => s + (c - n / 10) ** 2 / (n / 10), 0);
+  assert.ok(chi2 < 27.9, `${label}: chi2 ${chi2.toFixed(1)} (9 dof, p = 0.001 at 27.9)`);
+}
+
+function bigModel(): DenseModel {
+  const rng = new Rng(8);
+  return { layers: [randomLayer('dense_0', 200, 40, rng), { ...randomLayer('dense_1', 40, 2, rng), activation: 'softmax' }] };
+}
+
+test('uniform noise is U(−a, a) on the non-zero weights and biases only, and reproducible', () => {
+  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.5 }), new Rng(0));
   const a = 0.05;
   const n1 = applyProbe(pruned, spec({ probe: 'noise', level: a }), new Rng(42));
   const n2 = applyProbe(pruned, spec({ probe: 'noise', level: a }), new Rng(42));
   assert.deepEqual(n1.layers[0].weights, n2.layers[0].weights);
+  const deltas: number[] = [];
   pruned.layers.forEach((l, k) => l.weights.forEach((x, i) => {
     const y = n1.layers[k].weights[i];
     if (x === 0) assert.equal(y, 0);
-    else assert.ok(Math.abs(y - x) <= a + 1e-7 && y !== x);
+    else deltas.push(y - x);
   }));
+  assert.equal(deltas.length, 4000 + 40); // the non-zero weights: int(0.5 · 8000) + int(0.5 · 80)
+  assertUniformNoise(deltas, a, 'weights');
+  const biasDeltas = pruned.layers.flatMap((l, k) => [...l.bias!].flatMap((x, j) => (x === 0 ? [] : [n1.layers[k].bias![j] - x])));
+  assert.equal(biasDeltas.length, 20 + 1);
+  assert.ok(biasDeltas.every((d) => Math.abs(d) <= a * (1 + 1e-5)) && biasDeltas.some((d) => d > 0) && biasDeltas.some((d) => d < 0));
   const signed = applyProbe(pruned, spec({ probe: 'binarize+noise', level: a, signed: true }), new Rng(42));
   signed.layers.forEach((l, k) => l.weights.forEach((y, i) => assert.equal(y, Math.sign(n1.layers[k].weights[i]))));
 });
 
-test('sign flip of the smallest fraction flips exactly those weights', () => {
+test('sign flip of the smallest fraction flips exactly int(q·n) smallest weights', () => {
   const model = randomModel();
-  const q = 0.25;
-  const out = applyProbe(model, spec({ probe: 'signflip', level: q }), new Rng(0));
+  // q = 0.25: int(0.25·240) = 60 and int(0.25·16) = 4 weights; int(0.25·8) = 2 and int(0.25·2) = 0 biases
+  const flips = [[60, 2], [4, 0]];
+  const out = applyProbe(model, spec({ probe: 'signflip', level: 0.25 }), new Rng(0));
   model.layers.forEach((l, k) => {
-    const order = magnitudeOrder(l.weights);
-    const nFlip = fractionCount(q, l.weights.length);
-    const flipped = new Set([...order.subarray(0, nFlip)]);
+    const flipped = smallestByComparator(l.weights, flips[k][0]);
     l.weights.forEach((x, i) => assert.equal(out.layers[k].weights[i], flipped.has(i) ? -x : x));
+    const flippedBias = smallestByComparator(l.bias!, flips[k][1]);
+    l.bias!.forEach((x, j) => assert.equal(out.layers[k].bias![j], flippedBias.has(j) ? -x : x));
   });
 });
 
@@ -164,26 +229,116 @@ test('runSweep skips evaluations already recorded and reproduces the same rows',
     return models.map((m) => m.layers[0].weights[0]); // a fingerprint of the probed model
   };
   const target = { task: 't-0v1', difficulty: 'easy' as const, run: 0, inputs: 'pm1', model };
-  const first = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10 });
+  const first = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, testBatch: 0 });
   assert.equal(first.length, plan.length);
   assert.equal(calls, plan.length);
   const done = new Set(first.slice(0, 3).map(rowKey));
   calls = 0;
-  const rest = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, done });
+  const rest = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, done, testBatch: 0 });
   assert.equal(calls, plan.length - 3);
   assert.deepEqual(rest, first.slice(3));
 });
 
-test('relative noise scales the amplitude by each layer\'s σ(w)', () => {
-  const model = randomModel();
+test('relative noise is U(−a·σ(w), a·σ(w)) with each layer\'s own σ(w)', () => {
+  const model = bigModel();
   const level = 0.5;
   const out = applyProbe(model, spec({ probe: 'noise', variant: 'relative', level }), new Rng(3));
-  model.layers.forEach((l, k) => {
-    const mean = l.weights.reduce((s, x) => s + x, 0) / l.weights.length;
-    const sigma = Math.sqrt(l.weights.reduce((s, x) => s + (x - mean) ** 2, 0) / l.weights.length);
-    const deltas = [...l.weights].map((x, i) => Math.abs(out.layers[k].weights[i] - x));
-    const maxDelta = Math.max(...deltas);
-    assert.ok(maxDelta <= level * sigma + 1e-6, `layer ${k}: ${maxDelta} > ${level * sigma}`);
-    assert.ok(maxDelta > 0.8 * level * sigma, 'the draws span most of ±a');
+  // dense_0 only: dense_1 has 80 weights, too few for the distribution test
+  const l = model.layers[0];
+  const mean = l.weights.reduce((s, x) => s + x, 0) / l.weights.length;
+  const sigma = Math.sqrt(l.weights.reduce((s, x) => s + (x - mean) ** 2, 0) / l.weights.length);
+  assertUniformNoise([...l.weights].map((x, i) => out.layers[0].weights[i] - x), level * sigma, 'relative');
+});
+
+test('reference-init biases are U(−1/√fan_in, 1/√fan_in) as nn.Linear draws them; weights untouched; seeded', () => {
+  const rng = new Rng(2);
+  const model: DenseModel = { layers: [randomLayer('dense_0', 100, 6000, rng), randomLayer('dense_1', 6000, 2, rng, false)] };
+  const a = referenceInitBiases(model, new Rng(5));
+  const b = referenceInitBiases(model, new Rng(5));
+  assert.deepEqual(a.layers[0].bias, b.layers[0].bias);
+  assert.equal(a.layers[0].weights, model.layers[0].weights);
+  assertUniformNoise([...a.layers[0].bias!], 0.1, 'bias init, fan_in 100'); // 1/√100
+  // a layer saved without bias gets one too (the reference's nn.Linear has it): bound 1/√6000
+  assert.equal(a.layers[1].bias!.length, 2);
+  assert.ok([...a.layers[1].bias!].every((x) => Math.abs(x) <= 1 / Math.sqrt(6000)));
+  assert.notDeepEqual(referenceInitBiases(model, new Rng(6)).layers[0].bias, a.layers[0].bias);
+});
+
+test('sweeps with bias reference-init run every probe from the fresh biases and label their rows', async () => {
+  const model = randomModel();
+  const plan = planSweep({ probes: ['baseline', 'binarize', 'noise'], noiseLevels: [0.01], relativeNoiseLevels: [], noiseSeeds: 1, biases: ['trained', 'reference-init'] });
+  const seen: DenseModel[] = [];
+  const evaluate = async (models: DenseModel[]): Promise<number[]> => (seen.push(...models), models.map(() => 0.5));
+  const target = { task: 't-0v1', difficulty: 'easy' as const, run: 3, inputs: 'pm1', model };
+  const rows = await runSweep({ target, plan, baseSeed: 1, evaluate, nTest: 10, batchSize: 1 });
+  const init = referenceInitModel(1, target);
+  assert.equal(rows.length, plan.length);
+  assert.equal(rows.filter((r) => r.bias === 'reference-init').length, rows.length / 2);
+  assert.ok(rows.every((r) => r.bias === undefined || r.bias === 'reference-init'), 'trained rows keep the column absent');
+  assert.equal(new Set(rows.map(rowKey)).size, rows.length);
+  rows.forEach((r, k) => {
+    const m = seen[k];
+    const biases = r.bias ? init.layers[0].bias! : model.layers[0].bias!;
+    if (r.probe === 'baseline') assert.deepEqual(m.layers[0].bias, biases);
+    if (r.probe === 'binarize' && r.variant === 'reference') assert.deepEqual([...m.layers[0].bias!], [...biases].map(Math.sign));
   });
+  // fresh biases lie within ±1/√fan_in (30 inputs) and differ from the trained ones
+  assert.ok([...init.layers[0].bias!].every((x) => Math.abs(x) <= 1 / Math.sqrt(30)));
+  assert.notDeepEqual(init.layers[0].bias, model.layers[0].bias);
+});
+
+test('noise, random masks and random flips are re-drawn per test batch of 128; the same seed gives the same rows', async () => {
+  const model = randomModel();
+  const plan = planSweep({
+    probes: ['baseline', 'prune', 'noise', 'signflip', 'randomize'], pruneLevels: [0.5], noiseLevels: [0.05], relativeNoiseLevels: [],
+    flipLevels: [0.3], randomizeLevels: [0.5], randomizations: ['A'],
+  });
+  const target = { task: 't-0v1', difficulty: 'easy' as const, run: 0, inputs: 'pm1', model };
+  const seen = new Map<string, DenseModel | DenseModel[]>();
+  const evaluate = async (models: (DenseModel | DenseModel[])[]): Promise<number[]> =>
+    models.map((m) => {
+      const list = Array.isArray(m) ? m : [m];
+      return list.reduce((s, x) => s + x.layers[0].weights[3] + x.layers[0].weights[100], 0); // a fingerprint of every draw
+    });
+  const record = async (models: (DenseModel | DenseModel[])[]): Promise<number[]> => {
+    models.forEach((m, k) => seen.set(String(seen.size + k), m));
+    return evaluate(models);
+  };
+  const rows = await runSweep({ target, plan, baseSeed: 4, evaluate: record, nTest: 1000 });
+  const byIndex = [...seen.values()];
+  rows.forEach((r, k) => {
+    const m = byIndex[k];
+    const perBatch = r.probe === 'noise' || ((r.probe === 'prune' || r.probe === 'signflip') && r.variant === 'random');
+    assert.equal(Array.isArray(m), perBatch, `${r.probe} ${r.variant}`);
+    if (!Array.isArray(m)) return;
+    assert.equal(m.length, 8, 'ceil(1000 / 128) batches');
+    // two batches see different draws (different weights touched or different noise)
+    assert.notDeepEqual(m[0].layers[0].weights, m[1].layers[0].weights);
+    assert.equal(new Set(m.map((b) => b.layers[0].weights.join())).size, 8);
+  });
+  const again = await runSweep({ target, plan, baseSeed: 4, evaluate, nTest: 1000 });
+  assert.deepEqual(again, rows);
+  const other = await runSweep({ target, plan, baseSeed: 5, evaluate, nTest: 1000 });
+  const noiseRow = (rs: typeof rows) => rs.find((r) => r.probe === 'noise')!.accuracy;
+  assert.notEqual(noiseRow(other), noiseRow(rows));
+  // testBatch 0: one draw per evaluation (the earlier behaviour)
+  const single = await runSweep({ target, plan, baseSeed: 4, evaluate: record, nTest: 1000, testBatch: 0 });
+  assert.equal(single.length, rows.length);
+});
+
+test('default grids are the reference\'s: 30 flip fractions, pruning to 99.9 %, 23 randomization levels', () => {
+  const plan = planSweep();
+  const levels = (probe: string, variant: string) => [...new Set(plan.filter((e) => e.spec.probe === probe && e.spec.variant === variant && !e.spec.signed).map((e) => e.spec.level))];
+  const flips = levels('signflip', 'reference');
+  assert.equal(flips.length, 30);
+  assert.equal(flips[0], 0);
+  assert.equal(flips[29], 1);
+  assert.ok(Math.abs(flips[1] - 1 / 29) < 1e-12); // numpy.linspace(0, 1, 30)
+  const prune = levels('prune', 'reference');
+  assert.equal(Math.max(...prune), 0.999);
+  assert.ok(prune.includes(0.53) && prune.includes(0.995));
+  const rand = levels('randomize', 'B');
+  assert.equal(rand.length, 23);
+  assert.deepEqual(rand.slice(0, 4), [0, 0.1, 0.2, 0.3]);
+  assert.equal(Math.max(...rand), 0.999);
 });

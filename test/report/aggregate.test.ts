@@ -67,7 +67,7 @@ test('finds a level despite float noise in how it was computed', () => {
 test('stat ignores NaN, gives sd 0 for one value and null for none', () => {
   assert.equal(stat([]), null);
   assert.equal(stat([NaN]), null);
-  assert.deepEqual(stat([0.7]), { mean: 0.7, sd: 0, min: 0.7, max: 0.7, n: 1 });
+  assert.deepEqual(stat([0.7]), { mean: 0.7, sd: 0, min: 0.7, max: 0.7, n: 1, median: 0.7, q1: 0.7, q3: 0.7 });
   const s = stat([1, NaN, 3])!;
   assert.equal(s.n, 2);
   assert.equal(s.mean, 2);
@@ -81,4 +81,12 @@ test('linearFit recovers an exact line and its correlation sign', () => {
   close(up.r, 1);
   assert.ok(linearFit([0, 1, 2].map((x) => ({ x, y: -x + (x === 1 ? 0.1 : 0) })))!.r < -0.9);
   assert.equal(linearFit([{ x: 1, y: 1 }, { x: 1, y: 2 }]), null);
+});
+
+test('stat gives the reference\'s median and quartiles (numpy.percentile, linear)', () => {
+  // np.percentile([1, 2, 3, 4], [25, 50, 75]) = [1.75, 2.5, 3.25], whatever the input order
+  const s = stat([4, 1, 3, 2])!;
+  assert.deepEqual([s.q1, s.median, s.q3], [1.75, 2.5, 3.25]);
+  const t = stat([0.9, NaN, 0.1, 0.5])!;
+  assert.ok(Math.abs(t.q1 - 0.3) < 1e-15 && t.median === 0.5 && Math.abs(t.q3 - 0.7) < 1e-15);
 });

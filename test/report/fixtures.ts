@@ -46,7 +46,9 @@ export function generateRows(options: FixtureOptions = {}): ResultRow[] {
       const full = clamp(full0 + runShift);
       const bin = clamp(bin0 + runShift * 3 + jitter(0.02));
       const push = (probe: ProbeName, variant: string, signed: boolean, level: number, accuracy: number, seed = 0): void => {
-        rows.push({ task, difficulty, probe, variant, signed, level, layer: 'all', run, seed, accuracy: clamp(accuracy), n_test: hard ? 2037 : 2008, inputs: 'pm1' });
+        // cka: a stand-in that falls with the accuracy lost (a real run measures it)
+        const cka = probe === 'baseline' ? 1 : clamp(1 - 1.5 * (full - clamp(accuracy)));
+        rows.push({ task, difficulty, probe, variant, signed, level, layer: 'all', run, seed, accuracy: clamp(accuracy), n_test: hard ? 2037 : 2008, inputs: 'pm1', cka });
       };
       if (probes.has('baseline')) push('baseline', 'reference', false, 0, full);
       if (probes.has('binarize')) {

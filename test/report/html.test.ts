@@ -30,12 +30,15 @@ test('the report parses, has every section, and every chart has content', () => 
   const svgs = [...doc.querySelectorAll('svg')];
   assert.ok(svgs.length >= 20, `${svgs.length} charts`);
   for (const svg of svgs) {
-    assert.ok(svg.querySelectorAll('path.series, rect.bar, circle.point').length > 0, `empty chart: ${svg.getAttribute('aria-label')}`);
+    assert.ok(svg.querySelectorAll('path.series, rect.bar, circle.point, rect.cell').length > 0, `empty chart: ${svg.getAttribute('aria-label')}`);
     assert.ok(Number(svg.getAttribute('width')) > 0 && Number(svg.getAttribute('height')) > 0);
   }
   // the SSIM table lists all 45 pairs and highlights the two trained ones
   assert.equal(doc.querySelectorAll('#ssim tbody tr').length, 45);
   assert.equal(doc.querySelectorAll('#ssim tr.chosen').length, 2);
+  // CKA beside accuracy: the same probes, one accuracy and one CKA chart each
+  const ckaCharts = [...doc.querySelectorAll('#cka svg')].map((x) => x.getAttribute('aria-label') ?? '');
+  assert.ok(ckaCharts.some((l) => /Pruning, then sign\(\): CKA/.test(l)) && ckaCharts.some((l) => /Pruning, then sign\(\): test accuracy/.test(l)), ckaCharts.join(' | '));
   // one claim row per claim, each with a verdict badge
   assert.equal(doc.querySelectorAll('#claims tbody tr .verdict').length, 6);
 });
@@ -99,6 +102,14 @@ test('a report over all 45 class pairs puts tasks in rows and keeps legends shor
     assert.equal(svg.querySelectorAll('path.series').length, 45);
     assert.ok(svg.querySelectorAll('.legend-item').length <= 3);
   }
+  // the all-pairs study as the reference shows it: two 10×10 maps (45 cells each) and the scatter with both statistics, labelled
+  const maps = doc.querySelectorAll('#complexity svg[data-chart="heatmap"]');
+  assert.equal(maps.length, 2);
+  for (const m of maps) assert.equal(m.querySelectorAll('rect.cell').length, 45);
+  const notes = [...doc.querySelectorAll('#complexity svg[data-chart="scatter"] text.note')].map((t) => t.textContent);
+  assert.ok(notes.some((t) => /^Spearman ρ = -?\d\.\d\d \(reference\)$/.test(t!)), notes.join(' | '));
+  assert.ok(notes.some((t) => /Pearson r = .*weightscope, all null models/.test(t!)), notes.join(' | '));
+  assert.match(doc.querySelector('#complexity')!.textContent!, /mean over A, B, C/);
   // every task has its own colour
   const colours = new Set([...doc.querySelector('#pruning svg')!.querySelectorAll('path.series')].map((p) => p.getAttribute('stroke')));
   assert.ok(colours.size > 30, `${colours.size} colours`);
@@ -117,4 +128,15 @@ test('a run whose probes all perturbed one layer is drawn like a whole-model run
   const paths = (h: string): number => (h.match(/class="series"/g) ?? []).length;
   assert.ok(paths(html) > 0);
   assert.equal(paths(html), paths(withAll));
+});
+
+test('σ(w) pooled over layers equals the standard deviation of all the model\'s weights (median over runs)', async () => {
+  const { pooledSigmaByTask } = await import('../../src/report/html.js');
+  const a = [0.5, -0.25, 0, 1], b = [2, -1, 0.5];
+  const std = (xs: number[]): number => { const m = xs.reduce((s, x) => s + x, 0) / xs.length; return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length); };
+  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const layer = (run: number, name: string, w: number[]) => ({ task: 't', run, layer: name, sigma: std(w), mean: mean(w), count: w.length });
+  const three = [1, 2, 3].map((k) => [layer(k, 'dense_0', a.map((x) => x * k)), layer(k, 'dense_1', b.map((x) => x * k))]).flat();
+  const got = pooledSigmaByTask(three).get('t')!;
+  assert.ok(Math.abs(got - std([...a, ...b].map((x) => x * 2))) < 1e-12, `${got}`); // the median run is k = 2
 });

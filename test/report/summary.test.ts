@@ -106,3 +106,50 @@ test('task infos are derived from task names and the SSIM ranking when not given
   assert.equal(parseTaskName('fashion-mnist-3v1')?.dataset, 'fashion-mnist');
   assert.equal(parseTaskName('custom'), null);
 });
+
+test('rows run with reference-init biases are summarized apart and never enter the trained statistics', () => {
+  const rows = generateRows({ runs: 3, seed: 4 });
+  // the same evaluations with the reference's fresh biases, all at accuracy 0.5
+  const refInit = rows.map((r) => ({ ...r, bias: 'reference-init', accuracy: 0.5 }));
+  const alone = buildSummary(rows, generateTasks());
+  const both = buildSummary([...rows, ...refInit], generateTasks());
+  assert.deepEqual(both.tasks, alone.tasks);
+  assert.equal(alone.referenceInitBias, undefined);
+  assert.ok(both.referenceInitBias && both.referenceInitBias.length === alone.tasks.length);
+  for (const t of both.referenceInitBias!) {
+    assert.equal(t.full!.mean, 0.5);
+    assert.equal(t.binarized!.mean, 0.5);
+  }
+});
+
+test('all-pairs study: medians over runs, folded below 50 % as the reference, Spearman on randomization B', () => {
+  const rows: ResultRow[] = [];
+  // per pair: full, binarized and randomized-B accuracies of three runs
+  const pairs: [string, number[], number[], number[]][] = [
+    ['mnist-0v1', [0.99, 0.98, 0.97], [0.95, 0.9, 0.2], [0.9, 0.8, 0.85]], // median binarized 0.9
+    ['mnist-1v2', [0.99, 0.99, 0.99], [0.3, 0.4, 0.45], [0.6, 0.7, 0.65]], // median 0.4 → folded to 0.6
+    ['mnist-2v3', [0.98, 0.98, 0.98], [0.7, 0.75, 0.8], [0.7, 0.7, 0.7]],
+  ];
+  for (const [task, full, bin, rb] of pairs) {
+    const base = { task, difficulty: 'custom' as const, layer: 'all', seed: 0, n_test: 100, inputs: 'pm1', level: 0 };
+    for (let run = 0; run < 3; run++) {
+      rows.push({ ...base, run, probe: 'baseline', variant: 'reference', signed: false, accuracy: full[run] });
+      rows.push({ ...base, run, probe: 'binarize', variant: 'reference', signed: true, accuracy: bin[run] });
+      rows.push({ ...base, run, probe: 'randomize', variant: 'B', signed: false, accuracy: rb[run] });
+    }
+  }
+  const ap = buildSummary(rows).allPairs;
+  const drops = ap.pairs.map((p) => [p.task, +p.binarizationDrop.toFixed(6), +p.randomizationDropB!.toFixed(6)]);
+  assert.deepEqual(drops, [['mnist-0v1', 0.08, 0.13], ['mnist-1v2', 0.39, 0.34], ['mnist-2v3', 0.23, 0.28]]);
+  // ranks agree exactly → ρ = 1
+  assert.equal(ap.reference!.rho, 1);
+  assert.equal(ap.reference!.n, 3);
+  assert.match(ap.reference!.label, /Spearman ρ.*randomization-B.*medians/);
+  assert.match(ap.broader!.label, /Pearson r.*null models B$/);
+  // the optional fold of every accuracy (off by default) changes the means, not the rows
+  const folded = buildSummary(rows, [], { foldBelowChance: true });
+  const t = folded.tasks.find((x) => x.task === 'mnist-1v2')!;
+  assert.ok(Math.abs(t.binarized!.mean - (0.7 + 0.6 + 0.55) / 3) < 1e-12);
+  assert.ok(Math.abs(buildSummary(rows).tasks.find((x) => x.task === 'mnist-1v2')!.binarized!.mean - (0.3 + 0.4 + 0.45) / 3) < 1e-12);
+  assert.equal(folded.options.foldBelowChance, true);
+});

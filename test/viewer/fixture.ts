@@ -61,7 +61,7 @@ export async function makeRunFixture(seed = 7): Promise<RunFixture> {
           noiseSeeds: 1,
         }),
         baseSeed: seed,
-        evaluate: async (ms) => evaluator.accuracies(ms),
+        evaluate: async (ms) => evaluator.measure(ms),
         nTest: evaluator.n,
       })),
     );

@@ -3,6 +3,18 @@ import { join } from 'node:path';
 import { reproduce } from '../reproduce.js';
 import { outputDir, positiveInt, probeList, timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
+import { UserError } from '../../core/errors.js';
+import { BIAS_MODES, type BiasMode } from '../../probes/index.js';
+
+/** --bias trained,reference-init → the bias modes every probe runs with. */
+function biasList(value: string): BiasMode[] {
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of list) {
+    if (!(BIAS_MODES as readonly string[]).includes(b)) throw new UserError(`unknown bias mode '${b}' (modes: ${BIAS_MODES.join(', ')})`);
+  }
+  if (list.length === 0) throw new UserError('--bias needs at least one mode');
+  return list as BiasMode[];
+}
 
 export function registerReproduce(program: Command): void {
   const cmd = program
@@ -13,6 +25,7 @@ export function registerReproduce(program: Command): void {
     .option('--probes <list>', 'probes to run, e.g. baseline,binarize,noise (default: all)', probeList)
     .option('--layer <name>', 'perturb only this layer (dense_0, dense_1, …); default: every layer')
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
+    .option('--bias <modes>', "biases every probe runs with: 'trained' (default), 'reference-init' (fresh nn.Linear-style biases, as the reference code), or both", biasList)
     .option('--workers <n>', 'evaluation worker threads (default: one per core)', positiveInt);
   addDataOptions(cmd);
   addTrainingOptions(cmd);
@@ -37,6 +50,7 @@ export function registerReproduce(program: Command): void {
       testLimit: opts.testLimit,
       workers: opts.workers,
       quick: opts.quick,
+      ...(opts.bias ? { biases: opts.bias } : {}),
       probes: opts.probes,
       layer: opts.layer,
       backend: opts.backend,
