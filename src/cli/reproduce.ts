@@ -17,7 +17,7 @@ import {
   type DatasetName, type SsimRow,
 } from '../data/index.js';
 import {
-  createEvaluatorPool, loadModel, saveModel, selectBackend, trainMlp,
+  createEvaluatorPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
   type EpochInfo, type InputScaling, type TrainResult,
 } from '../model/index.js';
 import { exportLayer } from '../graph/index.js';
@@ -188,6 +188,8 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const progress = createProgress({ quiet: o.quiet });
+  // The engine is part of the run's identity: resolve the default before it is recorded.
+  o = { ...o, engine: o.engine ?? defaultTrainEngine() };
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
 
   const runJsonPath = join(o.out, 'run.json');
@@ -200,7 +202,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   }
 
   const backend = await selectBackend(o.backend);
-  progress.log(`weightscope reproduce: ${o.dataset}, tfjs backend '${backend.name}', output ${o.out}`);
+  progress.log(`weightscope reproduce: ${o.dataset}, training engine '${o.engine}', tfjs backend '${backend.name}', output ${o.out}`);
 
   let t = Date.now();
   const data = loadDataset(o.dataset, { dataDir: o.dataDir });

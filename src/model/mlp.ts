@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, UserError, deriveSeed, type Activation, type DenseModel, type LayerRecord } from '../core/index.js';
-import { backendInfo, type BackendInfo } from './backend.js';
+import { backendInfo, defaultTrainEngine, type BackendInfo } from './backend.js';
 import { createEvaluator } from './evaluator.js';
 import { classOfLogits } from './predict.js';
 import { createSparseEngine } from './sparse-train.js';
@@ -61,9 +61,10 @@ export interface TrainConfig {
   /** Called after every epoch. */
   onProgress?: (info: EpochInfo) => void;
   /**
-   * `tfjs` (default): tfjs ops and tf.train.adam on the active backend. `sparse`: the same model,
-   * loss, Adam and schedule in weightscope's sparse WASM-SIMD code, several times faster on CPU
-   * (docs/model.md); not bit-identical to tfjs (float order), equally reproducible.
+   * `tfjs`: tfjs ops and tf.train.adam on the active backend. `sparse`: the same model, loss, Adam
+   * and schedule in weightscope's sparse WASM-SIMD code, several times faster on CPU
+   * (docs/model.md); not bit-identical to tfjs (float order), equally reproducible. Default:
+   * defaultTrainEngine() (`tfjs` where tfjs-node is installed, else `sparse`).
    */
   engine?: 'tfjs' | 'sparse';
 }
@@ -189,9 +190,9 @@ export interface TrainEngine {
 }
 
 /**
- * Train an MLP on a binary task with Adam and per-epoch cosine annealing. Engine `tfjs` (default)
- * runs on the active tfjs backend (chosen by the caller with selectBackend); engine `sparse` runs
- * the same math in weightscope's own sparse WASM-SIMD code (sparse-train.ts). Returns the final
+ * Train an MLP on a binary task with Adam and per-epoch cosine annealing. Engine `tfjs` (the
+ * default where tfjs-node is installed) runs on the active tfjs backend (chosen by the caller with
+ * selectBackend); engine `sparse` (the default otherwise) runs the same math in weightscope's own sparse WASM-SIMD code (sparse-train.ts). Returns the final
  * (or, with early stopping, the best) weights as a DenseModel with layers `dense_0`, `dense_1`, …
  */
 export async function trainMlp(train: Split, inputs: InputScaling, mlp: MlpConfig, cfg: TrainConfig): Promise<TrainResult> {
@@ -200,7 +201,7 @@ export async function trainMlp(train: Split, inputs: InputScaling, mlp: MlpConfi
   const batchSize = cfg.batchSize ?? 128;
   const lr0 = cfg.learningRate ?? 0.01;
   const tMax = cfg.cosineTMax ?? 10;
-  const engineName = cfg.engine ?? 'tfjs';
+  const engineName = cfg.engine ?? defaultTrainEngine();
   if (!Number.isInteger(epochs) || epochs < 1) throw new UserError(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
   if (!(lr0 > 0)) throw new UserError(`learning rate must be positive, got ${lr0}`);
