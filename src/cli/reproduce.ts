@@ -17,7 +17,7 @@ import {
   type DatasetName, type SsimRow,
 } from '../data/index.js';
 import {
-  createEvaluatorPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
+  createEvaluator, createEvaluatorPool, createTrainingPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
   type EpochInfo, type InputScaling, type TrainResult,
 } from '../model/index.js';
 import { exportLayer } from '../graph/index.js';
@@ -152,7 +152,9 @@ interface ObtainModelOptions {
   seedOf: (attempt: number) => number;
   train: (seed: number, onProgress: (info: EpochInfo) => void) => Promise<TrainResult>;
   accuracy: (model: DenseModel) => Promise<number>;
-  epochs: number;
+  /** Called after every training epoch, and when a failed model is retrained. */
+  onEpoch: () => void;
+  onRetry: () => void;
   progress: Progress;
 }
 
@@ -169,9 +171,7 @@ async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; 
   }
   for (let attempt = 1; ; attempt++) {
     const seed = o.seedOf(attempt);
-    const stage = o.progress.stage(`train ${o.label}`, o.epochs, 'epochs');
-    const result = await o.train(seed, (info) => stage.update(info.epoch));
-    stage.stop();
+    const result = await o.train(seed, () => o.onEpoch());
     const acc = await o.accuracy(result.model);
     const pct = (acc * 100).toFixed(1);
     if (acc >= o.minAccuracy || attempt >= MAX_TRAIN_ATTEMPTS) {
@@ -181,6 +181,7 @@ async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; 
       return { model: result.model, trainSeed: seed, attempts: attempt };
     }
     o.progress.log(`${o.label} failed to train (${pct}%): discarded as in the reference, retraining`);
+    o.onRetry();
   }
 }
 
@@ -236,30 +237,63 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   const resultsPath = join(o.out, 'results.jsonl');
   const rows = readDoneRows(resultsPath);
   const done = new Set(rows.map(rowKey));
+  let retries = 0;
   const models: { task: TaskPlan; run: number; model: DenseModel; trainSeed: number; attempts: number }[] = [];
 
-  for (const tp of tasks) {
-    const { task, train, test } = prepareTask(data, o.dataset, tp.classes, {
-      ...o,
-      validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0,
-    });
+  // Every model first: with the sparse engine they train side by side on a pool of worker threads
+  // (one per core; --workers); tfjs trains one at a time in this thread. Then each model's sweep
+  // runs on the evaluation pool. Results do not depend on where or in which order models train.
+  const prepared = tasks.map((tp) => ({
+    tp,
+    ...prepareTask(data, o.dataset, tp.classes, { ...o, validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0 }),
+  }));
+  t = Date.now();
+  const trainingPool = o.engine === 'sparse' ? createTrainingPool({ workers: o.workers }) : null;
+  const trainStage = progress.stage(`train ${tasks.length * o.runs} models`, tasks.length * o.runs * o.epochs, 'epochs');
+  let epochsDone = 0;
+  let inOrder: Promise<unknown> = Promise.resolve();
+  const pending: Promise<(typeof models)[number]>[] = [];
+  try {
+    for (const { tp, task, train, test } of prepared) {
+      const checker = createEvaluator(test, o.inputs);
+      for (let run = 0; run < o.runs; run++) {
+        const trainOne = (seed: number, onProgress: (info: EpochInfo) => void): Promise<TrainResult> => {
+          const cfg = trainConfigOf(o, seed, task.validation, onProgress);
+          if (trainingPool) return trainingPool.train(train, o.inputs, mlpConfigOf(o), cfg);
+          const next = inOrder.then(() => trainMlp(train, o.inputs, mlpConfigOf(o), cfg));
+          inOrder = next.catch(() => undefined);
+          return next;
+        };
+        const started = Date.now();
+        pending.push(
+          obtainModel({
+            dir: join(o.out, 'models', tp.task, `run-${run}`),
+            label: `${tp.task} run ${run}`,
+            minAccuracy: MIN_ACCURACY[tp.difficulty],
+            seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
+            train: trainOne,
+            accuracy: async (m) => checker.accuracy(m),
+            onEpoch: () => trainStage.update(++epochsDone),
+            onRetry: () => trainStage.update(epochsDone, tasks.length * o.runs * o.epochs + (o.epochs * ++retries)),
+            progress,
+          }).then((r) => {
+            timings[`train_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
+            return { task: tp, run, ...r };
+          }),
+        );
+      }
+    }
+    models.push(...(await Promise.all(pending)));
+  } finally {
+    trainStage.stop();
+    await trainingPool?.close();
+  }
+  timings.train_s = (Date.now() - t) / 1000;
+
+  for (const { tp, test } of prepared) {
     const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
     try {
-      for (let run = 0; run < o.runs; run++) {
-        t = Date.now();
-        const { model, trainSeed, attempts } = await obtainModel({
-          dir: join(o.out, 'models', tp.task, `run-${run}`),
-          label: `${tp.task} run ${run}`,
-          minAccuracy: MIN_ACCURACY[tp.difficulty],
-          seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
-          train: (seed, onProgress) => trainMlp(train, o.inputs, mlpConfigOf(o), trainConfigOf(o, seed, task.validation, onProgress)),
-          accuracy: async (m) => (await pool.evaluate([m]))[0],
-          epochs: o.epochs,
-          progress,
-        });
-        timings[`train_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
-        models.push({ task: tp, run, model, trainSeed, attempts });
-
+      for (const { run, model } of models.filter((m) => m.task === tp)) {
         t = Date.now();
         const stage = progress.stage(`probe ${tp.task} run ${run}`, plan.length, 'evals');
         const newRows = await runSweep({
