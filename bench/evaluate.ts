@@ -20,7 +20,7 @@ import {
   REFERENCE_MLP, createEvaluator, createEvaluatorPool, selectBackend, splitInputs, trainMlp, type Split,
 } from '../src/model/index.js';
 import { runPython } from './train.js';
-import { interleaved, reportRatio } from './ratio.js';
+import { bestOfThreads, interleaved, reportRatio } from './ratio.js';
 
 /** Accuracy through tfjs ops: test inputs resident as one tensor, one matMul chain per model. */
 function tfjsEvaluator(test: Split): { accuracy(model: DenseModel): number; dispose(): void } {
@@ -105,7 +105,10 @@ export async function run(): Promise<void> {
   const pool = createEvaluatorPool({ test, inputs: 'pm1' });
   await pool.evaluate(models.slice(0, 8)); // workers started and warm
   const torchOk = runPython('evaluate_peer.py', [mnistPackageDir(), '1', '1']) !== null;
-  const peer = (threads: number) => () => (torchOk ? runPython('evaluate_peer.py', [mnistPackageDir(), String(Math.round(300 * scale)), String(threads)]) : null);
+  const peer = bestOfThreads(
+    (threads) => (torchOk ? runPython('evaluate_peer.py', [mnistPackageDir(), String(Math.round(300 * scale)), String(threads)]) : null),
+    (r) => 1 / (r.evaluations_per_second as number),
+  );
   const [simd, pooled, py1, py2] = await interleaved(reps, [
     () => timed(models.slice(0, Math.round(300 * scale)), (ms) => evaluator.accuracies(ms)),
     () => timed(models, (ms) => pool.evaluate(ms)),

@@ -24,3 +24,21 @@ export async function interleaved<T extends unknown[]>(
   for (let r = 0; r < reps; r++) for (const [k, f] of list.entries()) out[k].push(await f());
   return out as { [K in keyof T]: T[K][] };
 }
+
+/**
+ * A peer measured at several thread counts, `reps` times each inside an interleaved loop: once a
+ * thread count has been measured and was more than `slack`× slower than the best so far, its
+ * repeats are skipped (it cannot be the best; PyTorch's 2 OpenMP threads on a busy 2-core machine
+ * can take minutes). Every count is measured at least once, so the best is never missed.
+ */
+export function bestOfThreads<R>(measure: (threads: number) => R | null, seconds: (r: R) => number, slack = 3): (threads: number) => () => R | null {
+  const best = new Map<number, number>();
+  return (threads) => () => {
+    const mine = best.get(threads);
+    const overall = Math.min(...best.values());
+    if (mine !== undefined && mine > slack * overall) return null;
+    const r = measure(threads);
+    if (r !== null) best.set(threads, Math.min(mine ?? Infinity, seconds(r)));
+    return r;
+  };
+}

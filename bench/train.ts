@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadMnist, makeBinaryTask, mnistPackageDir } from '../src/data/index.js';
 import { REFERENCE_MLP, createEvaluator, defaultTrainEngine, selectBackend, trainMlp, type TrainResult } from '../src/model/index.js';
-import { interleaved, reportRatio } from './ratio.js';
+import { bestOfThreads, interleaved, reportRatio } from './ratio.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The python peers live in the source tree (bench/python), beside this file's source. */
@@ -59,7 +59,10 @@ export async function run(): Promise<void> {
   // best of `reps` each: the epoch loops only, on both sides (data already in memory).
   const engine = defaultTrainEngine();
   const torchOk = runPython('train_peer.py', [mnistPackageDir(), '1', '1']) !== null;
-  const peer = (threads: number) => () => (torchOk ? runPython('train_peer.py', [mnistPackageDir(), String(epochs), String(threads)]) : null);
+  const peer = bestOfThreads(
+    (threads) => (torchOk ? runPython('train_peer.py', [mnistPackageDir(), String(epochs), String(threads)]) : null),
+    (r) => r.total_seconds as number,
+  );
   const [ours, py1, py2] = await interleaved(reps, [
     () => trainMlp(task.train, 'pm1', REFERENCE_MLP, { seed: 1, epochs }),
     peer(1),
