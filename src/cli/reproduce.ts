@@ -293,24 +293,36 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   for (const { tp, test } of prepared) {
     const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
     try {
-      for (const { run, model } of models.filter((m) => m.task === tp)) {
-        t = Date.now();
-        const stage = progress.stage(`probe ${tp.task} run ${run}`, plan.length, 'evals');
-        const newRows = await runSweep({
-          target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
-          plan,
-          baseSeed: o.seed,
-          evaluate: (ms) => pool.evaluate(ms),
-          nTest: test.n,
-          done,
-          batchSize: 32,
-          onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
-          onProgress: (c, n) => stage.update(c, n),
-        });
-        stage.stop();
-        rows.push(...newRows);
-        timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
-      }
+      // The task's sweeps run side by side: while one sweep builds its next batch of perturbed
+      // models in this thread, the workers evaluate another's. Each evaluation's seed depends only
+      // on what it is, so the rows are the same in any order.
+      const mine = models.filter((m) => m.task === tp);
+      const stage = progress.stage(`probe ${tp.task} (${mine.length} runs)`, mine.length * plan.length, 'evals');
+      const completed = mine.map(() => 0);
+      const swept = await Promise.all(
+        mine.map(({ run, model }, i) => {
+          const started = Date.now();
+          return runSweep({
+            target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
+            plan,
+            baseSeed: o.seed,
+            evaluate: (ms) => pool.evaluate(ms),
+            nTest: test.n,
+            done,
+            batchSize: 32,
+            onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
+            onProgress: (c) => {
+              completed[i] = c;
+              stage.update(completed.reduce((a, b) => a + b, 0));
+            },
+          }).then((newRows) => {
+            timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
+            return newRows;
+          });
+        }),
+      );
+      stage.stop();
+      for (const newRows of swept) rows.push(...newRows);
     } finally {
       await pool.close();
     }
