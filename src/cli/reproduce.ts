@@ -5,6 +5,7 @@
  * resumes, reusing saved models and skipping evaluations already in results.jsonl.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
@@ -20,8 +21,6 @@ import {
   createEvaluator, createEvaluatorPool, createTrainingPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
   type EpochInfo, type InputScaling, type TrainResult,
 } from '../model/index.js';
-import { exportLayer } from '../graph/index.js';
-import { unitStats, weightSummary } from '../stats/index.js';
 import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
 import { createProgress, type Progress } from './progress.js';
@@ -185,6 +184,41 @@ async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; 
   }
 }
 
+interface GraphJob {
+  dir: string;
+  task: string;
+  run: number;
+  layers: DenseModel['layers'];
+}
+
+type LayerInputs = NonNullable<ReportInput['layers']>;
+
+/**
+ * Export every model's layers as graphs on one worker thread (graph-worker.ts) while the caller
+ * goes on; `done` gives the report's per-layer inputs in job order. `close()` stops the worker.
+ */
+function exportGraphsInBackground(jobs: GraphJob[], onDone: (seconds: number) => void): { done: Promise<LayerInputs>; close: () => Promise<void> } {
+  const started = Date.now();
+  const worker = new Worker(new URL('./graph-worker.js', import.meta.url));
+  const done = new Promise<LayerInputs>((resolve, reject) => {
+    const results: LayerInputs[] = [];
+    let left = jobs.length;
+    worker.on('message', (msg: { id: number; stats?: LayerInputs; error?: { name: string; message: string } }) => {
+      if (msg.error) return reject(msg.error.name === 'UserError' ? new UserError(msg.error.message) : new Error(msg.error.message));
+      results[msg.id] = msg.stats!;
+      if (--left === 0) {
+        onDone((Date.now() - started) / 1000);
+        resolve(results.flat());
+      }
+    });
+    worker.on('error', reject);
+    if (left === 0) resolve([]);
+  });
+  done.catch(() => undefined); // the caller awaits it later; no unhandled rejection meanwhile
+  jobs.forEach((job, id) => worker.postMessage({ id, ...job }));
+  return { done, close: async () => void (await worker.terminate()) };
+}
+
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
@@ -290,64 +324,60 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   }
   timings.train_s = (Date.now() - t) / 1000;
 
-  for (const { tp, test } of prepared) {
-    const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
-    try {
-      // The task's sweeps run side by side: while one sweep builds its next batch of perturbed
-      // models in this thread, the workers evaluate another's. Each evaluation's seed depends only
-      // on what it is, so the rows are the same in any order.
-      const mine = models.filter((m) => m.task === tp);
-      const stage = progress.stage(`probe ${tp.task} (${mine.length} runs)`, mine.length * plan.length, 'evals');
-      const completed = mine.map(() => 0);
-      const swept = await Promise.all(
-        mine.map(({ run, model }, i) => {
-          const started = Date.now();
-          return runSweep({
-            target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
-            plan,
-            baseSeed: o.seed,
-            evaluate: (ms) => pool.evaluate(ms),
-            nTest: test.n,
-            done,
-            batchSize: 32,
-            onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
-            onProgress: (c) => {
-              completed[i] = c;
-              stage.update(completed.reduce((a, b) => a + b, 0));
-            },
-          }).then((newRows) => {
-            timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
-            return newRows;
-          });
-        }),
-      );
-      stage.stop();
-      for (const newRows of swept) rows.push(...newRows);
-    } finally {
-      await pool.close();
+  // Graphs and statistics of every trained layer: on a worker thread, beside the sweeps.
+  const graphs = exportGraphsInBackground(
+    models.map((m) => ({ dir: join(o.out, 'graphs', m.task.task, `run-${m.run}`), task: m.task.task, run: m.run, layers: m.model.layers })),
+    (seconds) => (timings.graphs_s = seconds),
+  );
+  try {
+    for (const { tp, test } of prepared) {
+      const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
+      try {
+        // The task's sweeps run side by side: while one sweep builds its next batch of perturbed
+        // models in this thread, the workers evaluate another's. Each evaluation's seed depends only
+        // on what it is, so the rows are the same in any order.
+        const mine = models.filter((m) => m.task === tp);
+        const stage = progress.stage(`probe ${tp.task} (${mine.length} runs)`, mine.length * plan.length, 'evals');
+        const completed = mine.map(() => 0);
+        const swept = await Promise.all(
+          mine.map(({ run, model }, i) => {
+            const started = Date.now();
+            return runSweep({
+              target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
+              plan,
+              baseSeed: o.seed,
+              evaluate: (ms) => pool.evaluate(ms),
+              nTest: test.n,
+              done,
+              batchSize: 32,
+              onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
+              onProgress: (c) => {
+                completed[i] = c;
+                stage.update(completed.reduce((a, b) => a + b, 0));
+              },
+            }).then((newRows) => {
+              timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
+              return newRows;
+            });
+          }),
+        );
+        stage.stop();
+        for (const newRows of swept) rows.push(...newRows);
+      } finally {
+        await pool.close();
+      }
     }
+  } catch (err) {
+    await graphs.close();
+    throw err;
   }
 
-  // Graphs and statistics of every trained layer.
-  t = Date.now();
-  const layerStats: ReportInput['layers'] = [];
-  const graphStage = progress.stage('export graphs', models.length, 'models');
-  for (const [k, m] of models.entries()) {
-    const gdir = join(o.out, 'graphs', m.task.task, `run-${m.run}`);
-    for (const layer of m.model.layers) {
-      exportLayer(layer, gdir, { formats: ['csv', 'gexf'] });
-      const u = unitStats(layer);
-      layerStats.push({
-        task: m.task.task, run: m.run, layer: layer.name,
-        in: { kPlus: Array.from(u.in.kPlus), kMinus: Array.from(u.in.kMinus) },
-        out: { kPlus: Array.from(u.out.kPlus), kMinus: Array.from(u.out.kMinus) },
-        sigma: weightSummary(layer).sd,
-      });
-    }
-    graphStage.update(k + 1);
+  let layerStats: ReportInput['layers'];
+  try {
+    layerStats = await graphs.done;
+  } finally {
+    await graphs.close();
   }
-  graphStage.stop();
-  timings.graphs_s = (Date.now() - t) / 1000;
 
   t = Date.now();
   const seen = new Set<string>();
