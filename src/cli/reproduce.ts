@@ -329,6 +329,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
     models.map((m) => ({ dir: join(o.out, 'graphs', m.task.task, `run-${m.run}`), task: m.task.task, run: m.run, layers: m.model.layers })),
     (seconds) => (timings.graphs_s = seconds),
   );
+  const sweepsStarted = Date.now();
   try {
     for (const { tp, test } of prepared) {
       const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
@@ -371,6 +372,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
     await graphs.close();
     throw err;
   }
+  timings.probe_s = (Date.now() - sweepsStarted) / 1000;
 
   let layerStats: ReportInput['layers'];
   try {
