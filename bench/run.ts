@@ -2,7 +2,10 @@
  * `npm run bench`: every benchmark, each printing its numbers next to a baseline measured in the
  * same run (ratios, not absolute targets: machines differ). Run one with `npm run bench -- stats`.
  */
-const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'layers', 'onnx'] as const;
+import { loadavg } from 'node:os';
+import { ratioLines } from './ratio.js';
+
+const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'layers', 'onnx', 'start'] as const;
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
     const mod = (await import(`./${name}.js`)) as { run: () => Promise<void> };
     await mod.run();
   }
+  process.stdout.write(`\n=== targets (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}) ===\n${ratioLines.join('\n')}\n`);
 }
 
 await main();

@@ -4,7 +4,7 @@ same bipartite edge list. Prints one JSON object; a library that is missing is r
 "not available".
 
 usage: randomize_peer.py EDGES_FILE N_IN N_OUT IGRAPH_TRIALS NX_SWAPS
-EDGES_FILE: one "i j" line per edge (input unit i, output unit j).
+EDGES_FILE: one "i j" line per edge (input unit i, output unit j). NX_SWAPS 0 skips networkx.
 """
 import json
 import sys
@@ -31,6 +31,10 @@ def main():
         out["igraph"] = {"version": igraph.__version__, "trials": ig_trials, "seconds": dt, "cpu_seconds": dc}
     except ImportError:
         out["igraph"] = "not available"
+
+    if nx_swaps == 0:
+        print(json.dumps(out))
+        return
 
     try:
         import networkx as nx

@@ -5,6 +5,7 @@
  * resumes, reusing saved models and skipping evaluations already in results.jsonl.
  */
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
@@ -19,11 +20,9 @@ import {
   type DatasetName, type SsimRow,
 } from '../data/index.js';
 import {
-  createEvaluatorPool, loadModel, saveModel, selectBackend, trainMlp,
+  createEvaluator, createEvaluatorPool, createTrainingPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
   type EpochInfo, type InputScaling, type TrainResult,
 } from '../model/index.js';
-import { exportLayer } from '../graph/index.js';
-import { unitStats, weightSummary } from '../stats/index.js';
 import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep, type BiasMode } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
 import { createProgress, type Progress } from './progress.js';
@@ -160,7 +159,9 @@ export interface ObtainModelOptions {
   seedOf: (attempt: number) => number;
   train: (seed: number, onProgress: (info: EpochInfo) => void) => Promise<TrainResult>;
   accuracy: (model: DenseModel) => Promise<number>;
-  epochs: number;
+  /** Called after every training epoch, and when a failed model is retrained. */
+  onEpoch: () => void;
+  onRetry: () => void;
   progress: Progress;
   maxAttempts?: number;
 }
@@ -205,9 +206,7 @@ export async function obtainModel(o: ObtainModelOptions): Promise<ObtainedModel>
   const pctOf = (x: number): string => `${(x * 100).toFixed(1)}%`;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const seed = o.seedOf(attempt);
-    const stage = o.progress.stage(`train ${o.label}`, o.epochs, 'epochs');
-    const result = await o.train(seed, (info) => stage.update(info.epoch));
-    stage.stop();
+    const result = await o.train(seed, () => o.onEpoch());
     const acc = await o.accuracy(result.model);
     if (acc > o.minAccuracy) {
       await saveModel(o.dir, result.model);
@@ -216,6 +215,7 @@ export async function obtainModel(o: ObtainModelOptions): Promise<ObtainedModel>
     }
     discarded.push({ attempt, seed, testAccuracy: acc });
     o.progress.log(`${o.label}: model from seed ${seed} reached ${pctOf(acc)} (≤ ${pctOf(o.minAccuracy)}): discarded as in the reference${attempt < maxAttempts ? ', training a new seed' : ''}`);
+    if (attempt < maxAttempts) o.onRetry();
   }
   throw new UserError(
     `${o.label}: all ${maxAttempts} models trained stayed at or below ${pctOf(o.minAccuracy)} test accuracy ` +
@@ -238,6 +238,41 @@ interface RunSession {
   started: string;
   backend: string;
   engine: string;
+}
+
+interface GraphJob {
+  dir: string;
+  task: string;
+  run: number;
+  layers: DenseModel['layers'];
+}
+
+type LayerInputs = NonNullable<ReportInput['layers']>;
+
+/**
+ * Export every model's layers as graphs on one worker thread (graph-worker.ts) while the caller
+ * goes on; `done` gives the report's per-layer inputs in job order. `close()` stops the worker.
+ */
+function exportGraphsInBackground(jobs: GraphJob[], onDone: (seconds: number) => void): { done: Promise<LayerInputs>; close: () => Promise<void> } {
+  const started = Date.now();
+  const worker = new Worker(new URL('./graph-worker.js', import.meta.url));
+  const done = new Promise<LayerInputs>((resolve, reject) => {
+    const results: LayerInputs[] = [];
+    let left = jobs.length;
+    worker.on('message', (msg: { id: number; stats?: LayerInputs; error?: { name: string; message: string } }) => {
+      if (msg.error) return reject(msg.error.name === 'UserError' ? new UserError(msg.error.message) : new Error(msg.error.message));
+      results[msg.id] = msg.stats!;
+      if (--left === 0) {
+        onDone((Date.now() - started) / 1000);
+        resolve(results.flat());
+      }
+    });
+    worker.on('error', reject);
+    if (left === 0) resolve([]);
+  });
+  done.catch(() => undefined); // the caller awaits it later; no unhandled rejection meanwhile
+  jobs.forEach((job, id) => worker.postMessage({ id, ...job }));
+  return { done, close: async () => void (await worker.terminate()) };
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
@@ -264,6 +299,8 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const progress = createProgress({ quiet: o.quiet });
+  // The engine is part of the run's identity: resolve the default before it is recorded.
+  o = { ...o, engine: o.engine ?? defaultTrainEngine() };
 
   const runJsonPath = join(o.out, 'run.json');
   let sessions: RunSession[] = [];
@@ -286,11 +323,11 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
 
   const backend = await selectBackend(o.backend);
   const previousSession = sessions[sessions.length - 1];
-  if (previousSession && (previousSession.backend !== backend.name || previousSession.engine !== (o.engine ?? 'tfjs'))) {
-    progress.log(`note: the interrupted run used backend '${previousSession.backend}', engine '${previousSession.engine}'; this one uses '${backend.name}', '${o.engine ?? 'tfjs'}' (run.json records both)`);
+  if (previousSession && (previousSession.backend !== backend.name || previousSession.engine !== o.engine)) {
+    progress.log(`note: the interrupted run used backend '${previousSession.backend}', engine '${previousSession.engine}'; this one uses '${backend.name}', '${o.engine}' (run.json records both)`);
   }
-  sessions = [...sessions, { started: new Date(t0).toISOString(), backend: backend.name, engine: o.engine ?? 'tfjs' }];
-  progress.log(`weightscope reproduce: ${o.dataset}, tfjs backend '${backend.name}', output ${o.out}`);
+  sessions = [...sessions, { started: new Date(t0).toISOString(), backend: backend.name, engine: o.engine! }];
+  progress.log(`weightscope reproduce: ${o.dataset}, training engine '${o.engine}', tfjs backend '${backend.name}', output ${o.out}`);
 
   let t = Date.now();
   const data = loadDataset(o.dataset, { dataDir: o.dataDir });
@@ -327,74 +364,116 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   const resultsPath = join(o.out, 'results.jsonl');
   const rows = readDoneRows(resultsPath);
   const done = new Set(rows.map(rowKey));
+  let retries = 0;
   const models: ({ task: TaskPlan; run: number } & ObtainedModel)[] = [];
 
-  for (const tp of tasks) {
-    const { task, train, test } = prepareTask(data, o.dataset, tp.classes, {
-      ...o,
-      validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0,
-    });
-    const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
-    try {
-      for (let run = 0; run < o.runs; run++) {
-        t = Date.now();
-        const obtained = await obtainModel({
-          dir: join(o.out, 'models', tp.task, `run-${run}`),
-          label: `${tp.task} run ${run}`,
-          minAccuracy: MIN_ACCURACY[tp.difficulty],
-          seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
-          train: (seed, onProgress) => trainMlp(train, o.inputs, mlpConfigOf(o), trainConfigOf(o, seed, task.validation, onProgress)),
-          accuracy: async (m) => (await pool.evaluate([m]))[0],
-          epochs: o.epochs,
-          progress,
-        });
-        timings[`train_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
-        const { model } = obtained;
-        models.push({ task: tp, run, ...obtained });
-        if (obtained.discarded.length) writeJsonAtomic(runJsonPath, runRecord('running', { discarded: discardedOf(models) }));
-
-        t = Date.now();
-        const stage = progress.stage(`probe ${tp.task} run ${run}`, plan.length, 'evals');
-        const newRows = await runSweep({
-          target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
-          plan,
-          baseSeed: o.seed,
-          evaluate: (ms, reference) => pool.measure(ms, reference),
-          nTest: test.n,
-          done,
-          batchSize: 32,
-          onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
-          onProgress: (c, n) => stage.update(c, n),
-        });
-        stage.stop();
-        rows.push(...newRows);
-        timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - t) / 1000;
-      }
-    } finally {
-      await pool.close();
-    }
-  }
-
-  // Graphs and statistics of every trained layer.
+  // Every model first: with the sparse engine they train side by side on a pool of worker threads
+  // (one per core; --workers); tfjs trains one at a time in this thread. Then each model's sweep
+  // runs on the evaluation pool. Results do not depend on where or in which order models train.
+  const prepared = tasks.map((tp) => ({
+    tp,
+    ...prepareTask(data, o.dataset, tp.classes, { ...o, validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0 }),
+  }));
   t = Date.now();
-  const layerStats: ReportInput['layers'] = [];
-  const graphStage = progress.stage('export graphs', models.length, 'models');
-  for (const [k, m] of models.entries()) {
-    const gdir = join(o.out, 'graphs', m.task.task, `run-${m.run}`);
-    for (const layer of m.model.layers) {
-      exportLayer(layer, gdir, { formats: ['csv', 'gexf'] });
-      const u = unitStats(layer);
-      layerStats.push({
-        task: m.task.task, run: m.run, layer: layer.name,
-        in: { kPlus: Array.from(u.in.kPlus), kMinus: Array.from(u.in.kMinus) },
-        out: { kPlus: Array.from(u.out.kPlus), kMinus: Array.from(u.out.kMinus) },
-        ...((ws) => ({ sigma: ws.sd, mean: ws.mean, count: layer.weights.length }))(weightSummary(layer)),
-      });
+  const trainingPool = o.engine === 'sparse' ? createTrainingPool({ workers: o.workers }) : null;
+  const trainStage = progress.stage(`train ${tasks.length * o.runs} models`, tasks.length * o.runs * o.epochs, 'epochs');
+  let epochsDone = 0;
+  let inOrder: Promise<unknown> = Promise.resolve();
+  const pending: Promise<(typeof models)[number]>[] = [];
+  try {
+    for (const { tp, task, train, test } of prepared) {
+      const checker = createEvaluator(test, o.inputs);
+      for (let run = 0; run < o.runs; run++) {
+        const trainOne = (seed: number, onProgress: (info: EpochInfo) => void): Promise<TrainResult> => {
+          const cfg = trainConfigOf(o, seed, task.validation, onProgress);
+          if (trainingPool) return trainingPool.train(train, o.inputs, mlpConfigOf(o), cfg);
+          const next = inOrder.then(() => trainMlp(train, o.inputs, mlpConfigOf(o), cfg));
+          inOrder = next.catch(() => undefined);
+          return next;
+        };
+        const started = Date.now();
+        pending.push(
+          obtainModel({
+            dir: join(o.out, 'models', tp.task, `run-${run}`),
+            label: `${tp.task} run ${run}`,
+            minAccuracy: MIN_ACCURACY[tp.difficulty],
+            seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
+            train: trainOne,
+            accuracy: async (m) => checker.accuracy(m),
+            onEpoch: () => trainStage.update(++epochsDone),
+            onRetry: () => trainStage.update(epochsDone, tasks.length * o.runs * o.epochs + (o.epochs * ++retries)),
+            progress,
+          }).then((r) => {
+            timings[`train_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
+            return { task: tp, run, ...r };
+          }),
+        );
+      }
     }
-    graphStage.update(k + 1);
+    models.push(...(await Promise.all(pending)));
+    if (models.some((m) => m.discarded.length)) writeJsonAtomic(runJsonPath, runRecord('running', { discarded: discardedOf(models) }));
+  } finally {
+    trainStage.stop();
+    await trainingPool?.close();
   }
-  graphStage.stop();
-  timings.graphs_s = (Date.now() - t) / 1000;
+  timings.train_s = (Date.now() - t) / 1000;
+
+  // Graphs and statistics of every trained layer: on a worker thread, beside the sweeps.
+  const graphs = exportGraphsInBackground(
+    models.map((m) => ({ dir: join(o.out, 'graphs', m.task.task, `run-${m.run}`), task: m.task.task, run: m.run, layers: m.model.layers })),
+    (seconds) => (timings.graphs_s = seconds),
+  );
+  const sweepsStarted = Date.now();
+  try {
+    for (const { tp, test } of prepared) {
+      const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
+      try {
+        // The task's sweeps run side by side: while one sweep builds its next batch of perturbed
+        // models in this thread, the workers evaluate another's. Each evaluation's seed depends only
+        // on what it is, so the rows are the same in any order.
+        const mine = models.filter((m) => m.task === tp);
+        const stage = progress.stage(`probe ${tp.task} (${mine.length} runs)`, mine.length * plan.length, 'evals');
+        const completed = mine.map(() => 0);
+        const swept = await Promise.all(
+          mine.map(({ run, model }, i) => {
+            const started = Date.now();
+            return runSweep({
+              target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
+              plan,
+              baseSeed: o.seed,
+              evaluate: (ms, reference) => pool.measure(ms, reference),
+              nTest: test.n,
+              done,
+              batchSize: 32,
+              onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
+              onProgress: (c) => {
+                completed[i] = c;
+                stage.update(completed.reduce((a, b) => a + b, 0));
+              },
+            }).then((newRows) => {
+              timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
+              return newRows;
+            });
+          }),
+        );
+        stage.stop();
+        for (const newRows of swept) rows.push(...newRows);
+      } finally {
+        await pool.close();
+      }
+    }
+  } catch (err) {
+    await graphs.close();
+    throw err;
+  }
+  timings.probe_s = (Date.now() - sweepsStarted) / 1000;
+
+  let layerStats: ReportInput['layers'];
+  try {
+    layerStats = await graphs.done;
+  } finally {
+    await graphs.close();
+  }
 
   t = Date.now();
   const seen = new Set<string>();

@@ -4,7 +4,7 @@
  */
 import { Rng, deriveSeed } from '../core/rng.js';
 import { makeBinaryTask, type BinaryTask, type Dataset, type DatasetName } from '../data/index.js';
-import type { EpochInfo, InputScaling, MlpConfig, Split, TrainConfig } from '../model/index.js';
+import { defaultTrainEngine, type EpochInfo, type InputScaling, type MlpConfig, type Split, type TrainConfig } from '../model/index.js';
 
 export interface TaskFlags {
   inputs: InputScaling;
@@ -79,7 +79,7 @@ export function trainConfigOf(f: TrainingFlags, seed: number, validation: Split 
     learningRate: f.learningRate,
     cosineTMax: 10,
     seed,
-    engine: f.engine ?? 'tfjs',
+    engine: f.engine ?? defaultTrainEngine(),
     earlyStopping: f.earlyStopping > 0 && validation ? { patience: f.earlyStopping, validation } : undefined,
     onProgress,
   };

@@ -73,6 +73,27 @@ export async function selectBackend(prefer?: BackendName): Promise<BackendInfo> 
   throw new UserError('no TensorFlow.js backend could be initialised (tried ' + order.join(', ') + ')');
 }
 
+/** Whether the optional native tfjs-node package is installed (resolvable from here). */
+export function tfjsNodeInstalled(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type TrainEngineName = 'tfjs' | 'sparse';
+
+/**
+ * The training engine used when none is asked for: `tfjs` where tfjs-node (native TensorFlow) is
+ * installed, else `sparse`, weightscope's WASM SIMD engine, the fastest engine tested to train the
+ * same model as tfjs to float rounding (docs/performance-model.md).
+ */
+export function defaultTrainEngine(): TrainEngineName {
+  return tfjsNodeInstalled() ? 'tfjs' : 'sparse';
+}
+
 /** The backend tfjs is using now. */
 export function backendInfo(): BackendInfo {
   const name = tf.getBackend();

@@ -7,3 +7,4 @@ export * from './mlp.js';
 export * from './layers-format.js';
 export * from './files.js';
 export * from './pool.js';
+export * from './train-pool.js';

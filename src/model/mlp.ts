@@ -7,107 +7,15 @@
  * the same weights bit for bit.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng, UserError, deriveSeed, type Activation, type DenseModel, type LayerRecord } from '../core/index.js';
-import { backendInfo, type BackendInfo } from './backend.js';
-import { createEvaluator } from './evaluator.js';
+import type { DenseModel } from '../core/index.js';
+import { backendInfo, defaultTrainEngine } from './backend.js';
 import { classOfLogits } from './predict.js';
-import { createSparseEngine } from './sparse-train.js';
 import { inputSizeOf, splitInputs, type InputScaling, type Split } from './split.js';
+import { checkTraining, initMlp, runTraining, trainSparse, type MlpConfig, type TrainConfig, type TrainEngine, type TrainResult } from './train-loop.js';
 
-export type HiddenActivation = 'relu' | 'sigmoid' | 'tanh';
-export type Head = 'softmax' | 'sigmoid';
-
-export interface MlpConfig {
-  /** Inputs per image (784 for MNIST). */
-  inputSize: number;
-  /** Hidden layer widths, e.g. [64]. */
-  hidden: number[];
-  /** Activation of every hidden layer. */
-  activation: HiddenActivation;
-  /** `softmax`: 2 outputs, cross-entropy (the reference code); `sigmoid`: 1 output, binary cross-entropy. */
-  head: Head;
-}
-
-/** The reference network: 784 → 64 → 2, ReLU, softmax head. */
-export const REFERENCE_MLP: MlpConfig = { inputSize: 784, hidden: [64], activation: 'relu', head: 'softmax' };
-
-export interface EpochInfo {
-  /** 1-based epoch number. */
-  epoch: number;
-  epochs: number;
-  /** Mean training loss over the epoch's batches. */
-  loss: number;
-  /** Wall-clock seconds of the epoch. */
-  seconds: number;
-  /** Learning rate used during the epoch. */
-  learningRate: number;
-  /** Accuracy on the early-stopping validation split, when one is given. */
-  valAccuracy?: number;
-}
-
-export interface TrainConfig {
-  /** Default 10. */
-  epochs?: number;
-  /** Default 128. */
-  batchSize?: number;
-  /** Adam's initial learning rate, default 0.01. */
-  learningRate?: number;
-  /** Cosine annealing period in epochs, default 10: lr_t = lr/2·(1 + cos(π·t/T_max)) for epoch t = 0, 1, … */
-  cosineTMax?: number;
-  /** Seed of the initial weights and the batch order. */
-  seed: number;
-  /** Stop when validation accuracy has not improved for `patience` epochs; the best epoch's weights are kept. */
-  earlyStopping?: { patience: number; validation: Split };
-  /** Called after every epoch. */
-  onProgress?: (info: EpochInfo) => void;
-  /**
-   * `tfjs` (default): tfjs ops and tf.train.adam on the active backend. `sparse`: the same model,
-   * loss, Adam and schedule in weightscope's sparse WASM-SIMD code, several times faster on CPU
-   * (docs/model.md); not bit-identical to tfjs (float order), equally reproducible.
-   */
-  engine?: 'tfjs' | 'sparse';
-}
-
-export interface TrainResult {
-  model: DenseModel;
-  history: EpochInfo[];
-  backend: BackendInfo;
-}
-
-/** The learning rate of epoch t (0-based) under cosine annealing, like torch's CosineAnnealingLR stepped per epoch. */
-export function cosineLearningRate(lr: number, t: number, tMax: number): number {
-  return (lr / 2) * (1 + Math.cos((Math.PI * t) / tMax));
-}
-
-function layerShapes(mlp: MlpConfig): [number, number][] {
-  const widths = [mlp.inputSize, ...mlp.hidden, mlp.head === 'softmax' ? 2 : 1];
-  return widths.slice(0, -1).map((w, k) => [w, widths[k + 1]]);
-}
-
-function checkMlp(mlp: MlpConfig): void {
-  const ok = (x: number) => Number.isInteger(x) && x >= 1;
-  if (!ok(mlp.inputSize)) throw new UserError(`inputSize must be a positive integer, got ${mlp.inputSize}`);
-  for (const h of mlp.hidden) if (!ok(h)) throw new UserError(`hidden widths must be positive integers, got ${mlp.hidden.join(',')}`);
-  if (!['relu', 'sigmoid', 'tanh'].includes(mlp.activation)) throw new UserError(`unknown activation '${mlp.activation}' (relu, sigmoid, tanh)`);
-  if (!['softmax', 'sigmoid'].includes(mlp.head)) throw new UserError(`unknown head '${mlp.head}' (softmax, sigmoid)`);
-}
-
-/** Fresh weights as PyTorch's nn.Linear draws them: weights and biases ~ U(−1/√nIn, 1/√nIn). */
-export function initMlp(mlp: MlpConfig, seed: number): DenseModel {
-  checkMlp(mlp);
-  const rng = new Rng(deriveSeed(seed, 'init'));
-  const shapes = layerShapes(mlp);
-  const layers: LayerRecord[] = shapes.map(([r, c], k) => {
-    const bound = 1 / Math.sqrt(r);
-    const weights = new Float32Array(r * c);
-    for (let i = 0; i < weights.length; i++) weights[i] = rng.uniform(-bound, bound);
-    const bias = new Float32Array(c);
-    for (let j = 0; j < c; j++) bias[j] = rng.uniform(-bound, bound);
-    const activation: Activation = k < shapes.length - 1 ? mlp.activation : mlp.head;
-    return { name: `dense_${k}`, weights, shape: [r, c], bias, activation };
-  });
-  return { layers };
-}
+// The engine-independent part (configs, init, the epoch loop) lives in train-loop.ts, which does
+// not load tfjs, so that training workers start fast; it is re-exported here.
+export * from './train-loop.js';
 
 /**
  * A tfjs Sequential model holding a DenseModel's weights (copies). With `logits`, the last layer is
@@ -179,69 +87,18 @@ function fromTfModel(seq: tf.Sequential, like: DenseModel): DenseModel {
   };
 }
 
-/** One way of running training epochs (tfjs, or the sparse WASM engine of sparse-train.ts). */
-export interface TrainEngine {
-  /** One epoch over the images in `order`, in mini-batches, at learning rate `lr`; the mean batch loss. */
-  epoch(order: Uint32Array, lr: number): number;
-  /** The current weights as a DenseModel (copies). */
-  snapshot(): DenseModel;
-  dispose(): void;
-}
-
 /**
- * Train an MLP on a binary task with Adam and per-epoch cosine annealing. Engine `tfjs` (default)
- * runs on the active tfjs backend (chosen by the caller with selectBackend); engine `sparse` runs
- * the same math in weightscope's own sparse WASM-SIMD code (sparse-train.ts). Returns the final
- * (or, with early stopping, the best) weights as a DenseModel with layers `dense_0`, `dense_1`, …
+ * Train an MLP on a binary task with Adam and per-epoch cosine annealing. Engine `tfjs` (the
+ * default where tfjs-node is installed) runs on the active tfjs backend (chosen by the caller with
+ * selectBackend); engine `sparse` (the default otherwise) runs the same math in weightscope's own
+ * sparse WASM-SIMD code (sparse-train.ts). Returns the final (or, with early stopping, the best)
+ * weights as a DenseModel with layers `dense_0`, `dense_1`, …
  */
 export async function trainMlp(train: Split, inputs: InputScaling, mlp: MlpConfig, cfg: TrainConfig): Promise<TrainResult> {
-  checkMlp(mlp);
-  const epochs = cfg.epochs ?? 10;
-  const batchSize = cfg.batchSize ?? 128;
-  const lr0 = cfg.learningRate ?? 0.01;
-  const tMax = cfg.cosineTMax ?? 10;
-  const engineName = cfg.engine ?? 'tfjs';
-  if (!Number.isInteger(epochs) || epochs < 1) throw new UserError(`epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
-  if (!(lr0 > 0)) throw new UserError(`learning rate must be positive, got ${lr0}`);
-  if (!(tMax > 0)) throw new UserError(`cosine T_max must be positive, got ${tMax}`);
-  if (engineName !== 'tfjs' && engineName !== 'sparse') throw new UserError(`unknown training engine '${engineName}' (tfjs, sparse)`);
-  if (train.n < 1) throw new UserError('training set is empty');
-  const d = inputSizeOf(train);
-  if (d !== mlp.inputSize) throw new UserError(`images have ${d} pixels but the model expects ${mlp.inputSize} inputs`);
-
-  const init = initMlp(mlp, cfg.seed);
-  const engine = engineName === 'sparse' ? createSparseEngine(train, inputs, mlp, init, batchSize) : tfjsEngine(train, inputs, mlp, init, batchSize);
-  const backend = engineName === 'sparse' ? { name: 'weightscope-sparse', version: 'wasm-simd' } : backendInfo();
-  const batchRng = new Rng(deriveSeed(cfg.seed, 'batches'));
-  const validator = cfg.earlyStopping ? createEvaluator(cfg.earlyStopping.validation, inputs) : null;
-  const history: EpochInfo[] = [];
-  let best: { accuracy: number; model: DenseModel } | null = null;
-  let sinceBest = 0;
-  try {
-    for (let t = 0; t < epochs; t++) {
-      const start = performance.now();
-      const lr = cosineLearningRate(lr0, t, tMax);
-      const loss = engine.epoch(batchRng.permutation(train.n), lr);
-      const info: EpochInfo = { epoch: t + 1, epochs, loss, seconds: (performance.now() - start) / 1000, learningRate: lr };
-      if (validator && cfg.earlyStopping) {
-        const current = engine.snapshot();
-        info.valAccuracy = validator.accuracy(current);
-        if (!best || info.valAccuracy > best.accuracy) {
-          best = { accuracy: info.valAccuracy, model: current };
-          sinceBest = 0;
-        } else sinceBest++;
-      }
-      history.push(info);
-      cfg.onProgress?.(info);
-      if (cfg.earlyStopping && sinceBest >= cfg.earlyStopping.patience) break;
-      // Let the event loop breathe between epochs (progress output, signals).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return { model: best ? best.model : engine.snapshot(), history, backend };
-  } finally {
-    engine.dispose();
-  }
+  const engineName = cfg.engine ?? defaultTrainEngine();
+  if (engineName === 'sparse') return trainSparse(train, inputs, mlp, cfg);
+  checkTraining(train, mlp, { ...cfg, engine: engineName });
+  return runTraining(train, inputs, cfg, backendInfo(), initMlp(mlp, cfg.seed), (init, batchSize) => tfjsEngine(train, inputs, mlp, init, batchSize));
 }
 
 /** The tfjs training engine: Adam from tf.train.adam, forward/backward as tfjs ops. */

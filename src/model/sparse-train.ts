@@ -5,16 +5,19 @@
  * First layer, forward: z = b + Σ_i x_i W_i = [b + Σ_i x(m_i) W_i] + Σ_{p_i ≠ m_i} s(p_i − m_i) W_i
  * (m_i = pixel i's mode over the training set; see evaluator.ts), by the WASM kernel `spmm` over the
  * mini-batch's CSR rows. First layer, weight gradient: ∂L/∂W_i = Σ_r x_{r,i} δ_r
- * = x(m_i)·Σ_r δ_r + Σ_r s(p_{r,i} − m_i) δ_r: a dense rank-one part (JS) plus the sparse part by
- * the kernel `sgrad`. Later layers (64 → 2) are tiny and run as plain loops. Adam follows
- * torch/tfjs exactly: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε), ε = 1e-8.
+ * = x(m_i)·Σ_r δ_r + Σ_r s(p_{r,i} − m_i) δ_r: a dense rank-one part plus the sparse part by the
+ * kernel `sgrad`. W1, its gradient and Adam moments stay resident in the kernel's memory; the kernel
+ * `adam` sweeps them once per step, adding the rank-one part, updating W1 (float32 SIMD) and summing
+ * the next batch's folded bias. Later layers (64 → 2) are tiny and run as plain loops, fused into
+ * one pass per image for the reference shape. Adam follows torch/tfjs: m ← β₁m + (1−β₁)g,
+ * v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε), ε = 1e-8.
  *
  * Everything is deterministic single-threaded arithmetic: the same seed gives the same weights bit
  * for bit. Results differ from the tfjs engine only by float summation order.
  */
 import { UserError, type DenseModel } from '../core/index.js';
 import { sparseInputs } from './evaluator.js';
-import type { MlpConfig, TrainEngine } from './mlp.js';
+import type { MlpConfig, TrainEngine } from './train-loop.js';
 import type { InputScaling, Split } from './split.js';
 import { KERNEL_BLOCK, loadSpmmKernel } from './wasm-kernel.js';
 
@@ -37,8 +40,9 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   const softmax = mlp.head === 'softmax';
   const act = mlp.activation;
 
-  // Kernel memory: the batch's row list, the training CSR, W1 (padded), folded bias, Z1, G1, δ1.
-  const at = { rows: 0, rowPtr: 0, col: 0, val: 0, w1: 0, bias: 0, z1: 0, g1: 0, d1: 0 };
+  // Kernel memory: the batch's row list, the training CSR, W1 (padded) with its gradient and Adam
+  // moments (resident between steps), folded bias, Z1, δ1, the input modes, Σ_r δ1_r, the next fold.
+  const at = { rows: 0, rowPtr: 0, col: 0, val: 0, w1: 0, bias: 0, z1: 0, g1: 0, d1: 0, m1: 0, v1: 0, bx: 0, cs: 0, fold: 0 };
   let top = 0;
   const place = (key: keyof typeof at, bytes: number) => {
     at[key] = top;
@@ -53,6 +57,11 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   place('z1', batchSize * rowBytes);
   place('g1', d * rowBytes);
   place('d1', batchSize * rowBytes);
+  place('m1', d * rowBytes);
+  place('v1', d * rowBytes);
+  place('bx', d * 4);
+  place('cs', rowBytes);
+  place('fold', rowBytes);
   const kernel = loadSpmmKernel(top);
   if (!kernel) throw new UserError("training engine 'sparse' needs WebAssembly SIMD, which this runtime lacks; use engine 'tfjs'");
   const buf = kernel.memory.buffer;
@@ -63,8 +72,10 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   const W1 = new Float32Array(buf, at.w1, d * hp);
   const bias0 = new Float32Array(buf, at.bias, hp);
   const Z1 = new Float32Array(buf, at.z1, batchSize * hp);
-  const G1 = new Float32Array(buf, at.g1, d * hp);
   const D1 = new Float32Array(buf, at.d1, batchSize * hp);
+  const CS = new Float32Array(buf, at.cs, hp);
+  const fold = new Float32Array(buf, at.fold, hp);
+  new Float32Array(buf, at.bx, d).set(s.baseX);
 
   // Parameters: W1 lives (padded) in kernel memory; the rest are plain arrays.
   const first = init.layers[0];
@@ -72,10 +83,11 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   const b1 = first.bias ? first.bias.slice() : new Float32Array(h1);
   const Ws = init.layers.map((l) => l.weights.slice());
   const bs = init.layers.map((l) => (l.bias ? l.bias.slice() : new Float32Array(l.shape[1])));
-  // Adam state per parameter array (W1's padding columns get zero gradients and never move).
+  // Adam state per parameter array; W1's lives in kernel memory (index 0 here is unused).
+  // W1's padding columns get zero gradients and never move.
   const params: Float32Array[] = [W1, b1];
   for (let k = 1; k < L; k++) params.push(Ws[k], bs[k]);
-  const moments = params.map((p) => ({ m: new Float32Array(p.length), v: new Float32Array(p.length) }));
+  const moments = params.map((p, k) => ({ m: new Float32Array(k === 0 ? 0 : p.length), v: new Float32Array(k === 0 ? 0 : p.length) }));
   const gW: Float32Array[] = Ws.map((w) => new Float32Array(w.length));
   const gb: Float32Array[] = bs.map((b) => new Float32Array(b.length));
   let step = 0;
@@ -84,7 +96,12 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   const A = widths.slice(1).map((w) => new Float32Array(batchSize * w));
   const Dl = widths.slice(1).map((w) => new Float32Array(batchSize * w));
   const colSum = new Float64Array(h1);
-  const foldAcc = new Float64Array(h1);
+  // The folded bias of the first batch, b1 + Σ_i x(m_i)·W1_i (later ones come out of the Adam kernel).
+  for (let i = 0; i < d; i++) {
+    const x = s.baseX[i];
+    if (x !== 0) for (let j = 0; j < h1; j++) fold[j] += x * W1[i * hp + j];
+  }
+  for (let j = 0; j < h1; j++) bias0[j] = b1[j] + fold[j];
 
   const activate = (z: number): number => (act === 'relu' ? (z > 0 ? z : 0) : act === 'tanh' ? Math.tanh(z) : 1 / (1 + Math.exp(-z)));
   /** Derivative of the activation, from its output a (and input z for relu). */
@@ -102,20 +119,49 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
     }
   }
 
-  function batch(m: number, lr: number): number {
-    // Folded first-layer bias: b1 + Σ_i x(m_i)·W1_i (float64, rounded once).
-    foldAcc.fill(0);
-    for (let j = 0; j < h1; j++) foldAcc[j] = b1[j];
-    for (let i = 0; i < d; i++) {
-      const x = s.baseX[i];
-      if (x === 0) continue;
-      const base = i * hp;
-      for (let j = 0; j < h1; j++) foldAcc[j] += x * W1[base + j];
+  /**
+   * The reference shape's head (ReLU hidden layer → 2 softmax logits) in one pass per image:
+   * activation, logits, loss, the 64→2 layer's gradients and δ1 (into D1 and colSum), with the
+   * logits and δ in locals. The same arithmetic as genericHead, without its per-layer buffers.
+   */
+  function reluSoftmaxHead(m: number): number {
+    const W = Ws[1], b = bs[1], g = gW[1], gbk = gb[1], a0 = A[0];
+    g.fill(0);
+    let gb0 = 0, gb1 = 0, loss = 0;
+    for (let r = 0; r < m; r++) {
+      const zr = r * hp, ar = r * h1;
+      let z0 = b[0], z1 = b[1];
+      for (let j = 0; j < h1; j++) {
+        const z = Z1[zr + j];
+        const a = z > 0 ? z : 0;
+        a0[ar + j] = a;
+        z0 += a * W[2 * j];
+        z1 += a * W[2 * j + 1];
+      }
+      const y = train.labels[rows[r]];
+      const mx = Math.max(z0, z1);
+      const lse = mx + Math.log(Math.exp(z0 - mx) + Math.exp(z1 - mx));
+      loss += lse - (y === 0 ? z0 : z1);
+      const d0 = (Math.exp(z0 - lse) - (y === 0 ? 1 : 0)) / m;
+      const d1 = (Math.exp(z1 - lse) - (y === 1 ? 1 : 0)) / m;
+      gb0 += d0;
+      gb1 += d1;
+      for (let j = 0; j < h1; j++) {
+        const a = a0[ar + j];
+        g[2 * j] += a * d0;
+        g[2 * j + 1] += a * d1;
+        const delta = Z1[zr + j] > 0 ? d0 * W[2 * j] + d1 * W[2 * j + 1] : 0;
+        D1[zr + j] = delta;
+        colSum[j] += delta;
+      }
     }
-    bias0.fill(0);
-    for (let j = 0; j < h1; j++) bias0[j] = foldAcc[j];
-    kernel!.spmm(m, at.rows, at.rowPtr, at.col, at.val, at.w1, rowBytes, at.bias, at.z1);
+    gbk[0] = gb0;
+    gbk[1] = gb1;
+    return loss;
+  }
 
+  /** Any other shape: forward and backward through the layers after the first, layer by layer; δ1 into D1 and colSum. */
+  function genericHead(m: number): number {
     // Forward through the remaining layers.
     const lastK = L - 1;
     for (let r = 0; r < m; r++) {
@@ -189,10 +235,7 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
       }
     }
 
-    // First layer gradient: sparse part by the kernel, dense rank-one part here.
     const delta1 = Dl[0];
-    D1.fill(0);
-    colSum.fill(0);
     for (let r = 0; r < m; r++) {
       for (let j = 0; j < h1; j++) {
         const v = delta1[r * h1 + j];
@@ -200,23 +243,31 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
         colSum[j] += v;
       }
     }
-    G1.fill(0);
-    kernel!.sgrad(m, at.rows, at.rowPtr, at.col, at.val, at.g1, rowBytes, at.d1, 0);
-    for (let i = 0; i < d; i++) {
-      const x = s.baseX[i];
-      if (x === 0) continue;
-      const base = i * hp;
-      for (let j = 0; j < h1; j++) G1[base + j] += x * colSum[j];
-    }
-    const gb1 = gb[0];
-    for (let j = 0; j < h1; j++) gb1[j] = colSum[j];
+    return loss;
+  }
 
-    // Adam.
+  const fastHead = L === 2 && act === 'relu' && softmax;
+
+  function batch(m: number, lr: number): number {
+    // bias0 holds the folded first-layer bias b1 + Σ_i x(m_i)·W1_i of the current weights.
+    kernel!.spmm(m, at.rows, at.rowPtr, at.col, at.val, at.w1, rowBytes, at.bias, at.z1);
+    colSum.fill(0);
+    const loss = fastHead ? reluSoftmaxHead(m) : genericHead(m);
+
+    // First layer gradient: the sparse part by the kernel `sgrad` into G1 (zero on entry); the
+    // dense rank-one part x(m_i)·Σ_r δ_r is added inside the Adam kernel.
+    kernel!.sgrad(m, at.rows, at.rowPtr, at.col, at.val, at.g1, rowBytes, at.d1, 0);
+    const gb1 = gb[0];
+    for (let j = 0; j < h1; j++) CS[j] = gb1[j] = colSum[j];
+
+    // Adam: W1 in the kernel (which also zeroes G1 and sums the next folded bias), the rest here.
     step++;
     const c1 = 1 - Math.pow(BETA1, step);
     const c2 = 1 - Math.pow(BETA2, step);
-    adam(W1, G1, moments[0], lr, c1, c2);
+    fold.fill(0);
+    kernel!.adam(at.w1, at.g1, at.m1, at.v1, at.bx, at.cs, at.fold, d, rowBytes, lr / c1, 1 / c2);
     adam(b1, gb1, moments[1], lr, c1, c2);
+    for (let j = 0; j < h1; j++) bias0[j] = b1[j] + fold[j];
     for (let k = 1; k < L; k++) {
       adam(Ws[k], gW[k], moments[2 * k], lr, c1, c2);
       adam(bs[k], gb[k], moments[2 * k + 1], lr, c1, c2);

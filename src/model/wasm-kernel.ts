@@ -1,6 +1,7 @@
 /**
  * A tiny WebAssembly SIMD module for the sparse first layer, built from bytes at load time: no
- * toolchain, no file to ship, and it runs in Node and the browser. Two functions:
+ * toolchain, no file to ship, and it runs in Node and the browser. Two sparse-product functions
+ * (and `adam`, the sparse training engine's fused optimiser step: see adamBody):
  *
  *   spmm(n, rows, rowPtr, col, val, W, rowBytes, bias, out)       (forward)
  *     for r < n, image k = rows[r]:   out[r] = bias + Σ_{e in row k} val[e] · W[col[e]]
@@ -155,21 +156,74 @@ function sgradBody(): number[] {
   );
 }
 
-function functionBody(code: number[]): number[] {
-  const locals = [2, 7, I32, 1 + REGS, V128];
+function functionBody(code: number[], locals: number[] = [2, 7, I32, 1 + REGS, V128]): number[] {
   const func = [...locals, ...code, ...end];
   return [...uleb(func.length), ...func];
+}
+
+const F32 = 0x7d;
+const f32c = (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
+const f32x4Sub = [0xfd, ...uleb(229)];
+const f32x4Div = [0xfd, ...uleb(231)];
+const f32x4Sqrt = [0xfd, ...uleb(227)];
+
+/**
+ * adam(P, G, M, V, bx, cs, fold, rows, rowBytes, a, b): one Adam step of the first layer's padded
+ * [rows, rowBytes/4] weights, fused with what surrounds it so the 50k-float arrays are swept once:
+ *   g = G + bx[i]·cs          (the dense rank-one part of the gradient: input mode × Σ_r δ_r)
+ *   G ← 0                     (ready for the next batch's sparse gradient)
+ *   M ← β₁M + (1−β₁)g,  V ← β₂V + (1−β₂)g²,  P ← P − a·M / (√(b·V) + ε)   (a = lr/c₁, b = 1/c₂)
+ *   fold += bx[i]·P           (Σ_i x(m_i)·W_i, the part of the next batch's folded bias)
+ */
+function adamBody(): number[] {
+  const P = 0, G = 1, M = 2, Vv = 3, BX = 4, CS = 5, FOLD = 6, ROWS = 7, RB = 8, AS = 9, BS = 10;
+  const I = 11, O = 12, Cc = 13;
+  const X = 14, GV = 15, MV = 16, VV = 17, PV = 18, B1 = 19, B1C = 20, B2 = 21, B2C = 22, EPS = 23, AV = 24, BV = 25, ZERO = 26;
+  const splatF = (x: number, to: number) => [...f32c(x), ...f32x4Splat, ...set(to)];
+  const at = (base: number) => [...get(base), ...get(O), ...add];
+  return [
+    ...splatF(0.9, B1), ...splatF(1 - 0.9, B1C), ...splatF(0.999, B2), ...splatF(1 - 0.999, B2C), ...splatF(1e-8, EPS), ...splatF(0, ZERO),
+    ...get(AS), ...f32x4Splat, ...set(AV), ...get(BS), ...f32x4Splat, ...set(BV),
+    ...i32c(0), ...set(I), ...i32c(0), ...set(O),
+    ...block, ...loop,
+    ...get(I), ...get(ROWS), ...geU, ...brIf(1),
+    ...get(BX), ...get(I), ...i32c(4), ...mul, ...add, ...f32Load, ...f32x4Splat, ...set(X),
+    ...i32c(0), ...set(Cc),
+    ...loop,
+    // g = G + x·cs; G ← 0
+    ...at(G), ...loadAt(0), ...get(X), ...get(CS), ...get(Cc), ...add, ...loadAt(0), ...f32x4Mul, ...f32x4Add, ...set(GV),
+    ...at(G), ...get(ZERO), ...storeAt(0),
+    // M ← β₁M + (1−β₁)g
+    ...get(B1), ...at(M), ...loadAt(0), ...f32x4Mul, ...get(B1C), ...get(GV), ...f32x4Mul, ...f32x4Add, ...set(MV),
+    ...at(M), ...get(MV), ...storeAt(0),
+    // V ← β₂V + (1−β₂)g²
+    ...get(B2), ...at(Vv), ...loadAt(0), ...f32x4Mul, ...get(B2C), ...get(GV), ...get(GV), ...f32x4Mul, ...f32x4Mul, ...f32x4Add, ...set(VV),
+    ...at(Vv), ...get(VV), ...storeAt(0),
+    // P ← P − a·M / (√(b·V) + ε)
+    ...at(P), ...loadAt(0), ...get(AV), ...get(MV), ...f32x4Mul, ...get(BV), ...get(VV), ...f32x4Mul, ...f32x4Sqrt, ...get(EPS), ...f32x4Add, ...f32x4Div, ...f32x4Sub, ...set(PV),
+    ...at(P), ...get(PV), ...storeAt(0),
+    // fold += x·P
+    ...get(FOLD), ...get(Cc), ...add, ...get(FOLD), ...get(Cc), ...add, ...loadAt(0), ...get(X), ...get(PV), ...f32x4Mul, ...f32x4Add, ...storeAt(0),
+    ...get(O), ...i32c(16), ...add, ...set(O),
+    ...get(Cc), ...i32c(16), ...add, ...set(Cc),
+    ...get(Cc), ...get(RB), ...ltU, ...brIf(0),
+    ...end,
+    ...get(I), ...i32c(1), ...add, ...set(I),
+    ...br(0),
+    ...end, ...end,
+  ];
 }
 
 function kernelBytes(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     // one function type for both: 9 i32 parameters (sgrad ignores the last), no results
-    ...section(1, [1, 0x60, 9, ...Array(9).fill(I32), 0]),
+    // type 1 (adam): 9 i32 addresses and counts, 2 f32 scalars
+    ...section(1, [2, 0x60, 9, ...Array(9).fill(I32), 0, 0x60, 11, ...Array(9).fill(I32), F32, F32, 0]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [2, 0, 0]),
-    ...section(7, [2, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1]),
-    ...section(10, [2, ...functionBody(spmmBody()), ...functionBody(sgradBody())]),
+    ...section(3, [3, 0, 0, 1]),
+    ...section(7, [3, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1, ...name('adam'), 0x00, 2]),
+    ...section(10, [3, ...functionBody(spmmBody()), ...functionBody(sgradBody()), ...functionBody(adamBody(), [2, 3, I32, 13, V128])]),
   ];
   return new Uint8Array(bytes);
 }
@@ -177,11 +231,15 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
 export type SpmmFn = (n: number, rows: number, rowPtr: number, col: number, val: number, w: number, rowBytes: number, bias: number, out: number) => void;
 export type SgradFn = (n: number, rows: number, rowPtr: number, col: number, val: number, g: number, rowBytes: number, delta: number, unused: 0) => void;
 
+export type AdamFn = (p: number, g: number, m: number, v: number, bx: number, cs: number, fold: number, rows: number, rowBytes: number, a: number, b: number) => void;
+
 /** One kernel instance bound to its own growable memory. */
 export interface SpmmKernel {
   memory: WebAssembly.Memory;
   spmm: SpmmFn;
   sgrad: SgradFn;
+  /** The fused first-layer Adam step of the sparse training engine (adamBody). */
+  adam: AdamFn;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -199,5 +257,5 @@ export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
-  return { memory, spmm: instance.exports.spmm as SpmmFn, sgrad: instance.exports.sgrad as SgradFn };
+  return { memory, spmm: instance.exports.spmm as SpmmFn, sgrad: instance.exports.sgrad as SgradFn, adam: instance.exports.adam as AdamFn };
 }

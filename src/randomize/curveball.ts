@@ -115,6 +115,8 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
   // Four slots per load: equal words (common in sparse rows) are skipped at once.
   const st32 = LITTLE_ENDIAN ? new Int32Array(st.buffer, st.byteOffset, st.length >> 2) : null;
   const words = ld >> 2;
+  // The weights' bits, so that exchange can swap them without branches (exactly).
+  const wi = new Int32Array(w.buffer, w.byteOffset, w.length);
   const lc = (n: number, k: number): number => lf[n] - lf[k] - lf[n - k];
   let flips = 0;
   for (let t = 0; t < count; t++) {
@@ -143,16 +145,18 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
         nd += (d | -d) >>> 31;
       }
     }
-    // Pass 2: sort them into the three groups.
+    // Pass 2: sort them into the three groups, in order, without branches (which group a slot
+    // falls in is unpredictable): write k to all three, advance the one it belongs to. With
+    // sx ≠ sy in {−1, 0, +1}: {+,−} ⇔ sx·sy = −1; {+,0} ⇔ sx + sy = 1.
     let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
     for (let i = 0; i < nd; i++) {
       const k = diff[i];
       const sx = st[b1 + k], sy = st[b2 + k];
-      if (sx > 0) p1++;
-      else if (sx < 0) n1++;
-      if (sx !== 0 && sy !== 0) g0[a++] = k;
-      else if (sx > 0 || sy > 0) g1[b++] = k;
-      else g2[c++] = k;
+      const in0 = -(sx * sy), in1 = (sx + sy + 1) >> 1;
+      g0[a] = k; g1[b] = k; g2[c] = k;
+      a += in0; b += in1; c += 1 - in0 - in1;
+      p1 += (sx + 1) >> 1;
+      n1 += (1 - sx) >> 1;
     }
     if (a + b + c === 0) continue;
 
@@ -184,43 +188,77 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     chooseFirst(g1, b, q, rng);
     chooseFirst(g2, c, s, rng);
     const w1 = r1 * len, w2 = r2 * len;
-    flips += exchange(st, w, b1, b2, w1, w2, g0, a, p, 1, -1);
-    flips += exchange(st, w, b1, b2, w1, w2, g1, b, q, 1, 0);
-    flips += exchange(st, w, b1, b2, w1, w2, g2, c, s, -1, 0);
+    flips += exchange(st, wi, b1, b2, w1, w2, g0, 0, p, 1);
+    flips += exchange(st, wi, b1, b2, w1, w2, g0, p, a, -1);
+    flips += exchange(st, wi, b1, b2, w1, w2, g1, 0, q, 1);
+    flips += exchange(st, wi, b1, b2, w1, w2, g1, q, b, 0);
+    flips += exchange(st, wi, b1, b2, w1, w2, g2, 0, s, -1);
+    flips += exchange(st, wi, b1, b2, w1, w2, g2, s, c, 0);
   }
   return flips;
 }
 
 /**
- * Give unit 1 state `first` at positions g[0 … k) and `second` at g[k … n), exchanging with
- * unit 2 where needed (signs at b1 + x / b2 + x, weights at w1 + x / w2 + x).
+ * Give unit 1 state `target` at positions g[from … to), exchanging with unit 2 where it differs
+ * (signs at b1 + x / b2 + x, weight bits at w1 + x / w2 + x). Branch-free, since whether a slot
+ * flips is a coin toss: both units' slots are always written, the weights swapped through a mask.
  */
 function exchange(
-  st: Int8Array, w: Float32Array, b1: number, b2: number, w1: number, w2: number,
-  g: Uint32Array, n: number, k: number, first: number, second: number,
+  st: Int8Array, wi: Int32Array, b1: number, b2: number, w1: number, w2: number,
+  g: Uint32Array, from: number, to: number, target: number,
 ): number {
   let flips = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const x = g[i];
     const s1 = b1 + x, s2 = b2 + x;
-    const sx = st[s1];
-    if (sx === (i < k ? first : second)) continue;
-    st[s1] = st[s2];
-    st[s2] = sx;
-    const t = w[w1 + x]; w[w1 + x] = w[w2 + x]; w[w2 + x] = t;
-    flips++;
+    const sx = st[s1], sy = st[s2];
+    const d = sx - target;
+    const flip = (d | -d) >> 31; // −1 where unit 1 changes state, else 0
+    st[s1] = target;
+    st[s2] = sx + sy - target;
+    const u = wi[w1 + x], v = wi[w2 + x];
+    const m = (u ^ v) & flip;
+    wi[w1 + x] = u ^ m;
+    wi[w2 + x] = v ^ m;
+    flips -= flip;
   }
   return flips;
 }
 
-/** Sign matrix [rows, cols] with row stride srcLd → its transpose with row stride dstLd, in 32×32 tiles. */
+/**
+ * Sign matrix [rows, cols] with row stride srcLd → its transpose with row stride dstLd (both
+ * multiples of 4). Runs once per block of trades, a large share of Curveball's time before it
+ * moved 4×4 blocks of bytes as four 32-bit words (a quarter of the loads and stores): 32×32 tiles
+ * of such blocks, the ragged edges byte by byte.
+ */
 function transposeSigns(src: Int8Array, srcLd: number, dst: Int8Array, dstLd: number, rows: number, cols: number): void {
-  for (let i0 = 0; i0 < rows; i0 += 32) {
-    const i1 = Math.min(rows, i0 + 32);
-    for (let j0 = 0; j0 < cols; j0 += 32) {
-      const j1 = Math.min(cols, j0 + 32);
-      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) dst[j * dstLd + i] = src[i * srcLd + j];
+  const r4 = LITTLE_ENDIAN ? rows & ~3 : 0, c4 = LITTLE_ENDIAN ? cols & ~3 : 0;
+  if (r4 > 0 && c4 > 0) {
+    const s32 = new Int32Array(src.buffer, src.byteOffset, src.length >> 2);
+    const d32 = new Int32Array(dst.buffer, dst.byteOffset, dst.length >> 2);
+    const sw = srcLd >> 2, dw = dstLd >> 2;
+    for (let i0 = 0; i0 < r4; i0 += 32) {
+      const i1 = Math.min(r4, i0 + 32);
+      for (let j0 = 0; j0 < c4; j0 += 32) {
+        const j1 = Math.min(c4, j0 + 32);
+        for (let i = i0; i < i1; i += 4) {
+          const s = i * sw, o = i >> 2;
+          for (let j = j0; j < j1; j += 4) {
+            const q = s + (j >> 2);
+            const a = s32[q], b = s32[q + sw], c = s32[q + 2 * sw], d = s32[q + 3 * sw];
+            // output word m (column j + m) holds byte m of a, b, c, d
+            const t = j * dw + o;
+            d32[t] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+            d32[t + dw] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+            d32[t + 2 * dw] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+            d32[t + 3 * dw] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+          }
+        }
+      }
     }
+  }
+  for (let i = 0; i < rows; i++) {
+    for (let j = i < r4 ? c4 : 0; j < cols; j++) dst[j * dstLd + i] = src[i * srcLd + j];
   }
 }
 
@@ -235,14 +273,41 @@ function paddedSigns(w: Float32Array, rows: number, cols: number, ld: number): I
   }
   return st;
 }
-/** Row-major [rows, cols] → row-major [cols, rows] weights (8×8 tiles: with larger ones a power-of-two row stride of floats thrashes the cache). */
-function transposeF32(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
-  for (let i0 = 0; i0 < rows; i0 += 8) {
-    const i1 = Math.min(rows, i0 + 8);
-    for (let j0 = 0; j0 < cols; j0 += 8) {
-      const j1 = Math.min(cols, j0 + 8);
-      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) dst[j * rows + i] = src[i * cols + j];
+/**
+ * Row-major [rows, cols] → row-major [cols, rows] weights, moved as 32-bit words (exact bits) in
+ * 4×4 blocks held in locals, 8×8 tiles of them (with larger tiles a power-of-two row stride of
+ * floats thrashes the cache); the ragged edges one by one.
+ */
+function transposeF32(srcF: Float32Array, dstF: Float32Array, rows: number, cols: number): void {
+  const src = new Int32Array(srcF.buffer, srcF.byteOffset, srcF.length);
+  const dst = new Int32Array(dstF.buffer, dstF.byteOffset, dstF.length);
+  const r4 = rows & ~3, c4 = cols & ~3;
+  for (let i0 = 0; i0 < r4; i0 += 8) {
+    const i1 = Math.min(r4, i0 + 8);
+    for (let j0 = 0; j0 < c4; j0 += 8) {
+      const j1 = Math.min(c4, j0 + 8);
+      for (let i = i0; i < i1; i += 4) {
+        for (let j = j0; j < j1; j += 4) {
+          const s = i * cols + j;
+          const a0 = src[s], a1 = src[s + 1], a2 = src[s + 2], a3 = src[s + 3];
+          const b0 = src[s + cols], b1 = src[s + cols + 1], b2 = src[s + cols + 2], b3 = src[s + cols + 3];
+          const s2 = s + 2 * cols, s3 = s + 3 * cols;
+          const c0 = src[s2], c1 = src[s2 + 1], c2 = src[s2 + 2], c3 = src[s2 + 3];
+          const d0 = src[s3], d1 = src[s3 + 1], d2 = src[s3 + 2], d3 = src[s3 + 3];
+          const t = j * rows + i;
+          dst[t] = a0; dst[t + 1] = b0; dst[t + 2] = c0; dst[t + 3] = d0;
+          const t1 = t + rows;
+          dst[t1] = a1; dst[t1 + 1] = b1; dst[t1 + 2] = c1; dst[t1 + 3] = d1;
+          const t2 = t1 + rows;
+          dst[t2] = a2; dst[t2 + 1] = b2; dst[t2 + 2] = c2; dst[t2 + 3] = d2;
+          const t3 = t2 + rows;
+          dst[t3] = a3; dst[t3 + 1] = b3; dst[t3 + 2] = c3; dst[t3 + 3] = d3;
+        }
+      }
     }
+  }
+  for (let i = 0; i < rows; i++) {
+    for (let j = i < r4 ? c4 : 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
   }
 }
 

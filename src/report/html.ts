@@ -847,6 +847,14 @@ function singleLayerView(rows: ResultRow[]): { rows: ResultRow[]; layer: string 
   return { rows: rows.map((r) => ({ ...r, layer: 'all' })), layer };
 }
 
+/** " · trained with engine X (tfjs backend Y)" from run.json, or nothing when it does not say. */
+function trainedWith(run: Record<string, unknown> | undefined): string {
+  const engine = (run?.config as { engine?: unknown } | undefined)?.engine;
+  if (typeof engine !== 'string') return '';
+  const backend = (run?.backend as { name?: unknown } | undefined)?.name;
+  return ` · trained with engine ${engine}` + (engine === 'tfjs' && typeof backend === 'string' ? ` (tfjs backend ${backend})` : '');
+}
+
 export function buildReport(input: ReportInput): BuiltReport {
   const { rows, layer: onlyLayer } = singleLayerView(input.rows ?? []);
   const tasks = input.tasks && input.tasks.length ? input.tasks : tasksFromRows(rows, input.ssim);
@@ -870,7 +878,8 @@ export function buildReport(input: ReportInput): BuiltReport {
   const title = input.title ?? 'weightscope report';
   const sub =
     `${ordered.map((t) => `${t.task} (${t.difficulty})`).join(', ') || 'no tasks'} · ${rows.length} evaluations` +
-    (onlyLayer ? ` · every probe perturbed layer ${onlyLayer} only` : '');
+    (onlyLayer ? ` · every probe perturbed layer ${onlyLayer} only` : '') +
+    trainedWith(input.config);
   const body = [
     configSection(ctx),
     tasksSection(ctx),

@@ -44,6 +44,9 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   assert.equal(runJson.config.seed, 1);
   assert.ok(runJson.versions['@tensorflow/tfjs']);
   assert.ok(runJson.timings.total_s > 0);
+  // The default training engine is recorded: sparse, unless tfjs-node is installed.
+  const tfjsNode = existsSync(join(root, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'));
+  assert.equal(runJson.config.engine, tfjsNode ? 'tfjs' : 'sparse');
 
   const rows = csvToRows(readFileSync(join(out, 'results.csv'), 'utf8'));
   // reproduce measures CKA for every row: the optional cka column follows the fixed ones
@@ -67,6 +70,7 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   const doc = new JSDOM(html).window.document;
   assert.ok(doc.querySelectorAll('svg').length >= 5, 'the report draws its charts');
+  assert.match(doc.querySelector('header')!.textContent!, new RegExp(`trained with engine ${runJson.config.engine}`));
   assert.doesNotMatch(html, /(src|href)=["']https?:/, 'the report needs no network');
 
   for (const task of ['mnist-0v7', 'mnist-7v9']) {

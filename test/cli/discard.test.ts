@@ -33,7 +33,8 @@ function scripted(dir: string, accuracies: number[], minAccuracy = MIN_ACCURACY.
       return { model, backend: 'fake', history: [] } as unknown as TrainResult;
     },
     accuracy: async (m) => accuracies[m.layers[0].weights[0]],
-    epochs: 1,
+    onEpoch: () => undefined,
+    onRetry: () => undefined,
     progress: quiet,
   };
 }

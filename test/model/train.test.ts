@@ -1,6 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   selectBackend, trainMlp, createEvaluator, cosineLearningRate, REFERENCE_MLP, type BackendInfo, type MlpConfig,
 } from '../../src/model/index.js';
@@ -39,8 +42,11 @@ test('selectBackend reports the backend in use (tfjs-node, else wasm, else cpu) 
 
 test('a 784→64→2 model trained on real MNIST 0v7 classifies the test set above 95%', async () => {
   const before = tf.memory().numTensors;
-  const { model, history } = await trainMlp(train, 'pm1', REFERENCE_MLP, { seed: 7, epochs: 2 });
+  const { model, history, backend: used } = await trainMlp(train, 'pm1', REFERENCE_MLP, { seed: 7, epochs: 2 });
   assert.equal(tf.memory().numTensors, before, 'training leaks no tensors');
+  // The default engine: tfjs where tfjs-node is installed, else weightscope's sparse engine.
+  const tfjsNode = existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'));
+  assert.equal(used.name, tfjsNode ? 'tensorflow' : 'weightscope-sparse');
   assert.deepEqual(model.layers.map((l) => [l.name, l.shape, l.activation]), [
     ['dense_0', [784, 64], 'relu'],
     ['dense_1', [64, 2], 'softmax'],
@@ -108,7 +114,7 @@ test("the 'sparse' engine trains the same model as the tfjs engine, reproducibly
   const small = mnistPair('train', 0, 7, 1280);
   const deeper: MlpConfig = { inputSize: 784, hidden: [32, 16], activation: 'tanh', head: 'sigmoid' };
   for (const mlp of [REFERENCE_MLP, deeper]) {
-    const viaTf = await trainMlp(small, 'pm1', mlp, { seed: 4, epochs: 1 });
+    const viaTf = await trainMlp(small, 'pm1', mlp, { seed: 4, epochs: 1, engine: 'tfjs' });
     const sparse = await trainMlp(small, 'pm1', mlp, { seed: 4, epochs: 1, engine: 'sparse' });
     // Same init, batches, loss and Adam: only float summation order differs.
     const rel = Math.abs(sparse.history[0].loss - viaTf.history[0].loss) / viaTf.history[0].loss;

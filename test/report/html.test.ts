@@ -72,6 +72,14 @@ test('text from the run is escaped, not interpreted', () => {
   assert.match(html, /&lt;b&gt;hi&lt;\/b&gt;/);
 });
 
+test("the header names the run's training engine (and the tfjs backend when tfjs trained)", () => {
+  const rows = generateRows({ runs: 1, probes: ['baseline'] });
+  const header = (config: Record<string, unknown>) => parse(buildReport({ rows, config }).html).querySelector('header')!.textContent!;
+  assert.match(header({ config: { engine: 'sparse' }, backend: { name: 'wasm' } }), /trained with engine sparse(?! \()/);
+  assert.match(header({ config: { engine: 'tfjs' }, backend: { name: 'tensorflow' } }), /trained with engine tfjs \(tfjs backend tensorflow\)/);
+  assert.doesNotMatch(header({}), /trained with/);
+});
+
 test('writeReport writes report.html and summary.json atomically into the run folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ws-report-'));
   try {

@@ -33,7 +33,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--lr <x>', 'Adam learning rate (cosine-annealed, T_max 10)', positiveNumber, 0.01)
     .option('--early-stopping <patience>', 'stop when validation accuracy has not improved for this many epochs (0 = off)', nonNegativeInt, 0)
     .option('--validation <fraction>', 'validation fraction for early stopping', fraction, 0.1)
-    .addOption(new Option('--engine <name>', "training engine: tfjs (TensorFlow.js ops + tf.train.adam) or sparse (weightscope's WASM SIMD kernels, same math, ~3x faster)").choices(['tfjs', 'sparse']).default('tfjs'))
+    .addOption(new Option('--engine <name>', "training engine: tfjs (TensorFlow.js ops + tf.train.adam) or sparse (weightscope's WASM SIMD kernels, same math, faster; default unless tfjs-node is installed)").choices(['tfjs', 'sparse']))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false);
 }

@@ -4,7 +4,7 @@ import { checkOutputDir, writeJsonAtomic } from '../../core/io.js';
 import { deriveSeed } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
-import { createEvaluator, saveModel, selectBackend, trainMlp } from '../../model/index.js';
+import { createEvaluator, defaultTrainEngine, saveModel, selectBackend, trainMlp } from '../../model/index.js';
 import { mlpConfigOf, prepareTask, trainConfigOf } from '../tasks.js';
 import { createProgress } from '../progress.js';
 import { outputDir, timestamp } from '../options.js';
@@ -28,13 +28,13 @@ export function registerTrain(program: Command): void {
     const progress = createProgress({ quiet: opts.quiet });
     const backend = await selectBackend(opts.backend);
     const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
-    const flags = { ...opts, learningRate: opts.lr };
+    const flags = { ...opts, learningRate: opts.lr, engine: opts.engine ?? defaultTrainEngine() };
     const { task, train, test } = prepareTask(data, opts.dataset, [a, b], {
       ...flags,
       validationFraction: opts.earlyStopping > 0 ? opts.validation : 0,
     });
     const evaluator = createEvaluator(test, opts.inputs);
-    progress.log(`training ${opts.runs} model(s) on ${name} with tfjs backend '${backend.name}'`);
+    progress.log(`training ${opts.runs} model(s) on ${name} with engine '${flags.engine}' (tfjs backend '${backend.name}')`);
     for (let run = 0; run < opts.runs; run++) {
       const seed = deriveSeed(opts.seed, 'train', name, run);
       const stage = progress.stage(`train ${name} run ${run}`, opts.epochs, 'epochs');
@@ -43,7 +43,7 @@ export function registerTrain(program: Command): void {
       const dir = join(out, `run-${run}`);
       const accuracy = evaluator.accuracy(result.model);
       await saveModel(dir, result.model);
-      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, engine: opts.engine, history: result.history, testAccuracy: accuracy, n_test: test.n });
+      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, engine: flags.engine, history: result.history, testAccuracy: accuracy, n_test: test.n });
       process.stdout.write(`${dir}\ttest accuracy ${accuracy.toFixed(4)} (${test.n} images)\n`);
     }
   });
