@@ -9,8 +9,9 @@ import { DirectedGraph } from 'graphology';
 import { parse as parseGexf } from 'graphology-gexf';
 import { parse as parseGraphml } from 'graphology-graphml';
 import { UserError } from '../core/errors.js';
-import { validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
+import { validateLayer, validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
 import { loadAnyModel, saveModel, saveNpy } from '../model/index.js';
+import { isTransformerDir, loadTransformer } from '../model/transformer/files.js';
 import { writeChunksAtomic, writeFileAtomic } from '../core/io.js';
 import { graphmlChunks, layerToGexf } from './export.js';
 import { graphToLayer, type LayerGraph } from './convert.js';
@@ -57,6 +58,8 @@ export function readLayerGraph(path: string): LayerRecord {
  * weight matrix, or a `.gexf` / `.graphml` layer graph. Validated (shapes chain, weights finite).
  */
 export function loadLayerSource(path: string): DenseModel {
+  // a transformer tagger folder: its projections are records, but consecutive shapes do not chain
+  if (isTransformerDir(path)) return { layers: loadTransformer(path).model.layers.map(validateLayer) };
   const ext = extname(path).toLowerCase();
   const model = (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext) ? { layers: [readLayerGraph(path)] } : loadAnyModel(path);
   return validateModel(model);
