@@ -8,6 +8,7 @@ import { registerExport } from './export.js';
 import { registerReport } from './report.js';
 import { registerView } from './view.js';
 import { registerRandomize } from './randomize.js';
+import { registerTransformer } from './transformer.js';
 
 /** Every subcommand registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerReport(program);
   registerView(program);
+  registerTransformer(program);
 }
