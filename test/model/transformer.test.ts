@@ -138,7 +138,7 @@ test('the tagger learns real Brown tags well above the most-frequent-tag baselin
     vocab: data.vocab.words.size + 1, suffixes: data.vocab.suffixes.size + 1, shapes: 5, maxLen: 32, blocks: 2, dim: 32, heads: 2, ffn: 64, tags: 12,
   };
   const model = initTransformer(config, 1);
-  trainTagger(model, train, { tokens: 60_000, batchTokens: 512, lr: 5e-3, warmupSteps: 10, seed: 1 });
+  trainTagger(model, train, { tokens: 120_000, batchTokens: 512, lr: 1.5e-2, warmupSteps: 10, seed: 1 });
   const ours = taggingScores(held.map((s) => s.tag), tagSentences(model, held), 12);
   const mft = mostFrequentTagModel(train, 12);
   const base = taggingScores(held.map((s) => s.tag), held.map((s) => predictMostFrequent(mft, s)), 12);
