@@ -77,7 +77,7 @@ function readDoneRows(path: string): ResultRow[] {
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** A small pool of study workers; jobs go to whichever is idle. */
-class StudyPool {
+export class StudyPool {
   private workers: { w: Worker; busy: boolean }[] = [];
   private queue: { msg: WorkerRequest; onReply: (r: WorkerReply) => boolean; fail: (e: Error) => void }[] = [];
   private handlers = new Map<number, { onReply: (r: WorkerReply) => boolean; fail: (e: Error) => void; slot: number }>();

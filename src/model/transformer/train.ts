@@ -17,7 +17,7 @@ export interface TaggerTrainConfig {
   onStep?: (tokensDone: number, loss: number) => void;
 }
 
-export const DEFAULT_TAGGER_TRAIN = { batchTokens: 512, lr: 3e-3, warmupSteps: 30 } as const;
+export const DEFAULT_TAGGER_TRAIN = { batchTokens: 256, lr: 1e-2, warmupSteps: 30 } as const;
 
 /** Cut a token stream of sentences into batches of at most batchTokens tokens (a longer sentence is a batch alone). */
 export function batchesOf(sentences: SentenceInput[], batchTokens: number): Batch[] {
