@@ -47,7 +47,7 @@ export interface TransformerStudyOptions {
 }
 
 /** The default: sized so the whole study fits 15 minutes on 2 cores (docs/transformer.md). */
-export const DEFAULT_STUDY = { blocks: 4, dim: 64, heads: 4, ffn: 256, runs: 3, trainTokens: 150_000, evalTokens: 4000, lr: 1e-2 };
+export const DEFAULT_STUDY = { blocks: 4, dim: 64, heads: 4, ffn: 256, runs: 3, trainTokens: 300_000, evalTokens: 3000, lr: 1e-2 };
 /** --quick: a smoke run for tests, well under 2 minutes. */
 export const QUICK_STUDY = { blocks: 4, dim: 32, heads: 2, ffn: 64, runs: 1, trainTokens: 12_000, evalTokens: 600, lr: 1.5e-2 };
 
