@@ -9,9 +9,10 @@ import { DirectedGraph } from 'graphology';
 import { parse as parseGexf } from 'graphology-gexf';
 import { parse as parseGraphml } from 'graphology-graphml';
 import { UserError } from '../core/errors.js';
-import { validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
+import { validateLayer, validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
 import { loadAnyModel, saveModel, saveNpy } from '../model/index.js';
 import { readInputFile, writeChunksAtomic, writeFileAtomic } from '../core/io.js';
+import { isTransformerDir, loadTransformer } from '../model/transformer/files.js';
 import { graphmlChunks, layerToGexf } from './export.js';
 import { graphToLayer, type LayerGraph } from './convert.js';
 import { isModelFilePath, loadModelLayers } from '../formats/index.js';
@@ -135,6 +136,8 @@ export function readLayerGraph(path: string): LayerRecord {
 export function loadLayerSource(path: string): DenseModel {
   // .safetensors (file or shard folder), .npz, …: each layer validated, shapes need not chain
   if (isModelFilePath(path)) return { layers: loadModelLayers(path).layers };
+  // a transformer tagger folder: its projections are records, but consecutive shapes do not chain
+  if (isTransformerDir(path)) return { layers: loadTransformer(path).model.layers.map(validateLayer) };
   const ext = extname(path).toLowerCase();
   const model = (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext) ? { layers: [readLayerGraph(path)] } : loadAnyModel(path);
   return validateModel(model);

@@ -10,6 +10,7 @@ import { registerView } from './view.js';
 import { registerRandomize } from './randomize.js';
 import { registerLayers } from './layers.js';
 import { registerTextLines } from './text-lines.js';
+import { registerTransformer } from './transformer.js';
 
 /** Every subcommand registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerView(program);
   registerLayers(program);
   registerTextLines(program);
+  registerTransformer(program);
 }

