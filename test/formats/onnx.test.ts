@@ -12,6 +12,7 @@ import { denseModelToOnnx } from '../../src/formats/onnx-mlp.js';
 import { floatToHalf, halfToFloat, floatToBfloat16, bfloat16ToFloat } from '../../src/formats/float16.js';
 import { createEvaluator } from '../../src/model/index.js';
 import { createOnnxRunner } from '../../src/model/onnx-runtime.js';
+import { layerView, probeTargets, tensorLayout } from '../../src/probes/onnx-probe.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-onnx-'));
@@ -111,6 +112,15 @@ test('a PyTorch export (Gemm transB=1 and MatMul): hinted orientation maps input
         assert.equal(v, Math.fround(torchW[j][i]));
       }
     }
+  });
+  // the probes' view of each dense layer is [in, out] whatever the storage, and maps back exactly
+  probeTargets(model).forEach((target, k) => {
+    const values = model.tensor(target.name).values();
+    const view = layerView(target, values);
+    const torchW = py.weights[k];
+    assert.deepEqual(view.shape, [torchW[0].length, torchW.length]);
+    for (let i = 0; i < view.shape[0]; i++) for (let j = 0; j < view.shape[1]; j++) assert.equal(view.weights[i * view.shape[1] + j], Math.fround(torchW[j][i]));
+    assert.deepEqual(tensorLayout(target, view), values);
   });
   const runner = await createOnnxRunner(model, []);
   const out = await runner.run({ data: Float32Array.from(py.inputs.flat()), shape: [py.inputs.length, py.inputs[0].length] });
