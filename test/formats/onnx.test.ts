@@ -59,7 +59,12 @@ test('a replaced PP-OCR weight written to a file runs in ONNX Runtime as the sam
   assert.deepEqual(a.shape, [2, 2]);
   assert.deepEqual(Array.from(a.data), Array.from(b.data));
   assert.notDeepEqual(Array.from(a.data), Array.from(original.data));
-  await Promise.all([fed.release(), fromFile.release()]);
+  // run one input at a time: the same outputs, concatenated in input order
+  const oneByOne = await createOnnxRunner(model, [target.name], { batchSize: 1 });
+  const c = await oneByOne.run(inputs, new Map([[target.name, negated]]));
+  assert.deepEqual(c.shape, a.shape);
+  c.data.forEach((v, i) => assert.ok(Math.abs(v - a.data[i]) < 1e-5));
+  await Promise.all([fed.release(), fromFile.release(), oneByOne.release()]);
 });
 
 test('a weightscope MLP written as ONNX reads back with MatMul (in, out) hints and ONNX Runtime predicts what the evaluator predicts', async () => {
