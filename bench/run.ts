@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark, each printing its numbers next to a baseline measured in the
  * same run (ratios, not absolute targets: machines differ). Run one with `npm run bench -- stats`.
  */
-const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'onnx'] as const;
+const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'layers', 'onnx'] as const;
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

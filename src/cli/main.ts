@@ -5,8 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
+import { asUserError, isSystemError } from '../core/io.js';
 import { registerCommands } from './commands/index.js';
 import { readFileSync } from 'node:fs';
+import { preloadFormats } from '../formats/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,7 +16,8 @@ export function buildProgram(): Command {
   const program = new Command('weightscope')
     .description('Open up trained neural networks: every dense layer as a signed bipartite network.')
     .version(pkg.version)
-    .showHelpAfterError('(run with --help for usage)')
+    // Flag errors as one line like every other error: the help hint on the same line, not a second one.
+    .configureOutput({ outputError: (str, write) => write(`weightscope: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .exitOverride();
   registerCommands(program);
   return program;
@@ -23,6 +26,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
+    await preloadFormats(argv); // readers that start asynchronously (.keras: h5wasm)
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
@@ -30,8 +34,10 @@ export async function main(argv: string[]): Promise<number> {
       // commander already printed its one-line message (or the help/version text)
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`weightscope: ${err.message}\n`);
+    // A filesystem error no reader turned into a UserError is still the user's path, not a bug.
+    const userError = isSystemError(err) ? asUserError(err) : err;
+    if (userError instanceof UserError) {
+      process.stderr.write(`weightscope: ${userError.message.split('\n')[0]}\n`);
       return 1;
     }
     throw err;

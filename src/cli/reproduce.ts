@@ -4,11 +4,13 @@
  * folder (layout: docs/architecture.md). Interrupt it and run it again with the same --out: it
  * resumes, reusing saved models and skipping evaluations already in results.jsonl.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import { appendLines, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import {
+  appendLines, checkOutputDir, lockDir, readInputFile, readJsonFile, removeTempFiles, repairTornTail, writeFileAtomic, writeJsonAtomic,
+} from '../core/io.js';
 import type { DenseModel } from '../core/layer.js';
 import { deriveSeed } from '../core/rng.js';
 import { parseRow, rowKey, rowsToCsv, type Difficulty, type ProbeName, type ResultRow } from '../core/results.js';
@@ -137,7 +139,7 @@ function resumeIdentity(o: ReproduceOptions): Record<string, unknown> {
 function readDoneRows(path: string): ResultRow[] {
   if (!existsSync(path)) return [];
   const rows: ResultRow[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of readInputFile(path, 'results log').toString('utf8').split('\n')) {
     const row = parseRow(line);
     if (row) rows.push(row);
   }
@@ -164,7 +166,7 @@ interface ObtainModelOptions {
 async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; trainSeed: number; attempts: number }> {
   const trainingJson = join(o.dir, 'training.json');
   if (existsSync(join(o.dir, 'model.json'))) {
-    const meta = existsSync(trainingJson) ? (JSON.parse(readFileSync(trainingJson, 'utf8')) as { seed?: number; attempts?: number }) : {};
+    const meta = existsSync(trainingJson) ? (readJsonFile(trainingJson, 'training record') as { seed?: number; attempts?: number } | null) ?? {} : {};
     return { model: await loadModel(o.dir), trainSeed: meta.seed ?? o.seedOf(1), attempts: meta.attempts ?? 1 };
   }
   for (let attempt = 1; ; attempt++) {
@@ -184,22 +186,68 @@ async function obtainModel(o: ObtainModelOptions): Promise<{ model: DenseModel; 
   }
 }
 
+/** The configuration keys on which two runs differ (for the resume message). */
+function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+/** One start of a run (the first, and each resume): what computed its rows. */
+interface RunSession {
+  started: string;
+  backend: string;
+  engine: string;
+}
+
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
+  if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
+  checkOutputDir(o.out);
+  const existed = existsSync(o.out);
+  // One process per run folder: a second one would interleave rows and overwrite models.
+  const unlock = lockDir(o.out);
+  try {
+    return await reproduceLocked(o);
+  } catch (err) {
+    unlock();
+    // A run that failed before writing anything (bad data folder, …) leaves no empty folder behind.
+    if (!existed) {
+      try { rmdirSync(o.out); } catch { /* not empty: keep what it wrote */ }
+    }
+    throw err;
+  } finally {
+    unlock();
+  }
+}
+
+async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const progress = createProgress({ quiet: o.quiet });
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
 
   const runJsonPath = join(o.out, 'run.json');
+  let sessions: RunSession[] = [];
   if (existsSync(runJsonPath)) {
-    const previous = JSON.parse(readFileSync(runJsonPath, 'utf8')) as { config?: Record<string, unknown> };
-    const a = JSON.stringify(previous.config ? resumeIdentity(previous.config as unknown as ReproduceOptions) : null);
-    const b = JSON.stringify(resumeIdentity(o));
-    if (a !== b) throw new UserError(`${o.out} holds a run with a different configuration: choose another --out (or delete it)`);
-    progress.log(`resuming the run in ${o.out}`);
+    const previous = readJsonFile(runJsonPath, 'run record') as { config?: Record<string, unknown>; sessions?: RunSession[] } | null;
+    if (typeof previous?.config !== 'object' || previous.config === null) {
+      throw new UserError(`${runJsonPath} has no configuration: not a weightscope run record (choose another --out, or delete it)`);
+    }
+    const a = resumeIdentity(previous.config as unknown as ReproduceOptions);
+    const b = resumeIdentity(o);
+    const differ = differingKeys(a, b);
+    if (differ.length > 0) {
+      throw new UserError(`${o.out} holds a run with a different configuration (${differ.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}): choose another --out (or delete it)`);
+    }
+    sessions = Array.isArray(previous.sessions) ? previous.sessions : [];
+    const removed = removeTempFiles(o.out);
+    const torn = repairTornTail(join(o.out, 'results.jsonl'));
+    progress.log(`resuming the run in ${o.out}${removed.length ? ` (removed ${removed.length} temp file(s) of the interrupted run)` : ''}${torn ? ' (dropped its torn last result line)' : ''}`);
   }
 
   const backend = await selectBackend(o.backend);
+  const previousSession = sessions[sessions.length - 1];
+  if (previousSession && (previousSession.backend !== backend.name || previousSession.engine !== (o.engine ?? 'tfjs'))) {
+    progress.log(`note: the interrupted run used backend '${previousSession.backend}', engine '${previousSession.engine}'; this one uses '${backend.name}', '${o.engine ?? 'tfjs'}' (run.json records both)`);
+  }
+  sessions = [...sessions, { started: new Date(t0).toISOString(), backend: backend.name, engine: o.engine ?? 'tfjs' }];
   progress.log(`weightscope reproduce: ${o.dataset}, tfjs backend '${backend.name}', output ${o.out}`);
 
   let t = Date.now();
@@ -223,6 +271,7 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
       config,
       tasks,
       backend,
+      sessions,
       versions: packageVersions(),
       sweep: { ...DEFAULT_SWEEP, ...sweep, evaluationsPerModel: plan.length },
       ssim: { method: ranking.method, samplesPerPair: ranking.samplesPerPair, seed: ranking.seed, imagesPerClass: ranking.imagesPerClass },

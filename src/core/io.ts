@@ -2,24 +2,32 @@
  * The one place that writes files. Every output is written to a temporary file beside its
  * destination and renamed into place, so an interrupted run never leaves a half-written file.
  */
-import { mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import {
+  mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync,
+  statSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, type Stats,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, basename, join, resolve } from 'node:path';
+import { UserError } from './errors.js';
 
 let counter = 0;
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
 }
 
+/** Temp files of writeFileAtomic / writeChunksAtomic (`.<name>.tmp-<pid>-<n>`): what a killed run leaves. */
+const TEMP_FILE = /^\..+\.tmp-\d+-\d+$/;
+
 /** Atomically write text or bytes to `path`, creating parent folders. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
   const tmp = tempPathFor(path);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    throw asUserError(err, path, 'cannot write');
   }
 }
 
@@ -33,9 +41,14 @@ export function writeJsonAtomic(path: string, value: unknown): void {
  * without building the whole string in memory.
  */
 export function writeChunksAtomic(path: string, chunks: Iterable<string>): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
   const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    throw asUserError(err, path, 'cannot write');
+  }
   try {
     let buf = '';
     for (const c of chunks) {
@@ -52,7 +65,7 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string>): void 
   } catch (err) {
     try { closeSync(fd); } catch { /* already closed */ }
     rmSync(tmp, { force: true });
-    throw err;
+    throw asUserError(err, path, 'cannot write');
   }
 }
 
@@ -62,6 +75,274 @@ export function writeChunksAtomic(path: string, chunks: Iterable<string>): void 
  */
 export function appendLines(path: string, lines: string[]): void {
   if (lines.length === 0) return;
-  mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, lines.join('\n') + '\n');
+  ensureDir(dirname(path));
+  try {
+    appendFileSync(path, lines.join('\n') + '\n');
+  } catch (err) {
+    throw asUserError(err, path, 'cannot append to');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filesystem errors are user errors: a path the user named that is missing, a folder where a file
+// belongs, no permission, a read-only or virtual file system. Each becomes one line naming the
+// path and the reason, never a stack trace.
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder, not a file',
+  EEXIST: 'it already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  EBUSY: 'the file is busy',
+  EIO: 'input/output error',
+  EINVAL: 'the file system does not allow this',
+  EXDEV: 'cannot move across file systems',
+};
+
+/** True for the errors Node's fs calls raise (they carry an errno `code` and a `syscall`). */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** A failed fs call as a one-line UserError (`<action> <path>: <reason>`); other errors pass through unchanged. */
+export function asUserError(err: unknown, path?: string, action = 'cannot access'): Error {
+  if (err instanceof UserError || !isSystemError(err)) return err as Error;
+  const code = err.code!;
+  const where = path ?? err.path ?? '';
+  return new UserError(`${action} ${where}: ${REASONS[code] ?? code.toLowerCase()} (${code})`);
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw asUserError(err, path);
+  }
+}
+
+/**
+ * `mkdir -p` that always ends: Node's `mkdirSync(p, { recursive: true })` loops forever where the
+ * kernel answers ENOENT for a folder whose parent exists (procfs, sysfs), so this walks up to the
+ * nearest existing ancestor itself and creates each missing folder with a plain mkdir. Returns the
+ * folders it created, outermost first.
+ */
+export function ensureDir(path: string): string[] {
+  const abs = resolve(path);
+  const missing: string[] = [];
+  let p = abs;
+  for (;;) {
+    const st = statOrNull(p);
+    if (st) {
+      if (!st.isDirectory()) {
+        throw new UserError(p === abs ? `${path} is a file, not a folder` : `cannot create folder ${path}: ${p} is a file, not a folder`);
+      }
+      break;
+    }
+    missing.push(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  missing.reverse();
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statOrNull(dir)?.isDirectory()) continue; // made meanwhile by another process
+      if (code === 'ENOENT') throw new UserError(`cannot create folder ${dir}: the file system at ${dirname(dir)} does not allow new folders`);
+      throw asUserError(err, dir, 'cannot create folder');
+    }
+  }
+  return missing;
+}
+
+/**
+ * Check, before any work, that `path` can serve as an output folder: it is (or can be made) a
+ * folder and a file can be written in it. Folders made for the check are removed again, so a
+ * command that fails later leaves nothing behind.
+ */
+export function checkOutputDir(path: string): void {
+  const created = ensureDir(path);
+  const probe = join(resolve(path), `.weightscope-write-test-${process.pid}`);
+  try {
+    writeFileSync(probe, '', { flag: 'wx' });
+    rmSync(probe, { force: true });
+  } catch (err) {
+    throw asUserError(err, path, 'cannot write in folder');
+  } finally {
+    for (const dir of created.reverse()) {
+      try { rmdirSync(dir); } catch { /* not empty or gone: leave it */ }
+    }
+  }
+}
+
+/** Check, before any work, that `path` can be written as a file: not a folder or device, in a writable folder. */
+export function checkOutputFile(path: string): void {
+  if (/[/\\]$/.test(path)) throw new UserError(`${path} names a folder; expected a file name`);
+  const st = statOrNull(path);
+  if (st?.isDirectory()) throw new UserError(`${path} is a folder; expected a file name`);
+  if (st && !st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); choose a file name`);
+  checkOutputDir(dirname(path));
+}
+
+/**
+ * Read a file the user named. Only regular files: a folder, a device (/dev/zero) or a pipe would
+ * fail deep inside a reader or never end. `what` names the file in messages ("model file", …).
+ */
+export function readInputFile(path: string, what = 'file'): Buffer {
+  const st = statOrNull(path);
+  if (!st) throw new UserError(`${what} not found: ${path}`);
+  if (st.isDirectory()) throw new UserError(`${path} is a folder; expected a ${what}`);
+  if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); expected a ${what}`);
+  // Read the size stat reports, no more: kernel files (/proc, /sys) report 0 or a page and some
+  // (/proc/kmsg) block forever when read to their end.
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, buf, at, st.size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buf.subarray(0, at);
+  } catch (err) {
+    throw asUserError(err, path, 'cannot read');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Read and parse a JSON file; a missing or corrupt one is one line naming the file. */
+export function readJsonFile(path: string, what = 'JSON file'): unknown {
+  const text = readInputFile(path, what).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path} is not valid JSON (${(err as Error).message.split('\n')[0]}): the ${what} is corrupt; fix or delete it`);
+  }
+}
+
+/** Remove temp files (see writeFileAtomic) that a killed process left anywhere under `dir`; returns their paths. */
+export function removeTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(d, name);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && (TEMP_FILE.test(name) || name.startsWith('.weightscope-write-test-'))) {
+        rmSync(p, { force: true });
+        removed.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return removed;
+}
+
+/**
+ * Make a line-per-record log end on a complete line: a process killed during appendLines can leave
+ * a torn last line, and the next append would glue a good line onto it. Drops the torn tail (rows
+ * before it keep their order); returns the number of bytes dropped.
+ */
+export function repairTornTail(path: string): number {
+  const st = statOrNull(path);
+  if (!st || st.size === 0) return 0;
+  const bytes = readInputFile(path);
+  if (bytes[bytes.length - 1] === 0x0a) return 0;
+  const keep = bytes.lastIndexOf(0x0a) + 1;
+  try {
+    truncateSync(path, keep);
+  } catch (err) {
+    throw asUserError(err, path, 'cannot repair');
+  }
+  return bytes.length - keep;
+}
+
+interface LockRecord {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** A lock whose writer has not finished writing it (or wrote garbage) counts as held for this long. */
+const UNREADABLE_LOCK_GRACE_MS = 10_000;
+
+/**
+ * Take the lock on a folder (a `.weightscope.lock` file holding pid and host), so two processes
+ * never write the same run folder. A lock held by a live process is a UserError naming its PID;
+ * one left by a process that no longer runs (killed) is taken over. Returns the release function
+ * (also run at exit).
+ */
+export function lockDir(dir: string): () => void {
+  ensureDir(dir);
+  const path = join(dir, '.weightscope.lock');
+  const me: LockRecord = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(path, JSON.stringify(me) + '\n', { flag: 'wx' });
+      let held = true;
+      const release = (): void => {
+        if (!held) return;
+        held = false;
+        process.off('exit', release);
+        rmSync(path, { force: true });
+      };
+      process.on('exit', release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw asUserError(err, path, 'cannot create lock file');
+    }
+    let holder: LockRecord | null = null;
+    try {
+      const o = JSON.parse(readFileSync(path, 'utf8')) as LockRecord;
+      if (Number.isInteger(o.pid) && o.pid > 0 && typeof o.host === 'string') holder = o;
+    } catch {
+      /* torn or removed meanwhile */
+    }
+    if (holder) {
+      if (holder.host !== me.host) {
+        throw new UserError(`${dir} is locked by process ${holder.pid} on host ${holder.host} (${path}); if no weightscope runs there, delete the lock file`);
+      }
+      if (holder.pid === process.pid || pidAlive(holder.pid)) {
+        throw new UserError(`${dir} is in use by process ${holder.pid} (lock ${path}, since ${holder.started}); wait for it to finish or stop it (if that process is not weightscope, delete the lock file)`);
+      }
+    } else {
+      const st = statOrNull(path);
+      if (st && Date.now() - st.mtimeMs < UNREADABLE_LOCK_GRACE_MS) {
+        throw new UserError(`${dir} is being locked by another process (${path}); try again in a few seconds`);
+      }
+    }
+    rmSync(path, { force: true }); // stale: its process is gone
+  }
+  throw new UserError(`cannot lock ${dir}: other processes keep taking the lock (${path})`);
 }

@@ -93,9 +93,25 @@ export function validateModel(model: DenseModel): DenseModel {
 export function findLayer(model: DenseModel, name: string): LayerRecord {
   const layer = model.layers.find((l) => l.name === name);
   if (!layer) {
-    throw new UserError(`no layer named '${name}' (layers: ${model.layers.map((l) => l.name).join(', ')})`);
+    const names = model.layers.map((l) => l.name);
+    const listed = names.length <= 12 ? `layers: ${names.join(', ')}` : `closest: ${closestNames(name, names, 5).join(', ')}; ${names.length} layers in all`;
+    throw new UserError(`no layer named '${name}' (${listed})`);
   }
   return layer;
+}
+
+/** The `k` names closest to `name` by edit distance (ties in model order). */
+export function closestNames(name: string, names: string[], k: number): string[] {
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  return names.map((n, i) => ({ n, i, d: distance(name, n) })).sort((a, b) => a.d - b.d || a.i - b.i).slice(0, k).map((x) => x.n);
 }
 
 function firstNonFinite(a: Float32Array): number {

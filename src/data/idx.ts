@@ -4,9 +4,9 @@
  * Only the unsigned-byte type (0x08) is supported: that is what both datasets ship.
  * Files ending in `.gz` (or starting with the gzip magic) are gunzipped transparently.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../core/errors.js';
+import { readInputFile } from '../core/io.js';
 
 export interface IdxArray {
   dims: number[];
@@ -32,14 +32,7 @@ export function readIdx(pathOrBytes: string | Uint8Array, name?: string): IdxArr
   const label = name ?? (typeof pathOrBytes === 'string' ? pathOrBytes : 'IDX data');
   let bytes: Uint8Array;
   if (typeof pathOrBytes === 'string') {
-    try {
-      bytes = readFileSync(pathOrBytes);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UserError(`${label}: file not found`);
-      if (code === 'EISDIR') throw new UserError(`${label}: is a directory, expected an IDX file`);
-      throw new UserError(`${label}: cannot read (${(err as Error).message})`);
-    }
+    bytes = readInputFile(pathOrBytes, 'IDX file'); // regular files only: a pipe or device would never end
   } else {
     bytes = pathOrBytes;
   }

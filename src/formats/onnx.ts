@@ -192,7 +192,8 @@ function hintFor(op: string, input: number, node: NodeProto): Omit<TensorHint, '
       return { kind: 'dense', orientation: Number(transB?.i ?? 0) === 1 ? 'out-in' : 'in-out' };
     }
     case 'Conv':
-      return input === 1 ? { kind: 'conv' } : input === 2 ? { kind: 'bias' } : null;
+      // W is (M out, C/group in, kH, kW): PyTorch's layout
+      return input === 1 ? { kind: 'conv', orientation: 'out-in' } : input === 2 ? { kind: 'bias' } : null;
     case 'ConvTranspose':
       return input === 1 ? { kind: 'conv.transpose' } : input === 2 ? { kind: 'bias' } : null;
     case 'Gather':

@@ -3,8 +3,8 @@
  * (GEXF/GraphML export, the viewer); the hot loops work on typed arrays (see ./compact.ts).
  *
  * Nodes: `in:<i>` (side 'in') and `out:<j>` (side 'out'), with `layer`, `index` and, on output
- * units, `bias`. Edges: one per non-zero weight, directed in → out, with `weight` and `sign`
- * (+1 / −1). Graph attributes carry `name`, `shape` and `activation`, so graphToLayer restores
+ * units, `bias`. Edges: one per non-zero weight, directed in → out, keyed `in:<i>-out:<j>`, with
+ * `weight` and `sign` (+1 / −1). Graph attributes carry `name`, `shape` and `activation`, so graphToLayer restores
  * the exact record, zeros (pruned slots) included.
  */
 import { DirectedGraph } from 'graphology';
@@ -36,6 +36,8 @@ export const GRAPHOLOGY_HARD_LIMIT = 2 ** 24;
 
 export const inKey = (i: number): string => `in:${i}`;
 export const outKey = (j: number): string => `out:${j}`;
+/** Edge key of weight (i, j): fixed by the layer alone, so exports are byte-reproducible. */
+export const edgeKey = (i: number, j: number): string => `in:${i}-out:${j}`;
 
 export interface LayerToGraphOptions {
   /** Allow graphs above GRAPHOLOGY_EDGE_LIMIT edges (they take ~300 bytes an edge). */
@@ -76,7 +78,7 @@ export function layerToGraph(layer: LayerRecord, options: LayerToGraphOptions = 
     const from = inKey(i);
     for (let j = 0; j < nOut; j++) {
       const x = w[row + j];
-      if (x !== 0) graph.addDirectedEdge(from, outKey(j), { weight: x, sign: x > 0 ? 1 : -1 });
+      if (x !== 0) graph.addDirectedEdgeWithKey(edgeKey(i, j), from, outKey(j), { weight: x, sign: x > 0 ? 1 : -1 });
     }
   }
   return graph;

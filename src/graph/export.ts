@@ -144,8 +144,21 @@ export function* graphmlChunks(layer: LayerRecord, units: UnitStats = unitStats(
   yield '  </graph>\n</graphml>\n';
 }
 
-/** GEXF 1.3 text of a layer (via graphology-gexf); nodes carry their k±/s± as attributes. */
-export function layerToGexf(layer: LayerRecord, options: { allowLarge?: boolean; units?: UnitStats } = {}): string {
+export interface GexfOptions {
+  allowLarge?: boolean;
+  units?: UnitStats;
+  /** 1.2 (default) is what networkx `read_gexf` and most Gephi versions read; 1.3 on request. */
+  version?: '1.2' | '1.3';
+}
+
+/**
+ * GEXF text of a layer (via graphology-gexf), GEXF 1.2 unless asked for 1.3. Nodes carry `side`,
+ * `index`, `layer` (the layer's name), `label`, `bias` (outputs) and their k±/s±; edges their
+ * `weight` (the GEXF edge weight) and `sign`, with ids `in:<i>-out:<j>`, so the same layer
+ * always gives the same bytes. The graph-level <meta> holds only GEXF's own `creator` and
+ * `description`: the shape is the nodes present, the name is on every node.
+ */
+export function layerToGexf(layer: LayerRecord, options: GexfOptions = {}): string {
   const graph = layerToGraph(layer, { allowLarge: options.allowLarge });
   const units = options.units ?? unitStats(layer);
   graph.forEachNode((key, a) => {
@@ -157,10 +170,11 @@ export function layerToGexf(layer: LayerRecord, options: { allowLarge?: boolean;
       s_minus: s.sMinus[a.index],
     } as never);
   });
-  // The graph's `shape` attribute is an array, which GEXF cannot hold: keep name and sizes.
+  // Custom <meta> children (name, sizes) make files other readers reject: only standard ones.
   const [nIn, nOut] = layer.shape;
-  graph.replaceAttributes({ name: layer.name, nIn, nOut } as never);
-  return writeGexf(graph, { version: '1.3' });
+  const description = `weightscope layer '${layer.name}': ${nIn} inputs × ${nOut} outputs, one edge per non-zero weight`;
+  graph.replaceAttributes({ creator: 'weightscope', description } as never);
+  return writeGexf(graph, { version: options.version ?? '1.2' });
 }
 
 export interface ExportResult {

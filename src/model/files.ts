@@ -2,10 +2,14 @@
  * Model files on disk: the TensorFlow.js layers format (model.json + weight shards) and NumPy .npy
  * weight matrices. Parsing of the layers format itself is in layers-format.ts (shared with the viewer).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, validateModel, type DenseModel } from '../core/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { parseNpyLayout, npyValues } from '../formats/npy.js';
+
+/** Inputs and labels of any numeric dtype (the one .npy parser is src/formats/npy.ts). */
+export { parseNpyArray } from '../formats/npy.js';
 import { denseModelToLayers, layersToDenseModel, weightShardPaths } from './layers-format.js';
 
 /** Write `dir/model.json` and `dir/weights.bin` (tfjs layers format), each atomically; weights first. */
@@ -35,19 +39,19 @@ export function loadModel(path: string): DenseModel {
     file = join(file, 'model.json');
     if (!existsSync(file)) throw new UserError(`no model.json in directory ${path}`);
   }
-  const text = readFileSync(file, 'utf8');
+  const text = readInputFile(file, 'model.json').toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${file} is not JSON (${(err as Error).message})`);
+    throw new UserError(`${file} is not JSON (${(err as Error).message.split('\n')[0]})`);
   }
   return prefixed(file, () => {
     const shards: Record<string, Uint8Array> = {};
     for (const p of weightShardPaths(json)) {
       const shardPath = join(dirname(file), p);
       if (!existsSync(shardPath)) throw new UserError(`weight shard '${p}' is missing (looked for ${shardPath})`);
-      shards[p] = readFileSync(shardPath);
+      shards[p] = readInputFile(shardPath, 'weight shard');
     }
     return layersToDenseModel(json, shards);
   });
@@ -60,7 +64,7 @@ export function loadModel(path: string): DenseModel {
  */
 export function loadNpy(path: string): DenseModel {
   if (!existsSync(path)) throw new UserError(`no .npy file at ${path}`);
-  const buf = readFileSync(path);
+  const buf = readInputFile(path, '.npy file');
   return prefixed(path, () => {
     const { rows, cols, data } = parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
     const name = basename(path, extname(path));
@@ -89,90 +93,15 @@ export function saveNpyArray(path: string, data: Float32Array, shape: number[]):
   writeFileAtomic(path, out);
 }
 
-/** Parse .npy bytes holding a 2-D float array into row-major float32. */
+/** Parse .npy bytes holding a 2-D float array into row-major float32 (the parser: src/formats/npy.ts). */
 export function parseNpy(bytes: Uint8Array): { rows: number; cols: number; data: Float32Array } {
-  const { shape, data } = parseNpyArray(bytes, ['<f4', '<f8']);
+  const layout = parseNpyLayout(bytes);
+  const { shape } = layout;
   if (shape.length !== 2 || shape.some((x) => x < 1)) {
-    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shape.join(', ')})`);
+    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
   }
-  return { rows: shape[0], cols: shape[1], data };
-}
-
-/** Element readers of the .npy dtypes weightscope accepts (little-endian or single-byte). */
-const NPY_DTYPES: Record<string, [number, (v: DataView, o: number) => number]> = {
-  '<f4': [4, (v, o) => v.getFloat32(o, true)],
-  '<f8': [8, (v, o) => v.getFloat64(o, true)],
-  '|u1': [1, (v, o) => v.getUint8(o)],
-  '|i1': [1, (v, o) => v.getInt8(o)],
-  '|b1': [1, (v, o) => v.getUint8(o)],
-  '<i2': [2, (v, o) => v.getInt16(o, true)],
-  '<u2': [2, (v, o) => v.getUint16(o, true)],
-  '<i4': [4, (v, o) => v.getInt32(o, true)],
-  '<u4': [4, (v, o) => v.getUint32(o, true)],
-  '<i8': [8, (v, o) => Number(v.getBigInt64(o, true))],
-  '<u8': [8, (v, o) => Number(v.getBigUint64(o, true))],
-};
-
-/**
- * Parse .npy bytes (format v1–v3, C or Fortran order) holding an array of any shape into row-major
- * float32; `accept` limits the dtypes (weights: floats; labels: integers too).
- */
-export function parseNpyArray(bytes: Uint8Array, accept: string[] = Object.keys(NPY_DTYPES)): { shape: number[]; data: Float32Array } {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-  if (bytes.length < 10 || magic.some((b, i) => bytes[i] !== b)) throw new UserError('not a NumPy .npy file (bad magic bytes)');
-  const major = bytes[6];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLen: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLen = view.getUint16(8, true);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new UserError('truncated .npy header');
-    headerLen = view.getUint32(8, true);
-    headerStart = 12;
-  } else throw new UserError(`unsupported .npy format version ${major}`);
-  if (headerStart + headerLen > bytes.length) throw new UserError('truncated .npy header');
-  const header = new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new UserError('malformed .npy header');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((x) => !Number.isInteger(x) || x < 0)) throw new UserError(`malformed .npy shape (${shapeText.trim()})`);
-  const reader = NPY_DTYPES[descr];
-  if (!reader || !accept.includes(descr)) throw new UserError(`.npy dtype '${descr}' not supported (${accept.join(', ')} only)`);
-  const [item, read] = reader;
-  const count = shape.reduce((a, b) => a * b, 1);
-  const start = headerStart + headerLen;
-  if (bytes.length - start < count * item) {
-    throw new UserError(`.npy data too short: shape (${shape.join(', ')}) needs ${count * item} bytes, found ${bytes.length - start}`);
-  }
-  const data = new Float32Array(count);
-  if (descr === '<f4' && fortran === 'False') {
-    data.set(new Float32Array(bytes.slice(start, start + count * 4).buffer)); // aligned copy, the common case
-    return { shape, data };
-  }
-  const index = fortran === 'True' ? fortranOffsets(shape) : null;
-  for (let i = 0; i < count; i++) data[i] = read(view, start + (index ? index[i] : i) * item);
-  return { shape, data };
-}
-
-/** For each C-order position, where a Fortran-order (column-major) array stores it. */
-function fortranOffsets(shape: number[]): Uint32Array {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const out = new Uint32Array(count);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let c = 0; c < count; c++) {
-    let f = 0;
-    for (let d = shape.length - 1; d >= 0; d--) f = f * shape[d] + idx[d];
-    out[c] = f;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
+  const values = npyValues(bytes, layout);
+  return { rows: shape[0], cols: shape[1], data: values instanceof Float32Array ? values : Float32Array.from(values) };
 }
 
 /** Load a model from a .npy matrix or a tfjs layers model (model.json or its directory). */

@@ -80,6 +80,9 @@ function product(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Bytes per element of the dtypes the tfjs weights manifest defines ('string' has no fixed size). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
 /** Strip a trailing ':0' (Keras variable names) so `dense/kernel:0` matches `dense/kernel`. */
 function plainName(name: string): string {
   return name.replace(/:\d+$/, '');
@@ -113,10 +116,14 @@ export function layersToDenseModel(modelJson: unknown, shards: Record<string, Ar
       if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) throw new UserError('model.json: malformed weight entry in weightsManifest');
       const dtype = w.dtype ?? 'float32';
       if (w.quantization) throw new UserError(`weight '${w.name}' is quantized; weightscope reads float32 weights only`);
-      const size = product(w.shape);
-      const itemBytes = dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'bool' ? 1 : dtype === 'string' ? NaN : 4;
-      const nbytes = size * itemBytes;
-      if (!Number.isFinite(nbytes)) throw new UserError(`weight '${w.name}' has dtype ${dtype}; weightscope reads float32 weights only`);
+      // Never trust declared sizes: each dimension a non-negative integer, the total checked against the shard bytes below.
+      if (!w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        throw new UserError(`weight '${w.name}' has shape ${JSON.stringify(w.shape)}; dimensions must be non-negative integers`);
+      }
+      if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+        throw new UserError(`weight '${w.name}' has dtype ${JSON.stringify(dtype)}, which weightscope cannot read (float32 weights only)`);
+      }
+      const nbytes = product(w.shape) * DTYPE_BYTES[dtype];
       if (offset + nbytes > total) {
         throw new UserError(`weight shard(s) ${g.paths.join(', ')} too short: '${w.name}' needs bytes ${offset}–${offset + nbytes} but there are only ${total}`);
       }
@@ -127,6 +134,9 @@ export function layersToDenseModel(modelJson: unknown, shards: Record<string, Ar
       }
       weights.set(plainName(w.name), { data, shape: w.shape, dtype });
       offset += nbytes;
+    }
+    if (offset !== total) {
+      throw new UserError(`weight shard(s) ${g.paths.join(', ')} hold ${total} bytes but the manifest declares ${offset}: corrupt, or not the shards of this model.json`);
     }
   }
   const find = (layerName: string, kind: 'kernel' | 'bias') => {

@@ -6,3 +6,4 @@
 export * from './browser.js';
 export * from './html.js';
 export * from './load.js';
+export * from './layer-table.js';

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, csvToRows, parseRow, rowKey, type ResultRow } from '../core/index.js';
+import { readInputFile, readJsonFile } from '../core/io.js';
 import type { LayerInput, ReportInput } from './html.js';
 import { parseTaskName, type SsimRow, type TaskInfo } from './summary.js';
 
@@ -14,11 +15,7 @@ export interface ReadRunOptions {
 }
 
 function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as Error).message}`);
-  }
+  return readJsonFile(path);
 }
 
 /** Result rows of a run folder: results.jsonl (torn lines skipped, first of duplicates kept) or results.csv. */
@@ -26,14 +23,27 @@ export function readResultRows(dir: string): ResultRow[] {
   const jsonl = join(dir, 'results.jsonl');
   const csv = join(dir, 'results.csv');
   let rows: ResultRow[];
+  let source: string;
   if (existsSync(jsonl)) {
+    source = jsonl;
     rows = [];
-    for (const line of readFileSync(jsonl, 'utf8').split('\n')) {
+    const lines = readInputFile(jsonl, 'results file').toString('utf8').split('\n');
+    lines.forEach((line, k) => {
       const r = parseRow(line);
       if (r) rows.push(r);
+      // Only the last line may be torn (a run killed mid-write); anything else is not ours to guess at.
+      else if (line.trim() && k < lines.length - 1) throw new UserError(`${jsonl}: line ${k + 1} is not a result row; fix or remove it`);
+    });
+  } else if (existsSync(csv)) {
+    source = csv;
+    rows = csvToRows(readInputFile(csv, 'results file').toString('utf8'));
+  } else throw new UserError(`${dir} has no results.jsonl or results.csv: not a weightscope run folder`);
+  rows.forEach((r, k) => {
+    if (typeof r.task !== 'string' || !r.task || typeof r.probe !== 'string' || !Number.isFinite(r.accuracy) || !Number.isFinite(r.level)) {
+      throw new UserError(`${source}: row ${k + 1} has no task, probe, level or accuracy; not weightscope results`);
     }
-  } else if (existsSync(csv)) rows = csvToRows(readFileSync(csv, 'utf8'));
-  else throw new UserError(`${dir} has no results.jsonl or results.csv: not a weightscope run folder`);
+  });
+  if (rows.length === 0) throw new UserError(`${source} holds no result rows`);
   const seen = new Set<string>();
   return rows.filter((r) => {
     const k = rowKey(r);

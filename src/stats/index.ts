@@ -12,3 +12,4 @@ export * from './structure.js';
 export * from './zscore.js';
 export * from './percolation.js';
 export * from './layer-stats.js';
+export * from './spectral.js';

@@ -249,15 +249,21 @@ function curveFromOrder(
   return curve;
 }
 
-function checkOptions(options: PercolationOptions): Required<PercolationOptions> {
+/** Points beyond one per edge count add nothing; this many are always allowed (the default is 101). */
+const MIN_POINTS_CAP = 1001;
+
+function checkOptions(options: PercolationOptions, layer: LayerRecord): Required<PercolationOptions> {
   const points = options.points ?? 101;
   if (!Number.isInteger(points) || points < 2) throw new UserError(`percolation needs at least 2 integer points, got ${points}`);
+  // Bound the curve's arrays by the layer's real size: a layer of m weights has m + 1 distinct points.
+  const cap = Math.max(MIN_POINTS_CAP, layer.weights.length + 1);
+  if (points > cap) throw new UserError(`percolation of layer '${layer.name}' takes at most ${cap} points (one per edge count), got ${points}`);
   return { points, full: options.full ?? false };
 }
 
 /** Percolation curve of one subgraph (positive, negative or all edges). */
 export function percolation(layer: LayerRecord, sign: EdgeSign = 'all', options: PercolationOptions = {}): PercolationCurve {
-  const opts = checkOptions(options);
+  const opts = checkOptions(options, layer);
   const order = filterOrder(sortedSignedEdges(layer.weights), sign);
   return curveFromOrder(order, layer, sign, opts);
 }
@@ -270,7 +276,7 @@ export interface PercolationBySign {
 
 /** The three curves (whole layer, positive and negative subgraphs) from a single sort. */
 export function percolationBySign(layer: LayerRecord, options: PercolationOptions = {}): PercolationBySign {
-  const opts = checkOptions(options);
+  const opts = checkOptions(options, layer);
   const order = sortedSignedEdges(layer.weights);
   return {
     all: curveFromOrder(order, layer, 'all', opts),

@@ -4,8 +4,9 @@
  * model.json) or a model.json file itself.
  */
 import { existsSync, readdirSync, readFileSync, statSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { weightShardPaths } from '../model/layers-format.js';
 
 export interface IndexedLayer {
   name: string;
@@ -20,6 +21,8 @@ export interface IndexedModel {
   /** model.json path relative to the served root, with forward slashes. */
   path: string;
   layers: IndexedLayer[];
+  /** The weight files its manifest names, relative to the served root (the only ones served). */
+  weightFiles: string[];
 }
 
 export interface RunIndex {
@@ -30,8 +33,8 @@ export interface RunIndex {
   files: string[];
 }
 
-/** Files of a run folder the viewer knows how to use, when present. */
-const KNOWN_FILES = ['results.csv', 'results.jsonl', 'summary.json', 'run.json', 'ssim.json', 'report.html'];
+/** Files of a run folder the viewer knows how to use, when present (and the only top-level ones served). */
+const KNOWN_FILES = ['results.csv', 'results.jsonl', 'summary.json'];
 const MAX_DEPTH = 5;
 
 /** Resolve a user-given target into the folder to serve; throws UserError when there is no model. */
@@ -77,18 +80,41 @@ export function buildIndex(root: string): RunIndex {
   for (const p of modelPaths) {
     const rel = relative(root, p).split(sep).join('/');
     let layers: IndexedLayer[];
+    let shards: string[];
     try {
-      layers = denseLayersOf(JSON.parse(readFileSync(p, 'utf8')));
+      const json: unknown = JSON.parse(readFileSync(p, 'utf8'));
+      layers = denseLayersOf(json);
+      shards = weightShardPaths(json);
     } catch {
       continue; // not a tfjs layers model: not something the viewer can show
     }
     if (layers.length === 0) continue;
     const m = /(?:^|\/)models\/([^/]+)\/run-(\d+)\/model\.json$/.exec(rel);
     const folder = basename(dirname(p));
-    models.push({ task: m ? m[1] : folder, run: m ? Number(m[2]) : null, path: rel, layers });
+    // Only shards inside the model's folder: a manifest cannot open up the rest of the folder.
+    const inside = shards.filter((s) => !s.startsWith('/') && !s.split('/').includes('..'));
+    const weightFiles = inside.map((s) => posix.normalize(posix.join(posix.dirname(rel), s)));
+    models.push({ task: m ? m[1] : folder, run: m ? Number(m[2]) : null, path: rel, layers, weightFiles });
   }
   const files = KNOWN_FILES.filter((f) => existsSync(join(root, f)));
   return { name: basename(root), models, files };
+}
+
+/** Layer graphs as `weightscope reproduce`/`export` write them under graphs/ (src/graph/export.ts). */
+const GRAPH_FILE = /^graphs\/(?:[^/]+\/)*[^/]+\.(?:csv|gexf|graphml|json)$/;
+
+/**
+ * The files of the served folder the page may fetch (relative paths with forward slashes): the
+ * known run files, each indexed model's model.json and the weight files its manifest names, and
+ * the layer graphs under graphs/. Never a dotfile or anything under a dot-folder.
+ */
+export function servedFilePredicate(index: RunIndex): (rel: string) => boolean {
+  const allowed = new Set<string>(KNOWN_FILES);
+  for (const m of index.models) {
+    allowed.add(m.path);
+    for (const w of m.weightFiles) allowed.add(w);
+  }
+  return (rel) => !rel.split('/').some((s) => s === '' || s.startsWith('.')) && (allowed.has(rel) || GRAPH_FILE.test(rel));
 }
 
 /**

@@ -1,16 +1,21 @@
 /**
- * The viewer's HTTP server: the built page (dist/viz/) at `/`, the target run folder read-only
- * under `/run/…`, and `/api/index.json` listing its models. node:http only; binds to 127.0.0.1 by
- * default. Every file request is confined to its folder: `..` segments (plain or percent-encoded),
- * absolute paths, NUL bytes, backslashes and symlinks leading out are refused.
+ * The viewer's HTTP server: the built page (dist/viz/) at `/`, from the target run folder only the
+ * files the page reads (run-index.ts `servedFilePredicate`: results, models and their weight
+ * files, graphs) read-only under `/run/…`, and `/api/index.json` listing its models. node:http
+ * only; binds to 127.0.0.1 by default. Every file request is confined to its folder: `..`
+ * segments (plain or percent-encoded), absolute paths, NUL bytes, backslashes, dotfiles and
+ * symlinks leading out are refused. Requests whose Host header names another host than the one
+ * bound are refused too, so a web page cannot reach the server through DNS rebinding.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { hostname, networkInterfaces } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { UserError } from '../core/errors.js';
-import { resolveTarget, type RunIndex } from './run-index.js';
+import { resolveTarget, servedFilePredicate, type RunIndex } from './run-index.js';
 
 export interface ViewerOptions {
   /** Run folder, model folder or model.json file. */
@@ -25,6 +30,8 @@ export interface ViewerOptions {
 
 export interface ViewerHandle {
   url: string;
+  /** False when bound to an address other machines can reach (the CLI warns then). */
+  loopback: boolean;
   /** The served folder's index (models, files). */
   index: RunIndex;
   close(): Promise<void>;
@@ -62,13 +69,20 @@ const CSP =
 export async function startViewer(options: ViewerOptions): Promise<ViewerHandle> {
   const { root, index } = resolveTarget(options.target);
   const assetsDir = realpathOr(options.assetsDir ?? DEFAULT_ASSETS_DIR);
-  const host = options.host ?? '127.0.0.1';
+  const host = (options.host ?? '127.0.0.1').trim();
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be an integer in 0…65535, got ${port}`);
+  if (host === '') throw new UserError('--host is empty (give an address such as 127.0.0.1)');
+  const address = await resolveHost(host);
+  const isServed = servedFilePredicate(index);
+  let hosts = new Set<string>();
 
   const server = createServer((req, res) => {
     try {
-      handle(req, res, root, assetsDir, index);
+      if (!hosts.has(String(req.headers.host ?? '').toLowerCase())) {
+        return send(res, 421, 'text/plain; charset=utf-8', 'unexpected Host header: this server answers only to the address it is bound to\n');
+      }
+      handle(req, res, root, assetsDir, index, isServed);
     } catch (err) {
       send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(err as Error).message}\n`);
     }
@@ -76,13 +90,16 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerHandle>
   await new Promise<void>((ok, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
       fail(err.code === 'EADDRINUSE' ? new UserError(`port ${port} on ${host} is already in use (try --port 0)`) :
-        err.code === 'EADDRNOTAVAIL' ? new UserError(`cannot bind to host '${host}'`) : err));
-    server.listen(port, host, () => ok());
+        err.code === 'EADDRNOTAVAIL' ? new UserError(`cannot bind to host '${host}' (${address} is not an address of this machine)`) :
+        err.code === 'EACCES' ? new UserError(`no permission to listen on port ${port} of ${host} (try --port 0)`) : err));
+    server.listen(port, address, () => ok());
   });
   const addr = server.address() as AddressInfo;
+  hosts = allowedHosts(addr, host);
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${shownHost}:${addr.port}/`,
+    loopback: isLoopback(addr.address),
     index,
     close: () =>
       new Promise<void>((ok) => {
@@ -92,7 +109,42 @@ export async function startViewer(options: ViewerOptions): Promise<ViewerHandle>
   };
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, root: string, assetsDir: string, index: RunIndex): void {
+/** The address `host` names; an unresolvable name is a UserError. */
+async function resolveHost(host: string): Promise<string> {
+  try {
+    return (await lookup(host)).address;
+  } catch (err) {
+    throw new UserError(`cannot resolve host '${host}' (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'}): give an address such as 127.0.0.1`);
+  }
+}
+
+export function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
+}
+
+/**
+ * Host header values (lower case) that name the bound server: its address, the name it was
+ * asked for, `localhost` for a loopback address, and every address of this machine (and its host
+ * name) for a wildcard bind. A browser sends the name it resolved, so a rebound DNS name fails.
+ */
+function allowedHosts(bound: AddressInfo, requested: string): Set<string> {
+  const names = new Set<string>();
+  const add = (h: string): void => {
+    const bracketed = h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+    names.add(`${bracketed.toLowerCase()}:${bound.port}`);
+    if (bound.port === 80) names.add(bracketed.toLowerCase());
+  };
+  add(bound.address);
+  add(requested);
+  if (isLoopback(bound.address)) add('localhost');
+  if (bound.address === '0.0.0.0' || bound.address === '::') {
+    for (const h of ['localhost', hostname()]) add(h);
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) add(a.address);
+  }
+  return names;
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, root: string, assetsDir: string, index: RunIndex, isServed: (rel: string) => boolean): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'text/plain; charset=utf-8', 'read-only server: GET and HEAD only\n');
@@ -120,8 +172,10 @@ function handle(req: IncomingMessage, res: ServerResponse, root: string, assetsD
     if (rel.length === 0 || rel[0] === '' || rel.some((s, k) => s === '' && k < rel.length - 1)) {
       return send(res, 403, 'text/plain; charset=utf-8', 'absolute or empty path refused\n');
     }
+    if (!isServed(rel.join('/'))) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     return serveFile(req, res, root, rel.join('/'), false);
   }
+  if (segments.some((s) => s.startsWith('.'))) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   if (!existsSync(join(assetsDir, 'index.html'))) {
     return send(res, 503, 'text/plain; charset=utf-8', `the viewer is not built (no ${join(assetsDir, 'index.html')}): run \`npm run build\`\n`);
   }

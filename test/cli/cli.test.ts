@@ -95,8 +95,20 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   const lines = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
   const half = Math.floor(lines.length / 2);
   writeFileSync(join(out, 'results.jsonl'), lines.slice(0, half).join('\n') + '\n' + lines[half].slice(0, 20));
+  // ...and the killed process left a temp file mid-write.
+  const leftover = join(out, 'models', 'mnist-0v7', 'run-0', '.weights.bin.tmp-99999999-3');
+  writeFileSync(leftover, 'partial');
   const resumed = run(['reproduce', ...smallRun, '--out', out]);
   assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(!existsSync(leftover), 'temp files of the killed run are removed on resume');
+  assert.ok(!existsSync(join(out, '.weightscope.lock')), 'the lock is released at the end');
+  const repaired = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
+  assert.deepEqual(repaired.slice(0, half), lines.slice(0, half), 'rows before the torn line keep their order');
+  for (const l of repaired) JSON.parse(l); // the torn tail was cut, not glued to the next row
+  assert.equal(repaired.length, lines.length);
+  const sessions = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).sessions;
+  assert.equal(sessions.length, 3, 'run.json records the backend and engine of the first run and of each resume');
+  assert.deepEqual(new Set(sessions.map((x: { engine: string }) => x.engine)), new Set(['tfjs']));
   const key = (r: Record<string, unknown>): string => JSON.stringify([r.task, r.probe, r.variant, r.signed, r.level, r.layer, r.run, r.seed]);
   const original = new Map(jsonl.map((r) => [key(r), r.accuracy]));
   const after = csvToRows(readFileSync(join(out, 'results.csv'), 'utf8'));

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectedGraph } from 'graphology';
-import { parse as parseGexf } from 'graphology-gexf';
+import { parse as parseGexf, write as writeGexf } from 'graphology-gexf';
 import { parse as parseGraphml } from 'graphology-graphml';
-import { exportLayer, safeFileName, formatFloat32, GRAPHOLOGY_EDGE_LIMIT } from '../../src/graph/index.js';
+import { exportLayer, safeFileName, formatFloat32, layerToGexf, layerToGraph, readLayerGraph, GRAPHOLOGY_EDGE_LIMIT } from '../../src/graph/index.js';
+import { randomizeLayer } from '../../src/randomize/index.js';
+import { Rng } from '../../src/core/rng.js';
 import { unitStats } from '../../src/stats/index.js';
 import { UserError } from '../../src/core/errors.js';
 import type { LayerRecord } from '../../src/core/layer.js';
@@ -119,4 +121,49 @@ test('refuses GEXF/GraphML above the graphology limit without allowLarge, writin
   assert.throws(() => exportLayer(big, dir, { formats: ['xml' as never] }), UserError);
   rmSync(dir, { recursive: true });
   assert.ok(!existsSync(dir));
+});
+
+test('GEXF is version 1.2 with only GEXF\'s own <meta> children, 1.3 on request', () => {
+  const l = layer();
+  const text = layerToGexf(l);
+  assert.match(text, /<gexf version="1\.2" xmlns="http:\/\/www\.gexf\.net\/1\.2draft"/);
+  const meta = /<meta[^>]*>([\s\S]*?)<\/meta>/.exec(text)![1];
+  const children = [...meta.matchAll(/<([A-Za-z_][\w.-]*)[\s>]/g)].map((m) => m[1]);
+  assert.deepEqual(children.sort(), ['creator', 'description']);
+  // The name travels on every node; the shape is the nodes present.
+  const g = parseGexf(DirectedGraph, text);
+  g.forEachNode((_k, a) => assert.equal(a.layer, l.name));
+  assert.match(layerToGexf(l, { version: '1.3' }), /<gexf version="1\.3" xmlns="http:\/\/gexf\.net\/1\.3"/);
+  expectSameGraph(parseGexf(DirectedGraph, layerToGexf(l, { version: '1.3' })), l);
+});
+
+test('GEXF is byte-reproducible: the same layer, or the same seed, gives the same bytes with stable edge ids', () => {
+  const l = layer();
+  const first = layerToGexf(l);
+  layerToGraph(layer()); // another graph in between must not shift anything
+  assert.equal(layerToGexf(l), first);
+  assert.match(first, /<edge id="in:0-out:\d+" source="in:0" target="out:\d+"/);
+  const nullA = randomizeLayer(l, 'curveball', new Rng(5));
+  layerToGraph(l);
+  const nullB = randomizeLayer(l, 'curveball', new Rng(5));
+  assert.equal(layerToGexf(nullB), layerToGexf(nullA));
+  assert.notEqual(layerToGexf(randomizeLayer(l, 'curveball', new Rng(6))), layerToGexf(nullA));
+});
+
+test('GEXF files of the earlier format (1.3, name and sizes as <meta> children) still import exactly', () => {
+  const dir = tempDir();
+  const l = layer();
+  // What weightscope wrote before: graph attributes {name, nIn, nOut} → custom <meta> elements.
+  const graph = layerToGraph(l);
+  graph.forEachNode((key) => graph.setNodeAttribute(key, 'layer', 'stale-node-name'));
+  graph.replaceAttributes({ name: l.name, nIn: l.shape[0], nOut: l.shape[1] } as never);
+  const file = join(dir, 'old.gexf');
+  writeFileSync(file, writeGexf(graph, { version: '1.3' }));
+  assert.match(readFileSync(file, 'utf8'), /<nIn>12<\/nIn>/);
+  const back = readLayerGraph(file);
+  assert.equal(back.name, l.name, 'the graph attribute wins over the nodes');
+  assert.deepEqual(back.shape, l.shape);
+  assert.deepEqual(back.weights, l.weights);
+  assert.deepEqual(back.bias, l.bias);
+  rmSync(dir, { recursive: true });
 });

@@ -1,6 +1,6 @@
 /**
- * Cross-check against numpy/networkx (bench/python/stats_crosscheck.py) when /usr/bin/python3
- * has them; skipped with a message otherwise, so the suite never depends on Python.
+ * Cross-check against numpy/networkx (bench/python/stats_crosscheck.py) when the Python of
+ * ../python.ts has them; skipped with one line saying so otherwise.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,17 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { unitStats, weightSummary, degreeAssortativity, nodf, percolation, summarize } from '../../src/stats/index.js';
 import { randomLayer } from './fixtures.js';
+import { PYTHON, pythonMissing } from '../python.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../bench/python/stats_crosscheck.py', import.meta.url));
 
-function pythonReady(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import numpy, networkx'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found`;
-  return r.status === 0 ? null : 'python3 lacks numpy/networkx (apt-get install python3-numpy python3-networkx)';
-}
-
-const missing = pythonReady();
+const missing = pythonMissing(['numpy', 'networkx'], 'statistics cross-check against numpy/networkx');
 const close = (a: number, b: number, tol = 1e-9): boolean => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 test('agrees with numpy/networkx on a random pruned layer', { skip: missing ?? false }, () => {

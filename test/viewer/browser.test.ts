@@ -1,6 +1,6 @@
 /**
- * The viewer in a real headless Chromium (Debian `chromium` + playwright-core), against a run
- * folder on disk. Screenshots of each state go to test-artifacts/viewer/.
+ * The viewer in a real headless Chromium (driven by playwright-core; which binary: ./chromium.ts),
+ * against a run folder on disk. Screenshots of each state go to test-artifacts/viewer/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,8 +15,8 @@ import { percolation, unitStats } from '../../src/stats/index.js';
 import { randomizeLayer } from '../../src/randomize/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { makeRunFixture, type RunFixture } from './fixture.js';
+import { findChromium } from './chromium.js';
 
-const CHROMIUM = process.env.WEIGHTSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'viewer');
 
@@ -62,7 +62,8 @@ function hook<T>(f: (h: Hook) => T): Promise<T> {
 
 async function shot(name: string): Promise<void> {
   await page.waitForTimeout(150); // let the scheduled sigma frame paint
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  // Software GL while ForceAtlas2 repaints can take more than playwright's 30 s on a loaded machine.
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), timeout: 90_000 });
 }
 
 function firstLayer(): LayerRecord {
@@ -104,20 +105,15 @@ function largestComponentBfs(layer: LayerRecord, t: number): number {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`viewer browser tests need Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set WEIGHTSCOPE_CHROMIUM`);
-  }
   if (!existsSync(join(DEFAULT_ASSETS_DIR, 'index.html'))) {
     throw new Error(`the viewer is not built (${DEFAULT_ASSETS_DIR} has no index.html): run \`npm run build\` first`);
   }
   mkdirSync(ARTIFACTS, { recursive: true });
+  const found = await findChromium();
+  console.log(`viewer browser tests use ${found.source}`);
   fx = await makeRunFixture();
   viewer = await startViewer({ target: fx.dir, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await chromium.launch({ executablePath: found.executablePath, headless: true, args: found.args, env: found.env });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => {

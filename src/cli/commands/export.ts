@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { exportLayer, EXPORT_FORMATS, type ExportFormat } from '../../graph/index.js';
 import { selectLayers } from './stats.js';
+import { outputDir } from '../options.js';
 
 function formatList(value: string): ExportFormat[] {
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -25,7 +26,7 @@ export function registerExport(program: Command): void {
     .description('export each dense layer as a graph file (gexf, graphml), CSV node/edge tables, or JSON statistics')
     .argument('<model>', 'a tfjs layers model (model.json or its folder) or a .npy weight matrix')
     .requiredOption('--format <list>', `comma-separated: ${EXPORT_FORMATS.join(', ')}`, formatList)
-    .requiredOption('--out <dir>', 'output folder')
+    .requiredOption('--out <dir>', 'output folder', outputDir)
     .option('--layer <name>', 'only this layer')
     .option('--allow-large', 'allow GEXF/GraphML of layers above 2M edges (needs ~300 bytes of memory an edge)', false)
     .action(async (modelPath: string, opts: ExportOptions) => {

@@ -8,6 +8,7 @@ import { registerExport } from './export.js';
 import { registerReport } from './report.js';
 import { registerView } from './view.js';
 import { registerRandomize } from './randomize.js';
+import { registerLayers } from './layers.js';
 import { registerTextLines } from './text-lines.js';
 
 /** Every subcommand registers itself here (one line each). */
@@ -21,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerExport(program);
   registerReport(program);
   registerView(program);
+  registerLayers(program);
   registerTextLines(program);
 }

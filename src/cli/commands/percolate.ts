@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeChunksAtomic } from '../../core/io.js';
 import { formatFloat32 } from '../../graph/index.js';
 import { percolationBySign, type PercolationCurve } from '../../stats/index.js';
-import { positiveInt } from '../options.js';
+import { outputFile, positiveInt } from '../options.js';
 import { cell, selectLayers, table } from './stats.js';
 
 interface PercolateOptions {
@@ -29,7 +29,7 @@ export function registerPercolate(program: Command): void {
     .argument('<model>', 'a tfjs layers model (model.json or its folder) or a .npy weight matrix')
     .option('--layer <name>', 'only this layer')
     .option('--points <k>', 'points of the curve, evenly spaced in fraction removed (≥ 2)', positiveInt, 101)
-    .option('--out <file>', 'write the curves as CSV')
+    .option('--out <file>', 'write the curves as CSV', outputFile)
     .action(async (modelPath: string, opts: PercolateOptions) => {
       const layers = await selectLayers(modelPath, opts.layer);
       const curves: { layer: string; curve: PercolationCurve }[] = [];

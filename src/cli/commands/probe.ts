@@ -7,16 +7,10 @@ import { findLayer } from '../../core/layer.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator } from '../../model/index.js';
 import { loadLayerSource } from '../../graph/index.js';
-import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from '../../probes/index.js';
+import { applyProbe, isRandomProbe, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { prepareTask } from '../tasks.js';
-import { positiveInt } from '../options.js';
+import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
-
-function levelList(value: string): number[] {
-  const levels = value.split(',').map((s) => Number(s.trim()));
-  if (levels.some((x) => !Number.isFinite(x))) throw new UserError(`--levels must be comma-separated numbers, got '${value}'`);
-  return levels;
-}
 
 export function registerProbe(program: Command): void {
   const cmd = program
@@ -25,24 +19,31 @@ export function registerProbe(program: Command): void {
     .argument('<model>', 'a tfjs layers model (model.json or its folder), or an .onnx file')
     .option('--pair <pair>', 'the class pair the model was trained on, e.g. 0v7 (tfjs models)')
     .addOption(new Option('--probe <name>', 'the probe').choices([...PROBES]).makeOptionMandatory())
-    .option('--variant <name>', 'probe variant (reference = the study\'s definition)', 'reference')
-    .option('--levels <list>', 'probe levels, e.g. 0,0.5,0.9', levelList, [0])
+    .option('--variant <name>', `probe variant (default 'reference', the study's definition; randomize: one of ${PROBE_VARIANTS.randomize.join(', ')})`)
+    .option('--levels <list>', 'probe levels, e.g. 0,0.5,0.9', numberList, [0])
     .option('--signed', 'apply sign() after the probe', false)
     .option('--layer <name>', 'perturb only this layer', 'all')
     .option('--repeats <n>', 'seeds per level for random probes', positiveInt, 1)
-    .option('--out <file>', 'write the rows as CSV to this file')
+    .option('--out <file>', 'write the rows as CSV to this file', outputFile)
     .option('--json', 'print rows as JSON lines instead of a table', false)
     .option('--labels <file>', '.onnx: a .npy of class labels, one per prediction (else: agreement with the unprobed model)')
     .option('--per-layer', '.onnx: probe each layer alone, one row per layer', false)
     .option('--batch-size <n>', '.onnx: inputs per ONNX Runtime run (default: all)', positiveInt)
-    .option('--html <file>', '.onnx: write a page plotting the metric against layer depth')
+    .option('--html <file>', '.onnx: write a page plotting the metric against layer depth', outputFile)
     .option('--quiet', 'no progress output', false);
   addDataOptions(cmd, { inputsFile: true });
   cmd.action(async (modelPath: string, opts) => {
+    const variants = PROBE_VARIANTS[opts.probe as ProbeName];
+    // 'reference' where the probe has one; randomize has no single reference, so it must be named.
+    if (opts.variant === undefined && !variants.includes('reference')) {
+      throw new UserError(`probe '${opts.probe}' needs --variant, one of: ${variants.join(', ')}`);
+    }
+    opts.variant ??= 'reference';
     // loaded only for .onnx models, so other commands do not load ONNX Runtime's native library
     if (modelPath.toLowerCase().endsWith('.onnx')) return (await import('./probe-onnx.js')).probeOnnxCommand(modelPath, opts);
     if (!opts.pair) throw new UserError('--pair is required for a tfjs model (the class pair it was trained on, e.g. 0v7)');
     if (!['pm1', 'unit'].includes(opts.inputs)) throw new UserError(`--inputs ${opts.inputs}: a .npy file of inputs is for .onnx models; a tfjs model takes pm1 or unit`);
+    for (const level of opts.levels as number[]) validateSpec({ probe: opts.probe, variant: opts.variant, signed: false, level, layer: opts.layer });
     const model = loadLayerSource(modelPath);
     if (opts.layer !== 'all') findLayer(model, opts.layer);
     const pairs = parsePairs(opts.pair);

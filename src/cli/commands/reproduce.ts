@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { reproduce } from '../reproduce.js';
-import { positiveInt, probeList, timestamp } from '../options.js';
+import { outputDir, positiveInt, probeList, timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
 
 export function registerReproduce(program: Command): void {
@@ -9,7 +9,7 @@ export function registerReproduce(program: Command): void {
     .command('reproduce')
     .description('train easy- and hard-task MLPs, run all five probes on each, and write a run folder with a report')
     .option('--pairs <pairs>', "class pairs: 'reference' (the study's), 'auto' (most/least similar by SSIM), 'all' (the 45 pairs) or a list like 0v7,7v9", 'reference')
-    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
+    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
     .option('--probes <list>', 'probes to run, e.g. baseline,binarize,noise (default: all)', probeList)
     .option('--layer <name>', 'perturb only this layer (dense_0, dense_1, …); default: every layer')
     .option('--quick', 'fewer levels and seeds: a smoke run', false)

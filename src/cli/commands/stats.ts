@@ -7,6 +7,8 @@ import { loadLayerSource } from '../../graph/index.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
 import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
+import { convOption } from './layers.js';
+import { runLayerTable } from './layer-table.js';
 
 /** The layers a command works on: the one named by --layer, or all of them. */
 export async function selectLayers(modelPath: string, layerName: string | undefined): Promise<LayerRecord[]> {
@@ -35,20 +37,27 @@ interface StatsOptions {
   seed: number;
   json: boolean;
   nestedness?: boolean;
+  allLayers?: boolean;
+  out?: string;
+  conv?: 'sum' | 'norm' | 'unfold';
 }
 
 export function registerStats(program: Command): void {
   program
     .command('stats')
     .description('network statistics of each dense layer: signed degrees/strengths, weights, assortativity, NODF')
-    .argument('<model>', 'a tfjs layers model (model.json or its folder) or a .npy weight matrix')
+    .argument('<model>', 'a .safetensors file (or shard folder), .npz, tfjs layers model (model.json or its folder) or a .npy weight matrix')
     .option('--layer <name>', 'only this layer')
     .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md)')
     .option('--samples <n>', 'null samples for z-scores', positiveInt, 20)
     .option('--seed <s>', 'seed of the null samples', seedValue, 0)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
     .option('--json', 'print the full statistics as JSON', false)
+    .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
+    .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here')
+    .addOption(convOption())
     .action(async (modelPath: string, opts: StatsOptions) => {
+      if (opts.allLayers || opts.out !== undefined) return runLayerTable(modelPath, opts);
       const layers = await selectLayers(modelPath, opts.layer);
       if (opts.null !== undefined) {
         getNullModel(opts.null);

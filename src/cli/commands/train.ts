@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../../core/io.js';
+import { checkOutputDir, writeJsonAtomic } from '../../core/io.js';
 import { deriveSeed } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator, saveModel, selectBackend, trainMlp } from '../../model/index.js';
 import { mlpConfigOf, prepareTask, trainConfigOf } from '../tasks.js';
 import { createProgress } from '../progress.js';
-import { timestamp } from '../options.js';
+import { outputDir, timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
 
 export function registerTrain(program: Command): void {
@@ -15,17 +15,18 @@ export function registerTrain(program: Command): void {
     .command('train')
     .description('train MLPs on one class pair and save them in the TensorFlow.js layers format')
     .requiredOption('--pair <pair>', 'the class pair, e.g. 0v7')
-    .option('--out <dir>', 'output folder (default models/<task>-<timestamp>); models go to <out>/run-<k>/');
+    .option('--out <dir>', 'output folder (default models/<task>-<timestamp>); models go to <out>/run-<k>/', outputDir);
   addDataOptions(cmd);
   addTrainingOptions(cmd);
   cmd.action(async (opts) => {
     const pairs = parsePairs(opts.pair);
     if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);
     const [a, b] = pairs[0];
-    const progress = createProgress({ quiet: opts.quiet });
-    const backend = await selectBackend(opts.backend);
     const name = taskName(opts.dataset, a, b);
     const out = opts.out ?? join('models', `${name}-${timestamp()}`);
+    checkOutputDir(out); // before any training, also for the default folder
+    const progress = createProgress({ quiet: opts.quiet });
+    const backend = await selectBackend(opts.backend);
     const data = loadDataset(opts.dataset, { dataDir: opts.dataDir });
     const flags = { ...opts, learningRate: opts.lr };
     const { task, train, test } = prepareTask(data, opts.dataset, [a, b], {

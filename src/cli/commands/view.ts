@@ -6,18 +6,54 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { startViewer } from '../../viewer/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isModelFilePath } from '../../formats/index.js';
+import { saveModel } from '../../model/index.js';
+import { convOption, findEntry, modelLayerEntries } from './layers.js';
+
+/**
+ * A model file (.safetensors, .npz, …) is shown as a folder of one-layer models, one per layer
+ * (its layers need not chain), written to a temporary folder removed when the viewer stops.
+ */
+function viewableFolder(target: string, opts: { layer?: string; conv?: 'sum' | 'norm' | 'unfold' }): { folder: string; cleanup: () => void } {
+  const { entries } = modelLayerEntries(target, { conv: opts.conv });
+  const chosen = opts.layer !== undefined ? [findEntry(entries, opts.layer)] : entries;
+  const folder = mkdtempSync(join(tmpdir(), 'weightscope-view-'));
+  const cleanup = (): void => rmSync(folder, { recursive: true, force: true });
+  try {
+    chosen.forEach((e, k) => {
+      const layer = e.load();
+      saveModel(join(folder, `${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`), { layers: [{ ...layer, activation: 'linear' }] });
+    });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { folder, cleanup };
+}
 
 export function registerView(program: Command): void {
   program
     .command('view')
     .description('Open the network viewer on a run folder (or a model folder / model.json)')
-    .argument('<target>', 'run folder written by `weightscope reproduce`, a model folder, or a model.json')
+    .argument('<target>', 'run folder written by `weightscope reproduce`, a model folder, a model.json, or a .safetensors / .npz model file')
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--host <h>', 'interface to bind (keep 127.0.0.1 unless you mean to share it)', '127.0.0.1')
     .option('--no-open', 'do not open a browser, just print the URL')
-    .action(async (target: string, opts: { port: string; host: string; open: boolean }) => {
+    .option('--layer <name>', 'model files (.safetensors, .npz, …): show only this layer')
+    .addOption(convOption())
+    .action(async (target: string, opts: { port: string; host: string; open: boolean; layer?: string; conv: 'sum' | 'norm' | 'unfold' }) => {
       if (!/^\d+$/.test(opts.port)) throw new UserError(`--port must be an integer in 0…65535, got '${opts.port}'`);
-      const viewer = await startViewer({ target, host: opts.host, port: Number(opts.port) });
+      const converted = isModelFilePath(target) ? viewableFolder(target, opts) : null;
+      const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port) }).catch((err: unknown) => {
+        converted?.cleanup();
+        throw err;
+      });
+      if (!viewer.loopback) {
+        process.stderr.write(`weightscope view: WARNING: listening on ${viewer.url}, which other machines can reach: anyone on the network can read the models and results it serves\n`);
+      }
       const n = viewer.index.models.length;
       process.stdout.write(`weightscope viewer: ${viewer.url}  (${n} model${n === 1 ? '' : 's'} from ${viewer.index.name}; Ctrl-C to stop)\n`);
       if (opts.open) openBrowser(viewer.url);
@@ -25,7 +61,10 @@ export function registerView(program: Command): void {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void viewer.close().then(done);
+          void viewer.close().then(() => {
+            converted?.cleanup();
+            done();
+          });
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
