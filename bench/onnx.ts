@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { loadMnist, mnistTextLines } from '../src/data/index.js';
 import { readOnnx } from '../src/formats/onnx.js';
-import { probeOnnx, probeTargets, layerView } from '../src/probes/onnx-probe.js';
+import { probeOnnx, probeTargets, layerView, tensorLayout } from '../src/probes/onnx-probe.js';
 import { applyProbe } from '../src/probes/index.js';
 import { Rng } from '../src/core/index.js';
 import { createOnnxRunner } from '../src/model/onnx-runtime.js';
@@ -55,10 +55,10 @@ export async function run(): Promise<void> {
   const naiveTargets = targets.slice(0, 3);
   const tn = performance.now();
   for (const target of naiveTargets) {
-    const layer = layerView(target.name, target.shape, file.tensor(target.name).values());
+    const layer = layerView(target, file.tensor(target.name).values());
     const probed = applyProbe({ layers: [layer] }, { probe: 'binarize', variant: 'reference', signed: true, level: 0, layer: target.name }, new Rng(0));
     const out = join(dir, 'probed.onnx');
-    file.write(out, new Map([[target.name, probed.layers[0].weights]]));
+    file.write(out, new Map([[target.name, tensorLayout(target, probed.layers[0])]]));
     const runner = await createOnnxRunner(readOnnx(out), []);
     await runner.run({ data: lines.data, shape: lines.shape });
     await runner.release();

@@ -17,9 +17,10 @@ import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probe
 // ---------------------------------------------------------------------------------------------
 // The adapter from model tensors to probe targets. The layer inventory (formats) will decide which
 // tensors are layers and their orientation; until then: every tensor the graph uses as a dense,
-// conv or embedding weight, viewed as [shape[0], rest]. The probes run here (binarize, prune,
-// noise, signflip, randomize B) are elementwise or act on the whole tensor, so that view does not
-// change their result.
+// conv or embedding weight, viewed as [shape[0], rest] — transposed to [in, out] for a dense
+// weight stored (out, in). The probes run here (binarize, prune, noise, signflip, randomize B) are
+// elementwise or act on the whole tensor, so the view does not change their result; row- or
+// column-wise null models (randomize C–G) see dense layers the right way round.
 
 const LAYER_KINDS = new Set(['dense', 'conv', 'conv.transpose', 'embedding']);
 
@@ -30,19 +31,33 @@ export interface ProbeTarget {
   depth: number;
   kind: string;
   shape: number[];
+  orientation?: 'in-out' | 'out-in';
 }
 
 export function probeTargets(file: ModelFile): ProbeTarget[] {
   return file.tensors
     .filter((t) => t.shape.length >= 2 && LAYER_KINDS.has(t.hint?.kind ?? ''))
-    .map((t, depth) => ({ name: t.name, depth, kind: t.hint!.kind!, shape: t.shape }));
+    .map((t, depth) => ({ name: t.name, depth, kind: t.hint!.kind!, shape: t.shape, ...(t.hint?.orientation ? { orientation: t.hint.orientation } : {}) }));
 }
 
-/** A tensor's values as a layer record [shape[0], product of the rest], no bias. */
-export function layerView(name: string, shape: number[], values: Float32Array | Float64Array): LayerRecord {
-  const rows = shape[0];
+/** A target's values as a layer record [shape[0], product of the rest] ([in, out] for an (out, in) dense weight), no bias. */
+export function layerView(target: Pick<ProbeTarget, 'name' | 'shape' | 'orientation'>, values: Float32Array | Float64Array): LayerRecord {
+  const rows = target.shape[0];
   const weights = values instanceof Float32Array ? values : Float32Array.from(values);
-  return { name, weights, shape: [rows, weights.length / rows], bias: null };
+  const cols = weights.length / rows;
+  if (target.orientation === 'out-in') return { name: target.name, weights: transpose(weights, rows, cols), shape: [cols, rows], bias: null };
+  return { name: target.name, weights, shape: [rows, cols], bias: null };
+}
+
+/** A layer record's weights back in the tensor's own layout (the inverse of layerView). */
+export function tensorLayout(target: Pick<ProbeTarget, 'orientation'>, layer: LayerRecord): Float32Array {
+  return target.orientation === 'out-in' ? transpose(layer.weights, layer.shape[0], layer.shape[1]) : layer.weights;
+}
+
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
 }
 
 /** Find a target by name, or fail listing the names that come closest. */
@@ -128,7 +143,8 @@ export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions):
     const common = { task, difficulty: 'custom' as const, run: 0, n_test: n, inputs: options.inputsName };
     const baseline: ResultRow = { ...common, probe: 'baseline', variant: 'reference', signed: false, level: 0, layer: 'all', seed: 0, ...score(reference) };
 
-    const original = new Map(chosen.map((t) => [t.name, layerView(t.name, t.shape, file.tensor(t.name).values())]));
+    const original = new Map(chosen.map((t) => [t.name, layerView(t, file.tensor(t.name).values())]));
+    const byName = new Map(chosen.map((t) => [t.name, t]));
     const rows: ResultRow[] = [];
     const total = groups.length * options.levels.length * (isRandomProbe(options) ? options.repeats : 1);
     for (const group of groups) {
@@ -140,7 +156,7 @@ export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions):
         for (let rep = 0; rep < (random ? options.repeats : 1); rep++) {
           const seed = random ? deriveSeed(options.seed, task, layer, spec.probe, spec.variant, level, rep) : 0;
           const probed = applyProbe({ layers: group.map((t) => original.get(t.name)!) }, spec, new Rng(seed));
-          const replaced = new Map(probed.layers.map((l) => [l.name, l.weights]));
+          const replaced = new Map(probed.layers.map((l) => [l.name, tensorLayout(byName.get(l.name)!, l)]));
           const row: ResultRow = { ...common, ...spec, seed, ...score(await runner.run(options.inputs, replaced)) };
           rows.push(row);
           options.onRow?.(row, rows.length, total);

@@ -12,6 +12,7 @@ import { denseModelToOnnx } from '../../src/formats/onnx-mlp.js';
 import { floatToHalf, halfToFloat, floatToBfloat16, bfloat16ToFloat } from '../../src/formats/float16.js';
 import { createEvaluator } from '../../src/model/index.js';
 import { createOnnxRunner } from '../../src/model/onnx-runtime.js';
+import { layerView, probeTargets, tensorLayout } from '../../src/probes/onnx-probe.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-onnx-'));
@@ -58,7 +59,12 @@ test('a replaced PP-OCR weight written to a file runs in ONNX Runtime as the sam
   assert.deepEqual(a.shape, [2, 2]);
   assert.deepEqual(Array.from(a.data), Array.from(b.data));
   assert.notDeepEqual(Array.from(a.data), Array.from(original.data));
-  await Promise.all([fed.release(), fromFile.release()]);
+  // run one input at a time: the same outputs, concatenated in input order
+  const oneByOne = await createOnnxRunner(model, [target.name], { batchSize: 1 });
+  const c = await oneByOne.run(inputs, new Map([[target.name, negated]]));
+  assert.deepEqual(c.shape, a.shape);
+  c.data.forEach((v, i) => assert.ok(Math.abs(v - a.data[i]) < 1e-5));
+  await Promise.all([fed.release(), fromFile.release(), oneByOne.release()]);
 });
 
 test('a weightscope MLP written as ONNX reads back with MatMul (in, out) hints and ONNX Runtime predicts what the evaluator predicts', async () => {
@@ -111,6 +117,15 @@ test('a PyTorch export (Gemm transB=1 and MatMul): hinted orientation maps input
         assert.equal(v, Math.fround(torchW[j][i]));
       }
     }
+  });
+  // the probes' view of each dense layer is [in, out] whatever the storage, and maps back exactly
+  probeTargets(model).forEach((target, k) => {
+    const values = model.tensor(target.name).values();
+    const view = layerView(target, values);
+    const torchW = py.weights[k];
+    assert.deepEqual(view.shape, [torchW[0].length, torchW.length]);
+    for (let i = 0; i < view.shape[0]; i++) for (let j = 0; j < view.shape[1]; j++) assert.equal(view.weights[i * view.shape[1] + j], Math.fround(torchW[j][i]));
+    assert.deepEqual(tensorLayout(target, view), values);
   });
   const runner = await createOnnxRunner(model, []);
   const out = await runner.run({ data: Float32Array.from(py.inputs.flat()), shape: [py.inputs.length, py.inputs[0].length] });
