@@ -17,13 +17,13 @@ export function decodeValues(dtype: TensorDType, bytes: Uint8Array): Float32Arra
     return out;
   }
   if (dtype === 'F32') {
-    // An aligned copy is a plain memcpy on little-endian machines (all Node targets).
-    return new Float32Array(bytes.slice().buffer, 0, n);
+    // An aligned copy is a plain memcpy on little-endian machines (all Node targets). Not
+    // bytes.slice(): on a Node Buffer that is a view of the shared pool, not a copy.
+    return new Float32Array(new Uint8Array(bytes).buffer, 0, n);
   }
   const out = new Float32Array(n);
   if (dtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true) << 16;
+    for (let i = 0; i < n; i++) out[i] = bf16ToFloat(view.getUint16(i * 2, true));
     return out;
   }
   for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
@@ -85,6 +85,12 @@ export function floatToHalf(x: number): number {
     }
   }
   return sign | (e << 10) | m;
+}
+
+/** bfloat16 bits → float32: they are the upper half of the float32 bits. */
+export function bf16ToFloat(b: number): number {
+  u32[0] = (b & 0xffff) << 16;
+  return f32[0];
 }
 
 /** float32 → bfloat16 (the upper half of the float32 bits), round to nearest even. */

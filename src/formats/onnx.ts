@@ -14,7 +14,7 @@ import protobuf from 'protobufjs/minimal.js';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/io.js';
-import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat } from './float16.js';
+import { decodeValues as decodeDtype, encodeValues as encodeDtype } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
 export const { onnx } = onnxProto;
@@ -314,35 +314,15 @@ function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array 
     const t = onnx.TensorProto.decode(bytes.subarray(l.frames[l.frames.length - 1].valueStart, l.frames[l.frames.length - 1].end));
     return l.dtype === 'F64' ? Float64Array.from(t.doubleData) : Float32Array.from(t.floatData);
   }
-  const aligned = new Uint8Array(raw.length);
-  aligned.set(raw); // typed views need an aligned buffer
-  switch (l.dtype) {
-    case 'F32':
-      return new Float32Array(aligned.buffer);
-    case 'F64':
-      return new Float64Array(aligned.buffer);
-    case 'F16':
-      return Float32Array.from(new Uint16Array(aligned.buffer), halfToFloat);
-    case 'BF16':
-      return Float32Array.from(new Uint16Array(aligned.buffer), bfloat16ToFloat);
-  }
+  return decodeDtype(l.dtype, raw);
 }
 
 // ---------------------------------------------------------------------------------------------
 // writing
 
-/** Values in a dtype's little-endian bytes (F16/BF16 rounded to nearest even). */
+/** Values in a dtype's little-endian bytes (F16/BF16 rounded to nearest even): src/formats/dtype.ts. */
 export function encodeValues(values: ArrayLike<number>, dtype: TensorDType): Uint8Array {
-  switch (dtype) {
-    case 'F32':
-      return new Uint8Array(Float32Array.from(values).buffer);
-    case 'F64':
-      return new Uint8Array(Float64Array.from(values).buffer);
-    case 'F16':
-      return new Uint8Array(Uint16Array.from(values, floatToHalf).buffer);
-    case 'BF16':
-      return new Uint8Array(Uint16Array.from(values, floatToBfloat16).buffer);
-  }
+  return encodeDtype(dtype, values);
 }
 
 interface Edit {

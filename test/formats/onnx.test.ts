@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng, UserError } from '../../src/core/index.js';
 import { onnx, readOnnx, ONNX_DTYPE, onnxFormat } from '../../src/formats/onnx.js';
 import { denseModelToOnnx } from '../../src/formats/onnx-mlp.js';
-import { floatToHalf, halfToFloat, floatToBfloat16, bfloat16ToFloat } from '../../src/formats/float16.js';
+import { floatToHalf, halfToFloat, floatToBf16 as floatToBfloat16, bf16ToFloat as bfloat16ToFloat } from '../../src/formats/dtype.js';
 import { createEvaluator } from '../../src/model/index.js';
 import { createOnnxRunner } from '../../src/model/onnx-runtime.js';
 import { layerView, probeTargets, tensorLayout } from '../../src/probes/onnx-probe.js';
