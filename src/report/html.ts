@@ -5,7 +5,7 @@
  * Every section is built from the rows it needs; a probe the run did not include gives a
  * "not run" note instead of a chart, so a report of any subset of the sweep builds.
  */
-import { JSDOM } from 'jsdom';
+import { chartDocument } from './dom.js';
 import { join } from 'node:path';
 import type { ProbeName, ResultRow } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
@@ -865,9 +865,9 @@ export function buildReport(input: ReportInput): BuiltReport {
   const fold = input.summaryOptions?.foldBelowChance ?? false;
   const trainedRows = rows.filter((r) => biasOf(r) === 'trained').map((r) => (fold ? { ...r, accuracy: foldBelowChance(r.accuracy) } : r));
   const ordered = [...summary.tasks].sort((a, b) => (DIFFICULTY_ORDER[a.difficulty] ?? 3) - (DIFFICULTY_ORDER[b.difficulty] ?? 3));
-  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
+  const doc = chartDocument();
   const ctx: Ctx = {
-    doc: dom.window.document,
+    doc,
     rows: trainedRows,
     curves: groupCurves(trainedRows),
     summary,
@@ -894,7 +894,7 @@ export function buildReport(input: ReportInput): BuiltReport {
     complexitySection(ctx),
     ckaSection(ctx),
   ];
-  dom.window.close();
+  doc.defaultView?.close();
   const nav = SECTIONS.map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
   const html = `<!DOCTYPE html>
 <html lang="en">

@@ -4,7 +4,7 @@
  * graph statistics of every layer beside its probe results. Medians over the trained models with
  * min–max bands (docs/transformer.md).
  */
-import { JSDOM } from 'jsdom';
+import { chartDocument } from './dom.js';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { ResultRow } from '../core/results.js';
@@ -91,8 +91,7 @@ const KINDS = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'];
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
 
 export function buildTransformerReport(input: TransformerReportInput): string {
-  const dom = new JSDOM('<!DOCTYPE html><html><body></body></html>');
-  const doc = dom.window.document;
+  const doc = chartDocument();
   const acc = summarizeTransformerRows(input.rows, 'accuracy');
   const f1 = summarizeTransformerRows(input.rows, 'f1');
   const get = (m: Map<string, TransformerSummaryRow>, probe: string, variant: string, layer: string) => m.get(`${probe}|${variant}|${layer}`);
@@ -184,7 +183,7 @@ export function buildTransformerReport(input: TransformerReportInput): string {
 <table class="wide"><tr><th>layer</th><th>[nIn×nOut]</th><th>σ(w)</th><th>mean|w|</th><th>% positive</th><th>mean k+ (input unit)</th><th>mean k+ (output unit)</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>
 ${layerRows.join('\n')}</table></section>`);
 
-  dom.window.close();
+  doc.defaultView?.close();
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>weightscope transformer</title>
 <style>body{font:14px system-ui,sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top}th{background:#f4f4f4}td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}small{color:#777}</style>
