@@ -32,18 +32,21 @@ import { checkDatasetName, N_CLASSES, type DatasetName } from './names.js';
 export interface SsimRow {
   a: number;
   b: number;
-  /** Mean SSIM over the sampled cross-class image pairs. */
+  /** (ab + ba) / 2: SSIM both ways, as the reference averages its (a, b) and (b, a) entries. */
   ssim: number;
   /** 1 − ssim: larger = more dissimilar = easier. */
   distance: number;
-  /** Standard deviation of the per-sample SSIM (the mean's standard error is sd/√samplesPerPair). */
+  /** Standard deviation of the per-sample SSIM over both directions' samples. */
   sd: number;
+  /** Mean SSIM(x_a, x_b) (data range from the class-a image) and SSIM(x_b, x_a) (from the class-b image), samplesPerPair draws each. */
+  ab?: number;
+  ba?: number;
 }
 
 export interface SsimOptions {
   /** Random cross-class image pairs per class pair (reference: 10,000). */
   samplesPerPair?: number;
-  /** Seed; each class pair draws from its own stream deriveSeed(seed, 'ssim-pair', a, b). */
+  /** Seed; direction a→b draws from deriveSeed(seed, 'ssim-pair', a, b), b→a from deriveSeed(seed, 'ssim-pair', b, a). */
   seed?: number;
   /** Images drawn from: the first this-many training images of each class (reference: 1,000). */
   imagesPerClass?: number;
@@ -55,7 +58,8 @@ export const SSIM_DEFAULTS = { samplesPerPair: 10000, seed: 1, imagesPerClass: 1
 
 /** Everything that defines the method, stored with every ranking. */
 export const SSIM_METHOD =
-  'mean SSIM of random cross-class pairs (uniform with replacement) from the first imagesPerClass training images of each class; ' +
+  'mean SSIM of random cross-class pairs (uniform with replacement) from the first imagesPerClass training images of each class, ' +
+  'computed both ways (samplesPerPair draws of SSIM(a, b) and of SSIM(b, a), averaged, as the reference); ' +
   'images scaled to [-1,1]; skimage structural_similarity defaults replicated with ssim.js weber (7x7 uniform window, valid region, ' +
   'sample covariance, K1=0.01, K2=0.03, data_range of the first image)';
 
@@ -172,17 +176,29 @@ export function rankPairsBySsim(data: { train: ImageSet }, options: SsimOptions 
     const A = firstRows[a];
     const B = firstRows[b];
     if (A.length === 0 || B.length === 0) throw new UserError(`SSIM: no training images of class ${A.length === 0 ? a : b}`);
-    const rng = new Rng(deriveSeed(seed, 'ssim-pair', a, b));
+    // SSIM is not symmetric here (data_range comes from the first image), so the reference computes
+    // each direction with its own 10,000 draws and averages the two.
     let mean = 0;
     let m2 = 0;
-    for (let s = 0; s < samples; s++) {
-      const x = ssimAt(train.pixels, A[rng.int(A.length)], train.pixels, B[rng.int(B.length)], scratch);
-      // Welford's running mean/variance: numerically stable over 10k samples.
-      const d = x - mean;
-      mean += d / (s + 1);
-      m2 += d * (x - mean);
-    }
-    return { a, b, ssim: mean, distance: 1 - mean, sd: samples > 1 ? Math.sqrt(m2 / (samples - 1)) : 0 };
+    let count = 0;
+    const direction = (first: number[], second: number[], stream: number): number => {
+      const rng = new Rng(stream);
+      let sum = 0;
+      for (let s = 0; s < samples; s++) {
+        const x = ssimAt(train.pixels, first[rng.int(first.length)], train.pixels, second[rng.int(second.length)], scratch);
+        sum += x;
+        // Welford's running mean/variance over both directions: numerically stable.
+        count++;
+        const d = x - mean;
+        mean += d / count;
+        m2 += d * (x - mean);
+      }
+      return sum / samples;
+    };
+    const ab = direction(A, B, deriveSeed(seed, 'ssim-pair', a, b));
+    const ba = direction(B, A, deriveSeed(seed, 'ssim-pair', b, a));
+    const both = (ab + ba) / 2;
+    return { a, b, ssim: both, distance: 1 - both, sd: count > 1 ? Math.sqrt(m2 / (count - 1)) : 0, ab, ba };
   });
   return sortRanking(rows);
 }

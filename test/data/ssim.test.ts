@@ -104,3 +104,29 @@ test('the embedded MNIST ranking is reproduced by recomputation', () => {
   const small = rankPairsBySsim(mnist, { samplesPerPair: 600, seed: 99, pairs: picks.map((r) => [r.a, r.b] as [number, number]) });
   assert.deepEqual(small.map((r) => `${r.a}v${r.b}`), picks.map((r) => `${r.a}v${r.b}`));
 });
+
+test('SSIM is not symmetric (data range of the first image), so pairs are scored both ways and averaged, as the reference', async () => {
+  const { Rng, deriveSeed } = await import('../../src/core/rng.js');
+  // a faint image against a full-range one: the data range, hence C1 and C2, differ by direction
+  const faint = image(0).map((p) => Math.round(p * 0.3));
+  assert.ok(Math.abs(imageSsim(faint, image(1)) - imageSsim(image(1), faint)) > 1e-3);
+  assert.ok(Math.abs(skimageSsim(faint, image(1)) - imageSsim(faint, image(1))) < 1e-6);
+  // the row of pair 3v5 from its definition: 25 draws each way from the first 100 images of each class
+  const opts = { samplesPerPair: 25, imagesPerClass: 100, seed: 5, pairs: [[3, 5]] as [number, number][] };
+  const [row] = rankPairsBySsim(mnist, opts);
+  const first = (c: number): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < mnist.train.n && out.length < 100; i++) if (mnist.train.labels[i] === c) out.push(i);
+    return out;
+  };
+  const way = (x: number[], y: number[], rng: InstanceType<typeof Rng>): number => {
+    let s = 0;
+    for (let k = 0; k < 25; k++) s += skimageSsim(image(x[rng.int(x.length)]), image(y[rng.int(y.length)]));
+    return s / 25;
+  };
+  const ab = way(first(3), first(5), new Rng(deriveSeed(5, 'ssim-pair', 3, 5)));
+  const ba = way(first(5), first(3), new Rng(deriveSeed(5, 'ssim-pair', 5, 3)));
+  assert.ok(Math.abs(row.ab! - ab) < 1e-6 && Math.abs(row.ba! - ba) < 1e-6, `${row.ab} ${ab} / ${row.ba} ${ba}`);
+  assert.ok(Math.abs(row.ssim - (ab + ba) / 2) < 1e-6);
+  assert.notEqual(row.ab, row.ba);
+});
