@@ -94,7 +94,9 @@ export function findLayer(model: DenseModel, name: string): LayerRecord {
   const layer = model.layers.find((l) => l.name === name);
   if (!layer) {
     const names = model.layers.map((l) => l.name);
-    const listed = names.length <= 12 ? `layers: ${names.join(', ')}` : `closest: ${closestNames(name, names, 5).join(', ')}; ${names.length} layers in all`;
+    // Every name while the list stays readable; the closest first once there are many to scan.
+    const all = names.length <= 40 ? `layers: ${names.join(', ')}` : `${names.length} layers in all`;
+    const listed = names.length <= 12 ? all : `closest: ${closestNames(name, names, 5).join(', ')}; ${all}`;
     throw new UserError(`no layer named '${name}' (${listed})`);
   }
   return layer;

@@ -75,7 +75,7 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   // the model folder is a MODEL for the other commands; an unknown layer lists the names
   const stats = run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block1.ffn.in']);
   assert.equal(stats.code, 0, stats.stderr);
-  assertOneLineError(run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block7.attn.q']), /no layer named 'block7\.attn\.q' \(layers: embed\.word, .*block1\.attn\.q.*head\)/);
+  assertOneLineError(run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block7.attn.q']), /no layer named 'block7\.attn\.q' \(closest: block\d\.attn\.q.*; layers: embed\.word, .*block1\.attn\.q.*head\)/);
 });
 
 test('a corpus folder in the wrong format gets one clear line', () => {
