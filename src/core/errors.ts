@@ -14,3 +14,13 @@ export class UserError extends Error {
 export function check(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new UserError(typeof message === 'function' ? message() : message);
 }
+
+/** Run `f`, prefixing the message of any UserError it throws with the file it was reading. */
+export function withPathPrefix<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`${path}: ${err.message}`);
+    throw err;
+  }
+}

@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError, withPathPrefix } from '../core/errors.js';
 import { writeFileAtomic } from '../core/io.js';
 import { DTYPE_BYTES, decodeValues, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType } from './types.js';
@@ -116,20 +116,11 @@ function readRange(path: string, start: number, length: number): Uint8Array {
   return out;
 }
 
-function prefixed<T>(path: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof UserError) throw new UserError(`${path}: ${err.message}`);
-    throw err;
-  }
-}
-
 /** The layout of one file on disk (reads the header only). */
 export function readSafetensorsLayout(path: string): SafetensorsLayout {
   if (!existsSync(path)) throw new UserError(`no file at ${path}`);
   const size = statSync(path).size;
-  return prefixed(path, () => {
+  return withPathPrefix(path, () => {
     const lengthBytes = readRange(path, 0, Math.min(8, size));
     if (size < 8) return parseSafetensorsHeader(lengthBytes, size);
     const n = Number(new DataView(lengthBytes.buffer).getBigUint64(0, true));

@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { UserError, validateModel, type DenseModel } from '../core/index.js';
+import { UserError, validateModel, withPathPrefix, type DenseModel } from '../core/index.js';
 import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { parseNpyLayout, npyValues } from '../formats/npy.js';
 
@@ -22,15 +22,6 @@ export function saveModel(dir: string, model: DenseModel): { modelJson: string; 
   return { modelJson: json, weights };
 }
 
-function prefixed<T>(path: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof UserError) throw new UserError(`${path}: ${err.message}`);
-    throw err;
-  }
-}
-
 /** Load a DenseModel from a tfjs layers `model.json`, or from a directory holding one. */
 export function loadModel(path: string): DenseModel {
   let file = resolve(path);
@@ -46,7 +37,7 @@ export function loadModel(path: string): DenseModel {
   } catch (err) {
     throw new UserError(`${file} is not JSON (${(err as Error).message.split('\n')[0]})`);
   }
-  return prefixed(file, () => {
+  return withPathPrefix(file, () => {
     const shards: Record<string, Uint8Array> = {};
     for (const p of weightShardPaths(json)) {
       const shardPath = join(dirname(file), p);
@@ -65,7 +56,7 @@ export function loadModel(path: string): DenseModel {
 export function loadNpy(path: string): DenseModel {
   if (!existsSync(path)) throw new UserError(`no .npy file at ${path}`);
   const buf = readInputFile(path, '.npy file');
-  return prefixed(path, () => {
+  return withPathPrefix(path, () => {
     const { rows, cols, data } = parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
     const name = basename(path, extname(path));
     return validateModel({ layers: [{ name, weights: data, shape: [rows, cols], bias: null, activation: 'linear' }] });

@@ -5,7 +5,7 @@
  */
 import { basename, extname } from 'node:path';
 import { UserError } from '../core/errors.js';
-import type { LayerRecord } from '../core/layer.js';
+import { closestNames, type LayerRecord } from '../core/layer.js';
 import type { ResultRow } from '../core/results.js';
 import { deriveSeed, Rng } from '../core/rng.js';
 import type { OnnxModelFile } from '../formats/onnx.js';
@@ -64,22 +64,8 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
 export function findTarget(targets: ProbeTarget[], name: string): ProbeTarget {
   const hit = targets.find((t) => t.name === name);
   if (hit) return hit;
-  const close = targets
-    .map((t) => ({ t, d: editDistance(t.name.toLowerCase(), name.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 5)
-    .map((x) => x.t.name);
+  const close = closestNames(name, targets.map((t) => t.name), 5);
   throw new UserError(`no layer named '${name}' (closest: ${close.join(', ')}; ${targets.length} layers in all)`);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------
