@@ -130,6 +130,13 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   const probed = run(['probe', join(out, 'models', 'mnist-0v7', 'run-0'), '--pair', '0v7', '--probe', 'baseline', '--test-limit', '300', '--json']);
   assert.equal(probed.code, 0, probed.stderr);
   assert.equal(JSON.parse(probed.stdout.trim()).accuracy, baseline.accuracy);
+  // a random probe measures as the sweep does: CKA against the unprobed model beside accuracy
+  const noisy = run(['probe', join(out, 'models', 'mnist-0v7', 'run-0'), '--pair', '0v7', '--probe', 'noise', '--levels', '0,0.5', '--test-limit', '300', '--json']);
+  assert.equal(noisy.code, 0, noisy.stderr);
+  const [still, shaken] = noisy.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(still.accuracy, baseline.accuracy);
+  assert.ok(Math.abs(still.cka - 1) < 1e-9, `CKA of an unperturbed model is 1, got ${still.cka}`);
+  assert.ok(shaken.cka > 0 && shaken.cka < 0.999, `noise of amplitude 0.5 moves the hidden representation (CKA ${shaken.cka})`);
 
   // ...and refuses unknown layers and out-of-range levels with one line.
   const modelDir = join(out, 'models', 'mnist-0v7', 'run-0');

@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import { deriveSeed, Rng } from '../../core/rng.js';
+import { deriveSeed } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io.js';
 import { rowsToCsv, type ResultRow, PROBES, type ProbeName } from '../../core/results.js';
 import { findLayer } from '../../core/layer.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
-import { createEvaluator } from '../../model/index.js';
+import { createEvaluator, testBatchCount } from '../../model/index.js';
 import { loadLayerSource } from '../../graph/index.js';
-import { applyProbe, isRandomProbe, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
+import { isRandomProbe, probedModel, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { prepareTask } from '../tasks.js';
 import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
@@ -62,8 +62,9 @@ export function registerProbe(program: Command): void {
       const repeats = isRandomProbe(spec) ? opts.repeats : 1;
       for (let rep = 0; rep < repeats; rep++) {
         const seed = isRandomProbe(spec) ? deriveSeed(opts.seed, name, spec.probe, spec.variant, level, rep) : 0;
-        const accuracy = evaluator.accuracy(applyProbe(model, spec, new Rng(seed)));
-        rows.push({ task: name, difficulty: 'custom', ...spec, run: 0, seed, accuracy, n_test: test.n, inputs: opts.inputs });
+        // As reproduce does: noise and random masks re-drawn per test batch of 128, CKA against the model.
+        const [{ accuracy, cka }] = evaluator.measure([probedModel(model, spec, seed, testBatchCount(test.n))], model);
+        rows.push({ task: name, difficulty: 'custom', ...spec, run: 0, seed, accuracy, n_test: test.n, inputs: opts.inputs, ...(cka === undefined ? {} : { cka }) });
       }
     }
     if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
