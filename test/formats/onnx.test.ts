@@ -14,10 +14,10 @@ import { createEvaluator } from '../../src/model/index.js';
 import { createOnnxRunner } from '../../src/model/onnx-runtime.js';
 import { layerView, probeTargets, tensorLayout } from '../../src/probes/onnx-probe.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
+import { PYTHON, pythonMissing } from '../python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-onnx-'));
 const PPOCR = ['ch_PP-OCRv4_rec_infer.onnx', 'ch_PP-OCRv4_det_infer.onnx', 'ch_ppocr_mobile_v2.0_cls_infer.onnx'];
-const PYTHON = '/usr/bin/python3';
 
 function userError(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof UserError && pattern.test(err.message) && !err.message.includes('\n'));
@@ -93,11 +93,7 @@ test('a weightscope MLP written as ONNX reads back with MatMul (in, out) hints a
   assert.ok(differ <= 1, `${differ} of ${split.n} predictions differ`);
 });
 
-const torchMissing = ((): string | false => {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  return r.status === 0 ? false : `${PYTHON} with torch not found: the PyTorch export cross-check is skipped`;
-})();
-if (torchMissing) console.log(`# skip: ${torchMissing}`);
+const torchMissing = pythonMissing(['torch'], 'PyTorch export cross-check') ?? false;
 
 test('a PyTorch export (Gemm transB=1 and MatMul): hinted orientation maps inputs to outputs as torch does, outputs match', { skip: torchMissing }, async () => {
   const script = fileURLToPath(new URL('../../../bench/python/torch_onnx_export.py', import.meta.url));

@@ -11,14 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLayerSource } from '../../src/graph/index.js';
+import { PYTHON, pythonMissing } from '../python.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../bench/python/torch_linear.py', import.meta.url));
-const missing = ((): string | null => {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found: torch orientation check skipped`;
-  return r.status === 0 ? null : 'python3 lacks torch: torch orientation check skipped';
-})();
+const missing = pythonMissing(['torch'], 'torch orientation check');
 
 test('a torch MLP saved as safetensors computes torch\'s outputs from the layers weightscope reads', { skip: missing ?? false }, () => {
   const path = join(mkdtempSync(join(tmpdir(), 'ws-torch-')), 'mlp.safetensors');

@@ -9,6 +9,7 @@ import { Rng } from '../../src/core/index.js';
 import { CkaAccumulator, ckaReference, createEvaluator, linearCka, splitInputs, TEST_BATCH } from '../../src/model/index.js';
 import type { DenseModel } from '../../src/core/index.js';
 import { mnistPair, randomModel } from './fixtures.js';
+import { pythonMissing } from '../python.js';
 
 const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -110,8 +111,7 @@ test('the evaluator reports CKA of the hidden activations: 1 unprobed, the defin
   }
 });
 
-const python = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const noNumpy = python.error || python.status !== 0 ? 'numpy not available in /usr/bin/python3: CKA cross-check skipped' : false;
+const noNumpy = pythonMissing(['numpy'], 'CKA cross-check against numpy') ?? false;
 
 test('linear CKA agrees with a numpy implementation', { skip: noNumpy }, () => {
   const rng = new Rng(21);

@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/index.js';
 import { parseNpyArray, saveNpyArray } from '../../src/model/index.js';
+import { PYTHON, pythonMissing } from '../python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-npy-'));
-const PYTHON = '/usr/bin/python3';
-const numpyMissing = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0 ? false : `${PYTHON} with numpy not found: the numpy .npy cross-check is skipped`;
-if (numpyMissing) console.log(`# skip: ${numpyMissing}`);
+const numpyMissing = pythonMissing(['numpy'], 'numpy .npy cross-check') ?? false;
 
 const read = (path: string) => {
   const b = readFileSync(path);

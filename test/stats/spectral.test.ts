@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng, type LayerRecord } from '../../src/core/index.js';
 import { symmetricEigenvalues, layerEigenvalues, fitPowerLaw, spectralStats } from '../../src/stats/index.js';
+import { PYTHON, pythonMissing } from '../python.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../../bench/python/spectral_crosscheck.py', import.meta.url));
 
 /** A random orthogonal matrix (product of Householder reflections), row-major k×k. */
@@ -95,11 +95,7 @@ test('the power-law fit recovers α of samples drawn from p(x) ∝ x^−α above
   assert.ok(Number.isNaN(fitPowerLaw([1]).alpha));
 });
 
-const missing = ((): string | null => {
-  const r = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' });
-  if (r.error) return `${PYTHON} not found: numpy cross-check skipped`;
-  return r.status === 0 ? null : 'python3 lacks numpy: numpy cross-check skipped';
-})();
+const missing = pythonMissing(['numpy'], 'spectral cross-check against numpy');
 
 test('eigenvalues of WᵀW and the fitted α agree with numpy.linalg.eigvalsh and a numpy CSN fit to 1e-4', { skip: missing ?? false }, () => {
   const rng = new Rng(77);
