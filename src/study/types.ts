@@ -1,0 +1,109 @@
+/**
+ * The contract of the study layer (docs/architecture.md): a study is data, expanded into jobs with
+ * stable ids; a job is run by one pure runner wherever it executes (this thread, a worker thread,
+ * a process on another machine behind Redis); large inputs travel as content-addressed blobs.
+ *
+ * Every executor gives the same result for the same job, bit for bit: a job carries everything
+ * its result depends on (seeds included), and nothing about where or when it runs.
+ */
+import type { Difficulty, ResultRow } from '../core/results.js';
+import type { DiscardedModelRecord } from './records.js';
+import type { EpochInfo, InputScaling, MlpConfig } from '../model/index.js';
+import type { PlannedEval } from '../probes/index.js';
+
+/** The content hash (sha256, hex) of a blob: a serialized split or model. */
+export type BlobHash = string;
+
+/** Where jobs read their large inputs: by content hash. Every executor brings its own. */
+export interface BlobSource {
+  get(hash: BlobHash): Promise<Uint8Array>;
+}
+
+/** Where the coordinator puts them; put() returns the hash and is idempotent. */
+export interface BlobStore extends BlobSource {
+  put(bytes: Uint8Array): Promise<BlobHash>;
+}
+
+/** Which model a job is about: fills the identifying columns of its rows. */
+export interface JobTarget {
+  task: string;
+  difficulty: Difficulty;
+  run: number;
+  inputs: InputScaling;
+}
+
+/** Train one model of one task, applying the discard rule over `seeds` (attempt k uses seeds[k]). */
+export interface TrainJob {
+  kind: 'train';
+  /** Stable: `train/<task>/run-<run>`. */
+  id: string;
+  target: JobTarget;
+  /** Blob of the training split (and validation split when early stopping). */
+  train: BlobHash;
+  /** Blob of the test split the discard rule measures on. */
+  test: BlobHash;
+  mlp: MlpConfig;
+  training: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    cosineTMax: number;
+    engine: 'tfjs' | 'sparse';
+    earlyStoppingPatience: number;
+  };
+  seeds: number[];
+  minAccuracy: number;
+}
+
+export interface TrainJobResult {
+  kind: 'train';
+  id: string;
+  /** Blob of the trained model (the first attempt above minAccuracy). */
+  model: BlobHash;
+  trainSeed: number;
+  attempts: number;
+  testAccuracy: number;
+  discarded: DiscardedModelRecord[];
+  history: EpochInfo[];
+  backend: string;
+}
+
+/** Evaluate a run of planned probed copies of one model on a test split. */
+export interface EvalJob {
+  kind: 'eval';
+  /** Stable: `eval/<task>/run-<run>/<first>-<last>` (indices into the model's full sweep plan). */
+  id: string;
+  target: JobTarget;
+  model: BlobHash;
+  test: BlobHash;
+  evals: PlannedEval[];
+  baseSeed: number;
+  /** Re-draw per-batch probes every this many test images (0 = one draw per evaluation). */
+  testBatch: number;
+}
+
+export interface EvalJobResult {
+  kind: 'eval';
+  id: string;
+  rows: ResultRow[];
+}
+
+export type Job = TrainJob | EvalJob;
+export type JobResult = TrainJobResult | EvalJobResult;
+
+/** Progress a runner may report while it works (epochs of a training, evaluations done). */
+export type JobProgress = (done: number) => void;
+
+/** The one function that does a job; every executor calls it. */
+export type JobRunner = (job: Job, blobs: BlobSource, onProgress?: JobProgress) => Promise<JobResult>;
+
+/**
+ * Runs jobs somewhere. Results arrive through onResult as jobs finish (any order); run() resolves
+ * when every job has a result. A job may be run more than once (a retried job): callers de-duplicate
+ * by job id and by rowKey.
+ */
+export interface Executor {
+  readonly name: string;
+  run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number) => void): Promise<void>;
+  close(): Promise<void>;
+}
