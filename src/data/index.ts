@@ -25,10 +25,15 @@ export {
   checkClassPair,
   parsePairs,
   taskName,
+  parseTaskName,
+  checkTaskName,
   type DatasetName,
 } from './names.js';
 export {
   makeBinaryTask,
+  taskSplits,
+  limitSplit,
+  inputAffine,
   scaleInputs,
   checkInputScaling,
   INPUT_SCALINGS,
@@ -36,6 +41,7 @@ export {
   type Split,
   type BinaryTask,
   type BinaryTaskOptions,
+  type TaskSplitOptions,
 } from './tasks.js';
 export {
   imageSsim,
@@ -43,6 +49,7 @@ export {
   pickAutoPairs,
   makeRanking,
   sortRanking,
+  ssimDistanceOf,
   allClassPairs,
   loadSsimRanking,
   ssimRankingPath,

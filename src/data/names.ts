@@ -27,6 +27,24 @@ export function taskName(dataset: DatasetName, a: number, b: number): string {
   return `${dataset}-${a}v${b}`;
 }
 
+/**
+ * The inverse of taskName: `mnist-0v7` → { dataset: 'mnist', a: 0, b: 7 }; null for a name of
+ * another shape. The dataset part is not checked (run folders may name others); checkTaskName does.
+ */
+export function parseTaskName(task: string): { dataset: string; a: number; b: number } | null {
+  const m = /^(.+)-(\d+)v(\d+)$/.exec(task);
+  return m ? { dataset: m[1], a: Number(m[2]), b: Number(m[3]) } : null;
+}
+
+/** A task name of a known dataset and a valid class pair, or a one-line UserError naming the expected form. */
+export function checkTaskName(task: string): { dataset: DatasetName; a: number; b: number } {
+  const t = parseTaskName(task);
+  if (!t) throw new UserError(`bad task '${task}': expected <dataset>-<a>v<b>, e.g. mnist-0v7`);
+  const dataset = checkDatasetName(t.dataset);
+  checkClassPair(t.a, t.b, `task '${task}'`);
+  return { dataset, a: t.a, b: t.b };
+}
+
 /** Throw unless a and b are two different class labels 0–9. */
 export function checkClassPair(a: number, b: number, where = 'class pair'): void {
   for (const c of [a, b]) {

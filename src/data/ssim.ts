@@ -27,21 +27,10 @@ import { Rng, deriveSeed } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
 import type { ImageSet } from './datasets.js';
 import { checkDatasetName, N_CLASSES, type DatasetName } from './names.js';
+import { sortRanking, type SsimRow } from './ssim-rows.js';
 
-/** One class pair's score. */
-export interface SsimRow {
-  a: number;
-  b: number;
-  /** (ab + ba) / 2: SSIM both ways, as the reference averages its (a, b) and (b, a) entries. */
-  ssim: number;
-  /** 1 − ssim: larger = more dissimilar = easier. */
-  distance: number;
-  /** Standard deviation of the per-sample SSIM over both directions' samples. */
-  sd: number;
-  /** Mean SSIM(x_a, x_b) (data range from the class-a image) and SSIM(x_b, x_a) (from the class-b image), samplesPerPair draws each. */
-  ab?: number;
-  ba?: number;
-}
+export type { SsimRow } from './ssim-rows.js';
+export { sortRanking, ssimDistanceOf } from './ssim-rows.js';
 
 export interface SsimOptions {
   /** Random cross-class image pairs per class pair (reference: 10,000). */
@@ -201,11 +190,6 @@ export function rankPairsBySsim(data: { train: ImageSet }, options: SsimOptions 
     return { a, b, ssim: both, distance: 1 - both, sd: count > 1 ? Math.sqrt(m2 / (count - 1)) : 0, ab, ba };
   });
   return sortRanking(rows);
-}
-
-/** Sort rows by distance, largest first (ties by pair, so the order is total). */
-export function sortRanking(rows: SsimRow[]): SsimRow[] {
-  return [...rows].sort((r, s) => s.distance - r.distance || r.a - s.a || r.b - s.b);
 }
 
 /** The most dissimilar pair (easy task) and the most similar pair (hard task) of a ranking. */

@@ -130,10 +130,20 @@ function makeSplit(set: ImageSet, rows: number[], b: number): Split {
   return { pixels, labels, n, index };
 }
 
-const SCALE_TABLES: Record<InputScaling, Float32Array> = {
-  pm1: Float32Array.from({ length: 256 }, (_, p) => (p / 255) * 2 - 1),
-  unit: Float32Array.from({ length: 256 }, (_, p) => p / 255),
+/**
+ * The one definition of input scaling, as the affine map x = scale·p + offset of a pixel byte p:
+ * `pm1` → p·2/255 − 1 ∈ [−1, 1] (the reference's Normalize(0.5, 0.5)), `unit` → p/255 ∈ [0, 1].
+ * The tables below and the evaluator's folded form (src/model/split.ts scalingOf) both come from it.
+ */
+export function inputAffine(inputs: InputScaling): { scale: number; offset: number } {
+  return checkInputScaling(inputs) === 'pm1' ? { scale: 2 / 255, offset: -1 } : { scale: 1 / 255, offset: 0 };
+}
+
+const scaleTable = (inputs: InputScaling): Float32Array => {
+  const { scale, offset } = inputAffine(inputs);
+  return Float32Array.from({ length: 256 }, (_, p) => scale * p + offset);
 };
+const SCALE_TABLES: Record<InputScaling, Float32Array> = { pm1: scaleTable('pm1'), unit: scaleTable('unit') };
 
 /** Raw bytes → network inputs: `pm1` → p/255·2−1 ∈ [−1, 1], `unit` → p/255 ∈ [0, 1]. */
 export function scaleInputs(pixels: Uint8Array, inputs: InputScaling): Float32Array {
@@ -141,4 +151,61 @@ export function scaleInputs(pixels: Uint8Array, inputs: InputScaling): Float32Ar
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]];
   return out;
+}
+
+/** A stratified, seeded subset of at most `limit` images (keeps both classes in proportion, dataset order). */
+export function limitSplit<S extends { pixels: Uint8Array; labels: Uint8Array; n: number; index?: Uint32Array }>(
+  split: S,
+  limit: number | undefined,
+  seed: number,
+): S {
+  if (!limit || limit >= split.n) return split;
+  const d = split.pixels.length / split.n;
+  const byClass: number[][] = [[], []];
+  for (let k = 0; k < split.n; k++) byClass[split.labels[k]].push(k);
+  const rng = new Rng(seed);
+  const chosen: number[] = [];
+  for (const idx of byClass) {
+    const take = Math.round((limit * idx.length) / split.n);
+    chosen.push(...rng.shuffle(idx).slice(0, take));
+  }
+  chosen.sort((a, b) => a - b);
+  const pixels = new Uint8Array(chosen.length * d);
+  const labels = new Uint8Array(chosen.length);
+  chosen.forEach((k, i) => {
+    pixels.set(split.pixels.subarray(k * d, (k + 1) * d), i * d);
+    labels[i] = split.labels[k];
+  });
+  const index = split.index ? Uint32Array.from(chosen, (k) => split.index![k]) : undefined;
+  return { ...split, pixels, labels, n: chosen.length, ...(index ? { index } : {}) };
+}
+
+export interface TaskSplitOptions {
+  inputs: InputScaling;
+  /** The run's base seed: the validation draw and the --train-limit / --test-limit samples derive from it. */
+  seed: number;
+  /** Hold out this fraction of the training images for validation (0 = none). */
+  validationFraction: number;
+  trainLimit?: number;
+  testLimit?: number;
+}
+
+/**
+ * The splits of a task as a study uses them, defined once: the task a-vs-b with its validation
+ * draw, then the seeded stratified train/test limits. `reproduce`, `train` and `probe` all build
+ * their data through this, so `probe --test-limit N --data-seed S` evaluates on the same images
+ * as a run with `--test-limit N --seed S`.
+ */
+export function taskSplits(data: Dataset, dataset: DatasetName, pair: [number, number], o: TaskSplitOptions): { task: BinaryTask; train: Split; test: Split } {
+  const name = taskName(dataset, pair[0], pair[1]);
+  const task = makeBinaryTask(data, dataset, pair[0], pair[1], {
+    inputs: o.inputs,
+    validationFraction: o.validationFraction,
+    seed: deriveSeed(o.seed, 'split', name),
+  });
+  return {
+    task,
+    train: limitSplit(task.train, o.trainLimit, deriveSeed(o.seed, 'train-limit', name)),
+    test: limitSplit(task.test, o.testLimit, deriveSeed(o.seed, 'test-limit', name)),
+  };
 }

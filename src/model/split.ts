@@ -3,7 +3,7 @@
  * code needs (so a bare {pixels, labels, n} works too, e.g. in a worker); the input scaling itself
  * is src/data's (one definition of pm1/unit).
  */
-import { checkInputScaling, scaleInputs, type InputScaling } from '../data/tasks.js';
+import { inputAffine, scaleInputs, type InputScaling } from '../data/tasks.js';
 
 export type { InputScaling };
 
@@ -16,7 +16,7 @@ export interface Split {
 
 /** x = scale·p + offset for each scaling (the affine form the evaluator folds into biases). */
 export function scalingOf(inputs: InputScaling): { scale: number; offset: number } {
-  return checkInputScaling(inputs) === 'pm1' ? { scale: 2 / 255, offset: -1 } : { scale: 1 / 255, offset: 0 };
+  return inputAffine(inputs);
 }
 
 /** The scaled inputs of a split as one row-major n×d Float32Array. */

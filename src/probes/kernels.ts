@@ -3,6 +3,7 @@
  * mutated). Counts follow the reference code: a fraction f of n elements is `trunc(f · n)`.
  */
 import type { Rng } from '../core/rng.js';
+import { magnitudeOrder } from '../stats/magnitude.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -11,33 +12,8 @@ export function fractionCount(fraction: number, n: number): number {
   return Math.min(n, Math.max(0, Math.trunc(fraction * n)));
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/**
- * Indices of `values` sorted by |value| ascending, ties by index (a stable, platform-independent
- * order). For arrays up to 2^21 elements the float bits and the index are packed into one
- * float64 key and sorted natively, which is several times faster than a comparator sort.
- */
-export function magnitudeOrder(values: Float32Array): Uint32Array {
-  const n = values.length;
-  const order = new Uint32Array(n);
-  if (n <= 1 << 21) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      f32[0] = Math.abs(values[i]);
-      // Non-negative float bits sort like the floats; 31 bits × 2^21 stays below 2^53 (exact).
-      keys[i] = u32[0] * 2097152 + i;
-    }
-    keys.sort();
-    for (let i = 0; i < n; i++) order[i] = keys[i] % 2097152;
-    return order;
-  }
-  for (let i = 0; i < n; i++) order[i] = i;
-  const abs = new Float32Array(n);
-  for (let i = 0; i < n; i++) abs[i] = Math.abs(values[i]);
-  return order.sort((a, b) => abs[a] - abs[b] || a - b);
-}
+/** The one order of weights by magnitude (|w| ascending, ties by index): src/stats/magnitude.ts. */
+export { magnitudeOrder };
 
 // Sorting is the costly part of pruning and flipping; sweeps reuse one order across levels.
 const orderCache = new WeakMap<Float32Array, Uint32Array>();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { UserError, csvToRows, parseRow, rowKey, type ResultRow } from '../core/index.js';
 import { readInputFile, readJsonFile } from '../core/io.js';
 import type { LayerInput, ReportInput } from './html.js';
-import { parseTaskName, type SsimRow, type TaskInfo } from './summary.js';
+import { parseTaskName } from '../data/names.js';
+import type { SsimRow, TaskInfo } from './summary.js';
 
 export interface ReadRunOptions {
   /** Read sign degrees and σ(w) from graphs/<task>/run-<k>/<layer>.{nodes,edges}.csv (default true). */

@@ -8,6 +8,8 @@
  * measured on the same runs; the sd is the spread of the drop itself, not of either accuracy.
  */
 import type { Difficulty, ProbeName, ResultRow } from '../core/index.js';
+import { parseTaskName } from '../data/names.js';
+import { ssimDistanceOf, type SsimRow } from '../data/ssim-rows.js';
 import { bestPoint, findCurve, groupCurves, perRunMeans, stat, type Curve, type Stat } from './aggregate.js';
 import { allPairsStudy, foldBelowChance, type AllPairsStudy } from './allpairs.js';
 
@@ -23,13 +25,8 @@ export interface TaskInfo {
   ssimDistance: number | null;
 }
 
-/** One row of the dataset's SSIM pair ranking. */
-export interface SsimRow {
-  a: number | string;
-  b: number | string;
-  ssim: number;
-  distance: number;
-}
+/** One row of the dataset's SSIM pair ranking: src/data's definition. */
+export type { SsimRow };
 
 export interface SummaryOptions {
   /** Accuracy the pruned-then-signed curve must reach to count as the transition (default 0.75). */
@@ -135,41 +132,22 @@ export function biasOf(r: ResultRow): string {
   return r.bias ?? 'trained';
 }
 
-/** Parse `<dataset>-<a>v<b>` task names; null for other names. */
-export function parseTaskName(task: string): { dataset: string; classes: [string, string] } | null {
-  const m = /^(.+)-([^-v]+)v([^-v]+)$/.exec(task);
-  return m ? { dataset: m[1], classes: [m[2], m[3]] } : null;
-}
-
-/** The SSIM distance of a class pair from the ranking, in either order. */
-export function ssimDistanceOf(ssim: SsimRow[] | undefined, a: number | string, b: number | string): number | null {
-  if (!ssim) return null;
-  const r = ssim.find((s) => (String(s.a) === String(a) && String(s.b) === String(b)) || (String(s.a) === String(b) && String(s.b) === String(a)));
-  return r ? r.distance : null;
-}
-
 /** Task infos derived from the rows (for a run folder without them): name parsed, difficulty from the rows. */
 export function tasksFromRows(rows: ResultRow[], ssim?: SsimRow[]): TaskInfo[] {
   const out = new Map<string, TaskInfo>();
   for (const r of rows) {
     if (out.has(r.task)) continue;
     const parsed = parseTaskName(r.task);
-    const classes: [number | string, number | string] = parsed
-      ? [numOrString(parsed.classes[0]), numOrString(parsed.classes[1])]
-      : ['?', '?'];
+    const classes: [number | string, number | string] = parsed ? [parsed.a, parsed.b] : ['?', '?'];
     out.set(r.task, {
       task: r.task,
       dataset: parsed?.dataset ?? r.task,
       classes,
       difficulty: r.difficulty,
-      ssimDistance: parsed ? ssimDistanceOf(ssim, classes[0], classes[1]) : null,
+      ssimDistance: parsed ? ssimDistanceOf(ssim, parsed.a, parsed.b) : null,
     });
   }
   return [...out.values()];
-}
-
-function numOrString(s: string): number | string {
-  return /^\d+$/.test(s) ? Number(s) : s;
 }
 
 /** Per-run mean accuracy of one (probe, variant, signed) at one level (lowest when level is omitted). */

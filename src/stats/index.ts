@@ -11,5 +11,6 @@ export * from './degrees.js';
 export * from './structure.js';
 export * from './zscore.js';
 export * from './percolation.js';
+export * from './magnitude.js';
 export * from './layer-stats.js';
 export * from './spectral.js';

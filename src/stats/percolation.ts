@@ -17,58 +17,16 @@
 import type { LayerRecord } from '../core/layer.js';
 import { UserError } from '../core/errors.js';
 import type { EdgeSign } from './structure.js';
+import { magnitudeOrder, signedMagnitudeOrder } from './magnitude.js';
 
-/**
- * The non-zero weights sorted by increasing |w| (stable: equal |w| keep row-major order), each as
- * `2·index + (w < 0 ? 1 : 0)` so the sign filters below read sequentially instead of looking
- * weights up at random. LSD radix sort on the IEEE bits of |w| (for non-negative floats the bit
- * pattern is monotone in the value): three 11-bit passes, O(E), no comparator calls.
- */
+/** The non-zero weights sorted by increasing |w|, coded 2·index + sign bit (see signedMagnitudeOrder). */
 function sortedSignedEdges(weights: Float32Array): Uint32Array {
-  if (weights.length >= 2 ** 31) throw new UserError(`percolation handles layers below 2^31 weights, got ${weights.length}`);
-  const bits = new Uint32Array(weights.buffer, weights.byteOffset, weights.length);
-  let e = 0;
-  for (let k = 0; k < bits.length; k++) if ((bits[k] & 0x7fffffff) !== 0) e++;
-  let keys = new Uint32Array(e);
-  let pay = new Uint32Array(e);
-  for (let k = 0, t = 0; k < bits.length; k++) {
-    const b = bits[k];
-    const key = b & 0x7fffffff;
-    if (key !== 0) {
-      keys[t] = key;
-      pay[t++] = k * 2 + (b >>> 31);
-    }
-  }
-  let keys2 = new Uint32Array(e);
-  let pay2 = new Uint32Array(e);
-  const RADIX = 2048;
-  const count = new Uint32Array(RADIX);
-  for (const shift of [0, 11, 22]) {
-    count.fill(0);
-    for (let t = 0; t < e; t++) count[(keys[t] >>> shift) & 2047]++;
-    let nonEmpty = 0;
-    for (let d = 0; d < RADIX; d++) if (count[d]) nonEmpty++;
-    if (nonEmpty <= 1) continue; // this digit is the same for all keys: nothing to do
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
-    for (let t = 0; t < e; t++) {
-      const pos = count[(keys[t] >>> shift) & 2047]++;
-      keys2[pos] = keys[t];
-      pay2[pos] = pay[t];
-    }
-    [keys, keys2] = [keys2, keys];
-    [pay, pay2] = [pay2, pay];
-  }
-  return pay;
+  return signedMagnitudeOrder(weights, true);
 }
 
 /** Indices of the non-zero weights sorted by increasing |w|, ties in row-major order. */
 export function sortByMagnitude(weights: Float32Array): Uint32Array {
-  return sortedSignedEdges(weights).map((p) => p >>> 1);
+  return magnitudeOrder(weights, { nonZeroOnly: true });
 }
 
 /** Smallest-first order of one subgraph's edges: a stable, sequential filter of the full order. */

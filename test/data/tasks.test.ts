@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { loadMnist, makeBinaryTask, scaleInputs, parsePairs, taskName, type Split } from '../../src/data/index.js';
+import { loadMnist, makeBinaryTask, scaleInputs, parsePairs, taskName, parseTaskName, checkTaskName, limitSplit, taskSplits, inputAffine, type Split } from '../../src/data/index.js';
 import { UserError } from '../../src/core/errors.js';
 import { classCounts } from './helpers.js';
 
@@ -106,4 +106,41 @@ test('parses pair lists and rejects bad syntax, repeated classes and classes out
   ] as const) {
     assert.throws(() => parsePairs(bad), (e: unknown) => e instanceof UserError && why.test(e.message), bad);
   }
+});
+
+test('task names parse back to what taskName was given; bad names get one line naming the form', () => {
+  for (const [dataset, a, b] of [['mnist', 0, 7], ['fashion', 9, 4]] as const) {
+    assert.deepEqual(checkTaskName(taskName(dataset, a, b)), { dataset, a, b });
+  }
+  assert.deepEqual(parseTaskName('emnist-3v12'), { dataset: 'emnist', a: 3, b: 12 });
+  assert.equal(parseTaskName('mnist-0-7'), null);
+  for (const [bad, why] of [['mnist07', /expected <dataset>-<a>v<b>/], ['kmnist-0v7', /unknown dataset 'kmnist'/], ['mnist-7v7', /two different classes/], ['mnist-0v12', /outside 0–9/]] as const) {
+    assert.throws(() => checkTaskName(bad), (e: unknown) => e instanceof UserError && why.test(e.message) && !e.message.includes('\n'), bad);
+  }
+});
+
+test('input scaling is one affine map of the pixel byte: pm1 −1 … 1, unit 0 … 1 (hand-worked points)', () => {
+  assert.deepEqual(inputAffine('pm1'), { scale: 2 / 255, offset: -1 });
+  const x = scaleInputs(Uint8Array.from([0, 51, 255]), 'pm1');
+  assert.deepEqual([...x], [-1, Math.fround(-0.6), 1]);
+  assert.deepEqual([...scaleInputs(Uint8Array.from([0, 51, 255]), 'unit')], [0, Math.fround(0.2), 1]);
+});
+
+test('limitSplit draws a stratified seeded subset in dataset order; taskSplits limits train and test from the base seed', () => {
+  const task = makeBinaryTask(mnist, 'mnist', 0, 7);
+  const small = limitSplit(task.test, 300, 5);
+  assert.equal(small.n, 300);
+  // each class keeps its share, round(300 · n_class / n)
+  const share = classCounts(task.test.labels);
+  assert.deepEqual(classCounts(small.labels).slice(0, 2), [Math.round((300 * share[0]) / task.test.n), Math.round((300 * share[1]) / task.test.n)]);
+  checkSplitAgainstSource(small, mnist.test, 0, 7);
+  for (let i = 1; i < small.n; i++) assert.ok(small.index[i] > small.index[i - 1], 'dataset order');
+  assert.deepEqual(limitSplit(task.test, 300, 5).index, small.index, 'same seed, same images');
+  assert.notDeepEqual(limitSplit(task.test, 300, 6).index, small.index, 'another seed, other images');
+  assert.equal(limitSplit(task.test, undefined, 5), task.test);
+  const s1 = taskSplits(mnist, 'mnist', [0, 7], { inputs: 'pm1', seed: 1, validationFraction: 0, trainLimit: 600, testLimit: 300 });
+  const s2 = taskSplits(mnist, 'mnist', [0, 7], { inputs: 'pm1', seed: 1, validationFraction: 0, testLimit: 300 });
+  assert.equal(s1.train.n, 600);
+  assert.equal(s2.train.n, task.train.n);
+  assert.deepEqual(s1.test.index, s2.test.index, 'the test sample does not depend on the train limit');
 });
