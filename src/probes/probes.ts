@@ -8,7 +8,7 @@ import type { DenseModel, LayerRecord } from '../core/layer.js';
 import { findLayer } from '../core/layer.js';
 import type { ProbeName } from '../core/results.js';
 import { Rng } from '../core/rng.js';
-import { randomizeLayer } from '../randomize/index.js';
+import { nullStream, randomizeLayer } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
   addUniformNoise, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
@@ -106,7 +106,9 @@ export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng): DenseM
 
   const layers = model.layers.map((layer, k): LayerRecord => {
     if (!targets.has(layer.name)) return layer;
-    let out = perturbed ? perturbed[k] : probeLayer(layer, spec, rng.fork(layer.name));
+    // A randomization draws from the null model's own stream of this layer (nullStream), the same
+    // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
+    let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng) : probeLayer(layer, spec, rng.fork(layer.name));
     if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
     return out;
   });
@@ -141,13 +143,21 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord 
     }
     case 'binarize':
       return binarizeLayer(layer, spec.variant);
-    case 'randomize': {
-      // The reference randomizes after pruning the smallest weights; pruned slots stay empty.
-      const pruned = spec.level > 0 ? probeLayer(layer, { ...spec, probe: 'prune', variant: 'reference' }, rng) : layer;
-      const randomized = randomizeLayer({ ...pruned, bias: pruned.bias }, spec.variant, rng);
-      return { ...randomized, bias: pruned.bias };
-    }
+    case 'randomize':
+      // needs the evaluation's root stream, not the layer's fork: applyProbe calls randomizeProbeLayer
+      throw new Error('internal: randomize is applied by randomizeProbeLayer');
   }
+}
+
+/**
+ * The randomize probe on one layer: the reference prunes the smallest `level` of weights and biases
+ * first (pruned slots stay empty), then shuffles; the null draws from `nullStream(rng, variant,
+ * layer)` of the evaluation's root stream `rng`. The pruned biases are kept.
+ */
+function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord {
+  const pruned = spec.level > 0 ? probeLayer(layer, { ...spec, probe: 'prune', variant: 'reference' }, rng) : layer;
+  const randomized = randomizeLayer(pruned, spec.variant, nullStream(rng, spec.variant, layer.name));
+  return { ...randomized, bias: pruned.bias };
 }
 
 /** sign() of weights and biases. */

@@ -144,9 +144,20 @@ export interface RandomizeModelOptions extends RandomizeOptions {
 }
 
 /**
- * Apply the named null model to every layer of a model (or the one named by `options.layer`).
- * Each layer draws from its own child stream `rng.fork(method, layerName)`, so a layer's null does
- * not depend on which other layers are randomized.
+ * The one random stream a null model draws from for one layer: `rng.fork('randomize', method,
+ * layer)`. It depends only on the seed of `rng` (not on what was drawn from it), the method and
+ * the layer's name, so a layer's null does not depend on which other layers are randomized, and
+ * every caller — the probe sweep's randomize rows, `weightscope randomize --seed`, `weightscope
+ * probe --probe randomize` and the viewer — gets the same null from the same seed
+ * (docs/null-models.md, "Random streams").
+ */
+export function nullStream(rng: Rng, method: string, layer: string): Rng {
+  return rng.fork('randomize', method, layer);
+}
+
+/**
+ * Apply the named null model to every layer of a model (or the one named by `options.layer`),
+ * each layer drawing from its own `nullStream(rng, method, layerName)`.
  */
 export function randomizeModel(model: DenseModel, method: string, rng: Rng, options: RandomizeModelOptions = {}): DenseModel {
   getNullModel(method);
@@ -156,7 +167,7 @@ export function randomizeModel(model: DenseModel, method: string, rng: Rng, opti
     ...model,
     layers: model.layers.map((l) =>
       only === undefined || l.name === only
-        ? randomizeLayer(l, method, rng.fork('randomize', method, l.name), opts)
+        ? randomizeLayer(l, method, nullStream(rng, method, l.name), opts)
         : { ...l, shape: [l.shape[0], l.shape[1]], weights: l.weights.slice(), bias: l.bias ? l.bias.slice() : null },
     ),
   };

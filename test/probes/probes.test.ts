@@ -342,3 +342,23 @@ test('default grids are the reference\'s: 30 flip fractions, pruning to 99.9 %, 
   assert.deepEqual(rand.slice(0, 4), [0, 0.1, 0.2, 0.3]);
   assert.equal(Math.max(...rand), 0.999);
 });
+
+test('the randomize probe is prune-then-null on the documented stream: layer L of seed S draws from new Rng(S).fork("randomize", method, L)', async () => {
+  const { randomizeLayer } = await import('../../src/randomize/index.js');
+  const { pruneValues } = await import('../../src/probes/kernels.js');
+  const model = randomModel(12);
+  for (const method of ['B', 'E', 'curveball']) {
+    for (const [level, signed] of [[0, false], [0.5, true]] as const) {
+      const got = applyProbe(model, spec({ probe: 'randomize', variant: method, level, signed }), new Rng(77));
+      model.layers.forEach((layer, k) => {
+        // by hand from docs/null-models.md: prune the smallest |w| and |b|, shuffle on the layer's stream, keep the pruned bias, sign
+        const w = level > 0 ? pruneValues(layer.weights, level, 'smallest') : layer.weights;
+        const b = level > 0 ? pruneValues(layer.bias!, level, 'smallest') : layer.bias!;
+        const shuffled = randomizeLayer({ ...layer, weights: w, bias: b }, method, new Rng(77).fork('randomize', method, layer.name)).weights;
+        const sgn = (v: Float32Array): Float32Array => v.map((x) => Math.sign(x));
+        assert.deepEqual(got.layers[k].weights, signed ? sgn(shuffled) : shuffled, `${method} ${level} ${layer.name}`);
+        assert.deepEqual(got.layers[k].bias, signed ? sgn(b) : b);
+      });
+    }
+  }
+});

@@ -1,10 +1,11 @@
 /**
- * The null models offered by the page: the library's registry (src/randomize), applied the way
- * `randomizeModel` does to one layer, so a seed here gives the same null as the CLI's.
+ * The null models offered by the page: the library's registry (src/randomize), each layer drawing
+ * from `nullStream(seed, method, layer)` as the CLI and the probe sweep do, so a seed here gives the
+ * same null as `weightscope randomize --seed`.
  */
 import type { LayerRecord } from '../../src/core/layer.js';
 import { Rng } from '../../src/core/rng.js';
-import { NULL_MODELS, randomizeLayer } from '../../src/randomize/index.js';
+import { NULL_MODELS, nullStream, randomizeLayer } from '../../src/randomize/index.js';
 
 export const METHODS: { name: string; label: string; preserves: string }[] = Object.values(NULL_MODELS).map((m) => ({
   name: m.name,
@@ -16,7 +17,7 @@ export const METHODS: { name: string; label: string; preserves: string }[] = Obj
 export const DEFAULT_METHOD = 'curveball';
 
 export function randomize(layer: LayerRecord, method: string, seed: number): LayerRecord {
-  return randomizeLayer(layer, method, new Rng(seed).fork('randomize', method, layer.name));
+  return randomizeLayer(layer, method, nullStream(new Rng(seed), method, layer.name));
 }
 
 let worker: Worker | null | undefined;
