@@ -7,12 +7,13 @@ import { basename, extname } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { closestNames, type LayerRecord } from '../core/layer.js';
 import type { ResultRow } from '../core/results.js';
-import { deriveSeed, Rng } from '../core/rng.js';
+import { Rng } from '../core/rng.js';
 import type { OnnxModelFile } from '../formats/onnx.js';
 import type { ModelFile } from '../formats/types.js';
 import { createOnnxRunner, type InputArray } from '../model/onnx-runtime.js';
 import { accuracyOf, compareWith, isDistribution, macroF1, topClasses, type Outputs } from '../model/output-metrics.js';
 import { applyProbe, isRandomProbe, validateSpec, type ProbeSpec } from './probes.js';
+import { repeatSeed } from './sweep.js';
 
 // ---------------------------------------------------------------------------------------------
 // The adapter from model tensors to probe targets. The layer inventory (formats) will decide which
@@ -84,6 +85,7 @@ export interface OnnxProbeOptions {
   labels?: Float32Array;
   /** Seeds per level for random probes. */
   repeats: number;
+  /** Seed of the first repeat's draws, used as given (later repeats: repeatSeed). */
   seed: number;
   batchSize?: number;
   /** Called after each evaluation (progress). */
@@ -140,7 +142,7 @@ export async function probeOnnx(file: OnnxModelFile, options: OnnxProbeOptions):
         validateSpec(spec);
         const random = isRandomProbe(spec);
         for (let rep = 0; rep < (random ? options.repeats : 1); rep++) {
-          const seed = random ? deriveSeed(options.seed, task, layer, spec.probe, spec.variant, level, rep) : 0;
+          const seed = random ? repeatSeed(options.seed, rep) : 0;
           const probed = applyProbe({ layers: group.map((t) => original.get(t.name)!) }, spec, new Rng(seed));
           const replaced = new Map(probed.layers.map((l) => [l.name, tensorLayout(byName.get(l.name)!, l)]));
           const row: ResultRow = { ...common, ...spec, seed, ...score(await runner.run(options.inputs, replaced)) };

@@ -136,6 +136,15 @@ export function evaluationSeed(baseSeed: number, target: Pick<SweepTarget, 'task
   return deriveSeed(baseSeed, target.task, target.run, s.probe, s.variant, s.signed ? 'signed' : 'plain', s.level, s.layer, e.rep, ...labels);
 }
 
+/**
+ * The seed of repeat `rep` of a single-model probe (`weightscope probe`, ONNX probes): the seed
+ * given for the first, deriveSeed(seed, 'repeat', rep) after it. A row's seed therefore
+ * regenerates that row when passed back as --seed, whichever repeat it was.
+ */
+export function repeatSeed(seed: number, rep: number): number {
+  return rep === 0 ? seed >>> 0 : deriveSeed(seed, 'repeat', rep);
+}
+
 /** The reference-init biases of one trained model: one draw per model, as the reference builds one fresh model per run. */
 export function referenceInitModel(baseSeed: number, target: Pick<SweepTarget, 'task' | 'run' | 'model'>): DenseModel {
   return referenceInitBiases(target.model, new Rng(deriveSeed(baseSeed, 'bias-init', target.task, target.run)));

