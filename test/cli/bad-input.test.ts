@@ -188,6 +188,11 @@ const CASES: Case[] = [
   { name: '--hidden 64,,32', args: ['train', '--pair', '0v7', '--hidden', '64,,32'], says: /--hidden.*empty item/ },
   { name: '--epochs \' \'', args: ['train', '--pair', '0v7', '--epochs', ' '], says: /--epochs.*is empty/ },
   { name: 'probe randomize without --variant', args: ['probe', w, '--pair', '0v7', '--probe', 'randomize'], says: /needs --variant, one of: A, B, C/ },
+  { name: 'probe --task with one class twice', args: ['probe', w, '--task', 'mnist-7v7', '--probe', 'baseline'], says: /task 'mnist-7v7'.*two different classes/ },
+  { name: 'probe --task of an unknown dataset', args: ['probe', w, '--task', 'kmnist-0v7', '--probe', 'baseline'], says: /unknown dataset 'kmnist'/ },
+  { name: 'probe --task and --pair together', args: ['probe', w, '--task', 'mnist-0v7', '--pair', '0v7', '--probe', 'baseline'], says: /either --task or --pair/ },
+  { name: 'probe --data-seed -1', args: ['probe', w, '--pair', '0v7', '--probe', 'baseline', '--data-seed', '-1'], says: /--data-seed/ },
+  { name: 'randomize --prune 1.5', args: ['randomize', w, '--method', 'A', '--prune', '1.5', '--out', at('never.npy')], says: /--prune.*0 ≤ x ≤ 1/, after: () => assert.ok(!existsSync(at('never.npy'))) },
   {
     name: 'report on results it cannot parse leaves the existing report alone',
     args: ['report', at('bad-results')],

