@@ -12,10 +12,10 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, deriveSeed, type DenseModel } from '../src/core/index.js';
-import { loadMnist } from '../src/data/index.js';
+import { checkTaskName, loadMnist, taskSplits } from '../src/data/index.js';
 import { createEvaluator, loadModel, selectBackend, trainMlp, testBatchCount } from '../src/model/index.js';
 import { applyProbe } from '../src/probes/index.js';
-import { mlpConfigOf, prepareTask, trainConfigOf } from '../src/cli/tasks.js';
+import { mlpConfigOf, trainConfigOf } from '../src/cli/tasks.js';
 
 const [dir, taskArg = 'mnist-7v9', aArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node dist/bench/mechanism.js RUN_DIR [task] [a]');
@@ -24,12 +24,12 @@ const o = run.config;
 const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 const ts = summary.tasks.find((t: { task: string }) => t.task === taskArg);
 const a = aArg ? Number(aArg) : ts.noise.bestSigned.level;
-const m = /-(\d)v(\d)$/.exec(taskArg)!;
-const pair: [number, number] = [Number(m[1]), Number(m[2])];
+const parsed = checkTaskName(taskArg);
+const pair: [number, number] = [parsed.a, parsed.b];
 
 await selectBackend(o.backend);
 const data = loadMnist();
-const prep = (inputs: 'pm1' | 'unit') => prepareTask(data, 'mnist', pair, { ...o, inputs, validationFraction: 0 });
+const prep = (inputs: 'pm1' | 'unit') => taskSplits(data, 'mnist', pair, { ...o, inputs, validationFraction: 0 });
 const pm1 = prep('pm1');
 const unit = prep('unit');
 const evPm1 = createEvaluator(pm1.test, 'pm1');
