@@ -66,10 +66,11 @@ export const QUICK_SWEEP: SweepOptions = {
 };
 
 /**
- * Evaluations per eval job. Measured (bench/study.ts, docs/study.md): one evaluation of a
- * reference-sized model (784→64→2) on a full MNIST pair's test set (≈ 2000 images, per-batch
- * draws) takes ≈ 2–4 ms on one core, so 48 make a job of ≈ 100–200 ms: well above the 50 ms a job
- * must compute per queue round trip, and still ≈ 20 jobs per model to spread over the workers.
+ * Evaluations per eval job. Measured with bench/study.ts (docs/study.md): a job of 48 evaluations
+ * of the reference sweep (784→64→2 on a full MNIST pair's test set, per-batch draws) computes for
+ * 0.95–5.5 s on the 2-core development machine under a load average of ≈ 17, so ≈ 0.1–0.7 s on
+ * an idle core: even the cheapest job (deterministic prunes) stays well above the 50 ms a job must
+ * compute per queue round trip, and a reference model still makes ≈ 20 jobs to spread over workers.
  */
 export const DEFAULT_EVAL_CHUNK = 48;
 
