@@ -17,7 +17,7 @@ import type { InputScaling } from '../model/index.js';
 import { TEST_BATCH } from '../model/index.js';
 import { evaluationSeed, planSweep, sweepRow, type BiasMode, type PlannedEval, type SweepOptions } from '../probes/index.js';
 import { serializeSplit } from './blobs.js';
-import { mlpConfigOf, prepareTask, type PreparedTask, type TrainingFlags } from './tasks.js';
+import { mlpConfigOf, prepareTask, type TrainingFlags } from './tasks.js';
 import type { BlobHash, BlobStore, EvalJob, JobTarget, TrainJob } from './types.js';
 
 /** What a study computes: every field changes its rows (or which rows there are). */
@@ -133,9 +133,10 @@ export function trainSeeds(seed: number, task: string, run: number, attempts = M
 export const trainJobId = (task: string, run: number): string => `train/${task}/run-${run}`;
 export const evalJobId = (task: string, run: number, first: number, last: number): string => `eval/${task}/run-${run}/${first}-${last}`;
 
-/** One task of a planned study: its splits, and the blobs jobs read them from. */
+/** One task of a planned study: the blobs its jobs read its splits from. */
 export interface StudyTask extends TaskPlan {
-  prepared: PreparedTask;
+  /** Images in the test split (the rows' n_test). */
+  nTest: number;
   /** Training split (with the validation split when training stops early). */
   trainBlob: BlobHash;
   testBlob: BlobHash;
@@ -170,7 +171,7 @@ export async function planStudy(
     const validation = config.earlyStopping > 0 ? prepared.task.validation : null;
     tasks.push({
       ...tp,
-      prepared,
+      nTest: prepared.test.n,
       trainBlob: await blobs.put(serializeSplit(prepared.train, validation)),
       testBlob: await blobs.put(serializeSplit(prepared.test)),
     });
@@ -213,7 +214,7 @@ export function trainJobs(study: Study): TrainJob[] {
 /** The rowKey an evaluation's row will have (to skip what a results log already holds). */
 export function evaluationKey(study: Study, task: StudyTask, run: number, e: PlannedEval): string {
   const target = targetOf(study, task, run);
-  return rowKey(sweepRow(target, task.prepared.test.n, e, evaluationSeed(study.config.seed, target, e), 0));
+  return rowKey(sweepRow(target, task.nTest, e, evaluationSeed(study.config.seed, target, e), 0));
 }
 
 /**
