@@ -7,7 +7,7 @@ import { createInProcessExecutor } from './in-process.js';
 import { createThreadPoolExecutor } from './thread-pool.js';
 
 export { createInProcessExecutor } from './in-process.js';
-export { createThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
+export { createThreadPoolExecutor, type ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
 
 export type ExecutorChoice = { kind: 'in-process' } | { kind: 'threads'; workers?: number };
 
