@@ -12,7 +12,7 @@ import { UserError } from '../core/errors.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
 import { deriveSeed } from '../core/rng.js';
-import { allClassPairs, parsePairs, pickAutoPairs, taskName, type Dataset, type DatasetName, type SsimRow } from '../data/index.js';
+import { allClassPairs, parsePairs, pickAutoPairs, ssimDistanceOf, taskName, type Dataset, type DatasetName, type SsimRow } from '../data/index.js';
 import type { InputScaling } from '../model/index.js';
 import { TEST_BATCH } from '../model/index.js';
 import { evaluationSeed, planSweep, sweepRow, type BiasMode, type PlannedEval, type SweepOptions } from '../probes/index.js';
@@ -83,8 +83,7 @@ export interface TaskPlan {
 
 /** Resolve --pairs into tasks with a difficulty label. */
 export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimRow[]): TaskPlan[] {
-  const distanceOf = (a: number, b: number): number | null =>
-    ranking.find((r) => (r.a === a && r.b === b) || (r.a === b && r.b === a))?.distance ?? null;
+  const distanceOf = (a: number, b: number): number | null => ssimDistanceOf(ranking, a, b);
   const make = (pair: [number, number], difficulty: Difficulty): TaskPlan => ({
     task: taskName(dataset, pair[0], pair[1]),
     classes: pair,

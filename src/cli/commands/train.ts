@@ -6,7 +6,7 @@ import { TRAINING_RECORD, runSubdir } from '../../core/run-folder.js';
 import { UserError } from '../../core/errors.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator, defaultTrainEngine, saveModel, selectBackend, trainMlp } from '../../model/index.js';
-import { mlpConfigOf, prepareTask, trainConfigOf } from '../tasks.js';
+import { mlpConfigOf, prepareTask, trainConfigOf } from '../../study/tasks.js';
 import { createProgress } from '../progress.js';
 import { outputDir, timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
