@@ -9,10 +9,10 @@ import { exportLayer } from '../graph/index.js';
 import { unitStats, weightSummary } from '../stats/index.js';
 import type { LayerInput } from '../report/index.js';
 
-/** Export one model's layers into dir; the report's per-layer inputs. */
-export function exportModelGraphs(dir: string, task: string, run: number, layers: LayerRecord[]): LayerInput[] {
+/** Export one model's layers into dir (none when dir is null); the report's per-layer inputs. */
+export function exportModelGraphs(dir: string | null, task: string, run: number, layers: LayerRecord[]): LayerInput[] {
   return layers.map((layer) => {
-    exportLayer(layer, dir, { formats: ['csv', 'gexf'] });
+    if (dir !== null) exportLayer(layer, dir, { formats: ['csv', 'gexf'] });
     const u = unitStats(layer);
     return {
       task, run, layer: layer.name,
@@ -23,7 +23,7 @@ export function exportModelGraphs(dir: string, task: string, run: number, layers
   });
 }
 
-parentPort?.on('message', (job: { id: number; dir: string; task: string; run: number; layers: LayerRecord[] }) => {
+parentPort?.on('message', (job: { id: number; dir: string | null; task: string; run: number; layers: LayerRecord[] }) => {
   try {
     parentPort!.postMessage({ id: job.id, stats: exportModelGraphs(job.dir, job.task, job.run, job.layers) });
   } catch (err) {

@@ -36,10 +36,16 @@ export interface ReproduceOptions extends StudyConfig {
   executor?: ExecutorChoice['kind'];
   backend?: 'node' | 'wasm' | 'cpu';
   quiet?: boolean;
+  /**
+   * Write each layer's graph files (CSV + GEXF under graphs/; default true). false skips the files
+   * (the report's degree statistics are still computed): for large studies, where writing 2 graph
+   * files per layer costs more than the sweeps (`weightscope export` writes them on demand).
+   */
+  graphs?: boolean;
 }
 
 /** Options that say where and how a run computes, never what: a run may resume with others. */
-const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor'];
+const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor', 'graphs'];
 
 /** The one place reproduce picks its executor from its options. */
 function executorChoice(o: ReproduceOptions): ExecutorChoice {
@@ -50,7 +56,8 @@ function executorChoice(o: ReproduceOptions): ExecutorChoice {
 }
 
 interface GraphJob {
-  dir: string;
+  /** Folder the layer files go to; null computes the statistics only. */
+  dir: string | null;
   task: string;
   run: number;
   layers: DenseModel['layers'];
@@ -181,7 +188,7 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
       events: {
         training: (n, total) => (stages.train ??= progress.stage(`train ${total / o.epochs} models`, total, 'epochs')).update(n, total),
         log: (line) => progress.log(line),
-        model: (m) => graphs.add(study.tasks.indexOf(m.task) * o.runs + m.run, { dir: paths.graphDir(m.task.task, m.run), task: m.task.task, run: m.run, layers: m.model.layers }),
+        model: (m) => graphs.add(study.tasks.indexOf(m.task) * o.runs + m.run, { dir: o.graphs === false ? null : paths.graphDir(m.task.task, m.run), task: m.task.task, run: m.run, layers: m.model.layers }),
         trainingDone: (models) => {
           stop('train');
           timings.train_s = (Date.now() - t) / 1000;

@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync, copyFileSync, mkdirSync, statSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,9 +90,17 @@ test('reproduce on a slice of real MNIST writes every file of the run folder, an
   assert.equal(readdirSync(out).filter((f) => f.includes('.tmp-')).length, 0, 'no temporary files left');
 
   // Resume: the same command on the same folder evaluates nothing new and keeps the models.
+  // This resume also skips the graph files (--no-graphs is not part of the run's identity): graphs/
+  // stays away, while the report keeps its per-layer degree statistics.
   const modelTime = statSync(join(out, 'models', 'mnist-0v7', 'run-0', 'model.json')).mtimeMs;
-  const again = run(['reproduce', ...smallRun, '--out', out]);
+  const reportLayers = (): number => new JSDOM(readFileSync(join(out, 'report.html'), 'utf8')).window.document.querySelectorAll('#degrees svg').length;
+  const layersBefore = reportLayers();
+  rmSync(join(out, 'graphs'), { recursive: true });
+  const again = run(['reproduce', ...smallRun, '--no-graphs', '--out', out]);
   assert.equal(again.code, 0, again.stderr);
+  assert.ok(!existsSync(join(out, 'graphs')), '--no-graphs writes no graph files');
+  assert.ok(layersBefore > 0);
+  assert.equal(reportLayers(), layersBefore, 'the report keeps its sign-degree charts');
   const jsonl2 = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
   assert.equal(jsonl2.length, jsonl.length, 'a resumed run re-evaluates nothing');
   assert.equal(statSync(join(out, 'models', 'mnist-0v7', 'run-0', 'model.json')).mtimeMs, modelTime, 'models are reused');

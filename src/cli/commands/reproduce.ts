@@ -28,6 +28,7 @@ export function registerReproduce(program: Command): void {
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
     .option('--bias <modes>', "biases every probe runs with: 'trained' (default), 'reference-init' (fresh nn.Linear-style biases, as the reference code), or both", biasList)
     .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)
+    .option('--no-graphs', "don't write each layer's graph files (graphs/); for large studies — `weightscope export` writes them on demand")
     .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
   addDataOptions(cmd);
   addTrainingOptions(cmd);
@@ -52,6 +53,7 @@ export function registerReproduce(program: Command): void {
       testLimit: opts.testLimit,
       workers: opts.workers,
       executor: opts.executor,
+      graphs: opts.graphs,
       quick: opts.quick,
       ...(opts.bias ? { biases: opts.bias } : {}),
       probes: opts.probes,
