@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job as QueuedJob } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
-import type { BlobHash, BlobSource, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
+import type { BlobHash, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
 
 /** Bumped whenever the meaning of a job's JSON changes: a worker refuses jobs of another format. */
 export const PLAN_FORMAT = 1;
