@@ -186,10 +186,11 @@ export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, ba
   return applyProbe(model, spec, new Rng(seed));
 }
 
-/** Run the plan; returns the new rows. */
-export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
-  const { target, baseSeed } = o;
-  const rowOf = (e: PlannedEval, seed: number, m: number | Measurement): ResultRow => ({
+/** The results row of one evaluation (every executor of a study builds its rows here). */
+export function sweepRow(
+  target: Pick<SweepTarget, 'task' | 'difficulty' | 'run' | 'inputs'>, nTest: number, e: PlannedEval, seed: number, m: number | Measurement,
+): ResultRow {
+  return {
     task: target.task,
     difficulty: target.difficulty,
     probe: e.spec.probe,
@@ -200,11 +201,17 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
     run: target.run,
     seed,
     accuracy: typeof m === 'number' ? m : m.accuracy,
-    n_test: o.nTest,
+    n_test: nTest,
     inputs: target.inputs,
     ...(e.spec.bias && e.spec.bias !== 'trained' ? { bias: e.spec.bias } : {}),
     ...(typeof m !== 'number' && m.cka !== undefined ? { cka: m.cka } : {}),
-  });
+  };
+}
+
+/** Run the plan; returns the new rows. */
+export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
+  const { target, baseSeed } = o;
+  const rowOf = (e: PlannedEval, seed: number, m: number | Measurement): ResultRow => sweepRow(target, o.nTest, e, seed, m);
   const todo: { e: PlannedEval; seed: number }[] = [];
   for (const e of o.plan) {
     const seed = evaluationSeed(baseSeed, target, e);

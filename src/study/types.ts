@@ -66,6 +66,13 @@ export interface TrainJobResult {
   discarded: DiscardedModelRecord[];
   history: EpochInfo[];
   backend: string;
+  /** The tfjs (or sparse engine) version that trained it, for training.json. */
+  backendVersion?: string;
+  /**
+   * The model blob's bytes, as the runner made them: the executor puts them into its BlobStore
+   * (so eval jobs find the model) and may drop them before delivering the result.
+   */
+  modelBytes?: Uint8Array;
 }
 
 /** Evaluate a run of planned probed copies of one model on a test split. */
@@ -91,8 +98,11 @@ export interface EvalJobResult {
 export type Job = TrainJob | EvalJob;
 export type JobResult = TrainJobResult | EvalJobResult;
 
-/** Progress a runner may report while it works (epochs of a training, evaluations done). */
-export type JobProgress = (done: number) => void;
+/**
+ * Progress a runner may report while it works (epochs of a training, evaluations done); `note` is a
+ * line for the user (a model discarded by the discard rule), passed on as it happens.
+ */
+export type JobProgress = (done: number, note?: string) => void;
 
 /** The one function that does a job; every executor calls it. */
 export type JobRunner = (job: Job, blobs: BlobSource, onProgress?: JobProgress) => Promise<JobResult>;
@@ -100,10 +110,13 @@ export type JobRunner = (job: Job, blobs: BlobSource, onProgress?: JobProgress) 
 /**
  * Runs jobs somewhere. Results arrive through onResult as jobs finish (any order); run() resolves
  * when every job has a result. A job may be run more than once (a retried job): callers de-duplicate
- * by job id and by rowKey.
+ * by job id and by rowKey. run() may be called again while earlier calls are running (the
+ * coordinator adds a model's eval jobs as soon as its train job is done): all calls share the
+ * executor's workers, and each resolves when its own jobs have results (it rejects on the first
+ * job that fails).
  */
 export interface Executor {
   readonly name: string;
-  run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number) => void): Promise<void>;
+  run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number, note?: string) => void): Promise<void>;
   close(): Promise<void>;
 }
