@@ -2,11 +2,12 @@
  * A small deterministic JobRunner for testing executors apart from the real one: each row's
  * accuracy is a function of the job's fields and of the bytes of the blobs it reads (so a wrong
  * or missing blob changes the result), and a job takes WEIGHTSCOPE_FAKE_JOB_MS to run (so a test
- * can kill a worker mid-job). Train jobs store a "model" blob made from their inputs.
+ * can kill a worker mid-job). Train jobs return a "model" blob made from their inputs, as the real runner returns its model's bytes.
  */
 import { createHash } from 'node:crypto';
-import type { BlobStore, EvalJob, Job, JobResult, JobRunner, TrainJob } from '../../src/study/types.js';
+import type { EvalJob, Job, JobResult, JobRunner, TrainJob } from '../../src/study/types.js';
 import type { ResultRow } from '../../src/core/results.js';
+import { blobHash } from '../../src/study/blobs.js';
 
 function digest(...parts: (string | Uint8Array)[]): Buffer {
   const h = createHash('sha256');
@@ -19,9 +20,8 @@ export const fakeRunner: JobRunner = async (job, blobs, onProgress) => {
   if (job.kind === 'train') {
     const [train, test] = await Promise.all([blobs.get(job.train), blobs.get(job.test)]);
     await new Promise((r) => setTimeout(r, ms));
-    const model = digest(job.id, train, test, String(job.seeds[0]));
-    const hash = await (blobs as BlobStore).put(new Uint8Array(model));
-    return { kind: 'train', id: job.id, model: hash, trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, discarded: [], history: [], backend: 'fake' };
+    const model = new Uint8Array(digest(job.id, train, test, String(job.seeds[0])));
+    return { kind: 'train', id: job.id, model: blobHash(model), modelBytes: model, trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, discarded: [], history: [], backend: 'fake' };
   }
   const [model, test] = await Promise.all([blobs.get(job.model), blobs.get(job.test)]);
   const rows: ResultRow[] = [];

@@ -14,27 +14,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { UserError } from '../../src/core/errors.js';
-import { KEY_PREFIX, PROTOCOL, QUEUE_NAME, RedisBlobStore, RedisExecutor, connectRedis, parseRedisUrl, queueId, sha256Hex } from '../../src/study/executors/redis.js';
-import type { BlobHash, BlobStore, JobResult } from '../../src/study/types.js';
+import { blobHash, MemoryBlobStore } from '../../src/study/blobs.js';
+import { KEY_PREFIX, PROTOCOL, QUEUE_NAME, RedisBlobStore, RedisExecutor, connectRedis, parseRedisUrl, queueId } from '../../src/study/executors/redis.js';
+import type { JobResult } from '../../src/study/types.js';
 import { fakeBlobs, fakeEvalJobs, fakeRunner, fakeTrainJob, sortedRows } from './fake-runner.js';
 import { freePort, redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 
 const FAKE_WORKER = fileURLToPath(new URL('./fake-worker.js', import.meta.url));
-
-/** The simplest BlobStore: what the coordinator hands an executor. */
-class MapStore implements BlobStore {
-  readonly map = new Map<BlobHash, Uint8Array>();
-  async put(bytes: Uint8Array): Promise<BlobHash> {
-    const h = sha256Hex(bytes);
-    this.map.set(h, bytes);
-    return h;
-  }
-  async get(hash: BlobHash): Promise<Uint8Array> {
-    const b = this.map.get(hash);
-    if (!b) throw new Error(`no blob ${hash}`);
-    return b;
-  }
-}
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -90,7 +76,7 @@ describe('Redis executor (fake runner, worker processes)', { skip: redisMissing(
     const cache = mkdtempSync(join(tmpdir(), 'ws-blobs-'));
     try {
       const bytes = new Uint8Array([1, 2, 3, 4, 5]);
-      const expected = sha256Hex(bytes);
+      const expected = blobHash(bytes);
       const a = new RedisBlobStore(client);
       assert.equal(await a.put(bytes), expected);
       assert.equal(await new RedisBlobStore(client).put(bytes.slice()), expected);
@@ -113,14 +99,12 @@ describe('Redis executor (fake runner, worker processes)', { skip: redisMissing(
   });
 
   test('two workers: the same results as the runner called directly, each job once; a SIGKILLed worker\'s job is run by another; a restarted coordinator re-enqueues nothing', { timeout: 60_000 }, async () => {
-    const local = new MapStore();
+    const local = new MemoryBlobStore();
     const { model, test: split } = fakeBlobs();
     const hashes = { model: await local.put(model), test: await local.put(split), train: await local.put(new Uint8Array([7, 7, 7])) };
     const jobs = [fakeTrainJob(0, hashes), ...fakeEvalJobs(8, 4, hashes, 11)];
     const direct: JobResult[] = [];
-    const directStore = new MapStore();
-    for (const [h, b] of local.map) directStore.map.set(h, b);
-    for (const job of jobs) direct.push(await fakeRunner(job, directStore));
+    for (const job of jobs) direct.push(await fakeRunner(job, local));
 
     // Jobs of 0.8 s, locks of 1 s checked every 0.5 s: a killed worker's job is back within ~2 s.
     const env = { WEIGHTSCOPE_FAKE_JOB_MS: '800', WEIGHTSCOPE_REDIS_LOCK_MS: '1000', WEIGHTSCOPE_REDIS_STALL_MS: '500' };
@@ -163,7 +147,7 @@ describe('Redis executor (fake runner, worker processes)', { skip: redisMissing(
       assert.deepEqual(again.find((r) => r.kind === 'train'), direct.find((r) => r.kind === 'train'));
       // The trained model's blob was copied into the coordinator's own store.
       const trained = again.find((r) => r.kind === 'train')!;
-      assert.ok(trained.kind === 'train' && local.map.has(trained.model));
+      assert.ok(trained.kind === 'train' && local.has(trained.model));
       // The killed job was finished by the other worker; no job ran to completion twice.
       const survivors = workers.filter((w) => w.child.signalCode !== 'SIGKILL');
       const done = doneLines(workers).map((l) => l.split(' ')[1]);
@@ -184,7 +168,7 @@ describe('Redis executor (fake runner, worker processes)', { skip: redisMissing(
     const client = await connectRedis(redis.url);
     const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
     try {
-      const local = new MapStore();
+      const local = new MemoryBlobStore();
       const { model, test: split } = fakeBlobs();
       const [job] = fakeEvalJobs(1, 1, { model: await local.put(model), test: await local.put(split) }, 99);
       const data = { protocol: { weightscope: '0.0.1-other', planFormat: PROTOCOL.planFormat }, job };
@@ -206,7 +190,7 @@ describe('Redis executor (fake runner, worker processes)', { skip: redisMissing(
     const worker = await startFakeWorker(redis.url);
     const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
     try {
-      const local = new MapStore();
+      const local = new MemoryBlobStore();
       const { model, test: split } = fakeBlobs();
       const jobs = fakeEvalJobs(2, 1, { model: await local.put(model), test: await local.put(split) }, 5);
       jobs[1].evals[0].spec.variant = 'explode';

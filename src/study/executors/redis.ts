@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job as QueuedJob } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
+import { blobHash } from '../blobs.js';
 import type { BlobHash, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
 
 /** Bumped whenever the meaning of a job's JSON changes: a worker refuses jobs of another format. */
@@ -37,6 +38,12 @@ export const PROTOCOL: Protocol = { weightscope: WEIGHTSCOPE_VERSION, planFormat
 export interface QueuedJobData {
   protocol: Protocol;
   job: Job;
+}
+
+/** A job's progress with a line for the user (a discarded model), as it travels through Redis. */
+interface ProgressNote {
+  done: number;
+  note?: string;
 }
 
 /** Every key weightscope writes in Redis starts with this (BullMQ's prefix and the blobs'). */
@@ -133,10 +140,6 @@ function reportOutages(client: Redis, url: string, log: (line: string) => void):
 // ---------------------------------------------------------------------------------------------
 // Blobs
 
-export function sha256Hex(bytes: Uint8Array): BlobHash {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * Blobs in Redis under `<prefix>:blob:<sha256>`. put() is idempotent (SET NX); get() checks the
  * bytes against their hash and keeps what it fetched in memory and, with a cache dir, on disk (a
@@ -159,7 +162,7 @@ export class RedisBlobStore implements BlobStore {
   }
 
   async put(bytes: Uint8Array): Promise<BlobHash> {
-    const hash = sha256Hex(bytes);
+    const hash = blobHash(bytes);
     if (!this.present.has(hash)) {
       await this.client.set(this.key(hash), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'NX');
       this.present.add(hash);
@@ -183,7 +186,7 @@ export class RedisBlobStore implements BlobStore {
     if (file) {
       try {
         const cached = new Uint8Array(readFileSync(file));
-        if (sha256Hex(cached) === hash) return cached;
+        if (blobHash(cached) === hash) return cached;
       } catch {
         // not cached yet (or unreadable): fetch it
       }
@@ -191,7 +194,7 @@ export class RedisBlobStore implements BlobStore {
     const buf = await this.client.getBuffer(this.key(hash));
     if (!buf) throw new Error(`blob ${hash} is not in Redis (flushed or evicted? run the coordinator again to upload it)`);
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (sha256Hex(bytes) !== hash) throw new Error(`blob ${hash} in Redis does not match its hash (corrupted)`);
+    if (blobHash(bytes) !== hash) throw new Error(`blob ${hash} in Redis does not match its hash (corrupted)`);
     this.present.add(hash);
     if (file) {
       const tmp = `${file}.tmp-${process.pid}`;
@@ -205,11 +208,6 @@ export class RedisBlobStore implements BlobStore {
 /** The blobs a job reads. */
 export function blobsOf(job: Job): BlobHash[] {
   return job.kind === 'train' ? [job.train, job.test] : [job.model, job.test];
-}
-
-/** The blobs a result names (made on the worker). */
-function resultBlobs(result: JobResult): BlobHash[] {
-  return result.kind === 'train' ? [result.model] : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +248,8 @@ export interface RedisExecutorOptions {
 export class RedisExecutor implements Executor {
   readonly name = 'redis';
   private closed = false;
-  private abort?: (err: Error) => void;
+  /** The fail() of each run() in progress (several may run at once). */
+  private readonly running = new Set<(err: Error) => void>();
 
   private constructor(
     readonly url: string,
@@ -272,7 +271,7 @@ export class RedisExecutor implements Executor {
     return new RedisExecutor(url, client, queue, events, new RedisBlobStore(client), options);
   }
 
-  async run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number) => void): Promise<void> {
+  async run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number, note?: string) => void): Promise<void> {
     if (this.closed) throw new Error('the Redis executor is closed');
     if (jobs.length === 0) return;
     const log = this.options.log ?? (() => {});
@@ -292,7 +291,7 @@ export class RedisExecutor implements Executor {
     const fail = (err: Error) => {
       if (!failure) settle.reject((failure = err));
     };
-    this.abort = fail;
+    this.running.add(fail);
 
     // One result per job, in the order they arrive; the blobs a result names are copied into the
     // caller's store first, so the caller finds them where it finds everything else.
@@ -303,8 +302,11 @@ export class RedisExecutor implements Executor {
         if (failure) return;
         const result = value as JobResult;
         if (!result || result.id !== job.id || result.kind !== job.kind) throw new Error(`the result of ${qid} is not the result of job ${job.id}`);
-        for (const hash of resultBlobs(result)) await blobs.put(await this.store.get(hash));
-        await onResult(result);
+        if (result.kind === 'train') {
+          const modelBytes = await this.store.get(result.model);
+          await blobs.put(modelBytes);
+          await onResult({ ...result, modelBytes });
+        } else await onResult(result);
         if (pending.size === 0) settle.resolve();
       }).catch(fail);
     };
@@ -326,7 +328,9 @@ export class RedisExecutor implements Executor {
     };
     const onJobProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       const job = byQueueId.get(jobId);
-      if (job && pending.has(jobId) && typeof data === 'number') onProgress?.(job.id, data);
+      if (!job || !pending.has(jobId)) return;
+      if (typeof data === 'number') onProgress?.(job.id, data);
+      else if (data && typeof data === 'object' && typeof (data as ProgressNote).done === 'number') onProgress?.(job.id, (data as ProgressNote).done, (data as ProgressNote).note);
     };
     const onStalled = ({ jobId }: { jobId: string }) => {
       const job = byQueueId.get(jobId);
@@ -368,7 +372,7 @@ export class RedisExecutor implements Executor {
       this.events.off('failed', onFailed);
       this.events.off('progress', onJobProgress);
       this.events.off('stalled', onStalled);
-      this.abort = undefined;
+      this.running.delete(fail);
     }
   }
 
@@ -380,7 +384,7 @@ export class RedisExecutor implements Executor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.abort?.(new Error('the Redis executor was closed while jobs were running'));
+    for (const fail of this.running) fail(new Error('the Redis executor was closed while jobs were running'));
     await this.events.close();
     await this.queue.close();
     this.client.disconnect();
@@ -428,17 +432,26 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     }
     const t0 = performance.now();
     let last = 0;
-    const onProgress = (done: number) => {
-      // Progress travels through Redis: a few updates a second at most.
+    const onProgress = (done: number, note?: string) => {
+      // Progress travels through Redis: a few updates a second at most, and every note.
       const now = performance.now();
-      if (now - last < 250) return;
+      if (note === undefined && now - last < 250) return;
       last = now;
-      void queued.updateProgress(done).catch(() => {});
+      const data: number | ProgressNote = note === undefined ? done : { done, note };
+      void queued.updateProgress(data).catch(() => {});
     };
     try {
-      const result = await options.runner(job, store, onProgress);
-      // A result names its new blobs; they must be in Redis before the coordinator hears of it.
-      for (const hash of resultBlobs(result)) if (!(await store.has(hash))) throw new Error(`the result of ${id} names blob ${hash}, which the runner did not store`);
+      let result = await options.runner(job, store, onProgress);
+      if (result.kind === 'train') {
+        // The trained model goes to the store, not into the (small) return value; it is in Redis
+        // before the coordinator hears of the result.
+        const { modelBytes, ...rest } = result;
+        if (modelBytes) {
+          if (blobHash(modelBytes) !== result.model) throw new Error(`the result of ${id} names model ${result.model}, but its bytes hash differently`);
+          await store.put(modelBytes);
+        } else if (!(await store.has(result.model))) throw new Error(`the result of ${id} names model ${result.model}, which is in no store`);
+        result = rest;
+      }
       const what = result.kind === 'eval' ? `${result.rows.length} rows` : `model ${result.model.slice(0, 12)}, test accuracy ${result.testAccuracy.toFixed(4)}`;
       log(`done ${id} in ${((performance.now() - t0) / 1000).toFixed(2)} s (${what})`);
       return result;
