@@ -114,7 +114,11 @@ export async function connectRedis(url: string): Promise<Redis> {
   } catch (err) {
     client.disconnect();
     const e = (lastError ?? err) as NodeJS.ErrnoException;
-    const reason = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ENOTFOUND' ? `no such host '${options.host}'` : e.message.split('\n')[0];
+    const reason =
+      e.code === 'ECONNREFUSED' ? 'connection refused'
+      : e.code === 'ENOTFOUND' ? `no such host '${options.host}'`
+      : /Unknown RESP type|Protocol error/i.test(e.message) ? 'what answers there is not a Redis server'
+      : e.message.split('\n')[0];
     throw new UserError(`cannot reach Redis at ${shownUrl(url)}: ${reason}`);
   } finally {
     clearTimeout(timer);
