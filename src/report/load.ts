@@ -4,8 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError, csvToRows, parseRow, rowKey, type ResultRow } from '../core/index.js';
-import { readInputFile, readJsonFile } from '../core/io.js';
+import { UserError } from '../core/index.js';
+import { readJsonFile } from '../core/io.js';
+import { graphRunDirs, readResultRows, runPaths } from '../core/run-folder.js';
 import type { LayerInput, ReportInput } from './html.js';
 import { parseTaskName, type SsimRow, type TaskInfo } from './summary.js';
 
@@ -18,40 +19,8 @@ function readJson(path: string): unknown {
   return readJsonFile(path);
 }
 
-/** Result rows of a run folder: results.jsonl (torn lines skipped, first of duplicates kept) or results.csv. */
-export function readResultRows(dir: string): ResultRow[] {
-  const jsonl = join(dir, 'results.jsonl');
-  const csv = join(dir, 'results.csv');
-  let rows: ResultRow[];
-  let source: string;
-  if (existsSync(jsonl)) {
-    source = jsonl;
-    rows = [];
-    const lines = readInputFile(jsonl, 'results file').toString('utf8').split('\n');
-    lines.forEach((line, k) => {
-      const r = parseRow(line);
-      if (r) rows.push(r);
-      // Only the last line may be torn (a run killed mid-write); anything else is not ours to guess at.
-      else if (line.trim() && k < lines.length - 1) throw new UserError(`${jsonl}: line ${k + 1} is not a result row; fix or remove it`);
-    });
-  } else if (existsSync(csv)) {
-    source = csv;
-    rows = csvToRows(readInputFile(csv, 'results file').toString('utf8'));
-  } else throw new UserError(`${dir} has no results.jsonl or results.csv: not a weightscope run folder`);
-  rows.forEach((r, k) => {
-    if (typeof r.task !== 'string' || !r.task || typeof r.probe !== 'string' || !Number.isFinite(r.accuracy) || !Number.isFinite(r.level)) {
-      throw new UserError(`${source}: row ${k + 1} has no task, probe, level or accuracy; not weightscope results`);
-    }
-  });
-  if (rows.length === 0) throw new UserError(`${source} holds no result rows`);
-  const seen = new Set<string>();
-  return rows.filter((r) => {
-    const k = rowKey(r);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
+/** Result rows of a run folder: results.jsonl (torn last line skipped, first of duplicates kept) or results.csv. */
+export { readResultRows };
 
 function ssimRows(value: unknown): SsimRow[] | undefined {
   const rows = Array.isArray(value) ? value : (value as { rows?: unknown })?.rows;
@@ -108,25 +77,16 @@ function sigmaFromEdges(path: string, slots: number): { sigma: number; mean: num
 
 /** Per-layer degrees and σ(w) from graphs/<task>/run-<k>/<layer>.nodes.csv (+ .edges.csv). */
 export function readLayerInputs(dir: string): LayerInput[] {
-  const root = join(dir, 'graphs');
-  if (!existsSync(root)) return [];
   const out: LayerInput[] = [];
-  for (const task of readdirSync(root).sort()) {
-    const tdir = join(root, task);
-    if (!statSync(tdir).isDirectory()) continue;
-    for (const runDir of readdirSync(tdir).sort()) {
-      const m = /^run-(\d+)$/.exec(runDir);
-      if (!m) continue;
-      const rdir = join(tdir, runDir);
-      for (const file of readdirSync(rdir).sort()) {
-        if (!file.endsWith('.nodes.csv')) continue;
-        const layer = file.slice(0, -'.nodes.csv'.length);
-        const sides = readNodesCsv(join(rdir, file));
-        const edges = join(rdir, `${layer}.edges.csv`);
-        const slots = sides.in.kPlus.length * sides.out.kPlus.length;
-        const w = existsSync(edges) && slots > 0 ? sigmaFromEdges(edges, slots) : undefined;
-        out.push({ task, run: Number(m[1]), layer, ...sides, ...(w ? { sigma: w.sigma, mean: w.mean, count: slots } : {}) });
-      }
+  for (const { task, run, dir: rdir } of graphRunDirs(dir)) {
+    for (const file of readdirSync(rdir).sort()) {
+      if (!file.endsWith('.nodes.csv')) continue;
+      const layer = file.slice(0, -'.nodes.csv'.length);
+      const sides = readNodesCsv(join(rdir, file));
+      const edges = join(rdir, `${layer}.edges.csv`);
+      const slots = sides.in.kPlus.length * sides.out.kPlus.length;
+      const w = existsSync(edges) && slots > 0 ? sigmaFromEdges(edges, slots) : undefined;
+      out.push({ task, run, layer, ...sides, ...(w ? { sigma: w.sigma, mean: w.mean, count: slots } : {}) });
     }
   }
   return out;
@@ -155,14 +115,13 @@ function tasksFromConfig(config: Record<string, unknown>): TaskInfo[] | undefine
 export function readRunFolder(dir: string, options: ReadRunOptions = {}): ReportInput {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run folder not found: ${dir}`);
   const rows = readResultRows(dir);
-  const runJson = join(dir, 'run.json');
-  const ssimJson = join(dir, 'ssim.json');
-  const config = existsSync(runJson) ? (readJson(runJson) as Record<string, unknown>) : undefined;
+  const paths = runPaths(dir);
+  const config = existsSync(paths.record) ? (readJson(paths.record) as Record<string, unknown>) : undefined;
   return {
     rows,
     tasks: config ? tasksFromConfig(config) : undefined,
     config,
-    ssim: existsSync(ssimJson) ? ssimRows(readJson(ssimJson)) : undefined,
+    ssim: existsSync(paths.ssim) ? ssimRows(readJson(paths.ssim)) : undefined,
     layers: options.graphs === false ? undefined : readLayerInputs(dir),
   };
 }

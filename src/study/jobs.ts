@@ -9,8 +9,12 @@
 import { UserError } from '../core/errors.js';
 import type { DenseModel } from '../core/layer.js';
 import type { ResultRow } from '../core/results.js';
-import { createEvaluator, testBatchCount, trainSparse, type Evaluator, type InputScaling, type Split, type TrainConfig, type TrainResult } from '../model/index.js';
-import { evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/index.js';
+// Modules, not the model/probes indexes: those load tfjs and onnxruntime, which a worker thread
+// that evaluates and trains with the sparse engine never needs (it starts in milliseconds).
+import { createEvaluator, testBatchCount, type Evaluator } from '../model/evaluator.js';
+import type { InputScaling, Split } from '../model/split.js';
+import { trainSparse, type TrainConfig, type TrainResult } from '../model/train-loop.js';
+import { evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
 import { blobHash, deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
 import type { DiscardedModelRecord } from './records.js';
 import type { BlobHash, BlobSource, EvalJob, EvalJobResult, Job, JobProgress, JobResult, JobRunner, TrainJob, TrainJobResult } from './types.js';

@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { RUN_FILES, modelPathInfo } from '../core/run-folder.js';
 import { weightShardPaths } from '../model/layers-format.js';
 
 export interface IndexedLayer {
@@ -34,7 +35,7 @@ export interface RunIndex {
 }
 
 /** Files of a run folder the viewer knows how to use, when present (and the only top-level ones served). */
-const KNOWN_FILES = ['results.csv', 'results.jsonl', 'summary.json'];
+const KNOWN_FILES: string[] = [RUN_FILES.resultsCsv, RUN_FILES.results, RUN_FILES.summary];
 const MAX_DEPTH = 5;
 
 /** Resolve a user-given target into the folder to serve; throws UserError when there is no model. */
@@ -89,12 +90,12 @@ export function buildIndex(root: string): RunIndex {
       continue; // not a tfjs layers model: not something the viewer can show
     }
     if (layers.length === 0) continue;
-    const m = /(?:^|\/)models\/([^/]+)\/run-(\d+)\/model\.json$/.exec(rel);
+    const m = modelPathInfo(rel);
     const folder = basename(dirname(p));
     // Only shards inside the model's folder: a manifest cannot open up the rest of the folder.
     const inside = shards.filter((s) => !s.startsWith('/') && !s.split('/').includes('..'));
     const weightFiles = inside.map((s) => posix.normalize(posix.join(posix.dirname(rel), s)));
-    models.push({ task: m ? m[1] : folder, run: m ? Number(m[2]) : null, path: rel, layers, weightFiles });
+    models.push({ task: m ? m.task : folder, run: m ? m.run : null, path: rel, layers, weightFiles });
   }
   const files = KNOWN_FILES.filter((f) => existsSync(join(root, f)));
   return { name: basename(root), models, files };

@@ -1,10 +1,11 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { reproduce } from '../reproduce.js';
 import { outputDir, positiveInt, probeList, timestamp } from '../options.js';
 import { addDataOptions, addTrainingOptions } from './shared.js';
 import { UserError } from '../../core/errors.js';
 import { BIAS_MODES, type BiasMode } from '../../probes/index.js';
+import { EXECUTOR_KINDS } from '../../study/executors/index.js';
 
 /** --bias trained,reference-init → the bias modes every probe runs with. */
 function biasList(value: string): BiasMode[] {
@@ -26,7 +27,8 @@ export function registerReproduce(program: Command): void {
     .option('--layer <name>', 'perturb only this layer (dense_0, dense_1, …); default: every layer')
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
     .option('--bias <modes>', "biases every probe runs with: 'trained' (default), 'reference-init' (fresh nn.Linear-style biases, as the reference code), or both", biasList)
-    .option('--workers <n>', 'evaluation worker threads (default: one per core)', positiveInt);
+    .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)
+    .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
   addDataOptions(cmd);
   addTrainingOptions(cmd);
   cmd.action(async (opts) => {
@@ -49,6 +51,7 @@ export function registerReproduce(program: Command): void {
       trainLimit: opts.trainLimit,
       testLimit: opts.testLimit,
       workers: opts.workers,
+      executor: opts.executor,
       quick: opts.quick,
       ...(opts.bias ? { biases: opts.bias } : {}),
       probes: opts.probes,

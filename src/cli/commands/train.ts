@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { checkOutputDir, writeJsonAtomic } from '../../core/io.js';
 import { deriveSeed } from '../../core/rng.js';
+import { TRAINING_RECORD, runSubdir } from '../../core/run-folder.js';
 import { UserError } from '../../core/errors.js';
 import { loadDataset, parsePairs, taskName } from '../../data/index.js';
 import { createEvaluator, defaultTrainEngine, saveModel, selectBackend, trainMlp } from '../../model/index.js';
@@ -40,10 +41,10 @@ export function registerTrain(program: Command): void {
       const stage = progress.stage(`train ${name} run ${run}`, opts.epochs, 'epochs');
       const result = await trainMlp(train, opts.inputs, mlpConfigOf(flags), trainConfigOf(flags, seed, task.validation, (info) => stage.update(info.epoch)));
       stage.stop();
-      const dir = join(out, `run-${run}`);
+      const dir = runSubdir(out, run);
       const accuracy = evaluator.accuracy(result.model);
       await saveModel(dir, result.model);
-      writeJsonAtomic(join(dir, 'training.json'), { task: name, seed, inputs: opts.inputs, backend, engine: flags.engine, history: result.history, testAccuracy: accuracy, n_test: test.n });
+      writeJsonAtomic(join(dir, TRAINING_RECORD), { task: name, seed, inputs: opts.inputs, backend, engine: flags.engine, history: result.history, testAccuracy: accuracy, n_test: test.n });
       process.stdout.write(`${dir}\ttest accuracy ${accuracy.toFixed(4)} (${test.n} images)\n`);
     }
   });

@@ -1,0 +1,124 @@
+/**
+ * The thread-pool executor: a worker thread per core (or `workers`), each running runJob on one job
+ * at a time — training jobs as well as evaluations. A worker asks for a blob the first time a job
+ * needs it and keeps it (thread-worker.ts), so a test set or a model crosses to each worker once.
+ *
+ * Training with the tfjs engine stays in this thread: tfjs runs on the backend the process chose
+ * (selectBackend), which a fresh worker would not share, and its results would differ.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { UserError } from '../../core/errors.js';
+import { runJob } from '../jobs.js';
+import type { Executor, JobResult } from '../types.js';
+import { JobQueue, type QueuedJob } from './queue.js';
+
+export interface ThreadPoolOptions {
+  /** Worker threads, default os.availableParallelism(). */
+  workers?: number;
+  /** Bytes of blobs each worker keeps (default 512 MiB). */
+  cacheBytes?: number;
+}
+
+type Reply =
+  | { type: 'need'; hash: string }
+  | { type: 'progress'; seq: number; done: number; note?: string }
+  | { type: 'result'; seq: number; result: JobResult }
+  | { type: 'error'; seq: number; error: { name: string; message: string; stack?: string } };
+
+interface Slot {
+  worker: Worker;
+  running: (QueuedJob & { seq: number }) | null;
+}
+
+function errorFrom(e: { name: string; message: string; stack?: string }): Error {
+  const err = e.name === 'UserError' ? new UserError(e.message) : new Error(e.message);
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+const onThisThread = (q: QueuedJob): boolean => q.job.kind === 'train' && q.job.training.engine === 'tfjs';
+
+export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Executor {
+  const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+  const url = new URL('./thread-worker.js', import.meta.url);
+  let closed = false;
+  let seq = 0;
+  let localBusy = false;
+  const queue: JobQueue = new JobQueue(() => pump());
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(url, { workerData: { cacheBytes: options.cacheBytes } }), running: null };
+    slot.worker.on('message', (msg: Reply) => {
+      const q = slot.running;
+      if (msg.type === 'need') {
+        // The blob of the job this worker runs: from that job's store.
+        if (!q) return;
+        q.batch.blobs.get(msg.hash).then(
+          (bytes) => slot.worker.postMessage({ type: 'blob', hash: msg.hash, bytes }),
+          (err: Error) => slot.worker.postMessage({ type: 'blob-missing', hash: msg.hash, message: err.message }),
+        );
+        return;
+      }
+      if (!q || msg.seq !== q.seq) return;
+      if (msg.type === 'progress') return q.batch.onProgress?.(q.job.id, msg.done, msg.note);
+      slot.running = null;
+      if (msg.type === 'error') queue.fail(q, errorFrom(msg.error));
+      else void queue.deliver(q, msg.result);
+      pump();
+    });
+    slot.worker.on('error', (err) => {
+      // The worker died (out of memory, could not start): fail its job, replace it.
+      const q = slot.running;
+      slot.running = null;
+      const k = slots.indexOf(slot);
+      if (!closed && k >= 0) slots[k] = spawn();
+      if (q) queue.fail(q, err);
+      pump();
+    });
+    return slot;
+  };
+  const slots: Slot[] = Array.from({ length: count }, spawn);
+
+  async function runLocal(): Promise<void> {
+    if (localBusy) return;
+    localBusy = true;
+    try {
+      for (let q = queue.take(onThisThread); q; q = queue.take(onThisThread)) {
+        const { job, batch } = q;
+        try {
+          await queue.deliver(q, await runJob(job, batch.blobs, (done, note) => batch.onProgress?.(job.id, done, note)));
+        } catch (err) {
+          queue.fail(q, err);
+        }
+      }
+    } finally {
+      localBusy = false;
+    }
+  }
+
+  function pump(): void {
+    if (closed) return;
+    for (const slot of slots) {
+      if (slot.running) continue;
+      const q = queue.take((x) => !onThisThread(x));
+      if (!q) break;
+      slot.running = { ...q, seq: seq++ };
+      slot.worker.postMessage({ type: 'job', seq: slot.running.seq, job: q.job });
+    }
+    void runLocal();
+  }
+
+  return {
+    name: `threads(${count})`,
+    run: (jobs, blobs, onResult, onProgress) => queue.add(jobs, blobs, onResult, onProgress),
+    async close() {
+      if (closed) return;
+      closed = true;
+      const err = new Error('the thread-pool executor is closed');
+      queue.close(err);
+      for (const s of slots) if (s.running) queue.fail(s.running, err);
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}

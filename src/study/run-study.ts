@@ -1,0 +1,160 @@
+/**
+ * The coordinator: runs a planned study on any executor and keeps its run folder (through
+ * core/run-folder.ts). Models already saved in the folder are loaded, the others trained (train
+ * jobs); a model's eval jobs are enqueued as soon as the model is known, so training and
+ * evaluation overlap; rows already in the results log are never evaluated again, and a row
+ * delivered twice (a retried job) is written once.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DenseModel } from '../core/layer.js';
+import { readJsonFile, writeJsonAtomic } from '../core/io.js';
+import { rowKey, type ResultRow } from '../core/results.js';
+import { TRAINING_RECORD, appendResults, runPaths } from '../core/run-folder.js';
+import { loadModel, saveModel } from '../model/files.js';
+import { deserializeModel, serializeModel } from './blobs.js';
+import { evalJobs, trainJob, type Study, type StudyTask } from './plan.js';
+import type { DiscardedModelRecord } from './records.js';
+import type { BlobStore, EvalJobResult, Executor, JobResult, TrainJobResult } from './types.js';
+
+/** A model of the study: trained now or loaded from the run folder. */
+export interface StudyModel {
+  task: StudyTask;
+  run: number;
+  model: DenseModel;
+  trainSeed: number;
+  attempts: number;
+  testAccuracy: number | null;
+  discarded: DiscardedModelRecord[];
+  /** False when an earlier (interrupted) run had saved it. */
+  trained: boolean;
+}
+
+export interface StudyEvents {
+  /** Training epochs done of all train jobs; the total grows by a training for each discarded model. */
+  training?(done: number, total: number): void;
+  /** Evaluations done of all models known so far (the total grows as models become known). */
+  evaluations?(done: number, total: number): void;
+  /** A line for the user (a model discarded by the discard rule). */
+  log?(line: string): void;
+  /** A model is known (loaded or trained and saved). */
+  model?(m: StudyModel): void;
+  /** Every model is known. */
+  trainingDone?(models: StudyModel[]): void;
+}
+
+export interface RunStudyOptions {
+  study: Study;
+  /** The run folder: models are saved there, rows appended to its results log. */
+  root: string;
+  executor: Executor;
+  blobs: BlobStore;
+  /** rowKeys of the rows already in the results log (grows as rows are written). */
+  done: Set<string>;
+  events?: StudyEvents;
+}
+
+export interface StudyOutcome {
+  /** Every model, task by task, run by run. */
+  models: StudyModel[];
+  /** The rows written by this call, in the order they were written. */
+  rows: ResultRow[];
+}
+
+interface TrainingRecord {
+  seed?: number;
+  attempts?: number;
+  testAccuracy?: number;
+  discarded?: DiscardedModelRecord[];
+}
+
+export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
+  const { study, executor, blobs, done } = o;
+  const paths = runPaths(o.root);
+  const ev = o.events ?? {};
+  const runs = study.config.runs;
+  const slots: (StudyModel | undefined)[] = new Array(study.tasks.length * runs);
+  const written: ResultRow[] = [];
+  const evalRuns: Promise<void>[] = [];
+
+  let evalsDone = 0;
+  let evalsTotal = 0;
+  const jobDone = new Map<string, number>();
+  const enqueueEvals = async (m: StudyModel): Promise<void> => {
+    const hash = await blobs.put(serializeModel(m.model));
+    const jobs = evalJobs(study, m.task, m.run, hash, done);
+    evalsTotal += jobs.reduce((a, j) => a + j.evals.length, 0);
+    ev.evaluations?.(evalsDone, evalsTotal);
+    const running = executor.run(jobs, blobs, (r: JobResult) => {
+      const rows = (r as EvalJobResult).rows.filter((row) => !done.has(rowKey(row)));
+      evalsDone += (r as EvalJobResult).rows.length - (jobDone.get(r.id) ?? 0);
+      jobDone.set(r.id, (r as EvalJobResult).rows.length);
+      for (const row of rows) done.add(rowKey(row));
+      appendResults(paths.results, rows);
+      written.push(...rows);
+      ev.evaluations?.(evalsDone, evalsTotal);
+    }, (id, n) => {
+      evalsDone += n - (jobDone.get(id) ?? 0);
+      jobDone.set(id, n);
+      ev.evaluations?.(evalsDone, evalsTotal);
+    });
+    running.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    evalRuns.push(running);
+  };
+  const known = async (m: StudyModel): Promise<void> => {
+    slots[study.tasks.indexOf(m.task) * runs + m.run] = m;
+    ev.model?.(m);
+    await enqueueEvals(m);
+  };
+
+  // Saved models first (a resumed run), then the train jobs of the others.
+  const toTrain: { task: StudyTask; run: number }[] = [];
+  for (const task of study.tasks) {
+    for (let run = 0; run < runs; run++) {
+      const dir = paths.modelDir(task.task, run);
+      if (!existsSync(join(dir, 'model.json'))) {
+        toTrain.push({ task, run });
+        continue;
+      }
+      const recordPath = join(dir, TRAINING_RECORD);
+      const meta = existsSync(recordPath) ? ((readJsonFile(recordPath, 'training record') as TrainingRecord | null) ?? {}) : {};
+      await known({
+        task, run, model: loadModel(dir), trained: false,
+        trainSeed: meta.seed ?? trainJob(study, task, run).seeds[0],
+        attempts: meta.attempts ?? 1,
+        testAccuracy: meta.testAccuracy ?? null,
+        discarded: meta.discarded ?? [],
+      });
+    }
+  }
+
+  const epochs = study.config.epochs;
+  let epochsTotal = toTrain.length * epochs;
+  const epochsOf = new Map<string, number>();
+  const epochsDone = (): number => [...epochsOf.values()].reduce((a, b) => a + b, 0);
+  if (toTrain.length) ev.training?.(0, epochsTotal);
+  const jobs = toTrain.map(({ task, run }) => trainJob(study, task, run));
+  const targetOf = new Map(jobs.map((j, k) => [j.id, toTrain[k]]));
+  await executor.run(jobs, blobs, async (r: JobResult) => {
+    const t = r as TrainJobResult;
+    const { task, run } = targetOf.get(t.id)!;
+    const model = t.modelBytes ? deserializeModel(t.modelBytes) : deserializeModel(await blobs.get(t.model));
+    const dir = paths.modelDir(task.task, run);
+    await saveModel(dir, model);
+    writeJsonAtomic(join(dir, TRAINING_RECORD), {
+      seed: t.trainSeed, attempts: t.attempts, backend: { name: t.backend, version: t.backendVersion }, history: t.history, testAccuracy: t.testAccuracy, discarded: t.discarded,
+    });
+    await known({ task, run, model, trained: true, trainSeed: t.trainSeed, attempts: t.attempts, testAccuracy: t.testAccuracy, discarded: t.discarded });
+  }, (id, n, note) => {
+    epochsOf.set(id, n);
+    if (note) {
+      ev.log?.(note);
+      if (/training a new seed$/.test(note)) epochsTotal += epochs;
+    }
+    ev.training?.(epochsDone(), epochsTotal);
+  });
+  const models = slots as StudyModel[];
+  ev.trainingDone?.(models);
+  await Promise.all(evalRuns);
+  return { models, rows: written };
+}
