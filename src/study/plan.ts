@@ -17,7 +17,7 @@ import type { InputScaling } from '../model/index.js';
 import { TEST_BATCH } from '../model/index.js';
 import { evaluationSeed, planSweep, sweepRow, type BiasMode, type PlannedEval, type SweepOptions } from '../probes/index.js';
 import { serializeSplit } from './blobs.js';
-import { mlpConfigOf, prepareTask, type PreparedTask, type TrainingFlags } from './tasks.js';
+import { mlpConfigOf, prepareTask, type TrainingFlags } from './tasks.js';
 import type { BlobHash, BlobStore, EvalJob, JobTarget, TrainJob } from './types.js';
 
 /** What a study computes: every field changes its rows (or which rows there are). */
@@ -66,10 +66,11 @@ export const QUICK_SWEEP: SweepOptions = {
 };
 
 /**
- * Evaluations per eval job. Measured (bench/study.ts, docs/study.md): one evaluation of a
- * reference-sized model (784→64→2) on a full MNIST pair's test set (≈ 2000 images, per-batch
- * draws) takes ≈ 2–4 ms on one core, so 48 make a job of ≈ 100–200 ms: well above the 50 ms a job
- * must compute per queue round trip, and still ≈ 20 jobs per model to spread over the workers.
+ * Evaluations per eval job. Measured with bench/study.ts (docs/study.md): a job of 48 evaluations
+ * of the reference sweep (784→64→2 on a full MNIST pair's test set, per-batch draws) computes for
+ * 0.95–5.5 s on the 2-core development machine under a load average of ≈ 17, so ≈ 0.1–0.7 s on
+ * an idle core: even the cheapest job (deterministic prunes) stays well above the 50 ms a job must
+ * compute per queue round trip, and a reference model still makes ≈ 20 jobs to spread over workers.
  */
 export const DEFAULT_EVAL_CHUNK = 48;
 
@@ -132,9 +133,10 @@ export function trainSeeds(seed: number, task: string, run: number, attempts = M
 export const trainJobId = (task: string, run: number): string => `train/${task}/run-${run}`;
 export const evalJobId = (task: string, run: number, first: number, last: number): string => `eval/${task}/run-${run}/${first}-${last}`;
 
-/** One task of a planned study: its splits, and the blobs jobs read them from. */
+/** One task of a planned study: the blobs its jobs read its splits from. */
 export interface StudyTask extends TaskPlan {
-  prepared: PreparedTask;
+  /** Images in the test split (the rows' n_test). */
+  nTest: number;
   /** Training split (with the validation split when training stops early). */
   trainBlob: BlobHash;
   testBlob: BlobHash;
@@ -169,7 +171,7 @@ export async function planStudy(
     const validation = config.earlyStopping > 0 ? prepared.task.validation : null;
     tasks.push({
       ...tp,
-      prepared,
+      nTest: prepared.test.n,
       trainBlob: await blobs.put(serializeSplit(prepared.train, validation)),
       testBlob: await blobs.put(serializeSplit(prepared.test)),
     });
@@ -212,7 +214,7 @@ export function trainJobs(study: Study): TrainJob[] {
 /** The rowKey an evaluation's row will have (to skip what a results log already holds). */
 export function evaluationKey(study: Study, task: StudyTask, run: number, e: PlannedEval): string {
   const target = targetOf(study, task, run);
-  return rowKey(sweepRow(target, task.prepared.test.n, e, evaluationSeed(study.config.seed, target, e), 0));
+  return rowKey(sweepRow(target, task.nTest, e, evaluationSeed(study.config.seed, target, e), 0));
 }
 
 /**

@@ -16,7 +16,7 @@ import { JobQueue, type QueuedJob } from './queue.js';
 export interface ThreadPoolOptions {
   /** Worker threads, default os.availableParallelism(). */
   workers?: number;
-  /** Bytes of blobs each worker keeps (default 512 MiB). */
+  /** Bytes of blobs each worker keeps (default 256 MiB). */
   cacheBytes?: number;
 }
 

@@ -16,7 +16,7 @@ type Incoming =
   | { type: 'blob-missing'; hash: BlobHash; message: string };
 
 const port = parentPort!;
-const budget = (workerData as { cacheBytes?: number } | undefined)?.cacheBytes ?? 512 * 2 ** 20;
+const budget = (workerData as { cacheBytes?: number } | undefined)?.cacheBytes ?? 256 * 2 ** 20;
 const cache = new Map<BlobHash, Uint8Array>();
 let cached = 0;
 const waiting = new Map<BlobHash, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }[]>();
