@@ -244,7 +244,7 @@ function timings(): { lockDuration: number; stalledInterval: number } {
 export interface RedisExecutorOptions {
   /** One line per notable event (lost connection, a retried job). */
   log?: (line: string) => void;
-  /** How often pending jobs are also polled, in case an event was missed. */
+  /** How often pending jobs are also polled, in case an event was missed (default 10 s). */
   pollMs?: number;
 }
 
@@ -346,17 +346,29 @@ export class RedisExecutor implements Executor {
     this.events.on('stalled', onStalled);
 
     // Look at every pending job: done ones are delivered, finally failed ones (from an earlier
-    // run, e.g. refused by a worker of another version) are tried again.
+    // run, e.g. refused by a worker of another version) are tried again at the start and end the
+    // run later. BullMQ sets finishedOn only when a job is done for good (not on a retried attempt).
+    let polling = false;
     const poll = async (retryFailed: boolean) => {
-      for (const qid of [...pending]) {
-        const queued = await this.queue.getJob(qid);
-        if (!queued) continue;
-        if (queued.finishedOn && queued.returnvalue !== null && queued.returnvalue !== undefined && !queued.failedReason) deliver(qid, queued.returnvalue);
-        else if (retryFailed && (await queued.getState()) === 'failed') await queued.retry('failed');
-        else if ((await queued.getState()) === 'failed') failed(qid, queued.failedReason);
+      if (polling) return;
+      polling = true;
+      try {
+        const ids = [...pending];
+        for (let i = 0; i < ids.length; i += 200) {
+          await Promise.all(ids.slice(i, i + 200).map(async (qid) => {
+            const queued = await this.queue.getJob(qid);
+            if (!queued?.finishedOn) return;
+            if (!queued.failedReason && queued.returnvalue !== null && queued.returnvalue !== undefined) deliver(qid, queued.returnvalue);
+            else if ((await queued.getState()) !== 'failed') return;
+            else if (retryFailed) await queued.retry('failed');
+            else failed(qid, queued.failedReason);
+          }));
+        }
+      } finally {
+        polling = false;
       }
     };
-    const timer = setInterval(() => void poll(false).catch(fail), this.options.pollMs ?? 5000);
+    const timer = setInterval(() => void poll(false).catch(fail), this.options.pollMs ?? 10_000);
     try {
       // Events flow before the jobs go in, so none is missed; adding an id already there is a no-op.
       const entries = [...byQueueId].map(([qid, job]) => ({
