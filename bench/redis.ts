@@ -46,10 +46,10 @@ function startWorker(url: string): Promise<ChildProcess> {
   });
 }
 
-/** Evaluations/s of the bench's jobs with base seed `seed` (fresh jobs), after one warm-up job of another seed. */
+/** Evaluations/s of the bench's jobs with base seed `seed` (fresh jobs), after a warm-up job per worker (another seed). */
 async function measure(executor: Executor, b: StudyBench, seed: number): Promise<{ perSecond: number; seconds: number }> {
   const withSeed = (jobs: EvalJob[], s: number): EvalJob[] => jobs.map((j) => ({ ...j, baseSeed: s }));
-  await executor.run(withSeed(b.jobs.slice(0, 1), seed + 0x10000), b.blobs, () => undefined);
+  await executor.run(withSeed(b.jobs.slice(0, 2), seed + 0x10000), b.blobs, () => undefined);
   const t = performance.now();
   await executor.run(withSeed(b.jobs, seed), b.blobs, () => undefined);
   const seconds = (performance.now() - t) / 1000;

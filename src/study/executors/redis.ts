@@ -291,6 +291,7 @@ export class RedisExecutor implements Executor {
     let delivering = Promise.resolve();
     let settle!: { resolve: () => void; reject: (err: Error) => void };
     const finished = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    finished.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
     let failure: Error | undefined;
     const fail = (err: Error) => {
       if (!failure) settle.reject((failure = err));
@@ -378,8 +379,7 @@ export class RedisExecutor implements Executor {
       }));
       for (let i = 0; i < entries.length; i += 500) await this.queue.addBulk(entries.slice(i, i + 500));
       await poll(true);
-      if (pending.size === 0) await delivering;
-      else await finished;
+      await finished;
       await delivering;
       if (failure) throw failure;
     } finally {
