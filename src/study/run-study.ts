@@ -107,24 +107,14 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     await enqueueEvals(m);
   };
 
-  // Saved models first (a resumed run), then the train jobs of the others.
+  // Which runs have a saved model (an interrupted run's): those are loaded, the others trained.
+  const saved: { task: StudyTask; run: number; dir: string }[] = [];
   const toTrain: { task: StudyTask; run: number }[] = [];
   for (const task of study.tasks) {
     for (let run = 0; run < runs; run++) {
       const dir = paths.modelDir(task.task, run);
-      if (!existsSync(join(dir, 'model.json'))) {
-        toTrain.push({ task, run });
-        continue;
-      }
-      const recordPath = join(dir, TRAINING_RECORD);
-      const meta = existsSync(recordPath) ? ((readJsonFile(recordPath, 'training record') as TrainingRecord | null) ?? {}) : {};
-      await known({
-        task, run, model: loadModel(dir), trained: false,
-        trainSeed: meta.seed ?? trainJob(study, task, run).seeds[0],
-        attempts: meta.attempts ?? 1,
-        testAccuracy: meta.testAccuracy ?? null,
-        discarded: meta.discarded ?? [],
-      });
+      if (existsSync(join(dir, 'model.json'))) saved.push({ task, run, dir });
+      else toTrain.push({ task, run });
     }
   }
 
@@ -135,7 +125,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   if (toTrain.length) ev.training?.(0, epochsTotal);
   const jobs = toTrain.map(({ task, run }) => trainJob(study, task, run));
   const targetOf = new Map(jobs.map((j, k) => [j.id, toTrain[k]]));
-  await executor.run(jobs, blobs, async (r: JobResult) => {
+  // Train jobs are queued first, so they start before the saved models' evaluations.
+  const training = executor.run(jobs, blobs, async (r: JobResult) => {
     const t = r as TrainJobResult;
     const { task, run } = targetOf.get(t.id)!;
     const model = t.modelBytes ? deserializeModel(t.modelBytes) : deserializeModel(await blobs.get(t.model));
@@ -153,6 +144,19 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
     }
     ev.training?.(epochsDone(), epochsTotal);
   });
+  training.catch(() => undefined); // awaited below
+  for (const { task, run, dir } of saved) {
+    const recordPath = join(dir, TRAINING_RECORD);
+    const meta = existsSync(recordPath) ? ((readJsonFile(recordPath, 'training record') as TrainingRecord | null) ?? {}) : {};
+    await known({
+      task, run, model: loadModel(dir), trained: false,
+      trainSeed: meta.seed ?? trainJob(study, task, run).seeds[0],
+      attempts: meta.attempts ?? 1,
+      testAccuracy: meta.testAccuracy ?? null,
+      discarded: meta.discarded ?? [],
+    });
+  }
+  await training;
   const models = slots as StudyModel[];
   ev.trainingDone?.(models);
   await Promise.all(evalRuns);

@@ -31,13 +31,17 @@ test('in-process and on the thread pool, the small plan gives identical rows: no
   } finally {
     await local.close();
   }
-  const pool = recording(createThreadPoolExecutor({ workers: 2 }));
+  const threadPool = createThreadPoolExecutor({ workers: 2 });
+  const pool = recording(threadPool);
   let threads: SmallRun;
   try {
     threads = await runSmallStudy(pool);
   } finally {
     await pool.close();
   }
+  // Each worker is sent a blob once: at most 2 workers × 8 blobs (2 training splits, 2 test
+  // splits, 4 models), far fewer than the 2 blobs each of the 24 jobs reads.
+  assert.ok(threadPool.blobsSent >= 4 && threadPool.blobsSent <= 16, `blobs sent: ${threadPool.blobsSent}`);
   const perModel = inProcess.study.evaluations.length;
   assert.equal(perModel, 109, 'the --quick sweep: 1 + 4 + 40 + 14 + 18 + 32 evaluations');
   const models = 2 * SMALL_STUDY.runs;

@@ -8,7 +8,7 @@ import { createThreadPoolExecutor } from './thread-pool.js';
 import { RedisExecutor } from './redis.js';
 
 export { createInProcessExecutor } from './in-process.js';
-export { createThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
+export { createThreadPoolExecutor, type ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
 
 export type ExecutorChoice = { kind: 'in-process' } | { kind: 'threads'; workers?: number } | { kind: 'redis'; url: string; log?: (line: string) => void };
 

@@ -39,12 +39,18 @@ function errorFrom(e: { name: string; message: string; stack?: string }): Error 
 
 const onThisThread = (q: QueuedJob): boolean => q.job.kind === 'train' && q.job.training.engine === 'tfjs';
 
-export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Executor {
+export interface ThreadPoolExecutor extends Executor {
+  /** Blobs sent to workers so far (each worker asks for a blob once and keeps it). */
+  readonly blobsSent: number;
+}
+
+export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): ThreadPoolExecutor {
   const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
   const url = new URL('./thread-worker.js', import.meta.url);
   let closed = false;
   let seq = 0;
   let localBusy = false;
+  let blobsSent = 0;
   const queue: JobQueue = new JobQueue(() => pump());
 
   const spawn = (): Slot => {
@@ -55,7 +61,10 @@ export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Execu
         // The blob of the job this worker runs: from that job's store.
         if (!q) return;
         q.batch.blobs.get(msg.hash).then(
-          (bytes) => slot.worker.postMessage({ type: 'blob', hash: msg.hash, bytes }),
+          (bytes) => {
+            blobsSent++;
+            slot.worker.postMessage({ type: 'blob', hash: msg.hash, bytes });
+          },
           (err: Error) => slot.worker.postMessage({ type: 'blob-missing', hash: msg.hash, message: err.message }),
         );
         return;
@@ -111,6 +120,9 @@ export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Execu
 
   return {
     name: `threads(${count})`,
+    get blobsSent() {
+      return blobsSent;
+    },
     run: (jobs, blobs, onResult, onProgress) => queue.add(jobs, blobs, onResult, onProgress),
     async close() {
       if (closed) return;
