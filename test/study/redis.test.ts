@@ -25,7 +25,7 @@ import { repairRunFolder, runPaths } from '../../src/core/run-folder.js';
 import { blobHash, MemoryBlobStore } from '../../src/study/blobs.js';
 import { createInProcessExecutor, createThreadPoolExecutor } from '../../src/study/executors/index.js';
 import { KEY_PREFIX, PROTOCOL, QUEUE_NAME, RedisBlobStore, RedisExecutor, connectRedis, queueId } from '../../src/study/executors/redis.js';
-import type { JobResult } from '../../src/study/types.js';
+import type { Executor, JobResult } from '../../src/study/types.js';
 import { fakeBlobs, fakeEvalJobs, fakeRunner, fakeTrainJob, sortedRows } from './fake-runner.js';
 import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 import { runSmallStudy, SMALL_STUDY } from './small-plan.js';
@@ -102,7 +102,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
   before(async () => { redis = await startRedis(); });
   after(async () => { await redis?.stop(); });
 
-  test('the small plan in-process, on the thread pool and over Redis (3 worker processes, one SIGKILLed mid-job, the coordinator SIGKILLed and restarted): identical rows, nothing lost, nothing twice', { timeout: 120_000 }, async () => {
+  test('the small plan in-process, on the thread pool and over Redis (3 worker processes, one SIGKILLed mid-job, the coordinator SIGKILLed and restarted): identical rows, nothing lost, nothing twice; results reported twice are written once', { timeout: 120_000 }, async () => {
     const inProcess = createInProcessExecutor();
     const a = await runSmallStudy(inProcess).finally(() => inProcess.close());
     const pool = createThreadPoolExecutor({ workers: 2 });
@@ -152,6 +152,15 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
       assert.ok(doneIds(survivors).includes(killed!.job), `the killed job ${killed!.job} was not finished by another worker`);
       const done = doneIds(survivors);
       assert.equal(new Set(done).size, done.length, `a job ran to the end twice:\n${done.join('\n')}`);
+
+      // The plan again into a new folder, every result reported twice: each comes from Redis (no
+      // worker runs anything again) and each row is written once.
+      const before = doneIds(workers).length;
+      const inner = await RedisExecutor.connect(redis.url, { pollMs: 500 });
+      const twice: Executor = { name: 'twice', run: (jobs, blobs, onResult, onProgress) => inner.run(jobs, blobs, async (r) => { await onResult(r); await onResult(r); }, onProgress), close: () => inner.close() };
+      const d = await runSmallStudy(twice).finally(() => twice.close());
+      assert.equal(JSON.stringify(d.rows), JSON.stringify(a.rows), 'reported twice, written once');
+      assert.equal(doneIds(workers).length, before, 'finished jobs are taken from Redis, not run again');
     } finally {
       coordinator.kill('SIGKILL');
       await queue.close();
