@@ -9,7 +9,7 @@ export const ratioLines: string[] = [];
 
 export function reportRatio(what: string, peer: string, ratio: number | null, target: number, missing = `${peer} not available`): void {
   const value = ratio === null || !Number.isFinite(ratio) ? missing : `${ratio.toFixed(2)}×`;
-  const line = `ratio ${what} vs ${peer}: ${value} (target ≥ ${target.toFixed(1)}×)`;
+  const line = `ratio ${what} vs ${peer}: ${value} (target ≥ ${target.toFixed(Number.isInteger(Math.round(target * 1000) / 100) ? 1 : 2)}×)`;
   ratioLines.push(line);
   console.log(line);
 }

@@ -21,6 +21,7 @@ import { DEFAULT_SWEEP } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
 import { MemoryBlobStore } from '../study/blobs.js';
 import { createExecutor, type ExecutorChoice } from '../study/executors/index.js';
+import { connectRedis } from '../study/executors/redis.js';
 import { planStudy, sortRowsByPlan, type StudyConfig } from '../study/plan.js';
 import { runStudy, type StudyModel } from '../study/run-study.js';
 import { createProgress, type Stage } from './progress.js';
@@ -34,6 +35,8 @@ export interface ReproduceOptions extends StudyConfig {
   workers?: number;
   /** Where jobs run: `threads` (default) or `in-process`. */
   executor?: ExecutorChoice['kind'];
+  /** Run the jobs on the workers of this Redis (docs/distributed.md). */
+  redis?: string;
   backend?: 'node' | 'wasm' | 'cpu';
   quiet?: boolean;
   /**
@@ -45,10 +48,11 @@ export interface ReproduceOptions extends StudyConfig {
 }
 
 /** Options that say where and how a run computes, never what: a run may resume with others. */
-const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor', 'graphs'];
+const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor', 'graphs', 'redis'];
 
 /** The one place reproduce picks its executor from its options. */
 function executorChoice(o: ReproduceOptions): ExecutorChoice {
+  if (o.redis) return { kind: 'redis', url: o.redis, log: (line) => process.stderr.write(`${line}\n`) };
   const kind = o.executor ?? 'threads';
   if (kind === 'in-process') return { kind };
   if (kind === 'threads') return { kind, workers: o.workers };
@@ -98,6 +102,7 @@ function exportGraphsInBackground(count: number, onDone: (seconds: number) => vo
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
   executorChoice(o);
+  if (o.redis) (await connectRedis(o.redis)).disconnect(); // unreachable: one line before anything is written
   checkOutputDir(o.out);
   const existed = existsSync(o.out);
   // One process per run folder: a second one would interleave rows and overwrite models.

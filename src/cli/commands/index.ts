@@ -11,6 +11,7 @@ import { registerRandomize } from './randomize.js';
 import { registerLayers } from './layers.js';
 import { registerTextLines } from './text-lines.js';
 import { registerTransformer } from './transformer.js';
+import { registerWorker } from './worker.js';
 
 /** Every subcommand registers itself here (one line each). */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerLayers(program);
   registerTextLines(program);
   registerTransformer(program);
+  registerWorker(program);
 }

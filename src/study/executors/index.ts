@@ -5,11 +5,12 @@
 import type { Executor } from '../types.js';
 import { createInProcessExecutor } from './in-process.js';
 import { createThreadPoolExecutor } from './thread-pool.js';
+import { RedisExecutor } from './redis.js';
 
 export { createInProcessExecutor } from './in-process.js';
 export { createThreadPoolExecutor, type ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
 
-export type ExecutorChoice = { kind: 'in-process' } | { kind: 'threads'; workers?: number };
+export type ExecutorChoice = { kind: 'in-process' } | { kind: 'threads'; workers?: number } | { kind: 'redis'; url: string; log?: (line: string) => void };
 
 export const EXECUTOR_KINDS = ['in-process', 'threads'] as const;
 
@@ -19,5 +20,7 @@ export async function createExecutor(choice: ExecutorChoice): Promise<Executor> 
       return createInProcessExecutor();
     case 'threads':
       return createThreadPoolExecutor({ workers: choice.workers });
+    case 'redis':
+      return RedisExecutor.connect(choice.url, { log: choice.log });
   }
 }

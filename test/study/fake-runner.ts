@@ -1,0 +1,72 @@
+/**
+ * A small deterministic JobRunner for testing executors apart from the real one: each row's
+ * accuracy is a function of the job's fields and of the bytes of the blobs it reads (so a wrong
+ * or missing blob changes the result), and a job takes WEIGHTSCOPE_FAKE_JOB_MS to run (so a test
+ * can kill a worker mid-job). Train jobs return a "model" blob made from their inputs, as the real runner returns its model's bytes.
+ */
+import { createHash } from 'node:crypto';
+import type { EvalJob, Job, JobResult, JobRunner, TrainJob } from '../../src/study/types.js';
+import type { ResultRow } from '../../src/core/results.js';
+import { blobHash } from '../../src/study/blobs.js';
+
+function digest(...parts: (string | Uint8Array)[]): Buffer {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+export const fakeRunner: JobRunner = async (job, blobs, onProgress) => {
+  const ms = Number(process.env.WEIGHTSCOPE_FAKE_JOB_MS ?? 20);
+  if (job.kind === 'train') {
+    const [train, test] = await Promise.all([blobs.get(job.train), blobs.get(job.test)]);
+    await new Promise((r) => setTimeout(r, ms));
+    const model = new Uint8Array(digest(job.id, train, test, String(job.seeds[0])));
+    return { kind: 'train', id: job.id, model: blobHash(model), modelBytes: model, trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, discarded: [], history: [], backend: 'fake' };
+  }
+  const [model, test] = await Promise.all([blobs.get(job.model), blobs.get(job.test)]);
+  const rows: ResultRow[] = [];
+  for (const [i, e] of job.evals.entries()) {
+    if (e.spec.variant === 'explode') throw new Error(`fake runner: variant 'explode'`);
+    await new Promise((r) => setTimeout(r, ms / job.evals.length));
+    const d = digest(model, test, JSON.stringify(e), String(job.baseSeed));
+    rows.push({ task: job.target.task, difficulty: job.target.difficulty, probe: e.spec.probe, variant: e.spec.variant, signed: e.spec.signed, level: e.spec.level, layer: e.spec.layer, run: job.target.run, seed: e.rep, accuracy: d.readUInt32BE(0) / 2 ** 32, n_test: test.length, inputs: job.target.inputs });
+    onProgress?.(i + 1);
+  }
+  return { kind: 'eval', id: job.id, rows };
+};
+
+/** Blobs for the fake jobs: a "test split" and a "model". */
+export function fakeBlobs(): { test: Uint8Array; model: Uint8Array } {
+  return { test: new Uint8Array(digest('test split')), model: new Uint8Array(Buffer.concat([digest('model'), digest('model 2')])) };
+}
+
+/** `n` eval jobs of `perJob` evaluations each, over the given blob hashes. */
+export function fakeEvalJobs(n: number, perJob: number, hashes: { model: string; test: string }, baseSeed = 1): EvalJob[] {
+  return Array.from({ length: n }, (_, k) => ({
+    kind: 'eval',
+    id: `eval/fake-0v1/run-0/${k * perJob}-${(k + 1) * perJob - 1}`,
+    target: { task: 'fake-0v1', difficulty: 'custom', run: 0, inputs: 'pm1' },
+    model: hashes.model,
+    test: hashes.test,
+    evals: Array.from({ length: perJob }, (_, i) => ({ spec: { probe: 'prune', variant: 'reference', signed: false, level: (k * perJob + i) / (n * perJob), layer: 'all' }, rep: 0 })),
+    baseSeed,
+    testBatch: 0,
+  }));
+}
+
+export function fakeTrainJob(run: number, hashes: { train: string; test: string }): TrainJob {
+  return {
+    kind: 'train', id: `train/fake-0v1/run-${run}`, target: { task: 'fake-0v1', difficulty: 'custom', run, inputs: 'pm1' },
+    train: hashes.train, test: hashes.test,
+    mlp: { hidden: [4] } as unknown as TrainJob['mlp'],
+    training: { epochs: 1, batchSize: 8, learningRate: 0.1, cosineTMax: 1, engine: 'sparse', earlyStoppingPatience: 0 },
+    seeds: [run + 10], minAccuracy: 0,
+  };
+}
+
+/** Rows of results in one canonical order, for comparing executors. */
+export function sortedRows(results: JobResult[]): ResultRow[] {
+  return results.flatMap((r) => (r.kind === 'eval' ? r.rows : [])).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+export type { Job };
