@@ -7,15 +7,13 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
 import { asUserError, isSystemError } from '../core/io.js';
 import { registerCommands } from './commands/index.js';
-import { readFileSync } from 'node:fs';
+import { WEIGHTSCOPE_VERSION } from '../core/run-folder.js';
 import { preloadFormats } from '../formats/index.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('weightscope')
     .description('Open up trained neural networks: every dense layer as a signed bipartite network.')
-    .version(pkg.version)
+    .version(WEIGHTSCOPE_VERSION)
     // Flag errors as one line like every other error: the help hint on the same line, not a second one.
     .configureOutput({ outputError: (str, write) => write(`weightscope: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .exitOverride();

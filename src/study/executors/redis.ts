@@ -17,14 +17,15 @@ import { join } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job as QueuedJob } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
+import { WEIGHTSCOPE_VERSION } from '../../core/run-folder.js';
 import { blobHash } from '../blobs.js';
 import type { BlobHash, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
 
 /** Bumped whenever the meaning of a job's JSON changes: a worker refuses jobs of another format. */
 export const PLAN_FORMAT = 1;
 
-/** The weightscope version of this installation (package.json): workers run only jobs of their own version. */
-export const WEIGHTSCOPE_VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** Workers run only jobs of their own weightscope version. */
+export { WEIGHTSCOPE_VERSION };
 
 /** What a job needs of the worker that runs it. */
 export interface Protocol {
