@@ -103,18 +103,27 @@ export class CkaAccumulator {
 
   /** CKA over the images added (all n of the reference's must have been added once). */
   value(): number {
-    const { h, n, normXX } = this.ref;
-    if (this.seen !== n) throw new Error(`CKA needs all ${n} images, got ${this.seen}`);
-    let cross = 0;
-    for (let i = 0; i < this.yx.length; i++) cross += this.yx[i] * this.yx[i];
-    let yy2 = 0;
-    for (let i = 0; i < h; i++) {
-      for (let j = i; j < h; j++) {
-        const c = this.yy[i * h + j] - (this.sum[i] * this.sum[j]) / n;
-        yy2 += i === j ? c * c : 2 * c * c;
-      }
-    }
-    const normYY = Math.sqrt(yy2);
-    return normXX === 0 || normYY === 0 ? 0 : cross / (normXX * normYY);
+    if (this.seen !== this.ref.n) throw new Error(`CKA needs all ${this.ref.n} images, got ${this.seen}`);
+    return ckaFromMoments(this.ref, this.yx, this.yy, this.sum);
   }
+}
+
+/**
+ * CKA from the moments of all n images of the probed side: yx = Yᵀ Xc (h × h), the upper triangle of
+ * Yᵀ Y (h × h; entries below the diagonal are ignored) and the column sums of Y. The evaluator's WASM
+ * kernel (wasm-kernel.ts ckaAdd) accumulates the same moments as CkaAccumulator.add.
+ */
+export function ckaFromMoments(ref: CkaReference, yx: ArrayLike<number>, yy: ArrayLike<number>, sum: ArrayLike<number>): number {
+  const { h, n, normXX } = ref;
+  let cross = 0;
+  for (let i = 0; i < h * h; i++) cross += yx[i] * yx[i];
+  let yy2 = 0;
+  for (let i = 0; i < h; i++) {
+    for (let j = i; j < h; j++) {
+      const c = yy[i * h + j] - (sum[i] * sum[j]) / n;
+      yy2 += i === j ? c * c : 2 * c * c;
+    }
+  }
+  const normYY = Math.sqrt(yy2);
+  return normXX === 0 || normYY === 0 ? 0 : cross / (normXX * normYY);
 }
