@@ -103,6 +103,9 @@ interface Scratch {
   logw: Float64Array;
 }
 
+/** Where the prefetching loads of tradeRows go (kept so they are not optimised away). */
+let sink = 0;
+
 /** True where typed arrays are little-endian (every platform Node runs on; checked anyway). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -126,6 +129,12 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     let r2 = rng.int(units - 1);
     if (r2 >= r1) r2++;
     const b1 = r1 * ld, b2 = r2 * ld;
+    // Touch both units' weight rows in order, one load per cache line, so the hardware prefetcher
+    // streams them in while the signs are scanned, before the exchange writes to them in random order.
+    const w1 = r1 * len, w2 = r2 * len;
+    let touch = 0;
+    for (let k = 0; k < len; k += 16) touch |= wi[w1 + k] & wi[w2 + k];
+    sink ^= touch;
 
     // One pass: find the slots where the two units differ and sort them into the three groups, in
     // order, without branches (equal/unequal and which group are coin tosses for the branch
@@ -197,7 +206,6 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     chooseFirst(g0, a, p, rng);
     chooseFirst(g1, b, q, rng);
     chooseFirst(g2, c, s, rng);
-    const w1 = r1 * len, w2 = r2 * len;
     flips += exchange(st, wi, b1, b2, w1, w2, g0, 0, p, 1);
     flips += exchange(st, wi, b1, b2, w1, w2, g0, p, a, -1);
     flips += exchange(st, wi, b1, b2, w1, w2, g1, 0, q, 1);
