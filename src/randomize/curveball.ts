@@ -104,7 +104,7 @@ interface Scratch {
 }
 
 /** Where the prefetching loads of tradeRows go (kept so they are not optimised away). */
-let sink = 0;
+let _prefetched = 0;
 
 /** True where typed arrays are little-endian (every platform Node runs on; checked anyway). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -134,7 +134,7 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     const w1 = r1 * len, w2 = r2 * len;
     let touch = 0;
     for (let k = 0; k < len; k += 16) touch |= wi[w1 + k] & wi[w2 + k];
-    sink ^= touch;
+    _prefetched ^= touch;
 
     // One pass: find the slots where the two units differ and sort them into the three groups, in
     // order, without branches (equal/unequal and which group are coin tosses for the branch
