@@ -143,28 +143,27 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
     if (st32) {
       // Four slots per load: equal words (common in sparse rows) are skipped at once, and the
-      // signs come out of the two words already loaded.
+      // groups come out of the two words already loaded, four slots at a time.
       for (let q = 0, q1 = b1 >> 2, q2 = b2 >> 2; q < words; q++) {
         const u = st32[q1 + q], v = st32[q2 + q];
         if (u === v) continue;
+        // Bytes are 0x00, 0x01 (+) or 0xff (−), so byte m of x = u ^ v is 0x00 (equal), 0x01 ({+,0}),
+        // 0xff ({−,0}) or 0xfe ({+,−}): its two low bits name the group. Bit 8m of these masks is slot k0 + m's.
+        const x = u ^ v;
+        const x0 = x & 0x01010101, x1 = (x >>> 1) & 0x01010101;
+        const in0 = x1 & ~x0, in1 = x0 & ~x1, in2 = x0 & x1, differ = x0 | x1;
+        // unit 1's + and − slots among them, counted by summing the bytes into the top one
+        p1 += Math.imul(u & ~(u >>> 1) & differ, 0x01010101) >>> 24;
+        n1 += Math.imul((u >>> 1) & differ, 0x01010101) >>> 24;
         const k0 = q << 2;
-        // byte m of the word (slot k0 + m), sign-extended: (word << (24 − 8m)) >> 24
-        let sx = (u << 24) >> 24, sy = (v << 24) >> 24;
-        let e = sx ^ sy, d = (e | -e) >>> 31, in0 = (sx * sy) >>> 31, in1 = d & ((sx + sy + 1) >> 1);
         g0[a] = k0; g1[b] = k0; g2[c] = k0;
-        a += in0; b += in1; c += d - in0 - in1; p1 += d & ((sx + 1) >> 1); n1 += d & ((1 - sx) >> 1);
-        sx = (u << 16) >> 24; sy = (v << 16) >> 24;
-        e = sx ^ sy; d = (e | -e) >>> 31; in0 = (sx * sy) >>> 31; in1 = d & ((sx + sy + 1) >> 1);
+        a += in0 & 1; b += in1 & 1; c += in2 & 1;
         g0[a] = k0 + 1; g1[b] = k0 + 1; g2[c] = k0 + 1;
-        a += in0; b += in1; c += d - in0 - in1; p1 += d & ((sx + 1) >> 1); n1 += d & ((1 - sx) >> 1);
-        sx = (u << 8) >> 24; sy = (v << 8) >> 24;
-        e = sx ^ sy; d = (e | -e) >>> 31; in0 = (sx * sy) >>> 31; in1 = d & ((sx + sy + 1) >> 1);
+        a += (in0 >>> 8) & 1; b += (in1 >>> 8) & 1; c += (in2 >>> 8) & 1;
         g0[a] = k0 + 2; g1[b] = k0 + 2; g2[c] = k0 + 2;
-        a += in0; b += in1; c += d - in0 - in1; p1 += d & ((sx + 1) >> 1); n1 += d & ((1 - sx) >> 1);
-        sx = u >> 24; sy = v >> 24;
-        e = sx ^ sy; d = (e | -e) >>> 31; in0 = (sx * sy) >>> 31; in1 = d & ((sx + sy + 1) >> 1);
+        a += (in0 >>> 16) & 1; b += (in1 >>> 16) & 1; c += (in2 >>> 16) & 1;
         g0[a] = k0 + 3; g1[b] = k0 + 3; g2[c] = k0 + 3;
-        a += in0; b += in1; c += d - in0 - in1; p1 += d & ((sx + 1) >> 1); n1 += d & ((1 - sx) >> 1);
+        a += in0 >>> 24; b += in1 >>> 24; c += in2 >>> 24;
       }
     } else {
       for (let k = 0; k < len; k++) {
