@@ -7,9 +7,11 @@
  * 1 for identical representations; invariant to orthogonal transforms and isotropic scaling of
  * either side; 0 when a side is constant (no information; the formula would be 0/0).
  *
- * `linearCka` is the plain definition (float64, dense). `CkaAccumulator` is what the evaluator uses:
- * it streams the probed model's activations image by image against the original's, skipping zero
- * activations (ReLU), so CKA costs about one extra pass of n·h² multiply-adds at most.
+ * `linearCka` is the plain definition (float64, dense). `CkaAccumulator` is what the evaluator's JS
+ * path uses: it streams the probed model's activations image by image against the original's,
+ * skipping zero activations (ReLU), so CKA costs about one extra pass of n·h² multiply-adds at most.
+ * The evaluator's WASM path accumulates the same moments in the same order in its kernel
+ * (wasm-kernel.ts `ckaAdd`); `ckaFromMoments` finishes both.
  */
 
 /** Linear CKA of row-major X (n × p) and Y (n × q). */

@@ -10,7 +10,8 @@
  * pixels), and each term adds one contiguous weight row W_i (nOut floats). Pixels constant over the
  * whole test set never appear in the lists. Later layers are small and run densely.
  *
- * The first layer runs in a small WebAssembly SIMD kernel (wasm-kernel.ts) with a plain JS fallback.
+ * The first layer runs in a small WebAssembly SIMD kernel (wasm-kernel.ts) with a plain JS fallback;
+ * so do the folded bias and the CKA moments (bit for bit the JS loops' float64 results).
  * Tried and dropped: sharing one pass over the images between several models (interleaved weights)
  * was no faster once the kernel keeps its accumulators in registers.
  */
