@@ -7,9 +7,11 @@
  * 1 for identical representations; invariant to orthogonal transforms and isotropic scaling of
  * either side; 0 when a side is constant (no information; the formula would be 0/0).
  *
- * `linearCka` is the plain definition (float64, dense). `CkaAccumulator` is what the evaluator uses:
- * it streams the probed model's activations image by image against the original's, skipping zero
- * activations (ReLU), so CKA costs about one extra pass of n·h² multiply-adds at most.
+ * `linearCka` is the plain definition (float64, dense). `CkaAccumulator` is what the evaluator's JS
+ * path uses: it streams the probed model's activations image by image against the original's,
+ * skipping zero activations (ReLU), so CKA costs about one extra pass of n·h² multiply-adds at most.
+ * The evaluator's WASM path accumulates the same moments in the same order in its kernel
+ * (wasm-kernel.ts `ckaAdd`); `ckaFromMoments` finishes both.
  */
 
 /** Linear CKA of row-major X (n × p) and Y (n × q). */
@@ -103,18 +105,27 @@ export class CkaAccumulator {
 
   /** CKA over the images added (all n of the reference's must have been added once). */
   value(): number {
-    const { h, n, normXX } = this.ref;
-    if (this.seen !== n) throw new Error(`CKA needs all ${n} images, got ${this.seen}`);
-    let cross = 0;
-    for (let i = 0; i < this.yx.length; i++) cross += this.yx[i] * this.yx[i];
-    let yy2 = 0;
-    for (let i = 0; i < h; i++) {
-      for (let j = i; j < h; j++) {
-        const c = this.yy[i * h + j] - (this.sum[i] * this.sum[j]) / n;
-        yy2 += i === j ? c * c : 2 * c * c;
-      }
-    }
-    const normYY = Math.sqrt(yy2);
-    return normXX === 0 || normYY === 0 ? 0 : cross / (normXX * normYY);
+    if (this.seen !== this.ref.n) throw new Error(`CKA needs all ${this.ref.n} images, got ${this.seen}`);
+    return ckaFromMoments(this.ref, this.yx, this.yy, this.sum);
   }
+}
+
+/**
+ * CKA from the moments of all n images of the probed side: yx = Yᵀ Xc (h × h), the upper triangle of
+ * Yᵀ Y (h × h; entries below the diagonal are ignored) and the column sums of Y. The evaluator's WASM
+ * kernel (wasm-kernel.ts ckaAdd) accumulates the same moments as CkaAccumulator.add.
+ */
+export function ckaFromMoments(ref: CkaReference, yx: ArrayLike<number>, yy: ArrayLike<number>, sum: ArrayLike<number>): number {
+  const { h, n, normXX } = ref;
+  let cross = 0;
+  for (let i = 0; i < h * h; i++) cross += yx[i] * yx[i];
+  let yy2 = 0;
+  for (let i = 0; i < h; i++) {
+    for (let j = i; j < h; j++) {
+      const c = yy[i * h + j] - (sum[i] * sum[j]) / n;
+      yy2 += i === j ? c * c : 2 * c * c;
+    }
+  }
+  const normYY = Math.sqrt(yy2);
+  return normXX === 0 || normYY === 0 ? 0 : cross / (normXX * normYY);
 }

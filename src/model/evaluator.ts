@@ -10,13 +10,14 @@
  * pixels), and each term adds one contiguous weight row W_i (nOut floats). Pixels constant over the
  * whole test set never appear in the lists. Later layers are small and run densely.
  *
- * The first layer runs in a small WebAssembly SIMD kernel (wasm-kernel.ts) with a plain JS fallback.
+ * The first layer runs in a small WebAssembly SIMD kernel (wasm-kernel.ts) with a plain JS fallback;
+ * so do the folded bias and the CKA moments (bit for bit the JS loops' float64 results).
  * Tried and dropped: sharing one pass over the images between several models (interleaved weights)
  * was no faster once the kernel keeps its accumulators in registers.
  */
 import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
-import { CkaAccumulator, ckaReference, type CkaReference } from './cka.js';
+import { CkaAccumulator, ckaFromMoments, ckaReference, type CkaReference } from './cka.js';
 import { KERNEL_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
 
@@ -133,44 +134,54 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     for (let k = 0; k < s.n; k++) if (pred[k] === s.labels[k]) correct++;
     return s.n === 0 ? 0 : correct / s.n;
   };
-  // Per-batch views of the test set (each with its own kernel copy of its images), built on first use.
-  let batches: { s: SparseInputs; ks: KernelState | null; start: number }[] | null = null;
-  const batchViews = (): { s: SparseInputs; ks: KernelState | null; start: number }[] =>
-    (batches ??= splitSparse(s, TEST_BATCH).map((b) => ({ ...b, ks: options.wasm === false ? null : kernelFor(b.s) })));
   const references = new WeakMap<DenseModel, CkaReference>();
   const referenceOf = (model: DenseModel): CkaReference => {
     let r = references.get(model);
     if (!r) {
       const h = model.layers[0].shape[1];
       const x = new Float32Array(s.n * h);
-      forward(s, ks, model, (pre, width) => copyActivations(pre, width, 0, s.n, model, x));
+      forward(s, ks, model, 0, s.n, (pre, width) => copyActivations(pre, width, 0, s.n, model, x));
       references.set(model, (r = ckaReference(x, s.n, h)));
     }
     return r;
   };
   const measureOne = (probed: ProbedModel, reference?: DenseModel): Measurement => {
     const ref = reference ? referenceOf(reference) : null;
-    const acc = ref ? new CkaAccumulator(ref) : null;
-    const parts = Array.isArray(probed) ? batchViews() : [{ s, ks, start: 0 }];
-    if (Array.isArray(probed) && probed.length !== parts.length) {
-      throw new UserError(`a per-batch evaluation needs ${parts.length} models (one per test batch of ${TEST_BATCH}), got ${probed.length}`);
+    const models = Array.isArray(probed) ? probed : [probed];
+    // Per-batch models: batch b of the test set runs through models[b] only.
+    const size = Array.isArray(probed) ? TEST_BATCH : Math.max(1, s.n);
+    const parts = testBatchCount(s.n, size);
+    if (Array.isArray(probed) && probed.length !== parts) {
+      throw new UserError(`a per-batch evaluation needs ${parts} models (one per test batch of ${TEST_BATCH}), got ${probed.length}`);
     }
-    let correct = 0;
-    parts.forEach((part, b) => {
-      const model = Array.isArray(probed) ? probed[b] : probed;
+    for (const model of models) {
+      checkModel(s, model);
       if (ref && model.layers[0].shape[1] !== ref.h) throw new UserError(`CKA needs the same hidden width as the original (${ref.h}), got ${model.layers[0].shape[1]}`);
-      const pred = forward(part.s, part.ks, model, acc ? (pre, width) => feedCka(acc, pre, width, part.start, part.s.n, model) : undefined);
-      for (let k = 0; k < part.s.n; k++) if (pred[k] === part.s.labels[k]) correct++;
-    });
-    return { accuracy: s.n === 0 ? 0 : correct / s.n, ...(acc ? { cka: acc.value() } : {}) };
+    }
+    // CKA moments in the kernel, straight from its output (ReLU hidden layers, width a multiple of 8), else streamed in JS.
+    const inKernel = ref && ks && ref.h % 8 === 0 && models.every((m) => m.layers[0].activation === 'relu') ? ckaMoments(ks, s, ref) : null;
+    const acc = ref && !inKernel ? new CkaAccumulator(ref) : null;
+    let correct = 0;
+    for (let b = 0; b < parts; b++) {
+      const start = b * size;
+      const count = Math.min(size, s.n - start);
+      const model = models[b];
+      const onHidden = inKernel
+        ? (_pre: Float32Array, width: number) => inKernel.add(start, count, width)
+        : acc ? (pre: Float32Array, width: number) => feedCka(acc, pre, width, start, count, model) : undefined;
+      const pred = forward(s, ks, model, start, count, onHidden);
+      for (let k = 0; k < count; k++) if (pred[k] === s.labels[start + k]) correct++;
+    }
+    const cka = inKernel ? inKernel.value() : acc?.value();
+    return { accuracy: s.n === 0 ? 0 : correct / s.n, ...(cka !== undefined ? { cka } : {}) };
   };
   return {
     n: s.n,
     kernel: ks ? 'wasm-simd' : 'js',
     measure: (models, reference) => models.map((m) => measureOne(m, reference)),
-    accuracy: (model) => accuracyOf(forward(s, ks, model)),
-    accuracies: (models) => models.map((m) => accuracyOf(forward(s, ks, m))),
-    predict: (model) => forward(s, ks, model),
+    accuracy: (model) => accuracyOf(forward(s, ks, model, 0, s.n)),
+    accuracies: (models) => models.map((m) => accuracyOf(forward(s, ks, m, 0, s.n))),
+    predict: (model) => forward(s, ks, model, 0, s.n),
   };
 }
 
@@ -232,7 +243,7 @@ function checkModel(s: SparseInputs, model: DenseModel): void {
   }
 }
 
-/** b + Σ_i x(m_i)·W_i for the first layer, in float64 then rounded once. */
+/** b + Σ_i x(m_i)·W_i for the first layer, in float64 then rounded once (the kernel's `fold` does the same in WASM). */
 function foldedBias(s: SparseInputs, layer: LayerRecord): Float64Array {
   const h = layer.shape[1];
   const W = layer.weights;
@@ -247,16 +258,41 @@ function foldedBias(s: SparseInputs, layer: LayerRecord): Float64Array {
   return acc;
 }
 
-/** Where the evaluator keeps the test set and the per-call buffers for the WASM kernel. */
+/**
+ * Where the evaluator keeps the test set and its working buffers in the WASM kernel's memory: one
+ * memory for the whole test set (a test batch is a range of the identity row list, so per-batch
+ * models need no copies of the images), then the buffers of the current layout (byte addresses).
+ */
 interface KernelState {
   kernel: SpmmKernel;
-  /** The identity row list 0..n−1 (the evaluator uses every image in order). */
+  /** The identity row list 0..n−1 (image k of the test set is row k). */
   rows: number;
   rowPtr: number;
   col: number;
   val: number;
+  baseX: number;
   /** First free byte after the test set (16-aligned). */
   dynamic: number;
+  layout: Layout | null;
+}
+
+/** Buffers for a first layer of `width` padded floats and h hidden units. */
+interface Layout {
+  width: number;
+  h: number;
+  /** Padded weights [d, width] f32, the folded bias f32 and its float64 accumulator, the output [n, width] f32. */
+  w: number;
+  bias: number;
+  fold: number;
+  out: number;
+  /** CKA: the reference's centred activations [n, h] f64, the moments Yᵀ Xc, Yᵀ Y [h, h] f64, Σ y [h] f64, one widened row [h] f64. */
+  xc: number;
+  yx: number;
+  yy: number;
+  sum: number;
+  row: number;
+  /** The reference whose activations are in xc. */
+  loaded: CkaReference | null;
 }
 
 function align16(x: number): number {
@@ -269,7 +305,8 @@ function kernelFor(s: SparseInputs): KernelState | null {
   const rowPtr = align16(rows + s.n * 4);
   const col = align16(rowPtr + s.rowPtr.byteLength);
   const val = align16(col + s.col.byteLength);
-  const dynamic = align16(val + s.val.byteLength);
+  const baseX = align16(val + s.val.byteLength);
+  const dynamic = align16(baseX + s.d * 4);
   const kernel = loadSpmmKernel(dynamic + (1 << 20));
   if (!kernel) return null;
   const buf = kernel.memory.buffer;
@@ -278,48 +315,98 @@ function kernelFor(s: SparseInputs): KernelState | null {
   new Uint32Array(buf, rowPtr, s.rowPtr.length).set(s.rowPtr);
   new Uint32Array(buf, col, s.col.length).set(s.col);
   new Float32Array(buf, val, s.val.length).set(s.val);
-  return { kernel, rows, rowPtr, col, val, dynamic };
+  new Float32Array(buf, baseX, s.d).set(s.baseX);
+  return { kernel, rows, rowPtr, col, val, baseX, dynamic, layout: null };
+}
+
+/** The buffers for this width and h (made, and the memory grown, on first use or when they change). */
+function layoutOf(ks: KernelState, s: SparseInputs, width: number, h: number): Layout {
+  if (ks.layout && ks.layout.width === width && ks.layout.h === h) return ks.layout;
+  const w = ks.dynamic;
+  const bias = align16(w + s.d * width * 4);
+  const fold = align16(bias + width * 4);
+  const out = align16(fold + width * 8);
+  const xc = align16(out + s.n * width * 4);
+  const yx = align16(xc + s.n * h * 8);
+  const yy = align16(yx + h * h * 8);
+  const sum = align16(yy + h * h * 8);
+  const row = align16(sum + h * 8);
+  const need = align16(row + h * 8);
+  const mem = ks.kernel.memory;
+  if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, loaded: null });
+}
+
+/** CKA moments accumulated by the kernel's ckaAdd over the test batches of one evaluation. */
+function ckaMoments(ks: KernelState, s: SparseInputs, ref: CkaReference): { add(start: number, count: number, width: number): void; value(): number } {
+  const h = ref.h;
+  const width = Math.ceil(h / KERNEL_BLOCK) * KERNEL_BLOCK;
+  const L = layoutOf(ks, s, width, h);
+  const buf = ks.kernel.memory.buffer;
+  if (L.loaded !== ref) {
+    new Float64Array(buf, L.xc, s.n * h).set(ref.xc);
+    L.loaded = ref;
+  }
+  const yx = new Float64Array(buf, L.yx, h * h);
+  const yy = new Float64Array(buf, L.yy, h * h);
+  const sum = new Float64Array(buf, L.sum, h);
+  yx.fill(0);
+  yy.fill(0);
+  sum.fill(0);
+  let seen = 0;
+  return {
+    add(start, count, w) {
+      if (w !== width || ks.layout !== L) throw new Error('CKA moments: the kernel layout changed during an evaluation');
+      ks.kernel.ckaAdd(count, L.out, width * 4, L.xc + start * h * 8, h, L.yx, L.yy, L.sum, L.row);
+      seen += count;
+    },
+    value() {
+      if (seen !== s.n) throw new Error(`CKA needs all ${s.n} images, got ${seen}`);
+      return ckaFromMoments(ref, yx, yy, sum);
+    },
+  };
 }
 
 /**
- * First-layer pre-activations of every image: row k of the result holds image k's h₀ values,
- * padded to `width` (a multiple of KERNEL_BLOCK) floats.
+ * First-layer pre-activations of images [start, start + count): row r of the result holds image
+ * start + r's h₀ values, padded to `width` (a multiple of KERNEL_BLOCK) floats.
  */
-function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord, width: number): Float32Array {
+function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord, width: number, start: number, count: number): Float32Array {
   const d = s.d;
   const h = layer.shape[1];
-  const fill = (W: Float32Array, bias: Float32Array): void => {
+  const fillWeights = (W: Float32Array): void => {
     if (h === width) W.set(layer.weights);
     else {
       W.fill(0); // padding columns
       for (let i = 0; i < d; i++) W.set(layer.weights.subarray(i * h, (i + 1) * h), i * width);
     }
-    bias.fill(0);
-    bias.set(foldedBias(s, layer));
   };
   if (ks) {
-    const wAddr = ks.dynamic;
-    const biasAddr = align16(wAddr + d * width * 4);
-    const outAddr = align16(biasAddr + width * 4);
-    const need = outAddr + s.n * width * 4;
-    const mem = ks.kernel.memory;
-    if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-    const buf = mem.buffer;
-    fill(new Float32Array(buf, wAddr, d * width), new Float32Array(buf, biasAddr, width));
-    ks.kernel.spmm(s.n, ks.rows, ks.rowPtr, ks.col, ks.val, wAddr, width * 4, biasAddr, outAddr);
-    return new Float32Array(buf, outAddr, s.n * width);
+    // Any layout of this width serves (its h only sizes the CKA buffers, which an evaluation with CKA set up).
+    const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
+    const buf = ks.kernel.memory.buffer;
+    fillWeights(new Float32Array(buf, L.w, d * width));
+    // Folded bias in the kernel (float64, the same order as foldedBias), rounded once to float32.
+    const fold = new Float64Array(buf, L.fold, width);
+    fold.fill(0);
+    if (layer.bias) fold.set(layer.bias);
+    ks.kernel.fold(d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
+    new Float32Array(buf, L.bias, width).set(fold);
+    ks.kernel.spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    return new Float32Array(buf, L.out, count * width);
   }
   // Plain JS fallback: the same computation, one scalar multiply-add at a time.
   const W = new Float32Array(d * width);
+  fillWeights(W);
   const bias = new Float32Array(width);
-  fill(W, bias);
-  const out = new Float32Array(s.n * width);
+  bias.set(foldedBias(s, layer));
+  const out = new Float32Array(count * width);
   const { rowPtr, col, val } = s;
-  for (let img = 0; img < s.n; img++) {
-    const a = img * width;
+  for (let r = 0; r < count; r++) {
+    const a = r * width;
     out.set(bias, a);
-    const end = rowPtr[img + 1];
-    for (let e = rowPtr[img]; e < end; e++) {
+    const end = rowPtr[start + r + 1];
+    for (let e = rowPtr[start + r]; e < end; e++) {
       const v = val[e];
       const base = col[e] * width;
       for (let j = 0; j < width; j++) out[a + j] += v * W[base + j];
@@ -328,16 +415,19 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
   return out;
 }
 
-/** Predicted class of every test image; `onHidden` sees the first layer's pre-activations (rows padded to `width`). */
-function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, onHidden?: (pre: Float32Array, width: number) => void): Uint8Array {
+/**
+ * Predicted class of test images [start, start + count); `onHidden` sees the first layer's
+ * pre-activations (rows padded to `width`).
+ */
+function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, start: number, count: number, onHidden?: (pre: Float32Array, width: number) => void): Uint8Array {
   checkModel(s, model);
   const width = Math.ceil(model.layers[0].shape[1] / KERNEL_BLOCK) * KERNEL_BLOCK;
-  const pre = firstLayer(s, ks, model.layers[0], width);
+  const pre = firstLayer(s, ks, model.layers[0], width, start, count);
   onHidden?.(pre, width);
-  const pred = new Uint8Array(s.n);
+  const pred = new Uint8Array(count);
   if (twoLayerRelu(model, pre, width, pred)) return pred;
   const rest = restOf(model);
-  for (let img = 0; img < s.n; img++) pred[img] = rest(pre, img * width);
+  for (let img = 0; img < count; img++) pred[img] = rest(pre, img * width);
   return pred;
 }
 

@@ -1,7 +1,8 @@
 /**
  * A tiny WebAssembly SIMD module for the sparse first layer, built from bytes at load time: no
  * toolchain, no file to ship, and it runs in Node and the browser. Two sparse-product functions
- * (and `adam`, the sparse training engine's fused optimiser step: see adamBody):
+ * (and `adam`, the sparse training engine's fused optimiser step: see adamBody; `fold` and `ckaAdd`,
+ * the evaluator's folded bias and CKA moments in float64: see foldBody, ckaAddBody):
  *
  *   spmm(n, rows, rowPtr, col, val, W, rowBytes, bias, out)       (forward)
  *     for r < n, image k = rows[r]:   out[r] = bias + Σ_{e in row k} val[e] · W[col[e]]
@@ -214,6 +215,130 @@ function adamBody(): number[] {
   ];
 }
 
+const F64 = 0x7c;
+const f32Ne = [0x5c];
+const f64Load = [0x2b, 3, 0];
+const f64Store = [0x39, 3, 0];
+const f64Add = [0xa0];
+const f64Ne = [0x62];
+const f64Promote = [0xbb];
+const f64Zero = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+const f32x4Pmax = [0xfd, ...uleb(235)];
+const and = [0x71];
+const ifThen = [0x04, EMPTY];
+const f64x2Splat = [0xfd, 0x14];
+const f64x2Add = [0xfd, ...uleb(240)];
+const f64x2Mul = [0xfd, ...uleb(242)];
+const f64x2PromoteLow = [0xfd, ...uleb(95)];
+const load64Splat = (off: number) => [0xfd, 0x0a, 3, ...uleb(off)];
+
+/**
+ * fold(d, baseX, W, rowBytes, acc): acc[j] += Σ_{i < d, baseX[i] ≠ 0} baseX[i]·W[i][j] in float64,
+ * for every column j of the padded [d, rowBytes/4] float32 weights (acc: rowBytes/4 float64s, holding
+ * the bias on entry). The evaluator's folded bias: the same products, added in the same order (i
+ * ascending per column), as its float64 JS loop, so the result is bit for bit the same. Each column
+ * block keeps 8 f64x2 accumulators in locals over the whole sweep of rows.
+ */
+function foldBody(): number[] {
+  const D = 0, BX = 1, Wt = 2, RB = 3, ACC = 4;
+  const I = 9, C = 10, WROW = 11, X = 12, A0 = 13;
+  const pairs = Array.from({ length: KERNEL_BLOCK / 2 }, (_, r) => r);
+  return [
+    ...i32c(0), ...set(C),
+    ...loop,
+    // accumulators ← acc[c ..] (f64 index = f32 index, so byte offset 2·c)
+    ...pairs.flatMap((r) => [...get(ACC), ...get(C), ...i32c(2), ...mul, ...add, ...loadAt(16 * r), ...set(A0 + r)]),
+    ...i32c(0), ...set(I),
+    ...block, ...loop,
+    ...get(I), ...get(D), ...geU, ...brIf(1),
+    ...get(BX), ...get(I), ...i32c(4), ...mul, ...add, ...f32Load, ...set(X),
+    ...get(X), ...f32c(0), ...f32Ne, ...ifThen,
+    ...get(Wt), ...get(I), ...get(RB), ...mul, ...add, ...get(C), ...add, ...set(WROW),
+    ...pairs.flatMap((r) => [
+      ...get(A0 + r), ...get(X), ...f64Promote, ...f64x2Splat,
+      ...get(WROW), ...load64Splat(8 * r), ...f64x2PromoteLow, ...f64x2Mul, ...f64x2Add, ...set(A0 + r),
+    ]),
+    ...end,
+    ...get(I), ...i32c(1), ...add, ...set(I),
+    ...br(0),
+    ...end, ...end,
+    ...pairs.flatMap((r) => [...get(ACC), ...get(C), ...i32c(2), ...mul, ...add, ...get(A0 + r), ...storeAt(16 * r)]),
+    ...get(C), ...i32c(KERNEL_BLOCK * 4), ...add, ...set(C),
+    ...get(C), ...get(RB), ...ltU, ...brIf(0),
+    ...end,
+  ];
+}
+
+/**
+ * ckaAdd(n, Y, yRowBytes, XC, h, YX, YY, SUM, ROW): the linear-CKA moments of n images' hidden ReLU
+ * activations, in float64, as CkaAccumulator.add does them (cka.ts), straight from the forward
+ * kernel's output. Per image r: y = relu(Y[r][0..h)) (float32 pre-activations, rows yRowBytes
+ * apart) is widened into ROW, then for every i with y_i ≠ 0:
+ *   SUM[i] += y_i;   YX[i][·] += y_i·XC[r][·];   YY[i][j] += y_i·y_j for j ≥ i rounded down to a multiple of 8
+ * (XC: the reference's centred activations, n × h float64; YX, YY: h × h float64; h a multiple of
+ * 8). The same products summed in the same order as the JS accumulator, so the moments are bit for
+ * bit the same (products with a zero y_j add nothing; YY's extra entries below the diagonal are never
+ * read). Rows are updated four f64x2 (8 floats) a step.
+ */
+function ckaAddBody(): number[] {
+  const N_ = 0, Y = 1, YRB = 2, XC = 3, H = 4, YX = 5, YY = 6, SUM = 7, ROW = 8;
+  const Rr = 9, I = 10, J = 11, YROW = 12, XROW = 13, H8 = 14, T = 15, V = 16, VS = 17, ZERO = 18;
+  // acc[j .. j+8) += v·src[j .. j+8) for j = j0, j0+8, … < h: four f64x2 a step (h is a multiple of 8)
+  const rowUpdate = (src: number) => [
+    ...loop,
+    ...[0, 16, 32, 48].flatMap((o) => [
+      ...get(T), ...get(J), ...add,
+      ...get(T), ...get(J), ...add, ...loadAt(o), ...get(VS), ...get(src), ...get(J), ...add, ...loadAt(o), ...f64x2Mul, ...f64x2Add,
+      ...storeAt(o),
+    ]),
+    ...get(J), ...i32c(64), ...add, ...set(J),
+    ...get(J), ...get(H8), ...ltU, ...brIf(0),
+    ...end,
+  ];
+  return [
+    ...get(H), ...i32c(8), ...mul, ...set(H8),
+    ...f32c(0), ...f32x4Splat, ...set(ZERO),
+    ...i32c(0), ...set(Rr),
+    ...block, ...loop,
+    ...get(Rr), ...get(N_), ...geU, ...brIf(1),
+    ...get(Y), ...get(Rr), ...get(YRB), ...mul, ...add, ...set(YROW),
+    ...get(XC), ...get(Rr), ...get(H8), ...mul, ...add, ...set(XROW),
+    // ROW[j] = relu(y[j]) widened to float64, two at a time; pmax(y, 0) = y < 0 ? 0 : y is activateInPlace's relu (NaN and −0 kept)
+    ...i32c(0), ...set(J),
+    ...loop,
+    ...get(ROW), ...get(J), ...i32c(2), ...mul, ...add,
+    ...get(YROW), ...get(J), ...add, ...load64Splat(0), ...get(ZERO), ...f32x4Pmax, ...f64x2PromoteLow,
+    ...storeAt(0),
+    ...get(J), ...i32c(8), ...add, ...set(J),
+    ...get(J), ...get(H), ...i32c(4), ...mul, ...ltU, ...brIf(0),
+    ...end,
+    ...i32c(0), ...set(I),
+    ...block, ...loop,
+    ...get(I), ...get(H), ...geU, ...brIf(1),
+    ...get(ROW), ...get(I), ...i32c(8), ...mul, ...add, ...f64Load, ...set(V),
+    ...get(V), ...f64Zero, ...f64Ne, ...ifThen,
+    // SUM[i] += v
+    ...get(SUM), ...get(I), ...i32c(8), ...mul, ...add, ...set(T),
+    ...get(T), ...get(T), ...f64Load, ...get(V), ...f64Add, ...f64Store,
+    ...get(V), ...f64x2Splat, ...set(VS),
+    // YX[i][·] += v·XC[r][·]
+    ...get(YX), ...get(I), ...get(H8), ...mul, ...add, ...set(T),
+    ...i32c(0), ...set(J),
+    ...rowUpdate(XROW),
+    // YY[i][j] += v·ROW[j] for j from i rounded down to a multiple of 8
+    ...get(YY), ...get(I), ...get(H8), ...mul, ...add, ...set(T),
+    ...get(I), ...i32c(-8), ...and, ...i32c(8), ...mul, ...set(J),
+    ...rowUpdate(ROW),
+    ...end,
+    ...get(I), ...i32c(1), ...add, ...set(I),
+    ...br(0),
+    ...end, ...end,
+    ...get(Rr), ...i32c(1), ...add, ...set(Rr),
+    ...br(0),
+    ...end, ...end,
+  ];
+}
+
 function kernelBytes(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -221,15 +346,23 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     // type 1 (adam): 9 i32 addresses and counts, 2 f32 scalars
     ...section(1, [2, 0x60, 9, ...Array(9).fill(I32), 0, 0x60, 11, ...Array(9).fill(I32), F32, F32, 0]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 0, 1]),
-    ...section(7, [3, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1, ...name('adam'), 0x00, 2]),
-    ...section(10, [3, ...functionBody(spmmBody()), ...functionBody(sgradBody()), ...functionBody(adamBody(), [2, 3, I32, 13, V128])]),
+    // fold and ckaAdd use type 0 too (fold ignores its last four parameters)
+    ...section(3, [5, 0, 0, 1, 0, 0]),
+    ...section(7, [5, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1, ...name('adam'), 0x00, 2, ...name('fold'), 0x00, 3, ...name('ckaAdd'), 0x00, 4]),
+    ...section(10, [
+      5, ...functionBody(spmmBody()), ...functionBody(sgradBody()), ...functionBody(adamBody(), [2, 3, I32, 13, V128]),
+      ...functionBody(foldBody(), [3, 3, I32, 1, F32, KERNEL_BLOCK / 2, V128]),
+      ...functionBody(ckaAddBody(), [3, 7, I32, 1, F64, 2, V128]),
+    ]),
   ];
   return new Uint8Array(bytes);
 }
 
 export type SpmmFn = (n: number, rows: number, rowPtr: number, col: number, val: number, w: number, rowBytes: number, bias: number, out: number) => void;
 export type SgradFn = (n: number, rows: number, rowPtr: number, col: number, val: number, g: number, rowBytes: number, delta: number, unused: 0) => void;
+
+export type FoldFn = (d: number, baseX: number, w: number, rowBytes: number, acc: number, u0: 0, u1: 0, u2: 0, u3: 0) => void;
+export type CkaAddFn = (n: number, y: number, yRowBytes: number, xc: number, h: number, yx: number, yy: number, sum: number, row: number) => void;
 
 export type AdamFn = (p: number, g: number, m: number, v: number, bx: number, cs: number, fold: number, rows: number, rowBytes: number, a: number, b: number) => void;
 
@@ -240,6 +373,10 @@ export interface SpmmKernel {
   sgrad: SgradFn;
   /** The fused first-layer Adam step of the sparse training engine (adamBody). */
   adam: AdamFn;
+  /** The evaluator's folded first-layer bias in float64 (foldBody). */
+  fold: FoldFn;
+  /** Linear-CKA moments of hidden ReLU activations (ckaAddBody). */
+  ckaAdd: CkaAddFn;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -257,5 +394,6 @@ export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
-  return { memory, spmm: instance.exports.spmm as SpmmFn, sgrad: instance.exports.sgrad as SgradFn, adam: instance.exports.adam as AdamFn };
+  const fn = instance.exports;
+  return { memory, spmm: fn.spmm as SpmmFn, sgrad: fn.sgrad as SgradFn, adam: fn.adam as AdamFn, fold: fn.fold as FoldFn, ckaAdd: fn.ckaAdd as CkaAddFn };
 }

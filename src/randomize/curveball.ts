@@ -69,8 +69,10 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
       let x = rng.int(range);
       for (; i < last; i++) {
         const m = n - i;
-        const j = i + (x % m);
-        x = Math.floor(x / m);
+        // x < 2^31: the truncated float quotient is exact, the remainder follows without a second division
+        const f = (x / m) | 0;
+        const j = i + (x - f * m);
+        x = f;
         const t = g[i]; g[i] = g[j]; g[j] = t;
       }
     }
@@ -83,8 +85,9 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
       let x = rng.int(range);
       for (; i > last; i--) {
         const m = i + 1;
-        const j = x % m;
-        x = Math.floor(x / m);
+        const f = (x / m) | 0;
+        const j = x - f * m;
+        x = f;
         const t = g[i]; g[i] = g[j]; g[j] = t;
       }
     }
@@ -98,8 +101,10 @@ interface Scratch {
   g1: Uint32Array;
   g2: Uint32Array;
   logw: Float64Array;
-  diff: Uint32Array;
 }
+
+/** Where the prefetching loads of tradeRows go (kept so they are not optimised away). */
+let _prefetched = 0;
 
 /** True where typed arrays are little-endian (every platform Node runs on; checked anyway). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -111,7 +116,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  */
 function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, len: number, count: number, rng: Rng, sc: Scratch): number {
   if (units < 2 || len < 1) return 0;
-  const { lf, g0, g1, g2, logw, diff } = sc;
+  const { lf, g0, g1, g2, logw } = sc;
   // Four slots per load: equal words (common in sparse rows) are skipped at once.
   const st32 = LITTLE_ENDIAN ? new Int32Array(st.buffer, st.byteOffset, st.length >> 2) : null;
   const words = ld >> 2;
@@ -124,39 +129,52 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     let r2 = rng.int(units - 1);
     if (r2 >= r1) r2++;
     const b1 = r1 * ld, b2 = r2 * ld;
+    // Touch both units' weight rows in order, one load per cache line, so the hardware prefetcher
+    // streams them in while the signs are scanned, before the exchange writes to them in random order.
+    const w1 = r1 * len, w2 = r2 * len;
+    let touch = 0;
+    for (let k = 0; k < len; k += 16) touch |= wi[w1 + k] & wi[w2 + k];
+    _prefetched ^= touch;
 
-    // Pass 1: collect the positions where the two units differ, branch-free within a word
-    // (equal/unequal is a coin flip for the branch predictor).
-    let nd = 0;
+    // One pass: find the slots where the two units differ and sort them into the three groups, in
+    // order, without branches (equal/unequal and which group are coin tosses for the branch
+    // predictor): every slot is written to all three lists and only its own list advances. With
+    // sx ≠ sy in {−1, 0, +1}: {+,−} ⇔ sx·sy = −1; {+,0} ⇔ sx + sy = 1; an equal pair advances none.
+    let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
     if (st32) {
+      // Four slots per load: equal words (common in sparse rows) are skipped at once, and the
+      // groups come out of the two words already loaded, four slots at a time.
       for (let q = 0, q1 = b1 >> 2, q2 = b2 >> 2; q < words; q++) {
-        const x = st32[q1 + q] ^ st32[q2 + q];
-        if (x === 0) continue;
-        const k = q << 2;
-        diff[nd] = k; nd += ((x & 0xff) + 0xff) >>> 8;
-        diff[nd] = k + 1; nd += (((x >>> 8) & 0xff) + 0xff) >>> 8;
-        diff[nd] = k + 2; nd += (((x >>> 16) & 0xff) + 0xff) >>> 8;
-        diff[nd] = k + 3; nd += ((x >>> 24) + 0xff) >>> 8;
+        const u = st32[q1 + q], v = st32[q2 + q];
+        if (u === v) continue;
+        // Bytes are 0x00, 0x01 (+) or 0xff (−), so byte m of x = u ^ v is 0x00 (equal), 0x01 ({+,0}),
+        // 0xff ({−,0}) or 0xfe ({+,−}): its two low bits name the group. Bit 8m of these masks is slot k0 + m's.
+        const x = u ^ v;
+        const x0 = x & 0x01010101, x1 = (x >>> 1) & 0x01010101;
+        const in0 = x1 & ~x0, in1 = x0 & ~x1, in2 = x0 & x1, differ = x0 | x1;
+        // unit 1's + and − slots among them, counted by summing the bytes into the top one
+        p1 += Math.imul(u & ~(u >>> 1) & differ, 0x01010101) >>> 24;
+        n1 += Math.imul((u >>> 1) & differ, 0x01010101) >>> 24;
+        const k0 = q << 2;
+        g0[a] = k0; g1[b] = k0; g2[c] = k0;
+        a += in0 & 1; b += in1 & 1; c += in2 & 1;
+        g0[a] = k0 + 1; g1[b] = k0 + 1; g2[c] = k0 + 1;
+        a += (in0 >>> 8) & 1; b += (in1 >>> 8) & 1; c += (in2 >>> 8) & 1;
+        g0[a] = k0 + 2; g1[b] = k0 + 2; g2[c] = k0 + 2;
+        a += (in0 >>> 16) & 1; b += (in1 >>> 16) & 1; c += (in2 >>> 16) & 1;
+        g0[a] = k0 + 3; g1[b] = k0 + 3; g2[c] = k0 + 3;
+        a += in0 >>> 24; b += in1 >>> 24; c += in2 >>> 24;
       }
     } else {
       for (let k = 0; k < len; k++) {
-        const d = st[b1 + k] - st[b2 + k];
-        diff[nd] = k;
-        nd += (d | -d) >>> 31;
+        const sx = st[b1 + k], sy = st[b2 + k];
+        const dd = ((sx - sy) | (sy - sx)) >>> 31;
+        const in0 = (sx * sy) >>> 31, in1 = dd & ((sx + sy + 1) >> 1);
+        g0[a] = k; g1[b] = k; g2[c] = k;
+        a += in0; b += in1; c += dd - in0 - in1;
+        p1 += dd & ((sx + 1) >> 1);
+        n1 += dd & ((1 - sx) >> 1);
       }
-    }
-    // Pass 2: sort them into the three groups, in order, without branches (which group a slot
-    // falls in is unpredictable): write k to all three, advance the one it belongs to. With
-    // sx ≠ sy in {−1, 0, +1}: {+,−} ⇔ sx·sy = −1; {+,0} ⇔ sx + sy = 1.
-    let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
-    for (let i = 0; i < nd; i++) {
-      const k = diff[i];
-      const sx = st[b1 + k], sy = st[b2 + k];
-      const in0 = -(sx * sy), in1 = (sx + sy + 1) >> 1;
-      g0[a] = k; g1[b] = k; g2[c] = k;
-      a += in0; b += in1; c += 1 - in0 - in1;
-      p1 += (sx + 1) >> 1;
-      n1 += (1 - sx) >> 1;
     }
     if (a + b + c === 0) continue;
 
@@ -187,7 +205,6 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     chooseFirst(g0, a, p, rng);
     chooseFirst(g1, b, q, rng);
     chooseFirst(g2, c, s, rng);
-    const w1 = r1 * len, w2 = r2 * len;
     flips += exchange(st, wi, b1, b2, w1, w2, g0, 0, p, 1);
     flips += exchange(st, wi, b1, b2, w1, w2, g0, p, a, -1);
     flips += exchange(st, wi, b1, b2, w1, w2, g1, 0, q, 1);
@@ -268,7 +285,7 @@ function paddedSigns(w: Float32Array, rows: number, cols: number, ld: number): I
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const x = w[i * cols + j];
-      st[i * ld + j] = x > 0 ? 1 : x < 0 ? -1 : 0;
+      st[i * ld + j] = +(x > 0) - +(x < 0); // branch-free: the sign is a coin toss at low density
     }
   }
   return st;
@@ -328,7 +345,6 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     lf: logFactorials(maxLen),
     g0: new Uint32Array(maxLen), g1: new Uint32Array(maxLen), g2: new Uint32Array(maxLen),
     logw: new Float64Array(maxLen + 1),
-    diff: new Uint32Array(maxLen + 1),
   };
   // Byte-per-slot signs, rows padded to a multiple of 4 slots for word-wise scans.
   const ldRow = (nOut + 3) & ~3, ldCol = (nIn + 3) & ~3;

@@ -111,6 +111,25 @@ test('the evaluator reports CKA of the hidden activations: 1 unprobed, the defin
   }
 });
 
+test('the WASM kernel (folded bias, CKA moments) gives the JS evaluator\'s accuracy and CKA, per-batch models', () => {
+  const split = mnistPair('t10k', 0, 7, 900);
+  const rng = new Rng(31);
+  // 64 and 24: moments in the kernel; 20: the JS accumulator beside the kernel's forward pass
+  for (const h of [64, 24, 20]) {
+    const model = randomModel(rng, [784, h, 2], { scale: 3 });
+    const noisy = (): DenseModel => ({ layers: model.layers.map((l) => ({ ...l, weights: l.weights.map((w) => w + 0.05 * rng.normal()) })) });
+    const perBatch = Array.from({ length: Math.ceil(split.n / TEST_BATCH) }, noisy);
+    const probes = [perBatch, noisy(), model];
+    const wasm = createEvaluator(split, 'pm1').measure(probes, model);
+    const js = createEvaluator(split, 'pm1', { wasm: false }).measure(probes, model);
+    // the two first-layer kernels round the float32 pre-activations differently (f32 against f64
+    // multiply-adds), which moves CKA in the ninth digit, never an accuracy
+    assert.deepEqual(wasm.map((m) => m.accuracy), js.map((m) => m.accuracy));
+    wasm.forEach((m, k) => close(m.cka!, js[k].cka!, 1e-7));
+    assert.ok(wasm[0].cka! < 0.999 && wasm[0].cka! > 0.1, `a probed model's CKA is neither 1 nor 0: ${wasm[0].cka}`);
+  }
+});
+
 const noNumpy = pythonMissing(['numpy'], 'CKA cross-check against numpy') ?? false;
 
 test('linear CKA agrees with a numpy implementation', { skip: noNumpy }, () => {
