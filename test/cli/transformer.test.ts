@@ -76,6 +76,21 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   const stats = run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block1.ffn.in']);
   assert.equal(stats.code, 0, stats.stderr);
   assertOneLineError(run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block7.attn.q']), /no layer named 'block7\.attn\.q' \(closest: block\d\.attn\.q.*; layers: embed\.word, .*block1\.attn\.q.*head\)/);
+
+  // `probe MODEL --per-layer` on the tagger folder: a baseline row, then one row per layer, each scored
+  // on held-out sentences; the unprobed row equals the study's own baseline row on the same tokens
+  const modelDir = join(out, 'models', 'brown-upos', 'run-0');
+  const probe = run(['probe', modelDir, '--per-layer', '--probe', 'binarize', '--data-dir', data, '--eval-tokens', '300', '--json', '--quiet']);
+  assert.equal(probe.code, 0, probe.stderr);
+  const probeRows = probe.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const layers = model.layers.map((l) => l.name);
+  assert.deepEqual(probeRows.map((r) => r.layer), ['all', ...layers]);
+  assert.ok(probeRows.slice(1).every((r) => r.probe === 'binarize' && r.task === 'brown-upos' && r.n_test >= 300));
+  const studyBase = rows.find((x) => x.probe === 'baseline' && x.variant === 'reference')!;
+  assert.equal(probeRows[0].accuracy, studyBase.accuracy);
+  const studyHead = rows.find((x) => x.probe === 'binarize' && x.variant === 'reference' && x.layer === 'head')!;
+  assert.equal(probeRows.find((r) => r.layer === 'head').accuracy, studyHead.accuracy);
+  assertOneLineError(run(['probe', modelDir, '--layer', 'block9.ffn.in', '--probe', 'binarize', '--data-dir', data]), /no layer named 'block9\.ffn\.in'/);
 });
 
 test('a corpus folder in the wrong format gets one clear line', () => {
