@@ -121,10 +121,15 @@ function baselineSection(input: TransformerReportInput, base: TransformerSummary
   const ours = input.taggersOnTest;
   const line = (label: string, evalAcc: string, evalF1: string, test: TaskScores | undefined) =>
     `<tr><td>${label}</td><td>${evalAcc}</td><td>${evalF1}</td>${test ? testCells(pct(test.accuracy), pct(test.f1), pct(test.entityF1)) : testCells('–', '–', '–')}</tr>`;
+  // "2.10 points above" / "0.40 points below": the median tagger against a baseline score
+  const versus = (values: number[], baseline: number) => {
+    const d = 100 * (median(values) - baseline);
+    return `${Math.abs(d).toFixed(2)} points ${d >= 0 ? 'above' : 'below'}`;
+  };
   const margin = ours.length
-    ? `<p>On the whole test set the transformer's median token accuracy is ${(100 * (median(ours.map((s) => s.accuracy)) - mft.test.accuracy)).toFixed(2)} points ` +
-      `above the most-frequent-tag baseline (macro-F1: ${(100 * (median(ours.map((s) => s.f1)) - mft.test.f1)).toFixed(2)} points${names ? `; entity F1: ${(100 * (median(ours.map((s) => s.entityF1 ?? 0)) - (mft.test.entityF1 ?? 0))).toFixed(2)} points` : ''})` +
-      (windowMlp ? ` and ${(100 * (median(ours.map((s) => s.accuracy)) - windowMlp.test.accuracy)).toFixed(2)} points above the window MLP.</p>` : '.</p>')
+    ? `<p>On the whole test set the transformer's median token accuracy is ${versus(ours.map((s) => s.accuracy), mft.test.accuracy)} the most-frequent-tag baseline ` +
+      `(macro-F1: ${versus(ours.map((s) => s.f1), mft.test.f1)}${names ? `; entity F1: ${versus(ours.map((s) => s.entityF1 ?? 0), mft.test.entityF1 ?? 0)}` : ''})` +
+      (windowMlp ? ` and ${versus(ours.map((s) => s.accuracy), windowMlp.test.accuracy)} the window MLP's.</p>` : '.</p>')
     : '';
   return `<section><h2>Tagger and baselines</h2>
 <p>Transformer: median over ${base?.runs ?? 0} trained models [min–max]. The evaluation sample (${escapeHtml(input.rows.find((r) => r.probe === 'baseline')?.n_test ?? 0)} held-out tokens) is what every probed model is scored on; the whole test set has ${mft.test.n} tokens.</p>
