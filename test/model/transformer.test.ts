@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/model/index.js';
 import {
-  initTransformer, packBatch, predictBatch, forward, lossAndGradient, zeroGradients, asDense, withLayers, layerNames, type TransformerConfig, type SentenceInput,
+  initTransformer, packBatch, predictBatch, forward, lossAndGradient, zeroGradients, asDense, withLayers, layerNames, sinusoidalPositions, POSITION_AMPLITUDE, type TransformerConfig, type SentenceInput,
 } from '../../src/model/transformer/model.js';
 import { trainTagger, tagSentences } from '../../src/model/transformer/train.js';
 import { padBatch, tfjsForward } from '../../src/model/transformer/tfjs-forward.js';
@@ -167,4 +167,15 @@ test('tfjs sanity: the reference forward leaves no tensors behind', () => {
   const model = perturbed(8);
   tfjsForward(model, padBatch(randomSentences(new Rng(4), 2, small))).dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('the position embedding starts from the sinusoidal table (hand-worked values)', () => {
+  // d = 4: frequencies 1 and 10000^(-2/4) = 0.01; even columns sin, odd columns cos
+  const w = sinusoidalPositions(3, 4, 2);
+  const expected = [0, 2, 0, 2, 2 * Math.sin(1), 2 * Math.cos(1), 2 * Math.sin(0.01), 2 * Math.cos(0.01), 2 * Math.sin(2), 2 * Math.cos(2), 2 * Math.sin(0.02), 2 * Math.cos(0.02)];
+  expected.forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-6, `entry ${i}: ${w[i]} vs ${v}`));
+  const model = initTransformer(small, 1);
+  const position = model.layers.find((l) => l.name === 'embed.position')!;
+  assert.deepEqual(position.shape, [small.maxLen, small.dim]);
+  assert.ok(Math.abs(position.weights[small.dim + 0] - POSITION_AMPLITUDE * Math.sin(1)) < 1e-6);
 });
