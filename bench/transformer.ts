@@ -12,12 +12,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend, silenceTfjs } from '../src/model/backend.js';
-import { loadTagging, SHAPES } from '../src/data/brown.js';
-import { initTransformer, packBatch, type TransformerConfig } from '../src/model/transformer/model.js';
+import { loadTagging } from '../src/data/brown.js';
+import { initTransformer, packBatch } from '../src/model/transformer/model.js';
 import { tagSentences, trainTagger } from '../src/model/transformer/train.js';
 import { saveTransformer } from '../src/model/transformer/files.js';
 import { padBatch, tfjsForward } from '../src/model/transformer/tfjs-forward.js';
-import { StudyPool, evaluationSample, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/cli/transformer/study.js';
+import { StudyPool, evaluationSample, taggerConfig, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/cli/transformer/study.js';
 import { planStudy } from '../src/cli/transformer/plan.js';
 import { runPython } from './train.js';
 
@@ -37,10 +37,7 @@ export async function run(): Promise<void> {
   silenceTfjs();
   const backend = await selectBackend('wasm');
   const data = loadTagging({ maxLen: MAX_LEN, minCount: MIN_WORD_COUNT });
-  const config: TransformerConfig = {
-    vocab: data.vocab.words.size + 1, suffixes: data.vocab.suffixes.size + 1, shapes: SHAPES.length, maxLen: MAX_LEN,
-    blocks: DEFAULT_STUDY.blocks, dim: DEFAULT_STUDY.dim, heads: DEFAULT_STUDY.heads, ffn: DEFAULT_STUDY.ffn, tags: data.tags.length,
-  };
+  const config = taggerConfig(data, DEFAULT_STUDY);
   const train = data.train.slice(0, 400);
   const trainTokens = train.reduce((s, x) => s + x.tag.length, 0);
   const evaluation = evaluationSample(data.test, 4000);
@@ -66,7 +63,7 @@ export async function run(): Promise<void> {
   saveTransformer(dir, model, { tags: [...data.tags] });
   const items = planStudy({ blocks: config.blocks, runs: 1, seed: 1, task: 'bench', quick: false }).filter((i) => i.probe === 'binarize').slice(0, 16);
   const workers = availableParallelism();
-  const pool = new StudyPool(workers, { backend: 'wasm', train: packBatch([]), evaluation: packBatch(evaluation), task: 'bench', nTags: config.tags });
+  const pool = new StudyPool(workers, { backend: 'wasm', train: packBatch([]), evaluation: packBatch(evaluation), task: 'bench', tagTask: 'upos' });
   await pool.run({ type: 'eval', dir, items: items.slice(0, 1) }, () => true); // warm-up: backend and model load
   const t = performance.now();
   const chunks = Array.from({ length: Math.ceil(items.length / 2) }, (_, k) => items.slice(2 * k, 2 * k + 2));

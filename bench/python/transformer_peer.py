@@ -1,5 +1,5 @@
-"""PyTorch peer of the transformer bench: the same pre-norm tagger (word + suffix + shape + position
-embeddings, MHSA with separate Q/K/V/O, ReLU FFN, final LayerNorm, linear head), padded batches of
+"""PyTorch peer of the transformer bench: the same pre-norm tagger (word + suffix + shape + lexicon +
+position embeddings, MHSA with separate Q/K/V/O, ReLU FFN, final LayerNorm, linear head), padded batches of
 whole sentences with a key padding mask. Prints one JSON line: tokens/s for training (Adam) and for
 evaluation (no_grad), per thread count.
 
@@ -40,12 +40,13 @@ class Tagger(nn.Module):
         d = c["dim"]
         self.word, self.suffix = nn.Embedding(c["vocab"], d), nn.Embedding(c["suffixes"], d)
         self.shape, self.pos = nn.Embedding(c["shapes"], d), nn.Embedding(c["maxLen"], d)
+        self.lexicon = nn.Embedding(c["lexicon"], d)
         self.blocks = nn.ModuleList(Block(d, c["heads"], c["ffn"]) for _ in range(c["blocks"]))
         self.norm, self.head = nn.LayerNorm(d), nn.Linear(d, c["tags"])
 
-    def forward(self, w, s, h, pad):
+    def forward(self, w, s, h, lx, pad):
         t = w.shape[1]
-        x = self.word(w) + self.suffix(s) + self.shape(h) + self.pos(torch.arange(t))[None]
+        x = self.word(w) + self.suffix(s) + self.shape(h) + self.lexicon(lx) + self.pos(torch.arange(t))[None]
         for blk in self.blocks:
             x = blk(x, pad)
         return self.head(self.norm(x))
@@ -65,7 +66,7 @@ def batches(lengths, batch_tokens, c, gen):
         t = max(lens)
         pad = torch.arange(t)[None, :] >= torch.tensor(lens)[:, None]
         rnd = lambda m: torch.randint(0, m, (len(lens), t), generator=gen)
-        made.append((rnd(c["vocab"]), rnd(c["suffixes"]), rnd(c["shapes"]), rnd(c["tags"]), pad, sum(lens)))
+        made.append((rnd(c["vocab"]), rnd(c["suffixes"]), rnd(c["shapes"]), rnd(c["lexicon"]), rnd(c["tags"]), pad, sum(lens)))
     return made
 
 
@@ -83,8 +84,8 @@ def main():
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss(reduction="mean")
         start, tokens = time.perf_counter(), 0
-        for w, s, h, y, pad, n in train:
-            logits = model(w, s, h, pad)
+        for w, s, h, lx, y, pad, n in train:
+            logits = model(w, s, h, lx, pad)
             loss = loss_fn(logits[~pad], y[~pad])
             opt.zero_grad()
             loss.backward()
@@ -93,8 +94,8 @@ def main():
         train_rate = tokens / (time.perf_counter() - start)
         with torch.no_grad():
             start, tokens = time.perf_counter(), 0
-            for w, s, h, y, pad, n in evaluation:
-                model(w, s, h, pad).argmax(-1)
+            for w, s, h, lx, y, pad, n in evaluation:
+                model(w, s, h, lx, pad).argmax(-1)
                 tokens += n
             eval_rate = tokens / (time.perf_counter() - start)
         result["threads"][str(threads)] = {"train": train_rate, "eval": eval_rate}

@@ -151,14 +151,20 @@ export function suffixOf(word: string): string {
   return w.length > SUFFIX_LENGTH ? w.slice(-SUFFIX_LENGTH) : w;
 }
 
-/** Id 0 of both tables is the unknown bucket. */
+/**
+ * Id 0 of the word and suffix tables is the unknown bucket. The lexicon (the tag dictionary of
+ * classic taggers) holds every lower-cased training word, however rare, with the tag it carried
+ * most often in the training files: the model sees it as one more input (docs/transformer.md).
+ */
 export interface Vocabulary {
   words: Map<string, number>;
   suffixes: Map<string, number>;
+  /** Lower-cased word → its most frequent training tag (an index into the task's tags). */
+  lexicon: Map<string, number>;
 }
 
 /** Lower-cased words seen at least `minCount` times in training get an id; the rest share id 0. */
-export function buildVocabulary(sentences: BrownSentence[], minCount = 2): Vocabulary {
+export function buildVocabulary(sentences: BrownSentence[], minCount = 2, task: TagTask = 'upos'): Vocabulary {
   const wordCounts = new Map<string, number>();
   const suffixCounts = new Map<string, number>();
   for (const s of sentences) {
@@ -173,15 +179,41 @@ export function buildVocabulary(sentences: BrownSentence[], minCount = 2): Vocab
     const kept = [...counts].filter(([, c]) => c >= minCount).map(([w]) => w).sort();
     return new Map(kept.map((w, k) => [w, k + 1]));
   };
-  return { words: table(wordCounts), suffixes: table(suffixCounts) };
+  return { words: table(wordCounts), suffixes: table(suffixCounts), lexicon: buildLexicon(sentences, task) };
 }
+
+/** Every lower-cased word of the sentences with the tag it carried most often (ties: the tag listed first). */
+export function buildLexicon(sentences: BrownSentence[], task: TagTask): Map<string, number> {
+  const nTags = tagsOf(task).length;
+  const tagCounts = new Map<string, Int32Array>();
+  for (const s of sentences) {
+    s.words.forEach((w, i) => {
+      const lw = w.toLowerCase();
+      if (!tagCounts.has(lw)) tagCounts.set(lw, new Int32Array(nTags));
+      tagCounts.get(lw)![tagIndex(task, s.brownTags[i])]++;
+    });
+  }
+  const lexicon = new Map<string, number>();
+  for (const [w, counts] of tagCounts) lexicon.set(w, counts.indexOf(Math.max(...counts)));
+  return lexicon;
+}
+
+/** Training files are split into this many folds for the jackknifed lexicon (loadTagging). */
+export const LEXICON_FOLDS = 5;
 
 /** One sentence as model inputs and target tag ids. */
 export interface EncodedSentence {
   word: Int32Array;
   suffix: Int32Array;
   shape: Int32Array;
+  /** 0 for a word absent from the training files, else 1 + its most frequent training tag. */
+  lexicon: Int32Array;
   tag: Int32Array;
+}
+
+/** The lexicon input's table size for a task: one row per tag plus the unseen-word row 0. */
+export function lexiconSize(nTags: number): number {
+  return nTags + 1;
 }
 
 export function tagsOf(task: TagTask): readonly string[] {
@@ -193,11 +225,14 @@ export function tagIndex(task: TagTask, brownTag: string): number {
   return UNIVERSAL_TAGS.indexOf(universalTag(brownTag)!);
 }
 
-export function encodeSentence(s: BrownSentence, vocab: Vocabulary, task: TagTask): EncodedSentence {
+/** `lexicon` replaces the vocabulary's own (training sentences get a jackknifed one: loadTagging). */
+export function encodeSentence(s: BrownSentence, vocab: Vocabulary, task: TagTask, lexicon: Map<string, number> = vocab.lexicon): EncodedSentence {
   const n = s.words.length;
-  const out: EncodedSentence = { word: new Int32Array(n), suffix: new Int32Array(n), shape: new Int32Array(n), tag: new Int32Array(n) };
+  const out: EncodedSentence = { word: new Int32Array(n), suffix: new Int32Array(n), shape: new Int32Array(n), lexicon: new Int32Array(n), tag: new Int32Array(n) };
   s.words.forEach((w, i) => {
     out.word[i] = vocab.words.get(w.toLowerCase()) ?? 0;
+    const known = lexicon.get(w.toLowerCase());
+    out.lexicon[i] = known === undefined ? 0 : known + 1;
     out.suffix[i] = vocab.suffixes.get(suffixOf(w)) ?? 0;
     out.shape[i] = wordShape(w);
     out.tag[i] = tagIndex(task, s.brownTags[i]);
@@ -211,7 +246,7 @@ export function chunkSentence(s: EncodedSentence, maxLen: number): EncodedSenten
   const out: EncodedSentence[] = [];
   for (let a = 0; a < s.tag.length; a += maxLen) {
     const b = Math.min(a + maxLen, s.tag.length);
-    out.push({ word: s.word.slice(a, b), suffix: s.suffix.slice(a, b), shape: s.shape.slice(a, b), tag: s.tag.slice(a, b) });
+    out.push({ word: s.word.slice(a, b), suffix: s.suffix.slice(a, b), shape: s.shape.slice(a, b), lexicon: s.lexicon.slice(a, b), tag: s.tag.slice(a, b) });
   }
   return out;
 }
@@ -224,6 +259,8 @@ export interface TaggingData {
   test: EncodedSentence[];
   trainFiles: string[];
   testFiles: string[];
+  /** The most-frequent-tag baseline's tag for words never seen in training. */
+  unknownTag: number;
 }
 
 /** The whole pipeline: read, split by file, vocabulary from training files only, encode, chunk. */
@@ -232,31 +269,38 @@ export function loadTagging(options: { dir?: string; task?: TagTask; maxLen?: nu
   const maxLen = options.maxLen ?? 64;
   const { train, test } = splitBrown(readBrown(options.dir));
   const trainSentences = train.flatMap((f) => f.sentences);
-  const vocab = buildVocabulary(trainSentences, options.minCount ?? 2);
-  const encode = (files: BrownFile[]) => files.flatMap((f) => f.sentences.flatMap((s) => chunkSentence(encodeSentence(s, vocab, task), maxLen)));
-  return { task, tags: tagsOf(task), vocab, train: encode(train), test: encode(test), trainFiles: train.map((f) => f.id), testFiles: test.map((f) => f.id) };
+  const vocab = buildVocabulary(trainSentences, options.minCount ?? 2, task);
+  const encode = (files: BrownFile[], lexicon?: (k: number) => Map<string, number>) =>
+    files.flatMap((f, k) => f.sentences.flatMap((s) => chunkSentence(encodeSentence(s, vocab, task, lexicon?.(k)), maxLen)));
+  // Jackknifed lexicon for the training files: a file's tokens see the lexicon of the other folds
+  // only, so that, as on test files, some words are unseen and the rest carry an imperfect tag.
+  // With the full lexicon every training token's own tag would be in it (always, for a word seen once).
+  const foldLexicons = Array.from({ length: LEXICON_FOLDS }, (_, fold) =>
+    buildLexicon(train.filter((_, k) => k % LEXICON_FOLDS !== fold).flatMap((f) => f.sentences), task));
+  return {
+    task, tags: tagsOf(task), vocab, train: encode(train, (k) => foldLexicons[k % LEXICON_FOLDS]), test: encode(test), trainFiles: train.map((f) => f.id), testFiles: test.map((f) => f.id),
+    unknownTag: unknownWordTag(trainSentences, task),
+  };
 }
 
 /**
- * The most-frequent-tag baseline: each known word gets the tag it carried most often in
- * training; unknown words (id 0) get the most frequent tag of the unknown bucket.
+ * The most-frequent-tag baseline: each word seen in the training files (however rarely) gets the
+ * tag it carried most often there (the lexicon); a word never seen in training gets `unknownTag`.
  */
-export function mostFrequentTagModel(train: EncodedSentence[], nTags: number): Int32Array {
-  let maxWord = 0;
-  for (const s of train) for (const w of s.word) if (w > maxWord) maxWord = w;
-  const counts = new Int32Array((maxWord + 1) * nTags);
-  for (const s of train) for (let i = 0; i < s.word.length; i++) counts[s.word[i] * nTags + s.tag[i]]++;
-  const best = new Int32Array(maxWord + 1);
-  for (let w = 0; w <= maxWord; w++) {
-    let b = 0;
-    for (let t = 1; t < nTags; t++) if (counts[w * nTags + t] > counts[w * nTags + b]) b = t;
-    best[w] = b;
-  }
-  return best;
+export function predictMostFrequent(s: EncodedSentence, unknownTag: number): Int32Array {
+  return s.lexicon.map((l) => (l > 0 ? l - 1 : unknownTag));
 }
 
-export function predictMostFrequent(table: Int32Array, s: EncodedSentence): Int32Array {
-  return s.word.map((w) => (w < table.length ? table[w] : table[0]));
+/**
+ * The tag for words never seen in training: the most frequent tag of the training tokens whose
+ * word is seen only once there (hapax legomena stand in for unseen words; Baayen & Sproat 1996).
+ */
+export function unknownWordTag(train: BrownSentence[], task: TagTask): number {
+  const counts = new Map<string, number>();
+  for (const s of train) for (const w of s.words) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + 1);
+  const tags = new Int32Array(tagsOf(task).length);
+  for (const s of train) s.words.forEach((w, i) => counts.get(w.toLowerCase()) === 1 && tags[tagIndex(task, s.brownTags[i])]++);
+  return tags.indexOf(Math.max(...tags));
 }
 
 /** Token accuracy and macro-F1 (classes absent from both gold and predictions are left out of the mean). */
@@ -287,4 +331,56 @@ export function taggingScores(gold: ArrayLike<number>[], predicted: ArrayLike<nu
     sum += (2 * tp[t]) / (2 * tp[t] + fp[t] + fn[t]);
   }
   return { accuracy: n ? correct / n : 0, f1: classes ? sum / classes : 0, n };
+}
+
+/** Contiguous runs of `nameTag` in one sentence's tags, as [start, end) (IO encoding: adjacent names merge). */
+export function entitySpans(tags: ArrayLike<number>, nameTag: number): [number, number][] {
+  const spans: [number, number][] = [];
+  for (let i = 0; i < tags.length; i++) {
+    if (tags[i] !== nameTag) continue;
+    const start = i;
+    while (i + 1 < tags.length && tags[i + 1] === nameTag) i++;
+    spans.push([start, i + 1]);
+  }
+  return spans;
+}
+
+/**
+ * Entity F1 as conlleval scores it: a predicted span counts only if a gold span has exactly the
+ * same start and end; precision over predicted spans, recall over gold spans, F1 their harmonic mean.
+ */
+export function entityScores(gold: ArrayLike<number>[], predicted: ArrayLike<number>[], nameTag: number): { precision: number; recall: number; f1: number; gold: number; predicted: number } {
+  let nGold = 0;
+  let nPred = 0;
+  let hits = 0;
+  gold.forEach((g, k) => {
+    const gs = new Set(entitySpans(g, nameTag).map(([a, b]) => `${a}:${b}`));
+    const ps = entitySpans(predicted[k], nameTag);
+    nGold += gs.size;
+    nPred += ps.length;
+    for (const [a, b] of ps) if (gs.has(`${a}:${b}`)) hits++;
+  });
+  const precision = nPred ? hits / nPred : 0;
+  const recall = nGold ? hits / nGold : 0;
+  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, gold: nGold, predicted: nPred };
+}
+
+/** What the study reports per evaluation: token accuracy, macro-F1 and, for the names task, entity F1. */
+export interface TaskScores {
+  accuracy: number;
+  /** Macro-F1 over the tags present. */
+  f1: number;
+  /** names task only: exact-span entity F1 of the NAME spans. */
+  entityF1?: number;
+  n: number;
+}
+
+export function taskScores(task: TagTask, gold: ArrayLike<number>[], predicted: ArrayLike<number>[]): TaskScores {
+  const s = taggingScores(gold, predicted, tagsOf(task).length);
+  return task === 'names' ? { ...s, entityF1: entityScores(gold, predicted, NAME_TAGS.indexOf('NAME')).f1 } : s;
+}
+
+/** The results row's `f1` column: entity F1 for the names task, macro-F1 otherwise (docs/transformer.md). */
+export function rowF1(s: TaskScores): number {
+  return s.entityF1 ?? s.f1;
 }

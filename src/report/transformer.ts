@@ -10,6 +10,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { ResultRow } from '../core/results.js';
 import { COLORS, DASH, lineChart, type LineSeries } from './charts.js';
 import { escapeHtml } from './html.js';
+import type { TaskScores } from '../data/brown.js';
+import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
 
 export interface TransformerLayerStats {
   run: number;
@@ -23,18 +25,28 @@ export interface TransformerLayerStats {
   meanKPlusOut: number;
 }
 
-interface Score {
-  accuracy: number;
-  f1: number;
-  n: number;
+/** The window-MLP baseline's scores, as the study saves them (models/<task>/window-mlp.json). */
+export interface WindowBaseline {
+  evaluation: TaskScores;
+  test: TaskScores;
+  seconds: number;
+  config: WindowMlpConfig;
+  tokens: number;
+}
+
+export interface TransformerBaselines {
+  mostFrequentTag: { evaluation: TaskScores; test: TaskScores };
+  windowMlp?: WindowBaseline;
 }
 
 export interface TransformerReportInput {
   rows: ResultRow[];
   layers: TransformerLayerStats[];
-  baselines: { mostFrequentTag: { evaluation: Score; test: Score } };
+  baselines: TransformerBaselines;
   config: Record<string, unknown>;
   layerOrder: string[];
+  /** Each trained tagger scored on the whole test set. */
+  taggersOnTest: TaskScores[];
 }
 
 export function median(values: number[]): number {
@@ -90,6 +102,44 @@ const KINDS = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'];
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
 
+/** The f1 column's meaning: entity F1 for the names task, macro-F1 otherwise. */
+export function f1Label(rows: ResultRow[]): string {
+  return rows.some((r) => r.task === 'brown-names') ? 'entity F1' : 'macro-F1';
+}
+
+/** Median [min–max] of a metric over the trained taggers. */
+function spread(values: number[]): string {
+  if (values.length === 0) return '–';
+  return `${pct(median(values))} [${pct(Math.min(...values))}–${pct(Math.max(...values))}]`;
+}
+
+function baselineSection(input: TransformerReportInput, base: TransformerSummaryRow | undefined, baseF1: TransformerSummaryRow | undefined): string {
+  const { mostFrequentTag: mft, windowMlp } = input.baselines;
+  const names = mft.test.entityF1 !== undefined;
+  const rowF1 = (s: TaskScores) => s.entityF1 ?? s.f1;
+  const testCells = (acc: string, f1: string, entity: string) => `<td>${acc}</td><td>${f1}</td>${names ? `<td>${entity}</td>` : ''}`;
+  const ours = input.taggersOnTest;
+  const line = (label: string, evalAcc: string, evalF1: string, test: TaskScores | undefined) =>
+    `<tr><td>${label}</td><td>${evalAcc}</td><td>${evalF1}</td>${test ? testCells(pct(test.accuracy), pct(test.f1), pct(test.entityF1)) : testCells('–', '–', '–')}</tr>`;
+  // "2.10 points above" / "0.40 points below": the median tagger against a baseline score
+  const versus = (values: number[], baseline: number) => {
+    const d = 100 * (median(values) - baseline);
+    return `${Math.abs(d).toFixed(2)} points ${d >= 0 ? 'above' : 'below'}`;
+  };
+  const margin = ours.length
+    ? `<p>On the whole test set the transformer's median token accuracy is ${versus(ours.map((s) => s.accuracy), mft.test.accuracy)} the most-frequent-tag baseline ` +
+      `(macro-F1: ${versus(ours.map((s) => s.f1), mft.test.f1)}${names ? `; entity F1: ${versus(ours.map((s) => s.entityF1 ?? 0), mft.test.entityF1 ?? 0)}` : ''})` +
+      (windowMlp ? ` and ${versus(ours.map((s) => s.accuracy), windowMlp.test.accuracy)} the window MLP's.</p>` : '.</p>')
+    : '';
+  return `<section><h2>Tagger and baselines</h2>
+<p>Transformer: median over ${base?.runs ?? 0} trained models [min–max]. The evaluation sample (${escapeHtml(input.rows.find((r) => r.probe === 'baseline')?.n_test ?? 0)} held-out tokens) is what every probed model is scored on; the whole test set has ${mft.test.n} tokens.</p>
+<table><tr><th>model</th><th>sample: accuracy %</th><th>sample: ${f1Label(input.rows)} %</th><th>test set: accuracy %</th><th>test set: macro-F1 %</th>${names ? '<th>test set: entity F1 %</th>' : ''}</tr>
+<tr><td>transformer tagger</td><td>${pct(base?.median)} [${pct(base?.min)}–${pct(base?.max)}]</td><td>${pct(baseF1?.median)} [${pct(baseF1?.min)}–${pct(baseF1?.max)}]</td>${testCells(spread(ours.map((s) => s.accuracy)), spread(ours.map((s) => s.f1)), spread(ours.map((s) => s.entityF1 ?? NaN)))}</tr>
+${windowMlp ? line(`MLP on a ±${windowMlp.config.radius}-token window of embeddings (${windowMlp.tokens.toLocaleString('en-US')} training tokens)`, pct(windowMlp.evaluation.accuracy), pct(rowF1(windowMlp.evaluation)), windowMlp.test) : ''}
+${line('most frequent tag per word (every training word; unseen words: the hapaxes\' most frequent tag)', pct(mft.evaluation.accuracy), pct(rowF1(mft.evaluation)), mft.test)}
+</table>${margin}</section>`;
+}
+
 export function buildTransformerReport(input: TransformerReportInput): string {
   const doc = chartDocument();
   const acc = summarizeTransformerRows(input.rows, 'accuracy');
@@ -97,18 +147,11 @@ export function buildTransformerReport(input: TransformerReportInput): string {
   const get = (m: Map<string, TransformerSummaryRow>, probe: string, variant: string, layer: string) => m.get(`${probe}|${variant}|${layer}`);
   const base = get(acc, 'baseline', 'reference', 'all');
   const baseF1 = get(f1, 'baseline', 'reference', 'all');
-  const mft = input.baselines.mostFrequentTag.evaluation;
   const blocks = Number((input.config.config as { blocks?: number } | undefined)?.blocks ?? 0);
   const svg = (el: SVGSVGElement) => el.outerHTML;
   const parts: string[] = [];
 
-  parts.push(`<section><h2>Tagger and baselines</h2>
-<p>Median over ${base?.runs ?? 0} trained models (range in brackets), on ${escapeHtml(input.rows.find((r) => r.probe === 'baseline')?.n_test ?? 0)} held-out tokens.</p>
-<table><tr><th>model</th><th>token accuracy %</th><th>macro-F1 %</th></tr>
-<tr><td>transformer tagger</td><td>${pct(base?.median)} [${pct(base?.min)}–${pct(base?.max)}]</td><td>${pct(baseF1?.median)} [${pct(baseF1?.min)}–${pct(baseF1?.max)}]</td></tr>
-<tr><td>most frequent tag per word</td><td>${pct(mft.accuracy)}</td><td>${pct(mft.f1)}</td></tr>
-<tr><td>most frequent tag, whole test set (${input.baselines.mostFrequentTag.test.n} tokens)</td><td>${pct(input.baselines.mostFrequentTag.test.accuracy)}</td><td>${pct(input.baselines.mostFrequentTag.test.f1)}</td></tr>
-</table></section>`);
+  parts.push(baselineSection(input, base, baseF1));
 
   // metric vs depth, per probe, one series per layer kind
   const charts: string[] = [];
@@ -129,7 +172,7 @@ export function buildTransformerReport(input: TransformerReportInput): string {
     if (!series.length) continue;
     charts.push(svg(lineChart(doc, {
       title: label, xLabel: 'block (depth)', yLabel: 'token accuracy', series, width: 480, height: 300,
-      hLines: [...(base ? [{ value: base.median, label: 'unprobed' }] : []), { value: mft.accuracy, label: 'most-frequent tag', color: COLORS.chance, dash: DASH.dotted }],
+      hLines: [...(base ? [{ value: base.median, label: 'unprobed' }] : []), { value: input.baselines.mostFrequentTag.evaluation.accuracy, label: 'most-frequent tag', color: COLORS.chance, dash: DASH.dotted }],
     })));
   }
   parts.push(`<section><h2>Token accuracy against depth, per probe and layer kind</h2>
@@ -179,7 +222,7 @@ export function buildTransformerReport(input: TransformerReportInput): string {
     return `<tr><td>${escapeHtml(name)}</td><td>${st[0] ? st[0].shape.join('×') : ''}</td><td>${m((s) => s.sigma).toPrecision(3)}</td><td>${m((s) => s.meanAbs).toPrecision(3)}</td><td>${pct(m((s) => s.fractionPositive))}</td><td>${m((s) => s.meanKPlusIn).toFixed(1)}</td><td>${m((s) => s.meanKPlusOut).toFixed(1)}</td>${cells}</tr>`;
   });
   parts.push(`<section><h2>Every layer: graph statistics and probe results</h2>
-<p>Statistics: medians over models. Probe cells: token accuracy % (macro-F1 % below), that layer alone probed.</p>
+<p>Statistics: medians over models. Probe cells: token accuracy % (${f1Label(input.rows)} % below), that layer alone probed.</p>
 <table class="wide"><tr><th>layer</th><th>[nIn×nOut]</th><th>σ(w)</th><th>mean|w|</th><th>% positive</th><th>mean k+ (input unit)</th><th>mean k+ (output unit)</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>
 ${layerRows.join('\n')}</table></section>`);
 

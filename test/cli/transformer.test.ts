@@ -4,7 +4,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,7 +40,7 @@ const args = (data: string, out: string) => [
   'transformer', '--quick', '--blocks', '2', '--train-tokens', '2000', '--eval-tokens', '300', '--data-dir', data, '--out', out, '--quiet', '--workers', '2',
 ];
 
-test('transformer --quick writes rows for the whole plan, a report and the models; a rerun resumes without redoing work', () => {
+test('transformer --quick writes rows for the whole plan, a report and the models; a rerun resumes without redoing work; probe and view read a tagger folder', async () => {
   const data = smallCorpus();
   const out = join(mkdtempSync(join(tmpdir(), 'ws-tr-')), 'run');
   const r = run(args(data, out));
@@ -76,6 +76,38 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   const stats = run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block1.ffn.in']);
   assert.equal(stats.code, 0, stats.stderr);
   assertOneLineError(run(['stats', join(out, 'models', 'brown-upos', 'run-0'), '--layer', 'block7.attn.q']), /no layer named 'block7\.attn\.q' \(closest: block\d\.attn\.q.*; layers: embed\.word, .*block1\.attn\.q.*head\)/);
+
+  // `probe MODEL --per-layer` on the tagger folder: a baseline row, then one row per layer, each scored
+  // on held-out sentences; the unprobed row equals the study's own baseline row on the same tokens
+  const modelDir = join(out, 'models', 'brown-upos', 'run-0');
+  const probe = run(['probe', modelDir, '--per-layer', '--probe', 'binarize', '--data-dir', data, '--eval-tokens', '300', '--json', '--quiet']);
+  assert.equal(probe.code, 0, probe.stderr);
+  const probeRows = probe.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const layers = model.layers.map((l) => l.name);
+  assert.deepEqual(probeRows.map((r) => r.layer), ['all', ...layers]);
+  assert.ok(probeRows.slice(1).every((r) => r.probe === 'binarize' && r.task === 'brown-upos' && r.n_test >= 300));
+  const studyBase = rows.find((x) => x.probe === 'baseline' && x.variant === 'reference')!;
+  assert.equal(probeRows[0].accuracy, studyBase.accuracy);
+  const studyHead = rows.find((x) => x.probe === 'binarize' && x.variant === 'reference' && x.layer === 'head')!;
+  assert.equal(probeRows.find((r) => r.layer === 'head').accuracy, studyHead.accuracy);
+  assertOneLineError(run(['probe', modelDir, '--layer', 'block9.ffn.in', '--probe', 'binarize', '--data-dir', data]), /no layer named 'block9\.ffn\.in'/);
+
+  // `view` on the tagger folder: the viewer's index lists every projection as a one-layer model
+  const child = spawn(process.execPath, [cli, 'view', modelDir, '--no-open', '--port', '0'], { cwd: root });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /(http:\/\/[^\s]+)/.exec(text);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`viewer exited: ${text}`)));
+  });
+  const index = await (await fetch(new URL('/api/index.json', url))).json() as { models: { layers: { name: string; shape: number[] }[] }[] };
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+  assert.deepEqual(index.models.map((m) => m.layers), model.layers.map((l) => [{ name: l.name, shape: [...l.shape] }]));
 });
 
 test('a corpus folder in the wrong format gets one clear line', () => {

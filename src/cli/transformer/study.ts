@@ -13,14 +13,15 @@ import { appendLines, writeFileAtomic, writeJsonAtomic } from '../../core/io.js'
 import { deriveSeed } from '../../core/rng.js';
 import { parseRow, rowKey, rowsToCsv, type ResultRow } from '../../core/results.js';
 import {
-  loadTagging, mostFrequentTagModel, predictMostFrequent, taggingScores, SHAPES, type EncodedSentence, type TagTask,
+  lexiconSize, loadTagging, predictMostFrequent, taskScores, SHAPES, type TaskScores, type EncodedSentence, type TaggingData, type TagTask,
 } from '../../data/brown.js';
 import type { BackendName } from '../../model/backend.js';
 import { checkConfig, layerNames, packBatch, type TransformerConfig } from '../../model/transformer/model.js';
 import { DEFAULT_TAGGER_TRAIN } from '../../model/transformer/train.js';
-import { isTransformerDir, loadTransformer } from '../../model/transformer/files.js';
+import type { WindowMlpConfig } from '../../model/transformer/window-mlp.js';
+import { isTransformerDir, loadTransformer, vocabularyJson } from '../../model/transformer/files.js';
 import { unitStats, weightSummary } from '../../stats/index.js';
-import { writeTransformerReport, type TransformerLayerStats } from '../../report/transformer.js';
+import { writeTransformerReport, type TransformerBaselines, type TransformerLayerStats, type WindowBaseline } from '../../report/transformer.js';
 import { createProgress, type Progress } from '../progress.js';
 import { planStudy, rowIdentity, STUDY_TASK, type StudyItem } from './plan.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
@@ -67,6 +68,29 @@ export function evaluationSample(test: EncodedSentence[], tokens: number): Encod
     n += test[k].tag.length;
   }
   return out;
+}
+
+/** The model's table sizes from the data, its architecture from the options. */
+export function taggerConfig(data: TaggingData, arch: Pick<TransformerConfig, 'blocks' | 'dim' | 'heads' | 'ffn'>, maxLen = MAX_LEN): TransformerConfig {
+  return {
+    vocab: data.vocab.words.size + 1, suffixes: data.vocab.suffixes.size + 1, shapes: SHAPES.length, lexicon: lexiconSize(data.tags.length), maxLen,
+    blocks: arch.blocks, dim: arch.dim, heads: arch.heads, ffn: arch.ffn, tags: data.tags.length,
+  };
+}
+
+/** The window-MLP baseline: the transformer's token width and FFN width, ±2 tokens. */
+export function windowConfig(c: TransformerConfig): WindowMlpConfig {
+  return { vocab: c.vocab, suffixes: c.suffixes, shapes: c.shapes, lexicon: c.lexicon, dim: c.dim, radius: 2, hidden: c.ffn, tags: c.tags };
+}
+
+/** models/<task>/run-k/training.json. */
+interface TrainingRecord {
+  seed: number;
+  seconds: number;
+  finalLoss: number;
+  tokens: number;
+  /** The trained tagger scored on the whole test set. */
+  test: TaskScores | null;
 }
 
 function readDoneRows(path: string): ResultRow[] {
@@ -169,15 +193,15 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
   const timings: Record<string, number> = {};
   let t = Date.now();
   const data = loadTagging({ dir: o.dataDir, task: o.task, maxLen: MAX_LEN, minCount: MIN_WORD_COUNT });
-  const config: TransformerConfig = {
-    vocab: data.vocab.words.size + 1, suffixes: data.vocab.suffixes.size + 1, shapes: SHAPES.length, maxLen: MAX_LEN,
-    blocks: o.blocks, dim: o.dim, heads: o.heads, ffn: o.ffn, tags: data.tags.length,
-  };
+  const config = taggerConfig(data, o);
   checkConfig(config);
   const evaluation = evaluationSample(data.test, o.evalTokens);
-  const mft = mostFrequentTagModel(data.train, data.tags.length);
-  const score = (set: EncodedSentence[]) => taggingScores(set.map((s) => s.tag), set.map((s) => predictMostFrequent(mft, s)), data.tags.length);
-  const baselines = { mostFrequentTag: { evaluation: score(evaluation), test: score(data.test) } };
+  const score = (set: EncodedSentence[]) => taskScores(o.task, set.map((s) => s.tag), set.map((s) => predictMostFrequent(s, data.unknownTag)));
+  const windowPath = join(o.out, 'models', task, 'window-mlp.json');
+  const baselines: TransformerBaselines = {
+    mostFrequentTag: { evaluation: score(evaluation), test: score(data.test) },
+    ...(existsSync(windowPath) ? { windowMlp: JSON.parse(readFileSync(windowPath, 'utf8')) as WindowBaseline } : {}),
+  };
   timings.data_s = (Date.now() - t) / 1000;
   progress.log(`weightscope transformer: ${task}, ${data.train.length} training / ${data.test.length} test sentences, ` +
     `evaluating on ${evaluation.reduce((s, x) => s + x.tag.length, 0)} held-out tokens; most-frequent-tag baseline ${(baselines.mostFrequentTag.evaluation.accuracy * 100).toFixed(1)}%`);
@@ -191,19 +215,37 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
 
   const modelDir = (run: number) => join(o.out, 'models', task, `run-${run}`);
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 16));
-  const pool = new StudyPool(workers, { backend: o.backend, train: packBatch(data.train), evaluation: packBatch(evaluation), task, nTags: data.tags.length });
+  const pool = new StudyPool(workers, {
+    backend: o.backend, train: packBatch(data.train), evaluation: packBatch(evaluation), test: packBatch(data.test), task, tagTask: o.task,
+  });
   const resultsPath = join(o.out, 'results.jsonl');
   const rows = readDoneRows(resultsPath);
-  const trainInfo: Record<number, unknown> = {};
+  const trainInfo: Record<number, TrainingRecord> = {};
+  for (let run = 0; run < o.runs; run++) {
+    const path = join(modelDir(run), 'training.json');
+    if (isTransformerDir(modelDir(run)) && existsSync(path)) trainInfo[run] = JSON.parse(readFileSync(path, 'utf8')) as TrainingRecord;
+  }
   try {
     // 1. train every model not saved yet, in parallel
     t = Date.now();
     const missing = Array.from({ length: o.runs }, (_, r) => r).filter((r) => !isTransformerDir(modelDir(r)));
-    const trainStage = progress.stage('train taggers', missing.length * o.trainTokens, 'tokens');
+    const trainStage = progress.stage('train taggers', (missing.length + (baselines.windowMlp ? 0 : 1)) * o.trainTokens, 'tokens');
     const doneTokens = new Map<number, number>();
-    await Promise.all(missing.map((run) => {
+    // the window-MLP baseline trains beside the taggers, on the same training tokens
+    const windowJob = baselines.windowMlp ? Promise.resolve() : pool.run(
+      { type: 'window', config: windowConfig(config), train: { ...DEFAULT_TAGGER_TRAIN, tokens: o.trainTokens, lr: o.lr, seed: deriveSeed(o.seed, 'train', task, 'window-mlp') } },
+      (r) => {
+        if (r.type !== 'window') return false;
+        baselines.windowMlp = { evaluation: r.evaluation, test: r.test!, seconds: r.seconds, config: windowConfig(config), tokens: o.trainTokens };
+        writeJsonAtomic(windowPath, baselines.windowMlp);
+        doneTokens.set(-1, o.trainTokens);
+        trainStage.update([...doneTokens.values()].reduce((s, x) => s + x, 0));
+        return true;
+      },
+    );
+    await Promise.all([windowJob, ...missing.map((run) => {
       const seed = deriveSeed(o.seed, 'train', task, run);
-      writeJsonAtomic(join(modelDir(run), 'vocab.json'), { words: keysById(data.vocab.words), suffixes: keysById(data.vocab.suffixes) });
+      writeJsonAtomic(join(modelDir(run), 'vocab.json'), vocabularyJson(data.vocab));
       return pool.run(
         { type: 'train', dir: modelDir(run), config, tags: [...data.tags], train: { ...DEFAULT_TAGGER_TRAIN, tokens: o.trainTokens, lr: o.lr, seed } },
         (r) => {
@@ -213,13 +255,13 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
             return false;
           }
           if (r.type === 'trained') {
-            trainInfo[run] = { seed, seconds: r.seconds, finalLoss: r.finalLoss, tokens: o.trainTokens };
+            trainInfo[run] = { seed, seconds: r.seconds, finalLoss: r.finalLoss, tokens: o.trainTokens, test: r.test };
             writeJsonAtomic(join(modelDir(run), 'training.json'), trainInfo[run]);
           }
           return true;
         },
       );
-    }));
+    })]);
     trainStage.stop();
     timings.train_s = (Date.now() - t) / 1000;
 
@@ -272,12 +314,8 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
   const unique = rows.filter((r) => (seen.has(rowKey(r)) ? false : (seen.add(rowKey(r)), true)));
   writeFileAtomic(join(o.out, 'results.csv'), rowsToCsv(unique));
   writeJsonAtomic(join(o.out, 'layers.json'), layerStats);
-  writeTransformerReport(o.out, { rows: unique, layers: layerStats, baselines, config: runRecord('complete'), layerOrder: layerNames(o) });
+  writeTransformerReport(o.out, { rows: unique, layers: layerStats, baselines, config: runRecord('complete'), layerOrder: layerNames(o), taggersOnTest: Object.values(trainInfo).map((r) => r.test).filter((x): x is TaskScores => !!x) });
   writeJsonAtomic(runJsonPath, runRecord('complete', { training: trainInfo, finished: new Date().toISOString() }));
   progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${join(o.out, 'report.html')}`);
   return { out: o.out, rows: unique };
-}
-
-function keysById(m: Map<string, number>): string[] {
-  return [...m].sort((a, b) => a[1] - b[1]).map(([w]) => w);
 }

@@ -1,8 +1,9 @@
 /**
  * The tagger on disk (docs/transformer.md): a folder with
- *   transformer.json  {format: 'weightscope-transformer', version: 1, config, tensors: [{name, shape}], tags}
+ *   transformer.json  {format: 'weightscope-transformer', version: 2, config, tensors: [{name, shape}], tags}
  *   weights.bin       the tensors' float32 values, little-endian, concatenated in the listed order
- *   vocab.json        {words: [...], suffixes: [...]}: id k+1 is entry k; id 0 the unknown bucket
+ *   vocab.json        {words: [...], suffixes: [...], lexicon: {word: tag index}}: word/suffix id k+1 is
+ *                     entry k, id 0 the unknown bucket; the lexicon's input id is 1 + tag index, 0 if absent
  * Tensor names: `<layer>/kernel` ([nIn, nOut] row-major, the layer record's layout), `<layer>/bias`,
  * `<norm>/gamma`, `<norm>/beta`.
  */
@@ -14,6 +15,8 @@ import type { Vocabulary } from '../../data/brown.js';
 import { checkConfig, initTransformer, type TransformerConfig, type TransformerModel } from './model.js';
 
 export const TRANSFORMER_FILE = 'transformer.json';
+/** 2: the lexicon input (embed.lexicon) was added; version-1 folders cannot be read. */
+export const TRANSFORMER_FORMAT_VERSION = 2;
 
 interface TensorSpec {
   name: string;
@@ -33,6 +36,30 @@ function tensorsOf(model: TransformerModel): { spec: TensorSpec; data: Float32Ar
   return out;
 }
 
+/** vocab.json's content (the format above). */
+export function vocabularyJson(vocab: Vocabulary): { words: string[]; suffixes: string[]; lexicon: Record<string, number> } {
+  const list = (m: Map<string, number>) => [...m].sort((a, b) => a[1] - b[1]).map(([w]) => w);
+  return { words: list(vocab.words), suffixes: list(vocab.suffixes), lexicon: Object.fromEntries(vocab.lexicon) };
+}
+
+/** Read vocab.json back (the inverse of vocabularyJson); a malformed file gets one line. */
+export function readVocabulary(dir: string): Vocabulary {
+  const path = join(dir, 'vocab.json');
+  if (!existsSync(path)) throw new UserError(`${dir} holds no vocab.json (the tagger's vocabulary)`);
+  let raw: { words?: unknown; suffixes?: unknown; lexicon?: unknown };
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new UserError(`${path} is not valid JSON`);
+  }
+  const isList = (x: unknown): x is string[] => Array.isArray(x) && x.every((w) => typeof w === 'string');
+  if (!isList(raw.words) || !isList(raw.suffixes) || typeof raw.lexicon !== 'object' || raw.lexicon === null) {
+    throw new UserError(`${path} needs words and suffixes (lists of strings) and lexicon (word → tag index)`);
+  }
+  const ids = (list: string[]) => new Map(list.map((w, k) => [w, k + 1]));
+  return { words: ids(raw.words), suffixes: ids(raw.suffixes), lexicon: new Map(Object.entries(raw.lexicon as Record<string, number>)) };
+}
+
 export function saveTransformer(dir: string, model: TransformerModel, extra: { tags: readonly string[]; vocab?: Vocabulary }): void {
   const tensors = tensorsOf(model);
   const total = tensors.reduce((s, t) => s + t.data.length, 0);
@@ -44,11 +71,10 @@ export function saveTransformer(dir: string, model: TransformerModel, extra: { t
   }
   writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(all.buffer));
   if (extra.vocab) {
-    const list = (m: Map<string, number>) => [...m].sort((a, b) => a[1] - b[1]).map(([w]) => w);
-    writeJsonAtomic(join(dir, 'vocab.json'), { words: list(extra.vocab.words), suffixes: list(extra.vocab.suffixes) });
+    writeJsonAtomic(join(dir, 'vocab.json'), vocabularyJson(extra.vocab));
   }
   // written last: its presence marks a complete model folder
-  writeJsonAtomic(join(dir, TRANSFORMER_FILE), { format: 'weightscope-transformer', version: 1, config: model.config, tags: extra.tags, tensors: tensors.map((t) => t.spec) });
+  writeJsonAtomic(join(dir, TRANSFORMER_FILE), { format: 'weightscope-transformer', version: TRANSFORMER_FORMAT_VERSION, config: model.config, tags: extra.tags, tensors: tensors.map((t) => t.spec) });
 }
 
 export function isTransformerDir(path: string): boolean {
@@ -58,7 +84,7 @@ export function isTransformerDir(path: string): boolean {
 export function loadTransformer(dir: string): { model: TransformerModel; tags: string[] } {
   const path = join(dir, TRANSFORMER_FILE);
   if (!existsSync(path)) throw new UserError(`${dir} holds no ${TRANSFORMER_FILE}`);
-  let meta: { format?: string; config?: TransformerConfig; tags?: string[]; tensors?: TensorSpec[] };
+  let meta: { format?: string; version?: number; config?: TransformerConfig; tags?: string[]; tensors?: TensorSpec[] };
   try {
     meta = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
@@ -66,6 +92,9 @@ export function loadTransformer(dir: string): { model: TransformerModel; tags: s
   }
   if (meta.format !== 'weightscope-transformer' || !meta.config || !Array.isArray(meta.tensors)) {
     throw new UserError(`${path} is not a weightscope transformer file (format, config and tensors are required)`);
+  }
+  if (meta.version !== TRANSFORMER_FORMAT_VERSION) {
+    throw new UserError(`${path} is format version ${meta.version}, this weightscope reads version ${TRANSFORMER_FORMAT_VERSION} (retrain the tagger)`);
   }
   checkConfig(meta.config);
   const bytes = readFileSync(join(dir, 'weights.bin'));

@@ -10,6 +10,7 @@ export interface PaddedBatch {
   word: Int32Array;
   suffix: Int32Array;
   shape: Int32Array;
+  lexicon: Int32Array;
   /** 1 for a real token, 0 for padding; [B·T]. */
   mask: Float32Array;
   b: number;
@@ -19,12 +20,13 @@ export interface PaddedBatch {
 /** Pad sentences to the longest (or to `t`) with id 0 and mask 0. */
 export function padBatch(sentences: SentenceInput[], t = Math.max(...sentences.map((s) => s.word.length))): PaddedBatch {
   const b = sentences.length;
-  const out: PaddedBatch = { word: new Int32Array(b * t), suffix: new Int32Array(b * t), shape: new Int32Array(b * t), mask: new Float32Array(b * t), b, t };
+  const out: PaddedBatch = { word: new Int32Array(b * t), suffix: new Int32Array(b * t), shape: new Int32Array(b * t), lexicon: new Int32Array(b * t), mask: new Float32Array(b * t), b, t };
   sentences.forEach((s, k) => {
     for (let i = 0; i < s.word.length; i++) {
       out.word[k * t + i] = s.word[i];
       out.suffix[k * t + i] = s.suffix[i];
       out.shape[k * t + i] = s.shape[i];
+      out.lexicon[k * t + i] = s.lexicon[i];
       out.mask[k * t + i] = 1;
     }
   });
@@ -57,6 +59,7 @@ export function tfjsForward(model: TransformerModel, batch: PaddedBatch): tf.Ten
       tf.gather(w('embed.word'), ids(batch.word)),
       tf.gather(w('embed.suffix'), ids(batch.suffix)),
       tf.gather(w('embed.shape'), ids(batch.shape)),
+      tf.gather(w('embed.lexicon'), ids(batch.lexicon)),
       tf.gather(w('embed.position'), positions),
     ]).reshape([b, t, d]) as tf.Tensor3D;
     // additive key mask: −1e9 where the key is padding

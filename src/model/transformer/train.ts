@@ -37,67 +37,103 @@ export function batchesOf(sentences: SentenceInput[], batchTokens: number): Batc
   return out;
 }
 
-/** Train in place; returns the mean loss of the last tenth of the steps. */
-export function trainTagger(model: TransformerModel, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
+/** A parameter array and the gradient array that goes with it. */
+export interface AdamParam {
+  value: Float32Array;
+  grad: Float32Array;
+}
+
+/**
+ * Adam (β = 0.9, 0.98) with linear warm-up and cosine decay to 0 over `totalSteps`. Embedding rows
+ * untouched by a batch have zero gradient; Adam still moves them by their momentum, as PyTorch's
+ * dense Adam does.
+ */
+export class Adam {
+  private m: Float32Array[];
+  private v: Float32Array[];
+  private step = 0;
+  constructor(private params: AdamParam[], private cfg: { lr: number; warmupSteps: number; totalSteps: number }) {
+    this.m = params.map((p) => new Float32Array(p.value.length));
+    this.v = params.map((p) => new Float32Array(p.value.length));
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad.fill(0);
+  }
+
+  update(): void {
+    const beta1 = 0.9;
+    const beta2 = 0.98;
+    const step = ++this.step;
+    const { lr: peak, warmupSteps, totalSteps } = this.cfg;
+    const warm = Math.min(1, step / warmupSteps);
+    const lr = peak * warm * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+    const c1 = 1 - beta1 ** step;
+    const c2 = 1 - beta2 ** step;
+    this.params.forEach((p, k) => {
+      const g = p.grad;
+      const mk = this.m[k];
+      const vk = this.v[k];
+      const w = p.value;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i];
+        mk[i] = beta1 * mk[i] + (1 - beta1) * gi;
+        vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi;
+        w[i] -= (lr * (mk[i] / c1)) / (Math.sqrt(vk[i] / c2) + 1e-8);
+      }
+    });
+  }
+}
+
+/** Steps a token budget takes in batches of about batchTokens (for the decay schedule). */
+export function stepsFor(train: SentenceInput[], tokens: number, batchTokens: number): number {
+  const totalTokens = train.reduce((s, x) => s + x.word.length, 0);
+  return Math.max(1, Math.ceil((tokens / totalTokens) * Math.ceil(totalTokens / batchTokens)));
+}
+
+/**
+ * The loop both taggers train with: sentences in a seeded order, epoch after epoch, cut into
+ * batches, until `cfg.tokens` tokens are consumed. `lossAndGrad` adds the batch's gradient into
+ * the params' grad arrays and returns its mean loss. Returns the mean loss of the last tenth of the steps.
+ */
+export function trainLoop(params: AdamParam[], train: SentenceInput[], cfg: TaggerTrainConfig, lossAndGrad: (batch: Batch) => number): { steps: number; finalLoss: number } {
   if (train.length === 0) throw new UserError('no training sentences');
   const rng = new Rng(cfg.seed).fork('order');
-  const params: { value: Float32Array; grad: (g: ReturnType<typeof zeroGradients>) => Float32Array }[] = [];
-  for (const l of model.layers) {
-    params.push({ value: l.weights, grad: (g) => g.layers.get(l.name)!.weights });
-    if (l.bias) params.push({ value: l.bias, grad: (g) => g.layers.get(l.name)!.bias! });
-  }
-  for (const nrm of model.norms) {
-    params.push({ value: nrm.gamma, grad: (g) => g.norms.get(nrm.name)!.gamma }, { value: nrm.beta, grad: (g) => g.norms.get(nrm.name)!.beta });
-  }
-  const m = params.map((p) => new Float32Array(p.value.length));
-  const v = params.map((p) => new Float32Array(p.value.length));
-  const totalTokens = train.reduce((s, x) => s + x.word.length, 0);
-  const estSteps = Math.max(1, Math.ceil((cfg.tokens / totalTokens) * Math.ceil(totalTokens / cfg.batchTokens)));
-  const beta1 = 0.9;
-  const beta2 = 0.98;
-  let step = 0;
+  const adam = new Adam(params, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) });
+  let steps = 0;
   let done = 0;
   const losses: number[] = [];
-  // Embedding rows untouched by a batch have zero gradient; Adam still moves them by its momentum, as in PyTorch's dense Adam.
-  const grads = zeroGradients(model);
   while (done < cfg.tokens) {
     const order = rng.permutation(train.length);
-    const batches = batchesOf(Array.from(order, (k) => train[k]), cfg.batchTokens);
-    for (const batch of batches) {
+    for (const batch of batchesOf(Array.from(order, (k) => train[k]), cfg.batchTokens)) {
       if (done >= cfg.tokens) break;
-      for (const g of grads.layers.values()) {
-        g.weights.fill(0);
-        g.bias?.fill(0);
-      }
-      for (const g of grads.norms.values()) {
-        g.gamma.fill(0);
-        g.beta.fill(0);
-      }
-      const loss = lossAndGradient(model, batch, grads);
-      step++;
-      const warm = Math.min(1, step / cfg.warmupSteps);
-      const lr = cfg.lr * warm * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, estSteps)) / estSteps));
-      const c1 = 1 - beta1 ** step;
-      const c2 = 1 - beta2 ** step;
-      params.forEach((p, k) => {
-        const g = p.grad(grads);
-        const mk = m[k];
-        const vk = v[k];
-        const w = p.value;
-        for (let i = 0; i < w.length; i++) {
-          const gi = g[i];
-          mk[i] = beta1 * mk[i] + (1 - beta1) * gi;
-          vk[i] = beta2 * vk[i] + (1 - beta2) * gi * gi;
-          w[i] -= (lr * (mk[i] / c1)) / (Math.sqrt(vk[i] / c2) + 1e-8);
-        }
-      });
+      adam.zeroGrad();
+      const loss = lossAndGrad(batch);
+      adam.update();
+      steps++;
       done += batch.word.length;
       losses.push(loss);
       cfg.onStep?.(Math.min(done, cfg.tokens), loss);
     }
   }
   const tail = losses.slice(-Math.max(1, Math.floor(losses.length / 10)));
-  return { steps: step, finalLoss: tail.reduce((s, x) => s + x, 0) / tail.length };
+  return { steps, finalLoss: tail.reduce((s, x) => s + x, 0) / tail.length };
+}
+
+/** Train in place; returns the mean loss of the last tenth of the steps. */
+export function trainTagger(model: TransformerModel, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
+  const grads = zeroGradients(model);
+  const params: AdamParam[] = [];
+  for (const l of model.layers) {
+    const g = grads.layers.get(l.name)!;
+    params.push({ value: l.weights, grad: g.weights });
+    if (l.bias) params.push({ value: l.bias, grad: g.bias! });
+  }
+  for (const nrm of model.norms) {
+    const g = grads.norms.get(nrm.name)!;
+    params.push({ value: nrm.gamma, grad: g.gamma }, { value: nrm.beta, grad: g.beta });
+  }
+  return trainLoop(params, train, cfg, (batch) => lossAndGradient(model, batch, grads));
 }
 
 /** Predicted tags per sentence, evaluated in batches. */
