@@ -206,6 +206,14 @@ const CASES: Case[] = [
   // Run folders: corrupt records and a second process.
   { name: 'resume with a corrupt run.json', args: ['reproduce', '--quiet', '--out', at('corrupt-run')], says: /corrupt-run\/run\.json is not valid JSON/ },
   { name: 'a second reproduce on a folder in use', args: ['reproduce', '--quiet', '--out', at('locked-run')], says: new RegExp(`in use by process ${process.pid}\\b`) },
+  { name: 'a transformer study on a folder in use', args: ['transformer', '--quick', '--quiet', '--out', at('locked-run')], says: new RegExp(`in use by process ${process.pid}\\b`) },
+
+  // Where jobs run: executors and Redis URLs (reachability: test/study/redis-cli.test.ts).
+  { name: 'reproduce --executor of an unknown kind', args: ['reproduce', '--quiet', '--executor', 'gpu'], says: /--executor.*Allowed choices are in-process, threads/ },
+  { name: 'reproduce --redis with a scheme that is not Redis', args: ['reproduce', '--quiet', '--redis', 'ftp://x', '--out', at('never-made-redis')], says: /scheme 'ftp' is not redis or rediss/, after: () => assert.ok(!existsSync(at('never-made-redis'))) },
+  { name: 'worker without --redis', args: ['worker'], says: /required option '--redis <url>'/ },
+  { name: 'worker --redis host:port without a scheme', args: ['worker', '--redis', 'localhost:6379'], says: /expected redis:\/\/HOST:PORT/ },
+  { name: 'worker --concurrency 0', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'], says: /--concurrency.*positive integer/ },
 ];
 
 interface Outcome {
