@@ -6,14 +6,13 @@
  * Interrupt it and run it again with the same --out: it resumes, reusing saved models and skipping
  * evaluations already in results.jsonl.
  */
-import { existsSync, rmdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../core/errors.js';
-import { checkOutputDir, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import type { DenseModel } from '../core/layer.js';
 import { rowKey, rowsToCsv, type ResultRow } from '../core/results.js';
 import {
-  checkResumable, lockRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths, uniqueRows, writeRunRecord, type RunSession,
+  checkResumable, inRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths, uniqueRows, writeRunRecord, type RunSession,
 } from '../core/run-folder.js';
 import { loadDataset, loadSsimRanking } from '../data/index.js';
 import { defaultTrainEngine, selectBackend } from '../model/index.js';
@@ -103,22 +102,8 @@ export async function reproduce(o: ReproduceOptions): Promise<{ out: string; row
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
   executorChoice(o);
   if (o.redis) (await connectRedis(o.redis)).disconnect(); // unreachable: one line before anything is written
-  checkOutputDir(o.out);
-  const existed = existsSync(o.out);
   // One process per run folder: a second one would interleave rows and overwrite models.
-  const unlock = lockRunFolder(o.out);
-  try {
-    return await reproduceLocked(o);
-  } catch (err) {
-    unlock();
-    // A run that failed before writing anything (bad data folder, …) leaves no empty folder behind.
-    if (!existed) {
-      try { rmdirSync(o.out); } catch { /* not empty: keep what it wrote */ }
-    }
-    throw err;
-  } finally {
-    unlock();
-  }
+  return inRunFolder(o.out, () => reproduceLocked(o));
 }
 
 async function reproduceLocked(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {

@@ -13,11 +13,11 @@
  * It lives in core (paths, JSON and JSON lines only) so that report/ and viewer/ can read run
  * folders too; the study layer (src/study) adds what needs models and data.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from './errors.js';
-import { appendLines, lockDir, readInputFile, readJsonFile, removeTempFiles, repairTornTail, writeJsonAtomic } from './io.js';
+import { appendLines, checkOutputDir, lockDir, readInputFile, readJsonFile, removeTempFiles, repairTornTail, writeJsonAtomic } from './io.js';
 import { csvToRows, parseRow, rowKey, type ResultRow } from './results.js';
 
 /** File names at the top of a run folder. */
@@ -191,6 +191,27 @@ export function repairRunFolder(root: string): { removed: string[]; tornBytes: n
 /** One writer per run folder: returns the release function (see io.ts lockDir). */
 export function lockRunFolder(root: string): () => void {
   return lockDir(root);
+}
+
+/**
+ * Run `body` as the one writer of a run folder: the folder is checked and locked first and unlocked
+ * after; a run that fails before writing anything (bad data folder, …) leaves no empty folder behind.
+ */
+export async function inRunFolder<T>(root: string, body: () => Promise<T>): Promise<T> {
+  checkOutputDir(root);
+  const existed = existsSync(root);
+  const unlock = lockRunFolder(root);
+  try {
+    return await body();
+  } catch (err) {
+    unlock();
+    if (!existed) {
+      try { rmdirSync(root); } catch { /* not empty: keep what it wrote */ }
+    }
+    throw err;
+  } finally {
+    unlock();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

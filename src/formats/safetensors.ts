@@ -235,14 +235,19 @@ export function encodeSafetensors(
   tensors: { name: string; dtype: TensorDType; shape: number[]; values: ArrayLike<number> }[],
   metadata?: Record<string, string>,
 ): Uint8Array {
+  return assembleSafetensors(tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: encodeValues(t.dtype, t.values) })), metadata);
+}
+
+/**
+ * The bytes of a safetensors file from tensors already encoded (any dtype name, e.g. `U8`), in the
+ * given order, offsets contiguous, the header padded with spaces to a multiple of 8.
+ */
+export function assembleSafetensors(tensors: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
-  const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const t of tensors) {
-    const bytes = encodeValues(t.dtype, t.values);
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
-    chunks.push(bytes);
-    offset += bytes.length;
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] };
+    offset += t.bytes.length;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
@@ -251,9 +256,9 @@ export function encodeSafetensors(
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
   let at = 8 + head.length;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const t of tensors) {
+    out.set(t.bytes, at);
+    at += t.bytes.length;
   }
   return out;
 }

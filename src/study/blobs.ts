@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { validateModel, type Activation, type DenseModel, type LayerRecord } from '../core/layer.js';
-import { parseSafetensorsHeader } from '../formats/safetensors.js';
+import { assembleSafetensors, parseSafetensorsHeader } from '../formats/safetensors.js';
 import type { Split } from '../model/index.js';
 import type { BlobHash, BlobStore } from './types.js';
 
@@ -31,25 +31,8 @@ function bytesOf(data: Float32Array | Uint8Array): Uint8Array {
 
 /** Safetensors bytes of the tensors, in order, with a string→string metadata map. */
 function encodeBlob(tensors: BlobTensor[], metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  let at = 8 + head.length;
-  for (const t of tensors) {
-    // Typed arrays are little-endian on every platform Node runs on (formats/dtype.ts assumes it too).
-    out.set(bytesOf(t.data), at);
-    at += t.data.byteLength;
-  }
-  return out;
+  // Typed arrays are little-endian on every platform Node runs on (formats/dtype.ts assumes it too).
+  return assembleSafetensors(tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: bytesOf(t.data) })), metadata);
 }
 
 /** The tensors of a blob by name (copies, aligned) and its metadata; `kind` must match. */

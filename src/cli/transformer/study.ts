@@ -4,14 +4,14 @@
  * rows and a report. Interrupt it and rerun with the same --out: saved models are reused and
  * evaluations already in results.jsonl are skipped, as in `reproduce`.
  */
-import { existsSync, rmdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../core/errors.js';
-import { checkOutputDir, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
 import {
-  appendResults, checkResumable, lockRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths,
+  appendResults, checkResumable, inRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths,
   TRAINING_RECORD, uniqueRows, writeRunRecord,
 } from '../../core/run-folder.js';
 import { deriveSeed } from '../../core/rng.js';
@@ -172,20 +172,7 @@ const NOT_IDENTITY = ['out', 'workers', 'backend', 'quiet'];
 
 /** The study in its run folder (core/run-folder.ts): one writer at a time, as `reproduce`. */
 export async function transformerStudy(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
-  checkOutputDir(o.out);
-  const existed = existsSync(o.out);
-  const unlock = lockRunFolder(o.out);
-  try {
-    return await transformerStudyLocked(o);
-  } catch (err) {
-    unlock();
-    if (!existed) {
-      try { rmdirSync(o.out); } catch { /* not empty: keep what it wrote */ }
-    }
-    throw err;
-  } finally {
-    unlock();
-  }
+  return inRunFolder(o.out, () => transformerStudyLocked(o));
 }
 
 async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
