@@ -133,14 +133,8 @@ export async function run(): Promise<void> {
   const bestOf = (xs: { perSecond: number; acc: number[] }[]) => xs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   rows.push([`evaluator, ${evaluator.kernel}, 1 thread`, bestOf(simd).perSecond, check('simd', bestOf(simd).acc)]);
   rows.push([`evaluator pool, ${pool.workers} workers (default)`, bestOf(pooled).perSecond, check('pool', bestOf(pooled).acc)]);
-  const pyBest: { threads: number; perSecond: number; version: string }[] = [];
-  for (const [threads, runs] of [[1, py1], [2, py2]] as const) {
-    const done = runs.filter((r): r is Record<string, unknown> => r !== null);
-    if (!done.length) continue;
-    const perSecond = Math.max(...done.map((r) => r.evaluations_per_second as number));
-    pyBest.push({ threads, perSecond, version: String(done[0].torch) });
-    rows.push([`PyTorch ${done[0].torch}, ${threads} thread(s), dense matmul`, perSecond, '']);
-  }
+  const pyBest = peerRates([[1, py1], [2, py2]]);
+  for (const p of pyBest) rows.push([`PyTorch ${p.version}, ${p.threads} thread(s), dense matmul`, p.perSecond, '']);
 
   const baseline = rows[0][1];
   for (const [name, perSecond, note] of rows) {
@@ -149,6 +143,16 @@ export async function run(): Promise<void> {
   const peerBest = pyBest.length ? pyBest.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)) : null;
   if (peerBest) console.log(`one model per evaluation, accuracy only (not a target): the pool ${(bestOf(pooled).perSecond / peerBest.perSecond).toFixed(2)}× PyTorch ${peerBest.version} at its best thread count (${peerBest.threads})`);
   await perBatchDefaults(test, base, scale, reps, torchOk);
+}
+
+type PeerRun = Record<string, unknown> | null;
+
+/** PyTorch's best evaluations/s at each thread count it ran (the peer runs' best of repetitions). */
+function peerRates(runsByThreads: [number, PeerRun[]][]): { threads: number; perSecond: number; version: string }[] {
+  return runsByThreads.flatMap(([threads, runs]) => {
+    const done = runs.filter((r): r is Record<string, unknown> => r !== null);
+    return done.length ? [{ threads, perSecond: Math.max(...done.map((r) => r.evaluations_per_second as number)), version: String(done[0].torch) }] : [];
+  });
 }
 
 /**
@@ -185,14 +189,8 @@ async function perBatchDefaults(test: Split, base: DenseModel, scale: number, re
   console.log(`default settings: ${batches} per-batch models per evaluation (one per test batch of 128), accuracy + CKA of the hidden layer`);
   console.log(`evaluator, ${evaluator.kernel}, 1 thread`.padEnd(44) + ` ${best(simd).perSecond.toFixed(1).padStart(8)} evaluations/s${ckaNote}`);
   console.log(`evaluator pool, ${pool.workers} workers (default)`.padEnd(44) + ` ${best(pooled).perSecond.toFixed(1).padStart(8)} evaluations/s${agree ? '' : ' (disagrees with the single-thread evaluator!)'}`);
-  const pyBest: { threads: number; perSecond: number; version: string }[] = [];
-  for (const [threads, runs] of [[1, py1], [2, py2]] as const) {
-    const done = runs.filter((r): r is Record<string, unknown> => r !== null);
-    if (!done.length) continue;
-    const perSecond = Math.max(...done.map((r) => r.evaluations_per_second as number));
-    pyBest.push({ threads, perSecond, version: String(done[0].torch) });
-    console.log(`PyTorch ${done[0].torch}, ${threads} thread(s), per-batch loop`.padEnd(44) + ` ${perSecond.toFixed(1).padStart(8)} evaluations/s`);
-  }
+  const pyBest = peerRates([[1, py1], [2, py2]]);
+  for (const p of pyBest) console.log(`PyTorch ${p.version}, ${p.threads} thread(s), per-batch loop`.padEnd(44) + ` ${p.perSecond.toFixed(1).padStart(8)} evaluations/s`);
   const peerBest = pyBest.length ? pyBest.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)) : null;
   if (peerBest) console.log(`peer: PyTorch ${peerBest.version} at its best thread count (${peerBest.threads}) of 1 and 2; ours: the pool's ${pool.workers} workers`);
   reportRatio('evaluations/s, default settings', 'PyTorch', peerBest ? best(pooled).perSecond / peerBest.perSecond : null, 2.0);
