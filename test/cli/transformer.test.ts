@@ -92,8 +92,19 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   assert.equal(probeRows.find((r) => r.layer === 'head').accuracy, studyHead.accuracy);
   assertOneLineError(run(['probe', modelDir, '--layer', 'block9.ffn.in', '--probe', 'binarize', '--data-dir', data]), /no layer named 'block9\.ffn\.in'/);
 
-  // `view` on the tagger folder: the viewer's index lists every projection as a one-layer model
-  const child = spawn(process.execPath, [cli, 'view', modelDir, '--no-open', '--port', '0'], { cwd: root });
+  // `view` on the tagger folder: the viewer's index lists every projection as a one-layer model;
+  // on the run folder, those of each tagger, named by task and run
+  const expected = model.layers.map((l) => [{ name: l.name, shape: [...l.shape] }]);
+  const ofFolder = await viewerIndex(modelDir);
+  assert.deepEqual(ofFolder.models.map((m) => m.layers), expected);
+  const ofRun = await viewerIndex(out);
+  assert.deepEqual(ofRun.models.map((m) => m.layers), expected);
+  assert.ok(ofRun.models.every((m) => m.task.startsWith('brown-upos.run-0.')), ofRun.models.map((m) => m.task).join(', '));
+});
+
+/** The model index a `weightscope view TARGET` serves (the viewer stopped after). */
+async function viewerIndex(target: string): Promise<{ models: { task: string; layers: { name: string; shape: number[] }[] }[] }> {
+  const child = spawn(process.execPath, [cli, 'view', target, '--no-open', '--port', '0'], { cwd: root });
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -103,12 +114,12 @@ test('transformer --quick writes rows for the whole plan, a report and the model
     });
     child.on('exit', () => reject(new Error(`viewer exited: ${text}`)));
   });
-  const index = await (await fetch(new URL('/api/index.json', url))).json() as { models: { layers: { name: string; shape: number[] }[] }[] };
+  const index = await (await fetch(new URL('/api/index.json', url))).json() as { models: { task: string; layers: { name: string; shape: number[] }[] }[] };
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGINT');
   await exited;
-  assert.deepEqual(index.models.map((m) => m.layers), model.layers.map((l) => [{ name: l.name, shape: [...l.shape] }]));
-});
+  return index;
+}
 
 test('a corpus folder in the wrong format gets one clear line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ws-notbrown-'));

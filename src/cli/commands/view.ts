@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { startViewer } from '../../viewer/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isModelFilePath } from '../../formats/index.js';
@@ -15,19 +15,22 @@ import { isTransformerDir } from '../../model/transformer/files.js';
 import { convOption, findEntry, modelLayerEntries } from './layers.js';
 
 /**
- * A model file (.safetensors, .npz, …) is shown as a folder of one-layer models, one per layer
- * (its layers need not chain), written to a temporary folder removed when the viewer stops.
+ * A model file (.safetensors, .npz, …) or a transformer tagger folder is shown as a folder of
+ * one-layer models, one per layer (its layers need not chain); a transformer run folder as those of
+ * each of its taggers (`run-<k>.<layer>`). Written to a temporary folder removed when the viewer stops.
  */
-function viewableFolder(target: string, opts: { layer?: string; conv?: 'sum' | 'norm' | 'unfold' }): { folder: string; cleanup: () => void } {
-  const { entries } = modelLayerEntries(target, { conv: opts.conv });
-  const chosen = opts.layer !== undefined ? [findEntry(entries, opts.layer)] : entries;
+function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: 'sum' | 'norm' | 'unfold' }): { folder: string; cleanup: () => void } {
   const folder = mkdtempSync(join(tmpdir(), 'weightscope-view-'));
   const cleanup = (): void => rmSync(folder, { recursive: true, force: true });
   try {
-    chosen.forEach((e, k) => {
-      const layer = e.load();
-      saveModel(join(folder, `${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`), { layers: [{ ...layer, activation: 'linear' }] });
-    });
+    for (const { prefix, path } of sources) {
+      const { entries } = modelLayerEntries(path, { conv: opts.conv });
+      const chosen = opts.layer !== undefined ? [findEntry(entries, opts.layer)] : entries;
+      chosen.forEach((e, k) => {
+        const layer = e.load();
+        saveModel(join(folder, `${prefix}${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`), { layers: [{ ...layer, activation: 'linear' }] });
+      });
+    }
   } catch (err) {
     cleanup();
     throw err;
@@ -35,11 +38,32 @@ function viewableFolder(target: string, opts: { layer?: string; conv?: 'sum' | '
   return { folder, cleanup };
 }
 
+/** The tagger folders of a `weightscope transformer` run folder (models/<task>/run-<k>), or none. */
+function taggerRuns(target: string): { prefix: string; path: string }[] {
+  const models = join(target, 'models');
+  if (!existsSync(models) || !statSync(models).isDirectory()) return [];
+  return readdirSync(models).sort().flatMap((task) => {
+    const dir = join(models, task);
+    if (!statSync(dir).isDirectory()) return [];
+    return readdirSync(dir)
+      .filter((name) => /^run-\d+$/.test(name) && isTransformerDir(join(dir, name)))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+      .map((name) => ({ prefix: `${task}.${name}.`, path: join(dir, name) }));
+  });
+}
+
+/** What the viewer is given for a target: converted one-layer models, or null to serve it as it is. */
+function convertedSources(target: string): { prefix: string; path: string }[] | null {
+  if (isModelFilePath(target) || isTransformerDir(target)) return [{ prefix: '', path: target }];
+  const runs = existsSync(target) && statSync(target).isDirectory() ? taggerRuns(target) : [];
+  return runs.length ? runs : null;
+}
+
 export function registerView(program: Command): void {
   program
     .command('view')
     .description('Open the network viewer on a run folder (or a model folder / model.json)')
-    .argument('<target>', 'run folder written by `weightscope reproduce`, a model folder, a model.json, a .safetensors / .npz model file, or a transformer tagger folder')
+    .argument('<target>', 'run folder written by `weightscope reproduce` or `weightscope transformer`, a model folder, a model.json, a .safetensors / .npz model file, or a transformer tagger folder')
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--host <h>', 'interface to bind (keep 127.0.0.1 unless you mean to share it)', '127.0.0.1')
     .option('--no-open', 'do not open a browser, just print the URL')
@@ -48,7 +72,8 @@ export function registerView(program: Command): void {
     .action(async (target: string, opts: { port: string; host: string; open: boolean; layer?: string; conv: 'sum' | 'norm' | 'unfold' }) => {
       if (!/^\d+$/.test(opts.port)) throw new UserError(`--port must be an integer in 0…65535, got '${opts.port}'`);
       // a model file, or a transformer tagger folder (its projections do not chain): one-layer models
-      const converted = isModelFilePath(target) || isTransformerDir(target) ? viewableFolder(target, opts) : null;
+      const sources = convertedSources(target);
+      const converted = sources ? viewableFolder(sources, opts) : null;
       const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port) }).catch((err: unknown) => {
         converted?.cleanup();
         throw err;
