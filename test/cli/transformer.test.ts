@@ -4,7 +4,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { parseRow } from '../../src/core/results.js';
 import { planStudy } from '../../src/cli/transformer/plan.js';
 import { loadTransformer } from '../../src/model/transformer/files.js';
 import { layerToGraph, graphToLayer } from '../../src/graph/convert.js';
+import { viewerIndex } from './view-index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -95,31 +96,12 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   // `view` on the tagger folder: the viewer's index lists every projection as a one-layer model;
   // on the run folder, those of each tagger, named by task and run
   const expected = model.layers.map((l) => [{ name: l.name, shape: [...l.shape] }]);
-  const ofFolder = await viewerIndex(modelDir);
+  const ofFolder = await viewerIndex(cli, modelDir, root);
   assert.deepEqual(ofFolder.models.map((m) => m.layers), expected);
-  const ofRun = await viewerIndex(out);
+  const ofRun = await viewerIndex(cli, out, root);
   assert.deepEqual(ofRun.models.map((m) => m.layers), expected);
   assert.ok(ofRun.models.every((m) => m.task.startsWith('brown-upos.run-0.')), ofRun.models.map((m) => m.task).join(', '));
 });
-
-/** The model index a `weightscope view TARGET` serves (the viewer stopped after). */
-async function viewerIndex(target: string): Promise<{ models: { task: string; layers: { name: string; shape: number[] }[] }[] }> {
-  const child = spawn(process.execPath, [cli, 'view', target, '--no-open', '--port', '0'], { cwd: root });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /(http:\/\/[^\s]+)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`viewer exited: ${text}`)));
-  });
-  const index = await (await fetch(new URL('/api/index.json', url))).json() as { models: { task: string; layers: { name: string; shape: number[] }[] }[] };
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGINT');
-  await exited;
-  return index;
-}
 
 test('a corpus folder in the wrong format gets one clear line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ws-notbrown-'));

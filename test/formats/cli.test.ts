@@ -5,17 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { get } from 'node:http';
 import { csvParse } from 'd3-dsv';
 import { JSDOM } from 'jsdom';
 import { Rng } from '../../src/core/index.js';
 import { encodeSafetensors, loadModelFile, loadModelLayers } from '../../src/formats/index.js';
 import { nodf, spectralStats } from '../../src/stats/index.js';
+import { viewerIndex } from '../cli/view-index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -148,28 +148,8 @@ test('bad input: one line, non-zero exit, nothing written', () => {
 });
 
 test('view serves a model file as one-layer models and removes its temporary folder on Ctrl-C', async () => {
-  const child = spawn(process.execPath, [cli, 'view', model, '--no-open', '--port', '0'], { cwd: root });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /(http:\/\/[^\s]+)/.exec(text);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', () => reject(new Error(`viewer exited: ${text}`)));
-  });
-  const body = await new Promise<string>((resolve, reject) => {
-    get(new URL('/api/index.json', url), (res) => {
-      let s = '';
-      res.on('data', (d: Buffer) => (s += d.toString()));
-      res.on('end', () => resolve(s));
-    }).on('error', reject);
-  });
-  const index = JSON.parse(body) as { models: { layers: { name: string; shape: number[] }[] }[] };
+  const index = await viewerIndex(cli, model, root);
   assert.equal(index.models.length, 13);
   assert.deepEqual(index.models[1].layers, [{ name: 'transformer.layer.0.attention.q_lin', shape: [24, 24] }]);
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGINT');
-  await exited;
   assert.ok(!readdirSync(tmpdir()).some((f) => f.startsWith('weightscope-view-') && readdirSync(join(tmpdir(), f)).some((m) => m.startsWith('001-transformer.layer.0.attention.q_lin'))));
 });
