@@ -5,7 +5,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../src/model/index.js';
@@ -17,6 +17,7 @@ import { loadTaggerLayersModel, taggerInputs, toLayersModel, MaskedSelfAttention
 import { defaultBrownDir, loadTagging, type EncodedSentence } from '../../src/data/brown.js';
 import { UserError } from '../../src/core/errors.js';
 import { taggerConfig } from '../../src/cli/transformer/study.js';
+import { buildIndex } from '../../src/viewer/index.js';
 
 let model: TransformerModel;
 let sentences: EncodedSentence[];
@@ -208,4 +209,13 @@ test('a missing, corrupt or inconsistent model.json is one clear line', async ()
     });
   }
   await assert.rejects(loadTaggerLayersModel(mkdtempSync(join(tmpdir(), 'ws-tagger-empty-'))), /holds no model\.json/);
+});
+
+test('the viewer\'s folder index skips a tagger folder\'s model.json (embedding and attention layers its page cannot read)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ws-tagger-index-'));
+  cpSync(dir, join(root, 'tagger'), { recursive: true });
+  cpSync(dir, join(root, 'plain'), { recursive: true });
+  rmSync(join(root, 'plain', 'transformer.json'));
+  // without transformer.json the same model.json is indexed: the skip is what keeps the tagger out
+  assert.deepEqual(buildIndex(root).models.map((m) => m.path), ['plain/model.json']);
 });
