@@ -2,7 +2,7 @@
  * The tagger in the tfjs layers format: saveTransformer's model.json loaded back by
  * tf.loadLayersModel computes what weightscope's own engine computes, with the same weights.
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,12 +21,16 @@ import { buildIndex } from '../../src/viewer/index.js';
 
 let model: TransformerModel;
 let sentences: EncodedSentence[];
-const dir = mkdtempSync(join(tmpdir(), 'ws-tagger-layers-'));
+// everything this file writes lies under one temp folder, removed at the end
+const root = mkdtempSync(join(tmpdir(), 'ws-tagger-layers-'));
+const scratch = (name: string) => mkdtempSync(join(root, `${name}-`));
+const dir = scratch('tagger');
+after(() => rmSync(root, { recursive: true, force: true }));
 
 before(async () => {
   await selectBackend();
   // real Brown files: two genres × 5 files (4 train, 1 held out each)
-  const corpus = mkdtempSync(join(tmpdir(), 'ws-brown-layers-'));
+  const corpus = scratch('brown');
   for (const g of 'ab') for (let k = 1; k <= 5; k++) copyFileSync(join(defaultBrownDir(), `c${g}0${k}`), join(corpus, `c${g}0${k}`));
   const data = loadTagging({ dir: corpus, maxLen: 32, minCount: 2 });
   model = initTransformer(taggerConfig(data, { blocks: 2, dim: 16, heads: 4, ffn: 32 }, 32), 3);
@@ -184,7 +188,7 @@ test('model.json is what LayersModel.save itself writes: same topology, and the 
 
 test('a missing, corrupt or inconsistent model.json is one clear line', async () => {
   const variant = (edit: (d: string) => void) => {
-    const d = mkdtempSync(join(tmpdir(), 'ws-tagger-bad-'));
+    const d = scratch('bad');
     cpSync(dir, d, { recursive: true });
     edit(d);
     return d;
@@ -208,14 +212,14 @@ test('a missing, corrupt or inconsistent model.json is one clear line', async ()
       return true;
     });
   }
-  await assert.rejects(loadTaggerLayersModel(mkdtempSync(join(tmpdir(), 'ws-tagger-empty-'))), /holds no model\.json/);
+  await assert.rejects(loadTaggerLayersModel(scratch('empty')), /holds no model\.json/);
 });
 
 test('the viewer\'s folder index skips a tagger folder\'s model.json (embedding and attention layers its page cannot read)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'ws-tagger-index-'));
-  cpSync(dir, join(root, 'tagger'), { recursive: true });
-  cpSync(dir, join(root, 'plain'), { recursive: true });
-  rmSync(join(root, 'plain', 'transformer.json'));
+  const served = scratch('index');
+  cpSync(dir, join(served, 'tagger'), { recursive: true });
+  cpSync(dir, join(served, 'plain'), { recursive: true });
+  rmSync(join(served, 'plain', 'transformer.json'));
   // without transformer.json the same model.json is indexed: the skip is what keeps the tagger out
-  assert.deepEqual(buildIndex(root).models.map((m) => m.path), ['plain/model.json']);
+  assert.deepEqual(buildIndex(served).models.map((m) => m.path), ['plain/model.json']);
 });
