@@ -8,6 +8,7 @@ import { basename, dirname, join, posix, relative, resolve, sep } from 'node:pat
 import { UserError } from '../core/errors.js';
 import { RUN_FILES, modelPathInfo } from '../core/run-folder.js';
 import { weightShardPaths } from '../model/layers-format.js';
+import { isTransformerDir } from '../model/transformer/files.js';
 
 export interface IndexedLayer {
   name: string;
@@ -71,7 +72,11 @@ export function buildIndex(root: string): RunIndex {
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const p = join(dir, e.name);
-      if (e.isFile() && e.name === 'model.json') modelPaths.push(p);
+      // A tagger folder's model.json (its tfjs copy) has embedding and attention layers the page
+      // cannot read; `view` shows taggers through their projections (cli/commands/view.ts).
+      if (e.isFile() && e.name === 'model.json') {
+        if (!isTransformerDir(dir)) modelPaths.push(p);
+      }
       // Real directories only: a symlink could lead outside the served folder.
       else if (e.isDirectory() && depth < MAX_DEPTH) walk(p, depth + 1);
     }

@@ -2,6 +2,8 @@
  * The tagger on disk (docs/transformer.md): a folder with
  *   transformer.json  {format: 'weightscope-transformer', version: 2, config, tensors: [{name, shape}], tags}
  *   weights.bin       the tensors' float32 values, little-endian, concatenated in the listed order
+ *   model.json        the same tagger in the tfjs layers format (tfjs-layers.ts): its topology, and a
+ *                     weight manifest that reads weights.bin (tfjs names, same bytes)
  *   vocab.json        {words: [...], suffixes: [...], lexicon: {word: tag index}}: word/suffix id k+1 is
  *                     entry k, id 0 the unknown bucket; the lexicon's input id is 1 + tag index, 0 if absent
  * Tensor names: `<layer>/kernel` ([nIn, nOut] row-major, the layer record's layout), `<layer>/bias`,
@@ -13,28 +15,13 @@ import { UserError } from '../../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
 import type { Vocabulary } from '../../data/brown.js';
 import { checkConfig, initTransformer, type TransformerConfig, type TransformerModel } from './model.js';
+import { parameterTensors as tensorsOf, type TensorSpec } from './tensors.js';
+import { LAYERS_MODEL_FILE, taggerModelJson } from './tfjs-layers.js';
 
 export const TRANSFORMER_FILE = 'transformer.json';
+const WEIGHTS_FILE = 'weights.bin';
 /** 2: the lexicon input (embed.lexicon) was added; version-1 folders cannot be read. */
 export const TRANSFORMER_FORMAT_VERSION = 2;
-
-interface TensorSpec {
-  name: string;
-  shape: number[];
-}
-
-function tensorsOf(model: TransformerModel): { spec: TensorSpec; data: Float32Array }[] {
-  const out: { spec: TensorSpec; data: Float32Array }[] = [];
-  for (const l of model.layers) {
-    out.push({ spec: { name: `${l.name}/kernel`, shape: [...l.shape] }, data: l.weights });
-    if (l.bias) out.push({ spec: { name: `${l.name}/bias`, shape: [l.bias.length] }, data: l.bias });
-  }
-  for (const n of model.norms) {
-    out.push({ spec: { name: `${n.name}/gamma`, shape: [n.gamma.length] }, data: n.gamma });
-    out.push({ spec: { name: `${n.name}/beta`, shape: [n.beta.length] }, data: n.beta });
-  }
-  return out;
-}
 
 /** vocab.json's content (the format above). */
 export function vocabularyJson(vocab: Vocabulary): { words: string[]; suffixes: string[]; lexicon: Record<string, number> } {
@@ -69,7 +56,9 @@ export function saveTransformer(dir: string, model: TransformerModel, extra: { t
     all.set(t.data, o);
     o += t.data.length;
   }
-  writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(all.buffer));
+  writeFileAtomic(join(dir, WEIGHTS_FILE), new Uint8Array(all.buffer));
+  // the tfjs layers format: its manifest describes weights.bin as it is (no second copy of the bytes)
+  writeJsonAtomic(join(dir, LAYERS_MODEL_FILE), taggerModelJson(model.config, tensors.map((t) => t.spec), WEIGHTS_FILE));
   if (extra.vocab) {
     writeJsonAtomic(join(dir, 'vocab.json'), vocabularyJson(extra.vocab));
   }
@@ -97,7 +86,7 @@ export function loadTransformer(dir: string): { model: TransformerModel; tags: s
     throw new UserError(`${path} is format version ${meta.version}, this weightscope reads version ${TRANSFORMER_FORMAT_VERSION} (retrain the tagger)`);
   }
   checkConfig(meta.config);
-  const bytes = readFileSync(join(dir, 'weights.bin'));
+  const bytes = readFileSync(join(dir, WEIGHTS_FILE));
   const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const model = initTransformer(meta.config, 0);
   const expected = tensorsOf(model);
@@ -108,11 +97,11 @@ export function loadTransformer(dir: string): { model: TransformerModel; tags: s
     if (spec.name !== t.spec.name || spec.shape.join('x') !== t.spec.shape.join('x')) {
       throw new UserError(`${path}: tensor ${k} is '${spec.name}' [${spec.shape}], expected '${t.spec.name}' [${t.spec.shape}]`);
     }
-    if (o + t.data.length > values.length) throw new UserError(`${join(dir, 'weights.bin')} is too short for '${spec.name}'`);
+    if (o + t.data.length > values.length) throw new UserError(`${join(dir, WEIGHTS_FILE)} is too short for '${spec.name}'`);
     t.data.set(values.subarray(o, o + t.data.length));
     o += t.data.length;
   });
-  if (o !== values.length) throw new UserError(`${join(dir, 'weights.bin')} has ${values.length - o} values more than the tensors listed`);
+  if (o !== values.length) throw new UserError(`${join(dir, WEIGHTS_FILE)} has ${values.length - o} values more than the tensors listed`);
   for (const l of model.layers) {
     const bad = l.weights.findIndex((w) => !Number.isFinite(w));
     if (bad >= 0) throw new UserError(`layer '${l.name}': weight ${bad} is ${l.weights[bad]} (weights must be finite)`);
