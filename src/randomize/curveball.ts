@@ -229,8 +229,7 @@ function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, units: number
 
 /**
  * Sign bit sets of row-major [rows, cols] weights (the layout tradeRows reads: per row, ldw words
- * of + bits then ldw words of − bits). Rebuilt from the weights after every transpose: the signs
- * always follow the weights, since trades move weights and signs together.
+ * of + bits then ldw words of − bits).
  */
 function signBits(w: Float32Array, rows: number, cols: number, ldw: number, out: Int32Array): void {
   for (let i = 0; i < rows; i++) {
@@ -246,6 +245,35 @@ function signBits(w: Float32Array, rows: number, cols: number, ldw: number, out:
       }
       out[o + q] = pos;
       out[o + ldw + q] = neg;
+    }
+  }
+}
+
+/**
+ * The transpose of a sign matrix held as bit sets (tradeRows' layout): `rows` units of ldSrc
+ * words per sign → `cols` units of ldDst words. 32×32 blocks of bits, each transposed in
+ * registers by five rounds of masked swaps of ever smaller sub-blocks (Hacker's Delight, 7-3).
+ */
+function transposeBits(src: Int32Array, ldSrc: number, dst: Int32Array, ldDst: number, rows: number, cols: number, blk: Int32Array): void {
+  for (let sign = 0; sign < 2; sign++) {
+    const so = sign * ldSrc, doff = sign * ldDst;
+    for (let bi = 0; bi < ldDst; bi++) {
+      const i0 = bi << 5, n = Math.min(32, rows - i0);
+      for (let bj = 0; bj < ldSrc; bj++) {
+        for (let k = 0; k < n; k++) blk[k] = src[(i0 + k) * 2 * ldSrc + so + bj];
+        for (let k = n; k < 32; k++) blk[k] = 0;
+        // bit j of blk[k] is slot (i0 + k, 32·bj + j); swap the off-diagonal halves of every
+        // 2j×2j block, for j = 16, 8, 4, 2, 1.
+        for (let j = 16, m = 0x0000ffff; j !== 0; j >>>= 1, m ^= m << j) {
+          for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+            const t = ((blk[k] >>> j) ^ blk[k + j]) & m;
+            blk[k + j] ^= t;
+            blk[k] ^= t << j;
+          }
+        }
+        const j0 = bj << 5, nj = Math.min(32, cols - j0);
+        for (let k = 0; k < nj; k++) dst[(j0 + k) * 2 * ldDst + doff + bi] = blk[k];
+      }
     }
   }
 }
@@ -307,23 +335,26 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     logw: new Float64Array(maxLen + 1),
     first: new Int32Array((maxLen + 31) >>> 5),
   };
-  // The signs as bit sets, 32 slots a word; the column orientation's built after each transpose.
+  // The signs as bit sets, 32 slots a word, in both orientations (transposed once per block).
   const ldRow = (nOut + 31) >>> 5, ldCol = (nIn + 31) >>> 5;
-  const bits = new Int32Array(Math.max(nIn * ldRow, nOut * ldCol) * 2);
-  let wT: Float32Array | null = null;
+  const bits = new Int32Array(nIn * ldRow * 2);
+  signBits(w, nIn, nOut, ldRow, bits);
+  let bitsT: Int32Array | null = null, wT: Float32Array | null = null;
+  const blk = new Int32Array(32);
   let flips = 0;
   const rowBlock = SWEEPS_PER_BLOCK * Math.ceil(nIn / 2), colBlock = SWEEPS_PER_BLOCK * Math.ceil(nOut / 2);
   for (let t = 0; t < trades;) {
     const m = Math.min(rowBlock, trades - t);
-    signBits(w, nIn, nOut, ldRow, bits);
     flips += tradeRows(bits, ldRow, w, nIn, nOut, m, rng, sc);
     t += m;
     if (t >= trades) break;
     const m2 = Math.min(colBlock, trades - t);
+    bitsT ??= new Int32Array(nOut * ldCol * 2);
     wT ??= new Float32Array(w.length);
+    transposeBits(bits, ldRow, bitsT, ldCol, nIn, nOut, blk);
     transposeF32(w, wT, nIn, nOut);
-    signBits(wT, nOut, nIn, ldCol, bits);
-    flips += tradeRows(bits, ldCol, wT, nOut, nIn, m2, rng, sc);
+    flips += tradeRows(bitsT, ldCol, wT, nOut, nIn, m2, rng, sc);
+    transposeBits(bitsT, ldCol, bits, ldRow, nOut, nIn, blk);
     transposeF32(wT, w, nOut, nIn);
     t += m2;
   }
