@@ -105,9 +105,6 @@ interface Scratch {
   first: Int32Array;
 }
 
-/** Where the prefetching loads of tradeRows go (kept so they are not optimised away). */
-let _prefetched = 0;
-
 /** Number of set bits of a 32-bit word. */
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -118,16 +115,18 @@ function popcount(x: number): number {
 /**
  * `count` trades between random pairs of the `units` units of a sign matrix held as bit sets:
  * unit r's + slots at bits[r·2·ldw …] and its − slots at bits[r·2·ldw + ldw …] (ldw words of 32
- * slots, padding zero), with row-major [units, len] weights `w` (the caller hands in the
- * transposed matrices to trade columns). Returns the entries exchanged.
+ * slots, padding zero); unit r's weight at slot x is w[r·unitStride + x·slotStride] (row trades:
+ * nOut, 1; column trades: 1, nOut, on the untransposed weights). Returns the entries exchanged.
  *
  * Per 32 slots, the three groups of differing slots are three masks of the two units' four words;
  * their bits are listed in slot order (the order the subset draws permute, as before: the random
  * stream and the result are those of the byte-per-slot kernel this replaced, bit for bit). The
  * exchange rewrites the four words from the chosen subsets and swaps the weights of the slots
- * whose state changed, and only those.
+ * whose state changed, and only those (about half the differing slots): so column trades need no
+ * transposed copy of the weights (measured: two 4 MB transposes per block cost more than the
+ * strided swaps).
  */
-function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, units: number, len: number, count: number, rng: Rng, sc: Scratch): number {
+function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, unitStride: number, slotStride: number, units: number, len: number, count: number, rng: Rng, sc: Scratch): number {
   if (units < 2 || len < 1) return 0;
   const { lf, g0, g1, g2, logw, first } = sc;
   // The weights' bits, so that they are swapped exactly.
@@ -139,12 +138,7 @@ function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, units: number
     let r2 = rng.int(units - 1);
     if (r2 >= r1) r2++;
     const o1 = r1 * 2 * ldw, o2 = r2 * 2 * ldw;
-    // Touch both units' weight rows in order, one load per cache line, so the hardware prefetcher
-    // streams them in while the signs are scanned, before the exchange writes to them.
-    const w1 = r1 * len, w2 = r2 * len;
-    let touch = 0;
-    for (let k = 0; k < len; k += 16) touch |= wi[w1 + k] & wi[w2 + k];
-    _prefetched ^= touch;
+    const w1 = r1 * unitStride, w2 = r2 * unitStride;
 
     // The slots where the two units differ, in three groups: {+,−}, {+,0}, {−,0}; and unit 1's
     // + and − counts among them.
@@ -216,7 +210,7 @@ function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, units: number
       const moved = (np1 ^ up) | (nn1 ^ un);
       const k0 = (q << 5) + 31;
       for (let m = moved; m !== 0; m &= m - 1) {
-        const x = k0 - Math.clz32(m & -m);
+        const x = (k0 - Math.clz32(m & -m)) * slotStride;
         const u = wi[w1 + x];
         wi[w1 + x] = wi[w2 + x];
         wi[w2 + x] = u;
@@ -278,44 +272,6 @@ function transposeBits(src: Int32Array, ldSrc: number, dst: Int32Array, ldDst: n
   }
 }
 
-/**
- * Row-major [rows, cols] → row-major [cols, rows] weights, moved as 32-bit words (exact bits) in
- * 4×4 blocks held in locals, 8×8 tiles of them (with larger tiles a power-of-two row stride of
- * floats thrashes the cache); the ragged edges one by one.
- */
-function transposeF32(srcF: Float32Array, dstF: Float32Array, rows: number, cols: number): void {
-  const src = new Int32Array(srcF.buffer, srcF.byteOffset, srcF.length);
-  const dst = new Int32Array(dstF.buffer, dstF.byteOffset, dstF.length);
-  const r4 = rows & ~3, c4 = cols & ~3;
-  for (let i0 = 0; i0 < r4; i0 += 8) {
-    const i1 = Math.min(r4, i0 + 8);
-    for (let j0 = 0; j0 < c4; j0 += 8) {
-      const j1 = Math.min(c4, j0 + 8);
-      for (let i = i0; i < i1; i += 4) {
-        for (let j = j0; j < j1; j += 4) {
-          const s = i * cols + j;
-          const a0 = src[s], a1 = src[s + 1], a2 = src[s + 2], a3 = src[s + 3];
-          const b0 = src[s + cols], b1 = src[s + cols + 1], b2 = src[s + cols + 2], b3 = src[s + cols + 3];
-          const s2 = s + 2 * cols, s3 = s + 3 * cols;
-          const c0 = src[s2], c1 = src[s2 + 1], c2 = src[s2 + 2], c3 = src[s2 + 3];
-          const d0 = src[s3], d1 = src[s3 + 1], d2 = src[s3 + 2], d3 = src[s3 + 3];
-          const t = j * rows + i;
-          dst[t] = a0; dst[t + 1] = b0; dst[t + 2] = c0; dst[t + 3] = d0;
-          const t1 = t + rows;
-          dst[t1] = a1; dst[t1 + 1] = b1; dst[t1 + 2] = c1; dst[t1 + 3] = d1;
-          const t2 = t1 + rows;
-          dst[t2] = a2; dst[t2 + 1] = b2; dst[t2 + 2] = c2; dst[t2 + 3] = d2;
-          const t3 = t2 + rows;
-          dst[t3] = a3; dst[t3 + 1] = b3; dst[t3 + 2] = c3; dst[t3 + 3] = d3;
-        }
-      }
-    }
-  }
-  for (let i = 0; i < rows; i++) {
-    for (let j = i < r4 ? c4 : 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
-  }
-}
-
 /** Sweeps per block: a block is this many sweeps of row trades, then as many of column trades. */
 const SWEEPS_PER_BLOCK = 5;
 
@@ -323,9 +279,9 @@ const SWEEPS_PER_BLOCK = 5;
  * The signed Curveball kernel, in place on row-major `w` [nIn, nOut]: `trades` trades. A sweep of
  * one side is ⌈n/2⌉ trades between random pairs of its n units (each unit in ~1 trade); trades run
  * in blocks of 5 sweeps of input-unit (row) trades, then 5 sweeps of output-unit (column) trades,
- * and so on until `trades` are done. Column trades run on transposed copies of the sign matrix and
- * the weights, made once per block, so every trade scans and writes contiguous memory. (Each
- * trade preserves the uniform distribution, so any such schedule does.)
+ * and so on until `trades` are done. Column trades scan a transposed copy of the sign bit sets,
+ * made once per block (a few hundred µs), and swap the moved weights in place. (Each trade
+ * preserves the uniform distribution, so any such schedule does.)
  */
 export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number, rng: Rng, trades: number): CurveballStats {
   const maxLen = Math.max(nIn, nOut);
@@ -339,23 +295,20 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
   const ldRow = (nOut + 31) >>> 5, ldCol = (nIn + 31) >>> 5;
   const bits = new Int32Array(nIn * ldRow * 2);
   signBits(w, nIn, nOut, ldRow, bits);
-  let bitsT: Int32Array | null = null, wT: Float32Array | null = null;
+  let bitsT: Int32Array | null = null;
   const blk = new Int32Array(32);
   let flips = 0;
   const rowBlock = SWEEPS_PER_BLOCK * Math.ceil(nIn / 2), colBlock = SWEEPS_PER_BLOCK * Math.ceil(nOut / 2);
   for (let t = 0; t < trades;) {
     const m = Math.min(rowBlock, trades - t);
-    flips += tradeRows(bits, ldRow, w, nIn, nOut, m, rng, sc);
+    flips += tradeRows(bits, ldRow, w, nOut, 1, nIn, nOut, m, rng, sc);
     t += m;
     if (t >= trades) break;
     const m2 = Math.min(colBlock, trades - t);
     bitsT ??= new Int32Array(nOut * ldCol * 2);
-    wT ??= new Float32Array(w.length);
     transposeBits(bits, ldRow, bitsT, ldCol, nIn, nOut, blk);
-    transposeF32(w, wT, nIn, nOut);
-    flips += tradeRows(bitsT, ldCol, wT, nOut, nIn, m2, rng, sc);
+    flips += tradeRows(bitsT, ldCol, w, 1, nOut, nOut, nIn, m2, rng, sc);
     transposeBits(bitsT, ldCol, bits, ldRow, nOut, nIn, blk);
-    transposeF32(wT, w, nOut, nIn);
     t += m2;
   }
   return { trades, flips };
