@@ -66,7 +66,7 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
     while (i < k) {
       let range = n - i, last = i + 1;
       while (last < k && range * (n - last) <= MAX_COMBINED) range *= n - last++;
-      let x = rng.int(range);
+      let x = rng.int(range) | 0; // < 2^31: int32, so the digits below come from integer divisions
       for (; i < last; i++) {
         const m = n - i;
         // x < 2^31: the truncated float quotient is exact, the remainder follows without a second division
@@ -82,7 +82,7 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
     while (i >= k) {
       let range = i + 1, last = i - 1;
       while (last >= k && range * (last + 1) <= MAX_COMBINED) range *= 1 + last--;
-      let x = rng.int(range);
+      let x = rng.int(range) | 0; // < 2^31: int32, so the digits below come from integer divisions
       for (; i > last; i--) {
         const m = i + 1;
         const f = (x / m) | 0;
