@@ -66,7 +66,7 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
     while (i < k) {
       let range = n - i, last = i + 1;
       while (last < k && range * (n - last) <= MAX_COMBINED) range *= n - last++;
-      let x = rng.int(range);
+      let x = rng.int(range) | 0; // < 2^31: int32, so the digits below come from integer divisions
       for (; i < last; i++) {
         const m = n - i;
         // x < 2^31: the truncated float quotient is exact, the remainder follows without a second division
@@ -82,7 +82,7 @@ function chooseFirst(g: Uint32Array, n: number, k: number, rng: Rng): void {
     while (i >= k) {
       let range = i + 1, last = i - 1;
       while (last >= k && range * (last + 1) <= MAX_COMBINED) range *= 1 + last--;
-      let x = rng.int(range);
+      let x = rng.int(range) | 0; // < 2^31: int32, so the digits below come from integer divisions
       for (; i > last; i--) {
         const m = i + 1;
         const f = (x / m) | 0;
@@ -101,26 +101,35 @@ interface Scratch {
   g1: Uint32Array;
   g2: Uint32Array;
   logw: Float64Array;
+  /** One bit per slot of a unit: the slots chosen to take a group's first state (zero between trades). */
+  first: Int32Array;
 }
 
-/** Where the prefetching loads of tradeRows go (kept so they are not optimised away). */
-let _prefetched = 0;
-
-/** True where typed arrays are little-endian (every platform Node runs on; checked anyway). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Number of set bits of a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
 
 /**
- * `count` trades between random pairs of the `units` rows of a sign matrix `st` (row r at
- * st[r·ld …], ld a multiple of 4, padding zero) with row-major [units, len] weights `w` (the
- * caller hands in the transposed matrices to trade columns). Returns the entries exchanged.
+ * `count` trades between random pairs of the `units` units of a sign matrix held as bit sets:
+ * unit r's + slots at bits[r·2·ldw …] and its − slots at bits[r·2·ldw + ldw …] (ldw words of 32
+ * slots, padding zero); unit r's weight at slot x is w[r·unitStride + x·slotStride] (row trades:
+ * nOut, 1; column trades: 1, nOut, on the untransposed weights). Returns the entries exchanged.
+ *
+ * Per 32 slots, the three groups of differing slots are three masks of the two units' four words;
+ * their bits are listed in slot order (the order the subset draws permute, as before: the random
+ * stream and the result are those of the byte-per-slot kernel this replaced, bit for bit). The
+ * exchange rewrites the four words from the chosen subsets and swaps the weights of the slots
+ * whose state changed, and only those (about half the differing slots): so column trades need no
+ * transposed copy of the weights (measured: two 4 MB transposes per block cost more than the
+ * strided swaps).
  */
-function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, len: number, count: number, rng: Rng, sc: Scratch): number {
+function tradeRows(bits: Int32Array, ldw: number, w: Float32Array, unitStride: number, slotStride: number, units: number, len: number, count: number, rng: Rng, sc: Scratch): number {
   if (units < 2 || len < 1) return 0;
-  const { lf, g0, g1, g2, logw } = sc;
-  // Four slots per load: equal words (common in sparse rows) are skipped at once.
-  const st32 = LITTLE_ENDIAN ? new Int32Array(st.buffer, st.byteOffset, st.length >> 2) : null;
-  const words = ld >> 2;
-  // The weights' bits, so that exchange can swap them without branches (exactly).
+  const { lf, g0, g1, g2, logw, first } = sc;
+  // The weights' bits, so that they are swapped exactly.
   const wi = new Int32Array(w.buffer, w.byteOffset, w.length);
   const lc = (n: number, k: number): number => lf[n] - lf[k] - lf[n - k];
   let flips = 0;
@@ -128,53 +137,24 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     const r1 = rng.int(units);
     let r2 = rng.int(units - 1);
     if (r2 >= r1) r2++;
-    const b1 = r1 * ld, b2 = r2 * ld;
-    // Touch both units' weight rows in order, one load per cache line, so the hardware prefetcher
-    // streams them in while the signs are scanned, before the exchange writes to them in random order.
-    const w1 = r1 * len, w2 = r2 * len;
-    let touch = 0;
-    for (let k = 0; k < len; k += 16) touch |= wi[w1 + k] & wi[w2 + k];
-    _prefetched ^= touch;
+    const o1 = r1 * 2 * ldw, o2 = r2 * 2 * ldw;
+    const w1 = r1 * unitStride, w2 = r2 * unitStride;
 
-    // One pass: find the slots where the two units differ and sort them into the three groups, in
-    // order, without branches (equal/unequal and which group are coin tosses for the branch
-    // predictor): every slot is written to all three lists and only its own list advances. With
-    // sx ≠ sy in {−1, 0, +1}: {+,−} ⇔ sx·sy = −1; {+,0} ⇔ sx + sy = 1; an equal pair advances none.
+    // The slots where the two units differ, in three groups: {+,−}, {+,0}, {−,0}; and unit 1's
+    // + and − counts among them.
     let a = 0, b = 0, c = 0, p1 = 0, n1 = 0;
-    if (st32) {
-      // Four slots per load: equal words (common in sparse rows) are skipped at once, and the
-      // groups come out of the two words already loaded, four slots at a time.
-      for (let q = 0, q1 = b1 >> 2, q2 = b2 >> 2; q < words; q++) {
-        const u = st32[q1 + q], v = st32[q2 + q];
-        if (u === v) continue;
-        // Bytes are 0x00, 0x01 (+) or 0xff (−), so byte m of x = u ^ v is 0x00 (equal), 0x01 ({+,0}),
-        // 0xff ({−,0}) or 0xfe ({+,−}): its two low bits name the group. Bit 8m of these masks is slot k0 + m's.
-        const x = u ^ v;
-        const x0 = x & 0x01010101, x1 = (x >>> 1) & 0x01010101;
-        const in0 = x1 & ~x0, in1 = x0 & ~x1, in2 = x0 & x1, differ = x0 | x1;
-        // unit 1's + and − slots among them, counted by summing the bytes into the top one
-        p1 += Math.imul(u & ~(u >>> 1) & differ, 0x01010101) >>> 24;
-        n1 += Math.imul((u >>> 1) & differ, 0x01010101) >>> 24;
-        const k0 = q << 2;
-        g0[a] = k0; g1[b] = k0; g2[c] = k0;
-        a += in0 & 1; b += in1 & 1; c += in2 & 1;
-        g0[a] = k0 + 1; g1[b] = k0 + 1; g2[c] = k0 + 1;
-        a += (in0 >>> 8) & 1; b += (in1 >>> 8) & 1; c += (in2 >>> 8) & 1;
-        g0[a] = k0 + 2; g1[b] = k0 + 2; g2[c] = k0 + 2;
-        a += (in0 >>> 16) & 1; b += (in1 >>> 16) & 1; c += (in2 >>> 16) & 1;
-        g0[a] = k0 + 3; g1[b] = k0 + 3; g2[c] = k0 + 3;
-        a += in0 >>> 24; b += in1 >>> 24; c += in2 >>> 24;
-      }
-    } else {
-      for (let k = 0; k < len; k++) {
-        const sx = st[b1 + k], sy = st[b2 + k];
-        const dd = ((sx - sy) | (sy - sx)) >>> 31;
-        const in0 = (sx * sy) >>> 31, in1 = dd & ((sx + sy + 1) >> 1);
-        g0[a] = k; g1[b] = k; g2[c] = k;
-        a += in0; b += in1; c += dd - in0 - in1;
-        p1 += dd & ((sx + 1) >> 1);
-        n1 += dd & ((1 - sx) >> 1);
-      }
+    for (let q = 0; q < ldw; q++) {
+      const up = bits[o1 + q], un = bits[o1 + ldw + q], vp = bits[o2 + q], vn = bits[o2 + ldw + q];
+      const m0 = (up & vn) | (un & vp);
+      const m1 = (up ^ vp) & ~(un | vn);
+      const m2 = (un ^ vn) & ~(up | vp);
+      if ((m0 | m1 | m2) === 0) continue;
+      p1 += popcount(up & (m0 | m1));
+      n1 += popcount(un & (m0 | m2));
+      const k0 = (q << 5) + 31;
+      for (let m = m0; m !== 0; m &= m - 1) g0[a++] = k0 - Math.clz32(m & -m);
+      for (let m = m1; m !== 0; m &= m - 1) g1[b++] = k0 - Math.clz32(m & -m);
+      for (let m = m2; m !== 0; m &= m - 1) g2[c++] = k0 - Math.clz32(m & -m);
     }
     if (a + b + c === 0) continue;
 
@@ -201,130 +181,94 @@ function tradeRows(st: Int8Array, ld: number, w: Float32Array, units: number, le
     const q = p1 - p;
     const s = n1 - (a - p);
 
-    // The chosen first ones: r1 gets the group's first state (+, +, −); the rest the other.
+    // The chosen first ones: r1 gets the group's first state (+, +, −), r2 the other one; the
+    // rest the other way round.
     chooseFirst(g0, a, p, rng);
     chooseFirst(g1, b, q, rng);
     chooseFirst(g2, c, s, rng);
-    flips += exchange(st, wi, b1, b2, w1, w2, g0, 0, p, 1);
-    flips += exchange(st, wi, b1, b2, w1, w2, g0, p, a, -1);
-    flips += exchange(st, wi, b1, b2, w1, w2, g1, 0, q, 1);
-    flips += exchange(st, wi, b1, b2, w1, w2, g1, q, b, 0);
-    flips += exchange(st, wi, b1, b2, w1, w2, g2, 0, s, -1);
-    flips += exchange(st, wi, b1, b2, w1, w2, g2, s, c, 0);
+    for (let i = 0; i < p; i++) first[g0[i] >>> 5] |= 1 << (g0[i] & 31);
+    for (let i = 0; i < q; i++) first[g1[i] >>> 5] |= 1 << (g1[i] & 31);
+    for (let i = 0; i < s; i++) first[g2[i] >>> 5] |= 1 << (g2[i] & 31);
+
+    // Exchange: the four words rewritten; the weights of the slots where r1 changes state swapped.
+    for (let q = 0; q < ldw; q++) {
+      const up = bits[o1 + q], un = bits[o1 + ldw + q], vp = bits[o2 + q], vn = bits[o2 + ldw + q];
+      const m0 = (up & vn) | (un & vp);
+      const m1 = (up ^ vp) & ~(un | vn);
+      const m2 = (un ^ vn) & ~(up | vp);
+      const differ = m0 | m1 | m2;
+      if (differ === 0) continue;
+      const f = first[q];
+      first[q] = 0;
+      const keep = ~differ;
+      const np1 = (up & keep) | ((m0 | m1) & f);
+      const nn1 = (un & keep) | (m0 & ~f) | (m2 & f);
+      bits[o1 + q] = np1;
+      bits[o1 + ldw + q] = nn1;
+      bits[o2 + q] = (vp & keep) | ((m0 | m1) & ~f);
+      bits[o2 + ldw + q] = (vn & keep) | (m0 & f) | (m2 & ~f);
+      const moved = (np1 ^ up) | (nn1 ^ un);
+      const k0 = (q << 5) + 31;
+      for (let m = moved; m !== 0; m &= m - 1) {
+        const x = (k0 - Math.clz32(m & -m)) * slotStride;
+        const u = wi[w1 + x];
+        wi[w1 + x] = wi[w2 + x];
+        wi[w2 + x] = u;
+        flips++;
+      }
+    }
   }
   return flips;
 }
 
 /**
- * Give unit 1 state `target` at positions g[from … to), exchanging with unit 2 where it differs
- * (signs at b1 + x / b2 + x, weight bits at w1 + x / w2 + x). Branch-free, since whether a slot
- * flips is a coin toss: both units' slots are always written, the weights swapped through a mask.
+ * Sign bit sets of row-major [rows, cols] weights (the layout tradeRows reads: per row, ldw words
+ * of + bits then ldw words of − bits).
  */
-function exchange(
-  st: Int8Array, wi: Int32Array, b1: number, b2: number, w1: number, w2: number,
-  g: Uint32Array, from: number, to: number, target: number,
-): number {
-  let flips = 0;
-  for (let i = from; i < to; i++) {
-    const x = g[i];
-    const s1 = b1 + x, s2 = b2 + x;
-    const sx = st[s1], sy = st[s2];
-    const d = sx - target;
-    const flip = (d | -d) >> 31; // −1 where unit 1 changes state, else 0
-    st[s1] = target;
-    st[s2] = sx + sy - target;
-    const u = wi[w1 + x], v = wi[w2 + x];
-    const m = (u ^ v) & flip;
-    wi[w1 + x] = u ^ m;
-    wi[w2 + x] = v ^ m;
-    flips -= flip;
+function signBits(w: Float32Array, rows: number, cols: number, ldw: number, out: Int32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * 2 * ldw, r = i * cols;
+    for (let q = 0; q < ldw; q++) {
+      const j0 = q << 5, j1 = Math.min(cols, j0 + 32);
+      let pos = 0, neg = 0;
+      for (let j = j0; j < j1; j++) {
+        const x = w[r + j];
+        // branch-free: the sign is a coin toss at low density
+        pos |= +(x > 0) << (j - j0);
+        neg |= +(x < 0) << (j - j0);
+      }
+      out[o + q] = pos;
+      out[o + ldw + q] = neg;
+    }
   }
-  return flips;
 }
 
 /**
- * Sign matrix [rows, cols] with row stride srcLd → its transpose with row stride dstLd (both
- * multiples of 4). Runs once per block of trades, a large share of Curveball's time before it
- * moved 4×4 blocks of bytes as four 32-bit words (a quarter of the loads and stores): 32×32 tiles
- * of such blocks, the ragged edges byte by byte.
+ * The transpose of a sign matrix held as bit sets (tradeRows' layout): `rows` units of ldSrc
+ * words per sign → `cols` units of ldDst words. 32×32 blocks of bits, each transposed in
+ * registers by five rounds of masked swaps of ever smaller sub-blocks (Hacker's Delight, 7-3).
  */
-function transposeSigns(src: Int8Array, srcLd: number, dst: Int8Array, dstLd: number, rows: number, cols: number): void {
-  const r4 = LITTLE_ENDIAN ? rows & ~3 : 0, c4 = LITTLE_ENDIAN ? cols & ~3 : 0;
-  if (r4 > 0 && c4 > 0) {
-    const s32 = new Int32Array(src.buffer, src.byteOffset, src.length >> 2);
-    const d32 = new Int32Array(dst.buffer, dst.byteOffset, dst.length >> 2);
-    const sw = srcLd >> 2, dw = dstLd >> 2;
-    for (let i0 = 0; i0 < r4; i0 += 32) {
-      const i1 = Math.min(r4, i0 + 32);
-      for (let j0 = 0; j0 < c4; j0 += 32) {
-        const j1 = Math.min(c4, j0 + 32);
-        for (let i = i0; i < i1; i += 4) {
-          const s = i * sw, o = i >> 2;
-          for (let j = j0; j < j1; j += 4) {
-            const q = s + (j >> 2);
-            const a = s32[q], b = s32[q + sw], c = s32[q + 2 * sw], d = s32[q + 3 * sw];
-            // output word m (column j + m) holds byte m of a, b, c, d
-            const t = j * dw + o;
-            d32[t] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
-            d32[t + dw] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
-            d32[t + 2 * dw] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
-            d32[t + 3 * dw] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+function transposeBits(src: Int32Array, ldSrc: number, dst: Int32Array, ldDst: number, rows: number, cols: number, blk: Int32Array): void {
+  for (let sign = 0; sign < 2; sign++) {
+    const so = sign * ldSrc, doff = sign * ldDst;
+    for (let bi = 0; bi < ldDst; bi++) {
+      const i0 = bi << 5, n = Math.min(32, rows - i0);
+      for (let bj = 0; bj < ldSrc; bj++) {
+        for (let k = 0; k < n; k++) blk[k] = src[(i0 + k) * 2 * ldSrc + so + bj];
+        for (let k = n; k < 32; k++) blk[k] = 0;
+        // bit j of blk[k] is slot (i0 + k, 32·bj + j); swap the off-diagonal halves of every
+        // 2j×2j block, for j = 16, 8, 4, 2, 1.
+        for (let j = 16, m = 0x0000ffff; j !== 0; j >>>= 1, m ^= m << j) {
+          for (let k = 0; k < 32; k = (k + j + 1) & ~j) {
+            const t = ((blk[k] >>> j) ^ blk[k + j]) & m;
+            blk[k + j] ^= t;
+            blk[k] ^= t << j;
           }
         }
+        const j0 = bj << 5, nj = Math.min(32, cols - j0);
+        for (let k = 0; k < nj; k++) dst[(j0 + k) * 2 * ldDst + doff + bi] = blk[k];
       }
     }
-  }
-  for (let i = 0; i < rows; i++) {
-    for (let j = i < r4 ? c4 : 0; j < cols; j++) dst[j * dstLd + i] = src[i * srcLd + j];
-  }
-}
-
-/** Signs of row-major [rows, cols] weights, rows padded to stride ld with zeros. */
-function paddedSigns(w: Float32Array, rows: number, cols: number, ld: number): Int8Array {
-  const st = new Int8Array(rows * ld);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      const x = w[i * cols + j];
-      st[i * ld + j] = +(x > 0) - +(x < 0); // branch-free: the sign is a coin toss at low density
-    }
-  }
-  return st;
-}
-/**
- * Row-major [rows, cols] → row-major [cols, rows] weights, moved as 32-bit words (exact bits) in
- * 4×4 blocks held in locals, 8×8 tiles of them (with larger tiles a power-of-two row stride of
- * floats thrashes the cache); the ragged edges one by one.
- */
-function transposeF32(srcF: Float32Array, dstF: Float32Array, rows: number, cols: number): void {
-  const src = new Int32Array(srcF.buffer, srcF.byteOffset, srcF.length);
-  const dst = new Int32Array(dstF.buffer, dstF.byteOffset, dstF.length);
-  const r4 = rows & ~3, c4 = cols & ~3;
-  for (let i0 = 0; i0 < r4; i0 += 8) {
-    const i1 = Math.min(r4, i0 + 8);
-    for (let j0 = 0; j0 < c4; j0 += 8) {
-      const j1 = Math.min(c4, j0 + 8);
-      for (let i = i0; i < i1; i += 4) {
-        for (let j = j0; j < j1; j += 4) {
-          const s = i * cols + j;
-          const a0 = src[s], a1 = src[s + 1], a2 = src[s + 2], a3 = src[s + 3];
-          const b0 = src[s + cols], b1 = src[s + cols + 1], b2 = src[s + cols + 2], b3 = src[s + cols + 3];
-          const s2 = s + 2 * cols, s3 = s + 3 * cols;
-          const c0 = src[s2], c1 = src[s2 + 1], c2 = src[s2 + 2], c3 = src[s2 + 3];
-          const d0 = src[s3], d1 = src[s3 + 1], d2 = src[s3 + 2], d3 = src[s3 + 3];
-          const t = j * rows + i;
-          dst[t] = a0; dst[t + 1] = b0; dst[t + 2] = c0; dst[t + 3] = d0;
-          const t1 = t + rows;
-          dst[t1] = a1; dst[t1 + 1] = b1; dst[t1 + 2] = c1; dst[t1 + 3] = d1;
-          const t2 = t1 + rows;
-          dst[t2] = a2; dst[t2 + 1] = b2; dst[t2 + 2] = c2; dst[t2 + 3] = d2;
-          const t3 = t2 + rows;
-          dst[t3] = a3; dst[t3 + 1] = b3; dst[t3 + 2] = c3; dst[t3 + 3] = d3;
-        }
-      }
-    }
-  }
-  for (let i = 0; i < rows; i++) {
-    for (let j = i < r4 ? c4 : 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
   }
 }
 
@@ -335,9 +279,9 @@ const SWEEPS_PER_BLOCK = 5;
  * The signed Curveball kernel, in place on row-major `w` [nIn, nOut]: `trades` trades. A sweep of
  * one side is ⌈n/2⌉ trades between random pairs of its n units (each unit in ~1 trade); trades run
  * in blocks of 5 sweeps of input-unit (row) trades, then 5 sweeps of output-unit (column) trades,
- * and so on until `trades` are done. Column trades run on transposed copies of the sign matrix and
- * the weights, made once per block, so every trade scans and writes contiguous memory. (Each
- * trade preserves the uniform distribution, so any such schedule does.)
+ * and so on until `trades` are done. Column trades scan a transposed copy of the sign bit sets,
+ * made once per block (a few hundred µs), and swap the moved weights in place. (Each trade
+ * preserves the uniform distribution, so any such schedule does.)
  */
 export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number, rng: Rng, trades: number): CurveballStats {
   const maxLen = Math.max(nIn, nOut);
@@ -345,26 +289,26 @@ export function signedCurveballKernel(w: Float32Array, nIn: number, nOut: number
     lf: logFactorials(maxLen),
     g0: new Uint32Array(maxLen), g1: new Uint32Array(maxLen), g2: new Uint32Array(maxLen),
     logw: new Float64Array(maxLen + 1),
+    first: new Int32Array((maxLen + 31) >>> 5),
   };
-  // Byte-per-slot signs, rows padded to a multiple of 4 slots for word-wise scans.
-  const ldRow = (nOut + 3) & ~3, ldCol = (nIn + 3) & ~3;
-  const st = paddedSigns(w, nIn, nOut, ldRow);
-  let stT: Int8Array | null = null, wT: Float32Array | null = null;
+  // The signs as bit sets, 32 slots a word, in both orientations (transposed once per block).
+  const ldRow = (nOut + 31) >>> 5, ldCol = (nIn + 31) >>> 5;
+  const bits = new Int32Array(nIn * ldRow * 2);
+  signBits(w, nIn, nOut, ldRow, bits);
+  let bitsT: Int32Array | null = null;
+  const blk = new Int32Array(32);
   let flips = 0;
   const rowBlock = SWEEPS_PER_BLOCK * Math.ceil(nIn / 2), colBlock = SWEEPS_PER_BLOCK * Math.ceil(nOut / 2);
   for (let t = 0; t < trades;) {
     const m = Math.min(rowBlock, trades - t);
-    flips += tradeRows(st, ldRow, w, nIn, nOut, m, rng, sc);
+    flips += tradeRows(bits, ldRow, w, nOut, 1, nIn, nOut, m, rng, sc);
     t += m;
     if (t >= trades) break;
     const m2 = Math.min(colBlock, trades - t);
-    stT ??= new Int8Array(nOut * ldCol);
-    wT ??= new Float32Array(w.length);
-    transposeSigns(st, ldRow, stT, ldCol, nIn, nOut);
-    transposeF32(w, wT, nIn, nOut);
-    flips += tradeRows(stT, ldCol, wT, nOut, nIn, m2, rng, sc);
-    transposeSigns(stT, ldCol, st, ldRow, nOut, nIn);
-    transposeF32(wT, w, nOut, nIn);
+    bitsT ??= new Int32Array(nOut * ldCol * 2);
+    transposeBits(bits, ldRow, bitsT, ldCol, nIn, nOut, blk);
+    flips += tradeRows(bitsT, ldCol, w, 1, nOut, nOut, nIn, m2, rng, sc);
+    transposeBits(bitsT, ldCol, bits, ldRow, nOut, nIn, blk);
     t += m2;
   }
   return { trades, flips };
