@@ -53,6 +53,30 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
+  /**
+   * The next `count` values of next() into out[0..count), in bulk: the same stream bit for bit,
+   * with the state in locals (≈ 4× faster a value than calling next(); noise probes draw 50k a model).
+   */
+  nextInto(out: Float64Array, count = out.length): void {
+    if (count > out.length) throw new RangeError(`nextInto: ${count} values do not fit ${out.length}`);
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = 0; i < count; i++) {
+      const m = Math.imul(s1, 5);
+      out[i] = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) / 4294967296;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Uniform float in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

@@ -179,6 +179,24 @@ test('uniform noise is U(−a, a) on the non-zero weights and biases only, and r
   signed.layers.forEach((l, k) => l.weights.forEach((y, i) => assert.equal(y, Math.sign(n1.layers[k].weights[i]))));
 });
 
+test('noise is bit for bit the definition: per layer, rng.fork(name), one next() per non-zero weight then bias, in order', () => {
+  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.3 }), new Rng(0));
+  for (const [variant, level] of [['reference', 0.05], ['relative', 0.5]] as const) {
+    const out = applyProbe(pruned, spec({ probe: 'noise', variant, level }), new Rng(17));
+    const root = new Rng(17);
+    pruned.layers.forEach((l, k) => {
+      const r = root.fork(l.name);
+      let sum = 0, sq = 0;
+      l.weights.forEach((x) => (sum += x));
+      l.weights.forEach((x) => (sq += (x - sum / l.weights.length) ** 2));
+      const a = variant === 'relative' ? level * Math.sqrt(sq / l.weights.length) : level;
+      const expect = (values: Float32Array) => Float32Array.from(values, (x) => (x === 0 ? 0 : x + (r.next() * 2 - 1) * a));
+      assert.deepEqual(out.layers[k].weights, expect(l.weights), `${variant} weights of ${l.name}`);
+      assert.deepEqual(out.layers[k].bias, expect(l.bias!), `${variant} bias of ${l.name}`);
+    });
+  }
+});
+
 test('sign flip of the smallest fraction flips exactly int(q·n) smallest weights', () => {
   const model = randomModel();
   // q = 0.25: int(0.25·240) = 60 and int(0.25·16) = 4 weights; int(0.25·8) = 2 and int(0.25·2) = 0 biases
