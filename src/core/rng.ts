@@ -77,6 +77,24 @@ export class Rng {
     this.s3 = s3;
   }
 
+  /** The generator's four state words (for a kernel that runs the same steps; setState puts them back). */
+  getState(out = new Int32Array(4)): Int32Array {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.s3;
+    return out;
+  }
+
+  /** Continue from state words getState gave (after a kernel advanced them). */
+  setState(state: Int32Array): void {
+    if ((state[0] | state[1] | state[2] | state[3]) === 0) throw new RangeError('setState: the all-zero state is not a xoshiro128** state');
+    this.s0 = state[0] | 0;
+    this.s1 = state[1] | 0;
+    this.s2 = state[2] | 0;
+    this.s3 = state[3] | 0;
+  }
+
   /** Uniform float in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
+import { noiseKernel } from './noise-kernel.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -81,17 +82,27 @@ export function signValues(values: Float32Array): Float32Array {
  * long) receives the result, e.g. an array reused from draw to draw: fresh memory costs page faults.
  */
 export function addUniformNoise(
-  values: Float32Array, a: number, rng: Rng, out: Float32Array = new Float32Array(values.length), nonZero = countNonZero(values),
+  values: Float32Array, a: number, rng: Rng, out: Float32Array = new Float32Array(values.length), nonZero?: number,
 ): Float32Array {
   if (out.length !== values.length) throw new RangeError(`addUniformNoise: out has ${out.length} elements, values ${values.length}`);
+  if (a <= 0) {
+    out.set(values);
+    return out;
+  }
+  const kernel = useNoiseKernel ? noiseKernel() : null;
+  if (kernel) {
+    kernel.addNoise(values, a, rng.getState(noiseState), out);
+    rng.setState(noiseState);
+    return out;
+  }
   out.set(values);
-  if (a <= 0) return out;
   // One draw per non-zero element, in order: drawn in bulk (the same stream as rng.next() each).
   const n = out.length;
-  if (noiseDraws.length < nonZero) noiseDraws = new Float64Array(nonZero);
+  const count = nonZero ?? countNonZero(values);
+  if (noiseDraws.length < count) noiseDraws = new Float64Array(count);
   const draws = noiseDraws; // a local: the loops below read it 50k times
-  rng.nextInto(draws, nonZero);
-  if (nonZero === n) {
+  rng.nextInto(draws, count);
+  if (count === n) {
     for (let i = 0; i < n; i++) out[i] += (draws[i] * 2 - 1) * a;
   } else {
     for (let i = 0, k = 0; i < n; i++) {
@@ -111,6 +122,13 @@ export function countNonZero(values: Float32Array): number {
 
 /** addUniformNoise's draws, reused (a layer's worth; grown to the largest layer seen). */
 let noiseDraws = new Float64Array(0);
+const noiseState = new Int32Array(4);
+let useNoiseKernel = true;
+
+/** Tests: run addUniformNoise's JS loop (false) or its WebAssembly kernel where available (true, the default). */
+export function useNoiseKernelForTests(on: boolean): void {
+  useNoiseKernel = on;
+}
 
 /** Mean |v| over all elements (the scale of the scaled binarization). */
 export function meanAbs(values: Float32Array): number {

@@ -28,6 +28,11 @@ test('nextInto draws the same stream as next(), call after call, and leaves the 
   }
   assert.equal(bulk.nextUint32(), scalar.nextUint32());
   assert.throws(() => bulk.nextInto(buf, 301), RangeError);
+  // getState/setState: a copy continues the same stream
+  const copy = new Rng(5);
+  copy.setState(bulk.getState());
+  assert.deepEqual([bulk.next(), bulk.next()], [copy.next(), copy.next()]);
+  assert.throws(() => copy.setState(new Int32Array(4)), RangeError);
 });
 
 test('int(n) is uniform over [0, n): chi-square on 6 bins', () => {
