@@ -47,8 +47,8 @@ const body = [
   // values[i] = f32(v + ((r / 2^32)·2 − 1)·a), r = rotl(s1·5, 7)·9 as uint32
   ...localGet(P), ...localGet(V), ...f64FromF32,
   ...localGet(S1), ...i32c(5), ...i32Mul, ...i32c(7), ...i32Rotl, ...i32c(9), ...i32Mul,
-  // · 2^−32 is exactly / 2^32 (both only shift the exponent) and much cheaper than a division
-  ...f64FromU32, ...f64c(2 ** -32), ...f64Mul, ...f64c(2), ...f64Mul, ...f64c(1), ...f64Sub, ...localGet(A), ...f64Mul,
+  // r / 2^32 · 2 is exactly r · 2^−31 (both only shift the exponent), and a multiply is much cheaper than a division
+  ...f64FromU32, ...f64c(2 ** -31), ...f64Mul, ...f64c(1), ...f64Sub, ...localGet(A), ...f64Mul,
   ...f64Add, ...f32FromF64, ...f32Store,
   // the xoshiro128 step: t = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)
   ...localGet(S1), ...i32c(9), ...i32Shl, ...localSet(T),

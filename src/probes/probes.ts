@@ -14,6 +14,7 @@ import {
   addUniformNoise, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
   fractionCount, type MagnitudeSelect,
 } from './kernels.js';
+import { noiseKernel } from './noise-kernel.js';
 
 /** What to do to a model: one evaluation of a sweep. */
 export interface ProbeSpec {
@@ -137,19 +138,17 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec): (rng: Rng, out
 interface LayerNoise {
   /** a of U(−a, a); relative: a = level·σ(w), σ the population standard deviation of the layer's weights. */
   amplitude: number;
-  /** Draws per call: one per non-zero weight, one per non-zero bias. */
-  weights: number;
-  bias: number;
+  /** Draws per call, for the JS loop (the WebAssembly kernel counts as it goes): one per non-zero weight, one per non-zero bias. */
+  weights?: number;
+  bias?: number;
 }
 
 /** What the noise probes need of a layer, the same for every draw (null for the other probes). */
 function noiseOf(layer: LayerRecord, spec: ProbeSpec): LayerNoise | null {
   if (spec.probe !== 'noise' && spec.probe !== 'binarize+noise') return null;
-  return {
-    amplitude: spec.variant === 'relative' ? spec.level * Math.sqrt(moments(layer.weights).m2) : spec.level,
-    weights: countNonZero(layer.weights),
-    bias: layer.bias ? countNonZero(layer.bias) : 0,
-  };
+  const amplitude = spec.variant === 'relative' ? spec.level * Math.sqrt(moments(layer.weights).m2) : spec.level;
+  if (noiseKernel()) return { amplitude };
+  return { amplitude, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
 }
 
 function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noiseOf(layer, spec), into?: DrawOutput): LayerRecord {
