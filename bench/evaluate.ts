@@ -34,7 +34,6 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, cloneModel, type DenseModel } from '../src/core/index.js';
 import { linearCka } from '../src/model/cka.js';
@@ -215,24 +214,6 @@ async function premadeDefaults(test: Split, base: DenseModel, scale: number, rep
   if (peerBest) console.log(`pre-drawn models (not a target): the pool's ${pool.workers} workers ${(best(pooled).perSecond / peerBest.perSecond).toFixed(2)}× PyTorch ${peerBest.version} at its best thread count (${peerBest.threads})`);
 }
 
-/**
- * Throughput of a pure integer loop on one worker thread per core over one worker alone (best of 3):
- * how much a second thread can buy on this machine right now (on a free 2-core machine ≈ 2; on a
- * shared or overcommitted one less). Printed next to the target so that its reading has context.
- */
-async function cpuScaling(): Promise<number> {
-  const code = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 2e8; i++) x = (x + i * 7) | 0; parentPort.postMessage(x);`;
-  const wall = async (threads: number) => {
-    const t = performance.now();
-    await Promise.all(Array.from({ length: threads }, () => new Promise((done) => new Worker(code, { eval: true }).once('message', done))));
-    return performance.now() - t;
-  };
-  const cores = availableParallelism();
-  let best = 0;
-  for (let r = 0; r < 3; r++) best = Math.max(best, (cores * (await wall(1))) / (await wall(cores)));
-  return best;
-}
-
 /** Rate of one timed run: evaluations per wall second and per CPU second of this process (all its threads). */
 interface Rate {
   perSecond: number;
@@ -263,7 +244,6 @@ async function studyDefaults(scale: number, reps: number, torchOk: boolean): Pro
     jobs.push({ ...all[0], id: `bench/noise/${first}`, evals: evals.slice(first, first + DEFAULT_EVAL_CHUNK) });
   }
   const rowsOf = (results: JobResult[]) => results.flatMap((r) => (r.kind === 'eval' ? r.rows : []));
-  const scaling = await cpuScaling();
   const executor = createThreadPoolExecutor();
   const onPool = async () => {
     const results: JobResult[] = [];
@@ -304,7 +284,8 @@ async function studyDefaults(scale: number, reps: number, torchOk: boolean): Pro
     }
     const peerBest = pyBest.length ? pyBest.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)) : null;
     if (peerBest) console.log(`peer: PyTorch ${peerBest.version} at its best thread count (${peerBest.threads}) of 1 and 2; ours: the thread-pool executor's defaults; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    console.log(`this machine's cores at the time (not a target): an integer loop on ${availableParallelism()} threads ran ${scaling.toFixed(2)}× one thread's throughput (best of 3; the pool can gain no more than this over one thread)`);
+    // On a shared machine the pool gets what the others leave: say how many cores its best run had.
+    console.log(`the pool's best run used ${(best(pooled).perSecond / best(pooled).perCpuSecond).toFixed(2)} cores of ${availableParallelism()} (process CPU s / wall s)`);
     reportRatio('evaluations/s, default settings', 'PyTorch', peerBest ? best(pooled).perSecond / peerBest.perSecond : null, 2.0);
   } finally {
     await executor.close();
