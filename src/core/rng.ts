@@ -53,6 +53,48 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
+  /**
+   * The next `count` values of next() into out[0..count), in bulk: the same stream bit for bit,
+   * with the state in locals (≈ 4× faster a value than calling next(); noise probes draw 50k a model).
+   */
+  nextInto(out: Float64Array, count = out.length): void {
+    if (count > out.length) throw new RangeError(`nextInto: ${count} values do not fit ${out.length}`);
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = 0; i < count; i++) {
+      const m = Math.imul(s1, 5);
+      out[i] = (Math.imul((m << 7) | (m >>> 25), 9) >>> 0) / 4294967296;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
+  /** The generator's four state words (for a kernel that runs the same steps; setState puts them back). */
+  getState(out = new Int32Array(4)): Int32Array {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.s3;
+    return out;
+  }
+
+  /** Continue from state words getState gave (after a kernel advanced them). */
+  setState(state: Int32Array): void {
+    if ((state[0] | state[1] | state[2] | state[3]) === 0) throw new RangeError('setState: the all-zero state is not a xoshiro128** state');
+    this.s0 = state[0] | 0;
+    this.s1 = state[1] | 0;
+    this.s2 = state[2] | 0;
+    this.s3 = state[3] | 0;
+  }
+
   /** Uniform float in [lo, hi). */
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();

@@ -4,6 +4,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
+import { noiseKernel } from './noise-kernel.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -76,14 +77,57 @@ export function signValues(values: Float32Array): Float32Array {
   return out;
 }
 
-/** Add U(−a, a) noise to the non-zero elements only (pruned slots stay zero). */
-export function addUniformNoise(values: Float32Array, a: number, rng: Rng): Float32Array {
-  const out = values.slice();
-  if (a <= 0) return out;
-  for (let i = 0; i < out.length; i++) {
-    if (out[i] !== 0) out[i] += (rng.next() * 2 - 1) * a;
+/**
+ * Add U(−a, a) noise to the non-zero elements only (pruned slots stay zero). `out` (values.length
+ * long) receives the result, e.g. an array reused from draw to draw: fresh memory costs page faults.
+ */
+export function addUniformNoise(
+  values: Float32Array, a: number, rng: Rng, out: Float32Array = new Float32Array(values.length), nonZero?: number,
+): Float32Array {
+  if (out.length !== values.length) throw new RangeError(`addUniformNoise: out has ${out.length} elements, values ${values.length}`);
+  if (a <= 0) {
+    out.set(values);
+    return out;
+  }
+  const kernel = useNoiseKernel ? noiseKernel() : null;
+  if (kernel) {
+    kernel.addNoise(values, a, rng.getState(noiseState), out);
+    rng.setState(noiseState);
+    return out;
+  }
+  out.set(values);
+  // One draw per non-zero element, in order: drawn in bulk (the same stream as rng.next() each).
+  const n = out.length;
+  const count = nonZero ?? countNonZero(values);
+  if (noiseDraws.length < count) noiseDraws = new Float64Array(count);
+  const draws = noiseDraws; // a local: the loops below read it 50k times
+  rng.nextInto(draws, count);
+  if (count === n) {
+    for (let i = 0; i < n; i++) out[i] += (draws[i] * 2 - 1) * a;
+  } else {
+    for (let i = 0, k = 0; i < n; i++) {
+      const v = out[i];
+      if (v !== 0) out[i] = v + (draws[k++] * 2 - 1) * a;
+    }
   }
   return out;
+}
+
+/** How many elements are not 0 (NaN counts: it is not 0). */
+export function countNonZero(values: Float32Array): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
+  return count;
+}
+
+/** addUniformNoise's draws, reused (a layer's worth; grown to the largest layer seen). */
+let noiseDraws = new Float64Array(0);
+const noiseState = new Int32Array(4);
+let useNoiseKernel = true;
+
+/** Tests: run addUniformNoise's JS loop (false) or its WebAssembly kernel where available (true, the default). */
+export function useNoiseKernelForTests(on: boolean): void {
+  useNoiseKernel = on;
 }
 
 /** Mean |v| over all elements (the scale of the scaled binarization). */

@@ -11,9 +11,10 @@ import { Rng } from '../core/rng.js';
 import { nullStream, randomizeLayer } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
+  addUniformNoise, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
   fractionCount, type MagnitudeSelect,
 } from './kernels.js';
+import { noiseKernel } from './noise-kernel.js';
 
 /** What to do to a model: one evaluation of a sweep. */
 export interface ProbeSpec {
@@ -100,22 +101,57 @@ const SELECT: Record<string, MagnitudeSelect> = { reference: 'smallest', largest
  * (layer by layer, weights before biases), so the same seed gives the same model bit for bit.
  */
 export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng): DenseModel {
+  return prepareProbe(model, spec)(rng);
+}
+
+/**
+ * Where a draw may write a layer's probed weights or bias (`part`) instead of fresh memory: an array
+ * of `length` floats that the caller reuses from draw to draw. The drawn model is valid until then.
+ */
+export type DrawOutput = (layer: string, part: 'weights' | 'bias', length: number) => Float32Array;
+
+/**
+ * applyProbe with what does not depend on the draw done once (validation, the targeted layers,
+ * global pruning, relative noise's σ(w)): for the many draws of one probe on one model, e.g. one per
+ * test batch. `prepareProbe(model, spec)(rng)` is applyProbe(model, spec, rng); with `out`, the
+ * noise probes write into the caller's arrays (the others allocate as usual).
+ */
+export function prepareProbe(model: DenseModel, spec: ProbeSpec): (rng: Rng, out?: DrawOutput) => DenseModel {
   validateSpec(spec);
   const targets = spec.layer === 'all' ? new Set(model.layers.map((l) => l.name)) : new Set([findLayer(model, spec.layer).name]);
   const perturbed = spec.probe === 'prune' && spec.variant === 'global' ? pruneGlobal(model, targets, spec.level) : null;
+  const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec) : null));
 
-  const layers = model.layers.map((layer, k): LayerRecord => {
-    if (!targets.has(layer.name)) return layer;
-    // A randomization draws from the null model's own stream of this layer (nullStream), the same
-    // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
-    let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng) : probeLayer(layer, spec, rng.fork(layer.name));
-    if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
-    return out;
-  });
-  return { ...model, layers };
+  return (rng, into) => {
+    const layers = model.layers.map((layer, k): LayerRecord => {
+      if (!targets.has(layer.name)) return layer;
+      // A randomization draws from the null model's own stream of this layer (nullStream), the same
+      // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
+      let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
+      if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
+      return out;
+    });
+    return { ...model, layers };
+  };
 }
 
-function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord {
+interface LayerNoise {
+  /** a of U(−a, a); relative: a = level·σ(w), σ the population standard deviation of the layer's weights. */
+  amplitude: number;
+  /** Draws per call, for the JS loop (the WebAssembly kernel counts as it goes): one per non-zero weight, one per non-zero bias. */
+  weights?: number;
+  bias?: number;
+}
+
+/** What the noise probes need of a layer, the same for every draw (null for the other probes). */
+function noiseOf(layer: LayerRecord, spec: ProbeSpec): LayerNoise | null {
+  if (spec.probe !== 'noise' && spec.probe !== 'binarize+noise') return null;
+  const amplitude = spec.variant === 'relative' ? spec.level * Math.sqrt(moments(layer.weights).m2) : spec.level;
+  if (noiseKernel()) return { amplitude };
+  return { amplitude, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
+}
+
+function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noiseOf(layer, spec), into?: DrawOutput): LayerRecord {
   const { weights, bias } = layer;
   const withValues = (w: Float32Array, b: Float32Array | null): LayerRecord => ({ ...layer, weights: w, bias: b });
   switch (spec.probe) {
@@ -137,9 +173,11 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord 
     }
     case 'noise':
     case 'binarize+noise': {
-      // relative: a = level·σ(w), σ the population standard deviation of the layer's weights
-      const a = spec.variant === 'relative' ? spec.level * Math.sqrt(moments(weights).m2) : spec.level;
-      return withValues(addUniformNoise(weights, a, rng), bias ? addUniformNoise(bias, a, rng) : null);
+      const { amplitude: a, weights: nw, bias: nb } = noise!;
+      return withValues(
+        addUniformNoise(weights, a, rng, into?.(layer.name, 'weights', weights.length), nw),
+        bias ? addUniformNoise(bias, a, rng, into?.(layer.name, 'bias', bias.length), nb) : null,
+      );
     }
     case 'binarize':
       return binarizeLayer(layer, spec.variant);

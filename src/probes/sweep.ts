@@ -7,7 +7,7 @@ import { Rng, deriveSeed } from '../core/rng.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
 import { TEST_BATCH, testBatchCount, type Measurement, type ProbedModel } from '../model/evaluator.js';
-import { applyProbe, isRandomProbe, referenceInitBiases, validateSpec, type BiasMode, type ProbeSpec } from './probes.js';
+import { applyProbe, isRandomProbe, prepareProbe, referenceInitBiases, validateSpec, type BiasMode, type DrawOutput, type ProbeSpec } from './probes.js';
 
 /** One planned evaluation: a probe and, for random probes, which repetition. */
 export interface PlannedEval {
@@ -188,11 +188,31 @@ export function isPerBatchProbe(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boo
  * The model(s) one evaluation runs: per-batch probes give `batches` independent draws (batch b's
  * seed is deriveSeed(seed, 'test-batch', b)); everything else one model.
  */
-export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number): ProbedModel {
+export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number, buffers?: DrawBuffers): ProbedModel {
   if (batches > 0 && isPerBatchProbe(spec)) {
-    return Array.from({ length: batches }, (_, b) => applyProbe(model, spec, new Rng(deriveSeed(seed, 'test-batch', b))));
+    const draw = prepareProbe(model, spec);
+    return Array.from({ length: batches }, (_, b) => draw(new Rng(deriveSeed(seed, 'test-batch', b)), buffers?.output(b)));
   }
   return applyProbe(model, spec, new Rng(seed));
+}
+
+/**
+ * Arrays that probedModel's per-batch draws write into (noise probes), one set per test batch,
+ * reused from evaluation to evaluation: 16 fresh 200 KB models an evaluation cost more in page
+ * faults than drawing their noise. A model drawn into them is valid until the next probedModel call
+ * with the same buffers, so measure it first.
+ */
+export class DrawBuffers {
+  private readonly arrays = new Map<string, Float32Array>();
+
+  output(batch: number): DrawOutput {
+    return (layer, part, length) => {
+      const key = `${batch}|${part}|${layer}`;
+      let a = this.arrays.get(key);
+      if (a?.length !== length) this.arrays.set(key, (a = new Float32Array(length)));
+      return a;
+    };
+  }
 }
 
 /** The results row of one evaluation (every executor of a study builds its rows here). */

@@ -14,7 +14,7 @@ import type { ResultRow } from '../core/results.js';
 import { createEvaluator, testBatchCount, type Evaluator } from '../model/evaluator.js';
 import type { InputScaling, Split } from '../model/split.js';
 import { trainSparse, type TrainConfig, type TrainResult } from '../model/train-loop.js';
-import { evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
+import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
 import { blobHash, deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
 import type { DiscardedModelRecord } from './records.js';
 import type { BlobHash, BlobSource, EvalJob, EvalJobResult, Job, JobProgress, JobResult, JobRunner, TrainJob, TrainJobResult } from './types.js';
@@ -34,6 +34,7 @@ class Lru<V> {
 }
 
 const evaluators = new Lru<Evaluator>(3);
+const drawBuffers = new DrawBuffers();
 const models = new Lru<{ model: DenseModel; initModels: Map<number, DenseModel> }>(8);
 
 function evaluatorOf(test: BlobHash, inputs: InputScaling, blobs: BlobSource): Promise<Evaluator> {
@@ -157,7 +158,8 @@ async function runEvalJob(job: EvalJob, blobs: BlobSource, onProgress?: JobProgr
     for (const mode of new Set(batch.map(({ e }) => e.spec.bias ?? 'trained'))) {
       const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
       const from = startOf(mode);
-      const measured = evaluator.measure(idx.map((k) => probedModel(from, batch[k].e.spec, batch[k].seed, batches)), from);
+      // One evaluation at a time: its per-batch draws reuse this thread's buffers (measured before the next draw).
+      const measured = idx.map((k) => evaluator.measure([probedModel(from, batch[k].e.spec, batch[k].seed, batches, drawBuffers)], from)[0]);
       idx.forEach((k, i) => (out[k] = sweepRow(job.target, evaluator.n, batch[k].e, batch[k].seed, measured[i])));
     }
     rows.push(...out);

@@ -18,6 +18,23 @@ test('the same seed gives the same stream bit for bit; another seed another stre
   assert.ok(xa.filter((x, i) => x === xc[i]).length < 5);
 });
 
+test('nextInto draws the same stream as next(), call after call, and leaves the generator where next() would', () => {
+  const scalar = new Rng(99), bulk = new Rng(99);
+  const buf = new Float64Array(300);
+  for (const count of [0, 1, 7, 300, 128]) {
+    bulk.nextInto(buf, count);
+    const expected = Array.from({ length: count }, () => scalar.next());
+    assert.deepEqual([...buf.subarray(0, count)], expected);
+  }
+  assert.equal(bulk.nextUint32(), scalar.nextUint32());
+  assert.throws(() => bulk.nextInto(buf, 301), RangeError);
+  // getState/setState: a copy continues the same stream
+  const copy = new Rng(5);
+  copy.setState(bulk.getState());
+  assert.deepEqual([bulk.next(), bulk.next()], [copy.next(), copy.next()]);
+  assert.throws(() => copy.setState(new Int32Array(4)), RangeError);
+});
+
 test('int(n) is uniform over [0, n): chi-square on 6 bins', () => {
   const rng = new Rng(7);
   const counts = new Array(6).fill(0);

@@ -4,7 +4,8 @@ import { Rng } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
 import { applyProbe, referenceInitBiases, type ProbeSpec } from '../../src/probes/probes.js';
-import { magnitudeOrder } from '../../src/probes/kernels.js';
+import { magnitudeOrder, useNoiseKernelForTests } from '../../src/probes/kernels.js';
+import { noiseKernel } from '../../src/probes/noise-kernel.js';
 import { planSweep, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
 import { rowKey } from '../../src/core/results.js';
 
@@ -177,6 +178,27 @@ test('uniform noise is U(−a, a) on the non-zero weights and biases only, and r
   assert.ok(biasDeltas.every((d) => Math.abs(d) <= a * (1 + 1e-5)) && biasDeltas.some((d) => d > 0) && biasDeltas.some((d) => d < 0));
   const signed = applyProbe(pruned, spec({ probe: 'binarize+noise', level: a, signed: true }), new Rng(42));
   signed.layers.forEach((l, k) => l.weights.forEach((y, i) => assert.equal(y, Math.sign(n1.layers[k].weights[i]))));
+});
+
+test('noise is bit for bit the definition: per layer, rng.fork(name), one next() per non-zero weight then bias, in order (WASM kernel and JS loop)', () => {
+  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.3 }), new Rng(0));
+  assert.ok(noiseKernel(), 'Node 20 has WebAssembly: the kernel loads');
+  for (const [variant, level, wasm] of [['reference', 0.05, true], ['relative', 0.5, true], ['reference', 0.05, false], ['relative', 0.5, false]] as const) {
+    useNoiseKernelForTests(wasm);
+    const out = applyProbe(pruned, spec({ probe: 'noise', variant, level }), new Rng(17));
+    useNoiseKernelForTests(true);
+    const root = new Rng(17);
+    pruned.layers.forEach((l, k) => {
+      const r = root.fork(l.name);
+      let sum = 0, sq = 0;
+      l.weights.forEach((x) => (sum += x));
+      l.weights.forEach((x) => (sq += (x - sum / l.weights.length) ** 2));
+      const a = variant === 'relative' ? level * Math.sqrt(sq / l.weights.length) : level;
+      const expect = (values: Float32Array) => Float32Array.from(values, (x) => (x === 0 ? 0 : x + (r.next() * 2 - 1) * a));
+      assert.deepEqual(out.layers[k].weights, expect(l.weights), `${variant} weights of ${l.name} (${wasm ? 'wasm' : 'js'})`);
+      assert.deepEqual(out.layers[k].bias, expect(l.bias!), `${variant} bias of ${l.name} (${wasm ? 'wasm' : 'js'})`);
+    });
+  }
 });
 
 test('sign flip of the smallest fraction flips exactly int(q·n) smallest weights', () => {
