@@ -15,7 +15,7 @@ import { loadModel, saveModel } from '../model/files.js';
 import { deserializeModel, serializeModel } from './blobs.js';
 import { evalJobs, trainJob, type Study, type StudyTask } from './plan.js';
 import type { DiscardedModelRecord } from './records.js';
-import type { BlobStore, EvalJobResult, Executor, JobResult, TrainJobResult } from './types.js';
+import type { BlobStore, EvalJobResult, Executor, Job, JobResult, TrainJobResult } from './types.js';
 
 /** A model of the study: trained now or loaded from the run folder. */
 export interface StudyModel {
@@ -161,4 +161,30 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   ev.trainingDone?.(models);
   await Promise.all(evalRuns);
   return { models, rows: written };
+}
+
+/**
+ * A plan whose jobs lead to more jobs: `jobs` can run now (train jobs, the eval jobs of models
+ * already saved); `onResult` takes each result as it arrives (writes it to the run folder) and
+ * returns the jobs that follow it (a trained model's eval jobs), which go to the executor at once,
+ * so training and evaluation overlap.
+ */
+export interface JobGraph {
+  jobs: Job[];
+  onResult(result: JobResult): Job[] | void | Promise<Job[] | void>;
+  onProgress?: (id: string, done: number, note?: string) => void;
+}
+
+/** Run a job graph on an executor; resolves when every job and every job that followed has a result. */
+export async function runJobGraph(executor: Executor, blobs: BlobStore, graph: JobGraph): Promise<void> {
+  const runs: Promise<void>[] = [];
+  const submit = (jobs: Job[]): void => {
+    if (jobs.length === 0) return;
+    const running = executor.run(jobs, blobs, async (r) => submit((await graph.onResult(r)) ?? []), graph.onProgress);
+    running.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    runs.push(running);
+  };
+  submit(graph.jobs);
+  // A run's results (and so the runs they submit) come before it resolves: the list is complete at the end.
+  for (let k = 0; k < runs.length; k++) await runs[k];
 }
