@@ -189,7 +189,8 @@ async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out
   }
 
   // Progress: training tokens while any training runs, then evaluations (one bar at a time).
-  const trainings = jobs.length - jobs.filter((j) => j.kind === 'eval-tagger').length;
+  const trainingIds = new Set(jobs.flatMap((j) => (j.kind === 'eval-tagger' ? [] : [j.id])));
+  const trainings = trainingIds.size;
   let trainingsLeft = trainings;
   const tokensOf = new Map<string, number>();
   const evalsOf = new Map<string, number>();
@@ -198,18 +199,21 @@ async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out
   let trainStage: Stage | undefined = trainings ? progress.stage('train taggers', trainings * o.trainTokens, 'tokens') : undefined;
   let probeStage: Stage | undefined;
   const startProbeStage = (): void => {
+    // From here on only evaluations run: what is left of them after training is probe_s.
+    timings.train_s = (Date.now() - t) / 1000;
+    t = Date.now();
     probeStage = progress.stage('probe layers', plan.length, 'evals');
     probeStage.update(evalsBefore + sum(evalsOf));
   };
+  t = Date.now();
   if (!trainStage) startProbeStage();
 
-  t = Date.now();
   const executor = await createExecutor(executorChoice(o));
   try {
     await runJobGraph(executor, blobs, {
       jobs,
       onProgress: (id, n) => {
-        if (trainJobs.has(id) || id === windowMlpJob(shared).id) {
+        if (trainingIds.has(id)) {
           tokensOf.set(id, n);
           trainStage?.update(sum(tokensOf));
         } else {
@@ -245,7 +249,6 @@ async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out
         if (--trainingsLeft === 0) {
           trainStage?.stop();
           trainStage = undefined;
-          timings.train_s = (Date.now() - t) / 1000;
           startProbeStage();
         }
         return next;
