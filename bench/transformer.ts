@@ -2,8 +2,8 @@
  * Tagged tokens per second of the transformer tagger (the `weightscope transformer` default
  * architecture: 4 blocks, d 64, 4 heads, FFN 256), on real Brown sentences:
  *   - training: our engine (one thread) vs PyTorch (Adam, padded batches; best of 1 and 2 threads);
- *   - evaluation of probed models: our engine on one thread and through the study's worker pool
- *     (one worker per core, each probe applied in the worker), a plain tfjs forward pass (padded,
+ *   - evaluation of probed models: our engine on one thread and as the study's eval jobs on the
+ *     thread-pool executor (one worker per core, each probe applied in the worker), a plain tfjs forward pass (padded,
  *     masked batches of 32 sentences on the WASM backend), and PyTorch no_grad (best thread count).
  * CPU seconds are printed beside wall seconds: on a shared machine they tell the single-core rate.
  * Run: `node dist/bench/transformer.js`.
@@ -15,10 +15,12 @@ import { selectBackend, silenceTfjs } from '../src/model/backend.js';
 import { loadTagging } from '../src/data/brown.js';
 import { initTransformer, packBatch } from '../src/model/transformer/model.js';
 import { tagSentences, trainTagger } from '../src/model/transformer/train.js';
-import { saveTransformer } from '../src/model/transformer/files.js';
 import { padBatch, tfjsForward } from '../src/model/transformer/tfjs-forward.js';
-import { StudyPool, evaluationSample, taggerConfig, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/cli/transformer/study.js';
-import { planStudy } from '../src/cli/transformer/plan.js';
+import { evaluationSample, taggerConfig, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/cli/transformer/study.js';
+import { MemoryBlobStore } from '../src/study/blobs.js';
+import { createThreadPoolExecutor } from '../src/study/executors/thread-pool.js';
+import { serializeSentences, serializeTagger } from '../src/study/tagger-blobs.js';
+import { planStudy, taggerEvalJobs } from '../src/study/tagger-plan.js';
 import { runPython } from './train.js';
 
 const cpuSeconds = () => {
@@ -58,16 +60,17 @@ export async function run(): Promise<void> {
     }
   });
 
-  // probed-model evaluation through the study's worker pool: 2 models' worth of the real plan
-  const dir = join(mkdtempSync(join(tmpdir(), 'ws-bench-tr-')), 'run-0');
-  saveTransformer(dir, model, { tags: [...data.tags] });
+  // probed-model evaluation as the study's eval jobs on the thread pool: 16 items of the real plan
   const items = planStudy({ blocks: config.blocks, runs: 1, seed: 1, task: 'bench', quick: false }).filter((i) => i.probe === 'binarize').slice(0, 16);
   const workers = availableParallelism();
-  const pool = new StudyPool(workers, { backend: 'wasm', train: packBatch([]), evaluation: packBatch(evaluation), task: 'bench', tagTask: 'upos' });
-  await pool.run({ type: 'eval', dir, items: items.slice(0, 1) }, () => true); // warm-up: backend and model load
+  const blobs = new MemoryBlobStore();
+  const target = { task: 'bench', tagTask: 'upos' as const, backend: 'wasm' as const };
+  const jobsOf = (list: typeof items, chunk: number) => taggerEvalJobs(target, 0, blobs.putSync(serializeTagger(model)), blobs.putSync(serializeSentences(packBatch(evaluation))), list, undefined, chunk);
+  const pool = createThreadPoolExecutor({ workers });
+  // warm-up: every worker selects its backend and decodes the model once
+  await pool.run(jobsOf(items.slice(0, workers), 1), blobs, () => {});
   const t = performance.now();
-  const chunks = Array.from({ length: Math.ceil(items.length / 2) }, (_, k) => items.slice(2 * k, 2 * k + 2));
-  await Promise.all(chunks.map((c) => pool.run({ type: 'eval', dir, items: c }, () => true)));
+  await pool.run(jobsOf(items, 2), blobs, () => {});
   const poolRate = (items.length * evalTokens) / ((performance.now() - t) / 1000);
   await pool.close();
 

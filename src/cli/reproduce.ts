@@ -19,23 +19,17 @@ import { defaultTrainEngine, selectBackend } from '../model/index.js';
 import { DEFAULT_SWEEP } from '../probes/index.js';
 import { writeReport, type ReportInput } from '../report/index.js';
 import { MemoryBlobStore } from '../study/blobs.js';
-import { createExecutor, type ExecutorChoice } from '../study/executors/index.js';
-import { connectRedis } from '../study/executors/redis.js';
+import { createExecutor } from '../study/executors/index.js';
 import { planStudy, sortRowsByPlan, type StudyConfig } from '../study/plan.js';
 import { runStudy, type StudyModel } from '../study/run-study.js';
+import { checkExecutorFlags, executorChoice, type ExecutorFlags } from './executor.js';
 import { createProgress, type Stage } from './progress.js';
 
 // What the study layer defines and tests and earlier callers imported from here.
 export { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY, QUICK_SWEEP, REFERENCE_PAIRS, resolveTasks } from '../study/plan.js';
 
-export interface ReproduceOptions extends StudyConfig {
+export interface ReproduceOptions extends StudyConfig, ExecutorFlags {
   out: string;
-  /** Worker threads of the thread-pool executor (default: one per core). */
-  workers?: number;
-  /** Where jobs run: `threads` (default) or `in-process`. */
-  executor?: ExecutorChoice['kind'];
-  /** Run the jobs on the workers of this Redis (docs/distributed.md). */
-  redis?: string;
   backend?: 'node' | 'wasm' | 'cpu';
   quiet?: boolean;
   /**
@@ -48,15 +42,6 @@ export interface ReproduceOptions extends StudyConfig {
 
 /** Options that say where and how a run computes, never what: a run may resume with others. */
 const NOT_IDENTITY = ['out', 'workers', 'quiet', 'backend', 'executor', 'graphs', 'redis'];
-
-/** The one place reproduce picks its executor from its options. */
-function executorChoice(o: ReproduceOptions): ExecutorChoice {
-  if (o.redis) return { kind: 'redis', url: o.redis, log: (line) => process.stderr.write(`${line}\n`) };
-  const kind = o.executor ?? 'threads';
-  if (kind === 'in-process') return { kind };
-  if (kind === 'threads') return { kind, workers: o.workers };
-  throw new UserError(`unknown executor '${kind as string}' (in-process, threads)`);
-}
 
 interface GraphJob {
   /** Folder the layer files go to; null computes the statistics only. */
@@ -100,8 +85,7 @@ function exportGraphsInBackground(count: number, onDone: (seconds: number) => vo
 
 export async function reproduce(o: ReproduceOptions): Promise<{ out: string; rows: ResultRow[] }> {
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
-  executorChoice(o);
-  if (o.redis) (await connectRedis(o.redis)).disconnect(); // unreachable: one line before anything is written
+  await checkExecutorFlags(o);
   // One process per run folder: a second one would interleave rows and overwrite models.
   return inRunFolder(o.out, () => reproduceLocked(o));
 }

@@ -18,25 +18,25 @@ export function blobHash(bytes: Uint8Array): BlobHash {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-interface BlobTensor {
+export interface BlobTensor {
   name: string;
-  dtype: 'F32' | 'U8';
+  dtype: 'F32' | 'U8' | 'I32';
   shape: number[];
-  data: Float32Array | Uint8Array;
+  data: Float32Array | Uint8Array | Int32Array;
 }
 
-function bytesOf(data: Float32Array | Uint8Array): Uint8Array {
+function bytesOf(data: Float32Array | Uint8Array | Int32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Safetensors bytes of the tensors, in order, with a string→string metadata map. */
-function encodeBlob(tensors: BlobTensor[], metadata: Record<string, string>): Uint8Array {
+export function encodeBlob(tensors: BlobTensor[], metadata: Record<string, string>): Uint8Array {
   // Typed arrays are little-endian on every platform Node runs on (formats/dtype.ts assumes it too).
   return assembleSafetensors(tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: bytesOf(t.data) })), metadata);
 }
 
 /** The tensors of a blob by name (copies, aligned) and its metadata; `kind` must match. */
-function decodeBlob(bytes: Uint8Array, kind: string): { tensors: Map<string, { dtype: string; shape: number[]; bytes: Uint8Array }>; metadata: Record<string, string> } {
+export function decodeBlob(bytes: Uint8Array, kind: string): { tensors: Map<string, { dtype: string; shape: number[]; bytes: Uint8Array }>; metadata: Record<string, string> } {
   let layout;
   try {
     layout = parseSafetensorsHeader(bytes, bytes.length);

@@ -15,23 +15,10 @@ import { createEvaluator, testBatchCount, type Evaluator } from '../model/evalua
 import type { InputScaling, Split } from '../model/split.js';
 import { trainSparse, type TrainConfig, type TrainResult } from '../model/train-loop.js';
 import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
+import { Lru } from './lru.js';
 import { blobHash, deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
 import type { DiscardedModelRecord } from './records.js';
 import type { BlobHash, BlobSource, EvalJob, EvalJobResult, Job, JobProgress, JobResult, JobRunner, TrainJob, TrainJobResult } from './types.js';
-
-/** A small least-recently-used map: workers hold a few test sets and models, not a whole study's. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly size: number) {}
-  async get(key: string, make: () => Promise<V>): Promise<V> {
-    let v = this.map.get(key);
-    if (v !== undefined) this.map.delete(key);
-    else v = await make();
-    this.map.set(key, v);
-    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
-    return v;
-  }
-}
 
 const evaluators = new Lru<Evaluator>(3);
 const drawBuffers = new DrawBuffers();
@@ -172,7 +159,16 @@ async function runEvalJob(job: EvalJob, blobs: BlobSource, onProgress?: JobProgr
 
 /** Do one job. */
 export const runJob: JobRunner = async (job: Job, blobs: BlobSource, onProgress?: JobProgress): Promise<JobResult> => {
-  if (job.kind === 'train') return runTrainJob(job, blobs, onProgress);
-  if (job.kind === 'eval') return runEvalJob(job, blobs, onProgress);
-  throw new UserError(`unknown job kind '${(job as { kind: unknown }).kind}' (this weightscope runs train and eval jobs)`);
+  switch (job.kind) {
+    case 'train':
+      return runTrainJob(job, blobs, onProgress);
+    case 'eval':
+      return runEvalJob(job, blobs, onProgress);
+    case 'train-tagger':
+    case 'train-window-mlp':
+    case 'eval-tagger':
+      // Loaded on the first tagger job only: the tagger's matrix products load tfjs.
+      return (await import('./tagger-jobs.js')).runTaggerJob(job, blobs, onProgress);
+  }
+  throw new UserError(`unknown job kind '${(job as { kind: unknown }).kind}' (this weightscope runs train, eval, train-tagger, train-window-mlp and eval-tagger jobs)`);
 };

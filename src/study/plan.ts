@@ -129,8 +129,8 @@ export function trainSeeds(seed: number, task: string, run: number, attempts = M
   return Array.from({ length: attempts }, (_, k) => (k === 0 ? deriveSeed(seed, 'train', task, run) : deriveSeed(seed, 'train', task, run, 'attempt', k + 1)));
 }
 
-export const trainJobId = (task: string, run: number): string => `train/${task}/run-${run}`;
-export const evalJobId = (task: string, run: number, first: number, last: number): string => `eval/${task}/run-${run}/${first}-${last}`;
+export { evalJobId, trainJobId } from './job-kinds.js';
+import { evalJobId, trainJobId } from './job-kinds.js';
 
 /** One task of a planned study: the blobs its jobs read its splits from. */
 export interface StudyTask extends TaskPlan {

@@ -1,8 +1,8 @@
 /**
  * The coordinator: runs a planned study on any executor and keeps its run folder (through
  * core/run-folder.ts). Models already saved in the folder are loaded, the others trained (train
- * jobs); a model's eval jobs are enqueued as soon as the model is known, so training and
- * evaluation overlap; rows already in the results log are never evaluated again, and a row
+ * jobs); a model's eval jobs are enqueued as soon as the model is known (runJobGraph), so
+ * training and evaluation overlap; rows already in the results log are never evaluated again, and a row
  * delivered twice (a retried job) is written once.
  */
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { loadModel, saveModel } from '../model/files.js';
 import { deserializeModel, serializeModel } from './blobs.js';
 import { evalJobs, trainJob, type Study, type StudyTask } from './plan.js';
 import type { DiscardedModelRecord } from './records.js';
-import type { BlobStore, EvalJobResult, Executor, JobResult, TrainJobResult } from './types.js';
+import type { BlobStore, Executor, Job, JobResult, TrainJobResult } from './types.js';
 
 /** A model of the study: trained now or loaded from the run folder. */
 export interface StudyModel {
@@ -75,36 +75,19 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   const runs = study.config.runs;
   const slots: (StudyModel | undefined)[] = new Array(study.tasks.length * runs);
   const written: ResultRow[] = [];
-  const evalRuns: Promise<void>[] = [];
 
   let evalsDone = 0;
   let evalsTotal = 0;
   const jobDone = new Map<string, number>();
-  const enqueueEvals = async (m: StudyModel): Promise<void> => {
+  /** A model is known (loaded, or trained and saved): its eval jobs. */
+  const known = async (m: StudyModel): Promise<Job[]> => {
+    slots[study.tasks.indexOf(m.task) * runs + m.run] = m;
+    ev.model?.(m);
     const hash = await blobs.put(serializeModel(m.model));
     const jobs = evalJobs(study, m.task, m.run, hash, done);
     evalsTotal += jobs.reduce((a, j) => a + j.evals.length, 0);
     ev.evaluations?.(evalsDone, evalsTotal);
-    const running = executor.run(jobs, blobs, (r: JobResult) => {
-      const rows = (r as EvalJobResult).rows.filter((row) => !done.has(rowKey(row)));
-      evalsDone += (r as EvalJobResult).rows.length - (jobDone.get(r.id) ?? 0);
-      jobDone.set(r.id, (r as EvalJobResult).rows.length);
-      for (const row of rows) done.add(rowKey(row));
-      appendResults(paths.results, rows);
-      written.push(...rows);
-      ev.evaluations?.(evalsDone, evalsTotal);
-    }, (id, n) => {
-      evalsDone += n - (jobDone.get(id) ?? 0);
-      jobDone.set(id, n);
-      ev.evaluations?.(evalsDone, evalsTotal);
-    });
-    running.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
-    evalRuns.push(running);
-  };
-  const known = async (m: StudyModel): Promise<void> => {
-    slots[study.tasks.indexOf(m.task) * runs + m.run] = m;
-    ev.model?.(m);
-    await enqueueEvals(m);
+    return jobs;
   };
 
   // Which runs have a saved model (an interrupted run's): those are loaded, the others trained.
@@ -123,42 +106,89 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyOutcome> {
   const epochsOf = new Map<string, number>();
   const epochsDone = (): number => [...epochsOf.values()].reduce((a, b) => a + b, 0);
   if (toTrain.length) ev.training?.(0, epochsTotal);
-  const jobs = toTrain.map(({ task, run }) => trainJob(study, task, run));
+  // Train jobs first, so they start before the saved models' evaluations.
+  const jobs: Job[] = toTrain.map(({ task, run }) => trainJob(study, task, run));
   const targetOf = new Map(jobs.map((j, k) => [j.id, toTrain[k]]));
-  // Train jobs are queued first, so they start before the saved models' evaluations.
-  const training = executor.run(jobs, blobs, async (r: JobResult) => {
-    const t = r as TrainJobResult;
-    const { task, run } = targetOf.get(t.id)!;
-    const model = t.modelBytes ? deserializeModel(t.modelBytes) : deserializeModel(await blobs.get(t.model));
-    const dir = paths.modelDir(task.task, run);
-    await saveModel(dir, model);
-    writeJsonAtomic(join(dir, TRAINING_RECORD), {
-      seed: t.trainSeed, attempts: t.attempts, backend: { name: t.backend, version: t.backendVersion }, history: t.history, testAccuracy: t.testAccuracy, discarded: t.discarded,
-    });
-    await known({ task, run, model, trained: true, trainSeed: t.trainSeed, attempts: t.attempts, testAccuracy: t.testAccuracy, discarded: t.discarded });
-  }, (id, n, note) => {
-    epochsOf.set(id, n);
-    if (note) {
-      ev.log?.(note);
-      if (/training a new seed$/.test(note)) epochsTotal += epochs;
-    }
-    ev.training?.(epochsDone(), epochsTotal);
-  });
-  training.catch(() => undefined); // awaited below
+  let trainingLeft = jobs.length;
   for (const { task, run, dir } of saved) {
     const recordPath = join(dir, TRAINING_RECORD);
     const meta = existsSync(recordPath) ? ((readJsonFile(recordPath, 'training record') as TrainingRecord | null) ?? {}) : {};
-    await known({
+    jobs.push(...(await known({
       task, run, model: loadModel(dir), trained: false,
       trainSeed: meta.seed ?? trainJob(study, task, run).seeds[0],
       attempts: meta.attempts ?? 1,
       testAccuracy: meta.testAccuracy ?? null,
       discarded: meta.discarded ?? [],
-    });
+    })));
   }
-  await training;
   const models = slots as StudyModel[];
-  ev.trainingDone?.(models);
-  await Promise.all(evalRuns);
+  if (trainingLeft === 0) ev.trainingDone?.(models);
+
+  await runJobGraph(executor, blobs, {
+    jobs,
+    onResult: async (r: JobResult) => {
+      if (r.kind === 'eval') {
+        const rows = r.rows.filter((row) => !done.has(rowKey(row)));
+        evalsDone += r.rows.length - (jobDone.get(r.id) ?? 0);
+        jobDone.set(r.id, r.rows.length);
+        for (const row of rows) done.add(rowKey(row));
+        appendResults(paths.results, rows);
+        written.push(...rows);
+        ev.evaluations?.(evalsDone, evalsTotal);
+        return;
+      }
+      const t = r as TrainJobResult;
+      const { task, run } = targetOf.get(t.id)!;
+      const model = t.modelBytes ? deserializeModel(t.modelBytes) : deserializeModel(await blobs.get(t.model));
+      const dir = paths.modelDir(task.task, run);
+      await saveModel(dir, model);
+      writeJsonAtomic(join(dir, TRAINING_RECORD), {
+        seed: t.trainSeed, attempts: t.attempts, backend: { name: t.backend, version: t.backendVersion }, history: t.history, testAccuracy: t.testAccuracy, discarded: t.discarded,
+      });
+      const next = await known({ task, run, model, trained: true, trainSeed: t.trainSeed, attempts: t.attempts, testAccuracy: t.testAccuracy, discarded: t.discarded });
+      if (--trainingLeft === 0) ev.trainingDone?.(models);
+      return next;
+    },
+    onProgress: (id, n, note) => {
+      if (!targetOf.has(id)) {
+        evalsDone += n - (jobDone.get(id) ?? 0);
+        jobDone.set(id, n);
+        ev.evaluations?.(evalsDone, evalsTotal);
+        return;
+      }
+      epochsOf.set(id, n);
+      if (note) {
+        ev.log?.(note);
+        if (/training a new seed$/.test(note)) epochsTotal += epochs;
+      }
+      ev.training?.(epochsDone(), epochsTotal);
+    },
+  });
   return { models, rows: written };
+}
+
+/**
+ * A plan whose jobs lead to more jobs: `jobs` can run now (train jobs, the eval jobs of models
+ * already saved); `onResult` takes each result as it arrives (writes it to the run folder) and
+ * returns the jobs that follow it (a trained model's eval jobs), which go to the executor at once,
+ * so training and evaluation overlap.
+ */
+export interface JobGraph {
+  jobs: Job[];
+  onResult(result: JobResult): Job[] | void | Promise<Job[] | void>;
+  onProgress?: (id: string, done: number, note?: string) => void;
+}
+
+/** Run a job graph on an executor; resolves when every job and every job that followed has a result. */
+export async function runJobGraph(executor: Executor, blobs: BlobStore, graph: JobGraph): Promise<void> {
+  const runs: Promise<void>[] = [];
+  const submit = (jobs: Job[]): void => {
+    if (jobs.length === 0) return;
+    const running = executor.run(jobs, blobs, async (r) => submit((await graph.onResult(r)) ?? []), graph.onProgress);
+    running.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    runs.push(running);
+  };
+  submit(graph.jobs);
+  // A run's results (and so the runs they submit) come before it resolves: the list is complete at the end.
+  for (let k = 0; k < runs.length; k++) await runs[k];
 }

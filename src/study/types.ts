@@ -10,6 +10,12 @@ import type { Difficulty, ResultRow } from '../core/results.js';
 import type { DiscardedModelRecord } from './records.js';
 import type { EpochInfo, InputScaling, MlpConfig } from '../model/index.js';
 import type { PlannedEval } from '../probes/index.js';
+import type { TagTask, TaskScores } from '../data/brown.js';
+import type { BackendName } from '../model/backend.js';
+import type { TransformerConfig } from '../model/transformer/model.js';
+import type { TaggerTrainConfig } from '../model/transformer/train.js';
+import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
+import type { StudyItem } from './tagger-plan.js';
 
 /** The content hash (sha256, hex) of a blob: a serialized split or model. */
 export type BlobHash = string;
@@ -95,8 +101,91 @@ export interface EvalJobResult {
   rows: ResultRow[];
 }
 
-export type Job = TrainJob | EvalJob;
-export type JobResult = TrainJobResult | EvalJobResult;
+/**
+ * Which tagger study a tagger job belongs to. `backend` is the tfjs backend its matrix products run
+ * on (the tagger's linalg uses tfjs' WASM kernels where available, whose sums round differently
+ * from the plain loops): part of what the result depends on, so the job names it.
+ */
+export interface TaggerTarget {
+  /** The rows' task column, e.g. `brown-upos`. */
+  task: string;
+  tagTask: TagTask;
+  backend?: BackendName;
+}
+
+/** Training settings of a tagger or window-MLP job (model/transformer/train.ts), seed included. */
+export type TaggerTraining = Omit<TaggerTrainConfig, 'onStep'>;
+
+/** Train one transformer tagger (docs/transformer.md) and score it on the whole test set. */
+export interface TaggerTrainJob {
+  kind: 'train-tagger';
+  /** Stable: `train/<task>/run-<run>`. */
+  id: string;
+  target: TaggerTarget & { run: number };
+  config: TransformerConfig;
+  training: TaggerTraining;
+  /** Blob of the packed training sentences. */
+  train: BlobHash;
+  /** Blob of the packed test sentences the trained tagger is scored on. */
+  test: BlobHash;
+}
+
+export interface TaggerTrainJobResult {
+  kind: 'train-tagger';
+  id: string;
+  /** Blob of the trained tagger (study/tagger-blobs.ts). */
+  model: BlobHash;
+  /** As TrainJobResult.modelBytes: the executor stores them and may drop them. */
+  modelBytes?: Uint8Array;
+  finalLoss: number;
+  test: TaskScores;
+  /** Wall seconds of the training (a record for training.json, not a result). */
+  seconds: number;
+  /** The tfjs backend it ran on. */
+  backend: string;
+}
+
+/** Train the window-MLP baseline on the same tokens and score it on the evaluation and test sentences. */
+export interface WindowMlpJob {
+  kind: 'train-window-mlp';
+  /** Stable: `train/<task>/window-mlp`. */
+  id: string;
+  target: TaggerTarget;
+  config: WindowMlpConfig;
+  training: TaggerTraining;
+  train: BlobHash;
+  evaluation: BlobHash;
+  test: BlobHash;
+}
+
+export interface WindowMlpJobResult {
+  kind: 'train-window-mlp';
+  id: string;
+  evaluation: TaskScores;
+  test: TaskScores;
+  seconds: number;
+}
+
+/** Evaluate a chunk of layer-by-layer study items on one tagger, on the evaluation sentences. */
+export interface TaggerEvalJob {
+  kind: 'eval-tagger';
+  /** Stable: `eval/<task>/run-<run>/<first>-<last>` (indices into that model's plan). */
+  id: string;
+  target: TaggerTarget;
+  model: BlobHash;
+  evaluation: BlobHash;
+  /** The items, seeds included (study/tagger-plan.ts). */
+  items: StudyItem[];
+}
+
+export interface TaggerEvalJobResult {
+  kind: 'eval-tagger';
+  id: string;
+  rows: ResultRow[];
+}
+
+export type Job = TrainJob | EvalJob | TaggerTrainJob | WindowMlpJob | TaggerEvalJob;
+export type JobResult = TrainJobResult | EvalJobResult | TaggerTrainJobResult | WindowMlpJobResult | TaggerEvalJobResult;
 
 /**
  * Progress a runner may report while it works (epochs of a training, evaluations done); `note` is a

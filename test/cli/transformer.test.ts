@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultBrownDir } from '../../src/data/brown.js';
 import { parseRow } from '../../src/core/results.js';
-import { planStudy } from '../../src/cli/transformer/plan.js';
+import { planStudy } from '../../src/study/tagger-plan.js';
 import { loadTransformer } from '../../src/model/transformer/files.js';
 import { layerToGraph, graphToLayer } from '../../src/graph/convert.js';
 import { viewerIndex } from './view-index.js';

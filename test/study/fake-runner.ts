@@ -23,6 +23,7 @@ export const fakeRunner: JobRunner = async (job, blobs, onProgress) => {
     const model = new Uint8Array(digest(job.id, train, test, String(job.seeds[0])));
     return { kind: 'train', id: job.id, model: blobHash(model), modelBytes: model, trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, discarded: [], history: [], backend: 'fake' };
   }
+  if (job.kind !== 'eval') throw new Error(`fake runner: no ${job.kind} jobs`);
   const [model, test] = await Promise.all([blobs.get(job.model), blobs.get(job.test)]);
   const rows: ResultRow[] = [];
   for (const [i, e] of job.evals.entries()) {

@@ -50,7 +50,7 @@ function oneLine(r: Run, pattern: RegExp, code: number): void {
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 }
 
-describe('worker and reproduce --redis: bad URLs', () => {
+describe('worker, reproduce and transformer --redis: bad URLs', () => {
   const servers: Server[] = [];
   before(async () => { startupSeconds = (await cli(['--version'])).seconds; });
   after(() => { for (const s of servers) s.close(); });
@@ -63,7 +63,7 @@ describe('worker and reproduce --redis: bad URLs', () => {
   }
 
   const out = mkdtempSync(join(tmpdir(), 'ws-redis-cli-'));
-  for (const command of [['worker'], ['reproduce', '--pairs', '0v1', '--runs', '1', '--out', join(out, 'run')]]) {
+  for (const command of [['worker'], ['reproduce', '--pairs', '0v1', '--runs', '1', '--out', join(out, 'run')], ['transformer', '--quick', '--out', join(out, 'tagger')]]) {
     const name = command[0];
     test(`${name}: a closed port is one line within seconds`, async () => {
       const port = await freePort();
@@ -81,7 +81,7 @@ describe('worker and reproduce --redis: bad URLs', () => {
     });
   }
 
-  test('reproduce --redis writes nothing when Redis cannot be reached', () => {
+  test('reproduce and transformer --redis write nothing when Redis cannot be reached', () => {
     assert.deepEqual(readdirSync(out), []);
   });
 

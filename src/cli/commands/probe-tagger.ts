@@ -1,7 +1,8 @@
 /**
  * `weightscope probe runs/<ts>/models/brown-upos/run-0 --probe binarize [--per-layer | --layer NAME]`:
  * probes on a saved transformer tagger (docs/transformer.md), scored on held-out Brown sentences
- * encoded with the tagger's own vocabulary, evaluated in worker threads (one per core). Rows are the
+ * encoded with the tagger's own vocabulary, evaluated as the study's eval jobs on the thread-pool
+ * executor (one worker per core). Rows are the
  * study's rows: the `layer` column names the layer probed, `f1` is macro-F1 (entity F1 for names).
  */
 import { availableParallelism } from 'node:os';
@@ -14,8 +15,12 @@ import { chunkSentence, encodeSentence, readBrown, splitBrown, type TagTask } fr
 import { asDense, layerNames, packBatch } from '../../model/transformer/model.js';
 import { loadTransformer, readVocabulary } from '../../model/transformer/files.js';
 import { isRandomProbe, validateSpec } from '../../probes/index.js';
-import { STUDY_TASK, type StudyItem } from '../transformer/plan.js';
-import { DEFAULT_STUDY, StudyPool, evaluationSample } from '../transformer/study.js';
+import { MemoryBlobStore } from '../../study/blobs.js';
+import { createThreadPoolExecutor } from '../../study/executors/thread-pool.js';
+import { serializeSentences, serializeTagger } from '../../study/tagger-blobs.js';
+import { STUDY_TASK, taggerEvalJobs, type StudyItem } from '../../study/tagger-plan.js';
+import type { TaggerEvalJobResult } from '../../study/types.js';
+import { DEFAULT_STUDY, evaluationSample } from '../transformer/study.js';
 import { createProgress } from '../progress.js';
 
 export interface TaggerProbeFlags {
@@ -65,22 +70,27 @@ export async function probeTaggerCommand(dir: string, opts: TaggerProbeFlags): P
 
   const progress = createProgress({ quiet: opts.quiet || opts.json });
   const stage = progress.stage(`probe ${dir}`, items.length, 'evaluations');
-  const pool = new StudyPool(Math.max(1, Math.min(availableParallelism(), items.length)), { train: packBatch([]), evaluation: packBatch(evaluation), task: taskName, tagTask: task });
-  const rows: ResultRow[] = [];
+  const blobs = new MemoryBlobStore();
+  const jobs = taggerEvalJobs({ task: taskName, tagTask: task }, 0, blobs.putSync(serializeTagger(model)), blobs.putSync(serializeSentences(packBatch(evaluation))), items);
+  const executor = createThreadPoolExecutor({ workers: Math.max(1, Math.min(availableParallelism(), jobs.length)) });
+  const rowsOf = new Map<string, ResultRow[]>();
+  const progressOf = new Map<string, number>();
+  const update = () => stage.update([...progressOf.values()].reduce((a, b) => a + b, 0));
   try {
-    await Promise.all(items.map((item) => pool.run({ type: 'eval', dir, items: [item] }, (r) => {
-      if (r.type !== 'rows') return false;
-      rows.push(...r.rows);
-      stage.update(rows.length);
-      return true;
-    })));
+    await executor.run(jobs, blobs, (r) => {
+      rowsOf.set(r.id, (r as TaggerEvalJobResult).rows);
+      progressOf.set(r.id, (r as TaggerEvalJobResult).rows.length);
+      update();
+    }, (id, n) => {
+      progressOf.set(id, n);
+      update();
+    });
   } finally {
-    await pool.close();
+    await executor.close();
     stage.stop();
   }
   // in plan order, whatever order the workers finished in
-  const order = new Map(items.map((it, k) => [`${it.target}|${it.probe}|${it.level}|${it.seed}`, k]));
-  rows.sort((a, b) => order.get(`${a.layer}|${a.probe}|${a.level}|${a.seed}`)! - order.get(`${b.layer}|${b.probe}|${b.level}|${b.seed}`)!);
+  const rows = jobs.flatMap((j) => rowsOf.get(j.id)!);
 
   if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
   if (opts.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');

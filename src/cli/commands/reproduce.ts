@@ -1,12 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { join } from 'node:path';
 import { reproduce } from '../reproduce.js';
-import { outputDir, positiveInt, probeList, timestamp } from '../options.js';
-import { addDataOptions, addTrainingOptions } from './shared.js';
+import { outputDir, probeList, timestamp } from '../options.js';
+import { addDataOptions, addExecutorOptions, addTrainingOptions } from './shared.js';
 import { UserError } from '../../core/errors.js';
 import { BIAS_MODES, type BiasMode } from '../../probes/index.js';
-import { EXECUTOR_KINDS } from '../../study/executors/index.js';
-import { redisUrl } from './worker.js';
 
 /** --bias trained,reference-init → the bias modes every probe runs with. */
 function biasList(value: string): BiasMode[] {
@@ -28,10 +26,8 @@ export function registerReproduce(program: Command): void {
     .option('--layer <name>', 'perturb only this layer (dense_0, dense_1, …); default: every layer')
     .option('--quick', 'fewer levels and seeds: a smoke run', false)
     .option('--bias <modes>', "biases every probe runs with: 'trained' (default), 'reference-init' (fresh nn.Linear-style biases, as the reference code), or both", biasList)
-    .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)
-    .option('--no-graphs', "don't write each layer's graph files (graphs/); for large studies — `weightscope export` writes them on demand")
-    .option('--redis <url>', 'run the jobs on `weightscope worker`s of this Redis, e.g. redis://10.0.0.5:6379 (docs/distributed.md)', redisUrl)
-    .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
+    .option('--no-graphs', "don't write each layer's graph files (graphs/); for large studies — `weightscope export` writes them on demand");
+  addExecutorOptions(cmd);
   addDataOptions(cmd);
   addTrainingOptions(cmd);
   cmd.action(async (opts) => {

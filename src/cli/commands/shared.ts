@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fraction, intList, nonNegativeInt, positiveInt, positiveNumber, seedValue } from '../options.js';
+import { EXECUTOR_KINDS } from '../../study/executors/index.js';
+import { redisUrl } from './worker.js';
 
 /** An --inputs value that is a scaling, or (probe of an .onnx model) a .npy file of inputs. */
 function scalingOrNpy(value: string): string {
@@ -43,4 +45,12 @@ export function addTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--engine <name>', "training engine: tfjs (TensorFlow.js ops + tf.train.adam) or sparse (weightscope's WASM SIMD kernels, same math, faster; default unless tfjs-node is installed)").choices(['tfjs', 'sparse']))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false);
+}
+
+/** Where a study's jobs run (reproduce, transformer): read by cli/executor.ts executorChoice. */
+export function addExecutorOptions(cmd: Command): Command {
+  return cmd
+    .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)
+    .option('--redis <url>', 'run the jobs on `weightscope worker`s of this Redis, e.g. redis://10.0.0.5:6379 (docs/distributed.md)', redisUrl)
+    .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
 }

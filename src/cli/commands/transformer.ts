@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { transformerStudy, DEFAULT_STUDY, QUICK_STUDY } from '../transformer/study.js';
 import { positiveInt, positiveNumber, seedValue, timestamp } from '../options.js';
+import { addExecutorOptions } from './shared.js';
 
 export function registerTransformer(program: Command): void {
-  program
+  const cmd = program
     .command('transformer')
     .description('train transformer taggers on the Brown corpus and probe them layer by layer (binarize, prune, noise, randomize), with a report')
     .option('--blocks <n>', `encoder blocks (default ${DEFAULT_STUDY.blocks}; --quick ${QUICK_STUDY.blocks})`, positiveInt)
@@ -20,28 +21,29 @@ export function registerTransformer(program: Command): void {
     .option('--quick', 'a small, fast smoke run (for tests)', false)
     .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
     .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
-    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .addOption(new Option('--backend <name>', 'tfjs backend for the matrix products').choices(['node', 'wasm', 'cpu']))
-    .option('--quiet', 'no progress output', false)
-    .action(async (opts) => {
-      const d = opts.quick ? QUICK_STUDY : DEFAULT_STUDY;
-      await transformerStudy({
-        blocks: opts.blocks ?? d.blocks,
-        dim: opts.dim ?? d.dim,
-        heads: opts.heads ?? d.heads,
-        ffn: opts.ffn ?? d.ffn,
-        runs: opts.runs ?? d.runs,
-        trainTokens: opts.trainTokens ?? d.trainTokens,
-        evalTokens: opts.evalTokens ?? d.evalTokens,
-        lr: opts.lr ?? d.lr,
-        task: opts.task,
-        dataDir: opts.dataDir,
-        quick: opts.quick,
-        seed: opts.seed,
-        out: opts.out ?? join('runs', timestamp()),
-        workers: opts.workers,
-        backend: opts.backend,
-        quiet: opts.quiet,
-      });
+    .option('--quiet', 'no progress output', false);
+  addExecutorOptions(cmd).action(async (opts) => {
+    const d = opts.quick ? QUICK_STUDY : DEFAULT_STUDY;
+    await transformerStudy({
+      blocks: opts.blocks ?? d.blocks,
+      dim: opts.dim ?? d.dim,
+      heads: opts.heads ?? d.heads,
+      ffn: opts.ffn ?? d.ffn,
+      runs: opts.runs ?? d.runs,
+      trainTokens: opts.trainTokens ?? d.trainTokens,
+      evalTokens: opts.evalTokens ?? d.evalTokens,
+      lr: opts.lr ?? d.lr,
+      task: opts.task,
+      dataDir: opts.dataDir,
+      quick: opts.quick,
+      seed: opts.seed,
+      out: opts.out ?? join('runs', timestamp()),
+      workers: opts.workers,
+      executor: opts.executor,
+      redis: opts.redis,
+      backend: opts.backend,
+      quiet: opts.quiet,
     });
+  });
 }

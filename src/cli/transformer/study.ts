@@ -5,16 +5,13 @@
  * evaluations already in results.jsonl are skipped, as in `reproduce`.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { UserError } from '../../core/errors.js';
 import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
 import {
   appendResults, checkResumable, inRunFolder, packageVersions, readResultsLog, readRunRecord, repairRunFolder, runPaths,
   TRAINING_RECORD, uniqueRows, writeRunRecord,
 } from '../../core/run-folder.js';
-import { deriveSeed } from '../../core/rng.js';
 import { rowKey, rowsToCsv, type ResultRow } from '../../core/results.js';
 import {
   lexiconSize, loadTagging, predictMostFrequent, taskScores, SHAPES, type TaskScores, type EncodedSentence, type TaggingData, type TagTask,
@@ -23,14 +20,19 @@ import type { BackendName } from '../../model/backend.js';
 import { checkConfig, layerNames, packBatch, type TransformerConfig } from '../../model/transformer/model.js';
 import { DEFAULT_TAGGER_TRAIN } from '../../model/transformer/train.js';
 import type { WindowMlpConfig } from '../../model/transformer/window-mlp.js';
-import { isTransformerDir, loadTransformer, vocabularyJson } from '../../model/transformer/files.js';
+import { isTransformerDir, loadTransformer, saveTransformer } from '../../model/transformer/files.js';
 import { unitStats, weightSummary } from '../../stats/index.js';
 import { writeTransformerReport, type TransformerBaselines, type TransformerLayerStats, type WindowBaseline } from '../../report/transformer.js';
-import { createProgress, type Progress } from '../progress.js';
-import { planStudy, rowIdentity, STUDY_TASK, type StudyItem } from './plan.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
+import { MemoryBlobStore } from '../../study/blobs.js';
+import { createExecutor } from '../../study/executors/index.js';
+import { runJobGraph } from '../../study/run-study.js';
+import { deserializeTagger, serializeSentences, serializeTagger } from '../../study/tagger-blobs.js';
+import { itemKey, planStudy, STUDY_TASK, taggerEvalJobs, taggerTrainJob, windowMlpJob, type StudyItem, type TaggerStudyJobs } from '../../study/tagger-plan.js';
+import type { Job, JobResult, TaggerTrainJob } from '../../study/types.js';
+import { checkExecutorFlags, executorChoice, EXECUTOR_FLAGS, type ExecutorFlags } from '../executor.js';
+import { createProgress, type Progress, type Stage } from '../progress.js';
 
-export interface TransformerStudyOptions {
+export interface TransformerStudyOptions extends ExecutorFlags {
   blocks: number;
   dim: number;
   heads: number;
@@ -46,7 +48,7 @@ export interface TransformerStudyOptions {
   evalTokens: number;
   lr: number;
   dataDir?: string;
-  workers?: number;
+  /** The tfjs backend of the tagger's matrix products (selectBackend's order when absent). */
   backend?: BackendName;
   quiet?: boolean;
 }
@@ -95,83 +97,16 @@ interface TrainingRecord {
   tokens: number;
   /** The trained tagger scored on the whole test set. */
   test: TaskScores | null;
-}
-
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-
-/** A small pool of study workers; jobs go to whichever is idle. */
-export class StudyPool {
-  private workers: { w: Worker; busy: boolean }[] = [];
-  private queue: { msg: WorkerRequest; onReply: (r: WorkerReply) => boolean; fail: (e: Error) => void }[] = [];
-  private handlers = new Map<number, { onReply: (r: WorkerReply) => boolean; fail: (e: Error) => void; slot: number }>();
-  private nextId = 1;
-
-  constructor(count: number, init: WorkerInit) {
-    for (let k = 0; k < count; k++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-      w.on('message', (r: WorkerReply) => this.reply(r));
-      w.on('error', (e) => {
-        for (const [id, h] of this.handlers) if (h.slot === k) {
-          this.handlers.delete(id);
-          h.fail(e);
-        }
-      });
-      this.workers.push({ w, busy: false });
-    }
-  }
-
-  /** Send a job; `onReply` returns true when the reply finishes it. */
-  run(msg: WithoutId<WorkerRequest>, onReply: (r: WorkerReply) => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.queue.push({
-        msg: { ...msg, id } as WorkerRequest,
-        onReply: (r) => {
-          const finished = onReply(r);
-          if (finished) resolve();
-          return finished;
-        },
-        fail: reject,
-      });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    for (const [slot, s] of this.workers.entries()) {
-      if (s.busy || this.queue.length === 0) continue;
-      const job = this.queue.shift()!;
-      s.busy = true;
-      this.handlers.set(job.msg.id, { onReply: job.onReply, fail: job.fail, slot });
-      s.w.postMessage(job.msg);
-    }
-  }
-
-  private reply(r: WorkerReply): void {
-    const h = this.handlers.get(r.id);
-    if (!h) return;
-    let finished: boolean;
-    if (r.type === 'error') {
-      h.fail(r.name === 'UserError' ? new UserError(r.message) : new Error(r.message));
-      finished = true;
-    } else finished = h.onReply(r);
-    if (finished) {
-      this.handlers.delete(r.id);
-      this.workers[h.slot].busy = false;
-      this.pump();
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((s) => s.w.terminate()));
-  }
+  /** The tfjs backend it trained on. */
+  backend?: string;
 }
 
 /** Options that say where and how a study computes, never what: a run may resume with others. */
-const NOT_IDENTITY = ['out', 'workers', 'backend', 'quiet'];
+const NOT_IDENTITY = ['out', 'backend', 'quiet', ...EXECUTOR_FLAGS];
 
 /** The study in its run folder (core/run-folder.ts): one writer at a time, as `reproduce`. */
 export async function transformerStudy(o: TransformerStudyOptions): Promise<{ out: string; rows: ResultRow[] }> {
+  await checkExecutorFlags(o);
   return inRunFolder(o.out, () => transformerStudyLocked(o));
 }
 
@@ -215,83 +150,116 @@ async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out
   writeRunRecord(o.out, runRecord('running'));
 
   const modelDir = (run: number) => paths.modelDir(task, run);
-  const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 16));
-  const pool = new StudyPool(workers, {
-    backend: o.backend, train: packBatch(data.train), evaluation: packBatch(evaluation), test: packBatch(data.test), task, tagTask: o.task,
-  });
   const rows = readResultsLog(paths.results);
+  const done = new Set(rows.map(rowKey));
   const trainInfo: Record<number, TrainingRecord> = {};
   for (let run = 0; run < o.runs; run++) {
     const path = join(modelDir(run), TRAINING_RECORD);
     if (isTransformerDir(modelDir(run)) && existsSync(path)) trainInfo[run] = readJsonFile(path, 'training record') as TrainingRecord;
   }
-  try {
-    // 1. train every model not saved yet, in parallel
-    t = Date.now();
-    const missing = Array.from({ length: o.runs }, (_, r) => r).filter((r) => !isTransformerDir(modelDir(r)));
-    const trainStage = progress.stage('train taggers', (missing.length + (baselines.windowMlp ? 0 : 1)) * o.trainTokens, 'tokens');
-    const doneTokens = new Map<number, number>();
-    // the window-MLP baseline trains beside the taggers, on the same training tokens
-    const windowJob = baselines.windowMlp ? Promise.resolve() : pool.run(
-      { type: 'window', config: windowConfig(config), train: { ...DEFAULT_TAGGER_TRAIN, tokens: o.trainTokens, lr: o.lr, seed: deriveSeed(o.seed, 'train', task, 'window-mlp') } },
-      (r) => {
-        if (r.type !== 'window') return false;
-        baselines.windowMlp = { evaluation: r.evaluation, test: r.test!, seconds: r.seconds, config: windowConfig(config), tokens: o.trainTokens };
-        writeJsonAtomic(windowPath, baselines.windowMlp);
-        doneTokens.set(-1, o.trainTokens);
-        trainStage.update([...doneTokens.values()].reduce((s, x) => s + x, 0));
-        return true;
-      },
-    );
-    await Promise.all([windowJob, ...missing.map((run) => {
-      const seed = deriveSeed(o.seed, 'train', task, run);
-      writeJsonAtomic(join(modelDir(run), 'vocab.json'), vocabularyJson(data.vocab));
-      return pool.run(
-        { type: 'train', dir: modelDir(run), config, tags: [...data.tags], train: { ...DEFAULT_TAGGER_TRAIN, tokens: o.trainTokens, lr: o.lr, seed } },
-        (r) => {
-          if (r.type === 'progress') {
-            doneTokens.set(run, r.done);
-            trainStage.update([...doneTokens.values()].reduce((s, x) => s + x, 0));
-            return false;
-          }
-          if (r.type === 'trained') {
-            trainInfo[run] = { seed, seconds: r.seconds, finalLoss: r.finalLoss, tokens: o.trainTokens, test: r.test };
-            writeJsonAtomic(join(modelDir(run), TRAINING_RECORD), trainInfo[run]);
-          }
-          return true;
-        },
-      );
-    })]);
-    trainStage.stop();
-    timings.train_s = (Date.now() - t) / 1000;
 
-    // 2. the study: every evaluation not yet in results.jsonl
-    t = Date.now();
-    const plan = planStudy({ blocks: o.blocks, runs: o.runs, seed: o.seed, task, quick: o.quick });
-    const done = new Set(rows.map(rowKey));
-    const todo = plan.filter((item) => !done.has(rowKey(rowIdentity(item, task))));
-    const probeStage = progress.stage('probe layers', plan.length, 'evals');
-    let count = plan.length - todo.length;
-    probeStage.update(count);
-    const chunks: StudyItem[][] = [];
-    for (const item of todo) {
-      const last = chunks[chunks.length - 1];
-      if (last && last.length < 4 && last[0].run === item.run) last.push(item);
-      else chunks.push([item]);
-    }
-    await Promise.all(chunks.map((items) => pool.run({ type: 'eval', dir: modelDir(items[0].run), items }, (r) => {
-      if (r.type !== 'rows') return false;
-      appendResults(paths.results, r.rows);
-      rows.push(...r.rows);
-      count += r.rows.length;
-      probeStage.update(count);
-      return true;
-    })));
-    probeStage.stop();
-    timings.probe_s = (Date.now() - t) / 1000;
-  } finally {
-    await pool.close();
+  // The study as jobs (study/tagger-plan.ts): the sentence sets travel as blobs, by content hash.
+  const blobs = new MemoryBlobStore();
+  const shared: TaggerStudyJobs = {
+    target: { task, tagTask: o.task, ...(o.backend ? { backend: o.backend } : {}) },
+    seed: o.seed,
+    config,
+    window: windowConfig(config),
+    training: { ...DEFAULT_TAGGER_TRAIN, tokens: o.trainTokens, lr: o.lr },
+    train: blobs.putSync(serializeSentences(packBatch(data.train))),
+    evaluation: blobs.putSync(serializeSentences(packBatch(evaluation))),
+    test: blobs.putSync(serializeSentences(packBatch(data.test))),
+  };
+  const plan = planStudy({ blocks: o.blocks, runs: o.runs, seed: o.seed, task, quick: o.quick });
+  const planOf = (run: number): StudyItem[] => plan.filter((item) => item.run === run);
+  const evalJobsOf = (run: number, model: string): Job[] => taggerEvalJobs(shared.target, run, model, shared.evaluation, planOf(run), done);
+
+  // Saved taggers (an interrupted run's) are evaluated; the others trained, then evaluated.
+  const trainJobs = new Map<string, TaggerTrainJob>();
+  const jobs: Job[] = [];
+  if (!baselines.windowMlp) jobs.push(windowMlpJob(shared));
+  for (let run = 0; run < o.runs; run++) {
+    if (isTransformerDir(modelDir(run))) continue;
+    const job = taggerTrainJob(shared, run);
+    trainJobs.set(job.id, job);
+    jobs.push(job);
   }
+  for (let run = 0; run < o.runs; run++) {
+    if (isTransformerDir(modelDir(run))) jobs.push(...evalJobsOf(run, blobs.putSync(serializeTagger(loadTransformer(modelDir(run)).model))));
+  }
+
+  // Progress: training tokens while any training runs, then evaluations (one bar at a time).
+  const trainingIds = new Set(jobs.flatMap((j) => (j.kind === 'eval-tagger' ? [] : [j.id])));
+  const trainings = trainingIds.size;
+  let trainingsLeft = trainings;
+  const tokensOf = new Map<string, number>();
+  const evalsOf = new Map<string, number>();
+  const evalsBefore = plan.filter((item) => done.has(itemKey(item, task))).length;
+  const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  let trainStage: Stage | undefined = trainings ? progress.stage('train taggers', trainings * o.trainTokens, 'tokens') : undefined;
+  let probeStage: Stage | undefined;
+  const startProbeStage = (): void => {
+    // From here on only evaluations run: what is left of them after training is probe_s.
+    timings.train_s = (Date.now() - t) / 1000;
+    t = Date.now();
+    probeStage = progress.stage('probe layers', plan.length, 'evals');
+    probeStage.update(evalsBefore + sum(evalsOf));
+  };
+  t = Date.now();
+  if (!trainStage) startProbeStage();
+
+  const executor = await createExecutor(executorChoice(o));
+  try {
+    await runJobGraph(executor, blobs, {
+      jobs,
+      onProgress: (id, n) => {
+        if (trainingIds.has(id)) {
+          tokensOf.set(id, n);
+          trainStage?.update(sum(tokensOf));
+        } else {
+          evalsOf.set(id, n);
+          probeStage?.update(evalsBefore + sum(evalsOf));
+        }
+      },
+      onResult: async (r: JobResult) => {
+        let next: Job[] = [];
+        if (r.kind === 'eval-tagger') {
+          const fresh = r.rows.filter((row) => !done.has(rowKey(row)));
+          for (const row of fresh) done.add(rowKey(row));
+          appendResults(paths.results, fresh);
+          rows.push(...fresh);
+          evalsOf.set(r.id, r.rows.length);
+          probeStage?.update(evalsBefore + sum(evalsOf));
+          return;
+        }
+        if (r.kind === 'train-window-mlp') {
+          baselines.windowMlp = { evaluation: r.evaluation, test: r.test, seconds: r.seconds, config: shared.window, tokens: o.trainTokens };
+          writeJsonAtomic(windowPath, baselines.windowMlp);
+        } else if (r.kind === 'train-tagger') {
+          const job = trainJobs.get(r.id)!;
+          const run = job.target.run;
+          const model = deserializeTagger(r.modelBytes ?? (await blobs.get(r.model)));
+          saveTransformer(modelDir(run), model, { tags: data.tags, vocab: data.vocab });
+          trainInfo[run] = { seed: job.training.seed, seconds: r.seconds, finalLoss: r.finalLoss, tokens: o.trainTokens, test: r.test, backend: r.backend };
+          writeJsonAtomic(join(modelDir(run), TRAINING_RECORD), trainInfo[run]);
+          next = evalJobsOf(run, r.model);
+        } else throw new Error(`the transformer study got a '${r.kind}' result`);
+        tokensOf.set(r.id, o.trainTokens);
+        trainStage?.update(sum(tokensOf));
+        if (--trainingsLeft === 0) {
+          trainStage?.stop();
+          trainStage = undefined;
+          startProbeStage();
+        }
+        return next;
+      },
+    });
+  } finally {
+    trainStage?.stop();
+    probeStage?.stop();
+    await executor.close();
+  }
+  timings.probe_s = (Date.now() - t) / 1000;
 
   // 3. graph statistics of every layer of every model
   t = Date.now();
@@ -310,7 +278,9 @@ async function transformerStudyLocked(o: TransformerStudyOptions): Promise<{ out
   }
   timings.stats_s = (Date.now() - t) / 1000;
 
-  const unique = uniqueRows(rows);
+  // In plan order, whatever order jobs finished in: results.csv is the same for every executor.
+  const order = new Map(plan.map((item, k) => [itemKey(item, task), k]));
+  const unique = uniqueRows(rows).sort((a, b) => (order.get(rowKey(a)) ?? Infinity) - (order.get(rowKey(b)) ?? Infinity));
   writeFileAtomic(paths.resultsCsv, rowsToCsv(unique));
   writeJsonAtomic(join(o.out, 'layers.json'), layerStats);
   writeTransformerReport(o.out, { rows: unique, layers: layerStats, baselines, config: runRecord('complete'), layerOrder: layerNames(o), taggersOnTest: Object.values(trainInfo).map((r) => r.test).filter((x): x is TaskScores => !!x) });

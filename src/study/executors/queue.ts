@@ -4,6 +4,7 @@
  * own jobs have results. A job's result is stored (model bytes into the blob store) before it is
  * delivered, so a job enqueued from onResult finds its inputs.
  */
+import { isModelResult } from '../job-kinds.js';
 import type { BlobStore, Job, JobResult } from '../types.js';
 
 /** One run() call: its jobs, where results go, and how it ends. */
@@ -63,7 +64,7 @@ export class JobQueue {
     const { batch } = q;
     if (batch.failed) return;
     try {
-      if (result.kind === 'train' && result.modelBytes) await batch.blobs.put(result.modelBytes);
+      if (isModelResult(result) && result.modelBytes) await batch.blobs.put(result.modelBytes);
       await batch.onResult(result);
     } catch (err) {
       return this.fail(q, err);

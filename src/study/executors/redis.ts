@@ -19,10 +19,11 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
 import { WEIGHTSCOPE_VERSION } from '../../core/run-folder.js';
 import { blobHash } from '../blobs.js';
+import { blobsOf, describeResult, isModelResult } from '../job-kinds.js';
 import type { BlobHash, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
 
-/** Bumped whenever the meaning of a job's JSON changes: a worker refuses jobs of another format. */
-export const PLAN_FORMAT = 1;
+/** Bumped whenever the meaning of a job's JSON changes, or kinds are added (2: the tagger jobs): a worker refuses jobs of another format. */
+export const PLAN_FORMAT = 2;
 
 /** Workers run only jobs of their own weightscope version. */
 export { WEIGHTSCOPE_VERSION };
@@ -210,10 +211,7 @@ export class RedisBlobStore implements BlobStore {
   }
 }
 
-/** The blobs a job reads. */
-export function blobsOf(job: Job): BlobHash[] {
-  return job.kind === 'train' ? [job.train, job.test] : [job.model, job.test];
-}
+export { blobsOf } from '../job-kinds.js';
 
 // ---------------------------------------------------------------------------------------------
 // Queue ids and timing
@@ -308,7 +306,7 @@ export class RedisExecutor implements Executor {
         if (failure) return;
         const result = value as JobResult;
         if (!result || result.id !== job.id || result.kind !== job.kind) throw new Error(`the result of ${qid} is not the result of job ${job.id}`);
-        if (result.kind === 'train') {
+        if (isModelResult(result)) {
           const modelBytes = await this.store.get(result.model);
           await blobs.put(modelBytes);
           await onResult({ ...result, modelBytes });
@@ -459,7 +457,7 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     };
     try {
       let result = await options.runner(job, store, onProgress);
-      if (result.kind === 'train') {
+      if (isModelResult(result)) {
         // The trained model goes to the store, not into the (small) return value; it is in Redis
         // before the coordinator hears of the result.
         const { modelBytes, ...rest } = result;
@@ -469,8 +467,7 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
         } else if (!(await store.has(result.model))) throw new Error(`the result of ${id} names model ${result.model}, which is in no store`);
         result = rest;
       }
-      const what = result.kind === 'eval' ? `${result.rows.length} rows` : `model ${result.model.slice(0, 12)}, test accuracy ${result.testAccuracy.toFixed(4)}`;
-      log(`done ${id} in ${((performance.now() - t0) / 1000).toFixed(2)} s (${what})`);
+      log(`done ${id} in ${((performance.now() - t0) / 1000).toFixed(2)} s (${describeResult(result)})`);
       return result;
     } catch (err) {
       log(`failed ${id} after ${((performance.now() - t0) / 1000).toFixed(2)} s: ${(err as Error).message?.split('\n')[0] ?? err}`);

@@ -3,10 +3,13 @@
  * attention and feed-forward branches, on whole blocks, on cumulative prefixes and suffixes of
  * blocks, and on the embeddings; plus each branch removed from the residual stream.
  */
-import { deriveSeed } from '../../core/rng.js';
-import type { ProbeName, ResultRow } from '../../core/results.js';
-import { isRandomProbe } from '../../probes/index.js';
-import { BLOCK_LAYERS, EMBEDDINGS, layerNames } from '../../model/transformer/model.js';
+import { deriveSeed } from '../core/rng.js';
+import { rowKey, type ProbeName, type ResultRow } from '../core/results.js';
+import { isRandomProbe } from '../probes/probes.js';
+import { BLOCK_LAYERS, EMBEDDINGS, layerNames, type TransformerConfig } from '../model/transformer/model.js';
+import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
+import { evalJobId, trainJobId } from './job-kinds.js';
+import type { BlobHash, TaggerEvalJob, TaggerTarget, TaggerTrainJob, TaggerTraining, WindowMlpJob } from './types.js';
 
 export const STUDY_TASK = { upos: 'brown-upos', names: 'brown-names' } as const;
 export const STUDY_INPUTS = 'brown';
@@ -97,4 +100,59 @@ export function rowIdentity(item: StudyItem, task: string): Omit<ResultRow, 'acc
     task, difficulty: 'custom', probe: item.probe, variant: item.variant, signed: item.signed, level: item.level,
     layer: item.target, run: item.run, seed: item.seed, inputs: STUDY_INPUTS,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The study as jobs (types.ts): a train job per tagger, one for the window-MLP baseline, and each
+// tagger's plan cut into eval jobs once the tagger is known.
+
+/** Study items per eval job: a few seconds of work at the default size, well above a queue round trip. */
+export const TAGGER_EVAL_CHUNK = 4;
+
+/** What every job of one tagger study shares. */
+export interface TaggerStudyJobs {
+  target: TaggerTarget;
+  /** The study's base seed (each training's seed is derived from it). */
+  seed: number;
+  config: TransformerConfig;
+  window: WindowMlpConfig;
+  /** Training settings less the seed. */
+  training: Omit<TaggerTraining, 'seed'>;
+  /** Blobs of the packed training, evaluation and test sentences. */
+  train: BlobHash;
+  evaluation: BlobHash;
+  test: BlobHash;
+}
+
+export function taggerTrainJob(s: TaggerStudyJobs, run: number): TaggerTrainJob {
+  return {
+    kind: 'train-tagger', id: trainJobId(s.target.task, run), target: { ...s.target, run }, config: s.config,
+    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, run) }, train: s.train, test: s.test,
+  };
+}
+
+export function windowMlpJob(s: TaggerStudyJobs): WindowMlpJob {
+  return {
+    kind: 'train-window-mlp', id: `train/${s.target.task}/window-mlp`, target: s.target, config: s.window,
+    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, 'window-mlp') }, train: s.train, evaluation: s.evaluation, test: s.test,
+  };
+}
+
+/** The rowKey of an item's row (to skip what a results log already holds). */
+export const itemKey = (item: StudyItem, task: string): string => rowKey(rowIdentity(item, task));
+
+/**
+ * The eval jobs of one tagger: `items` (that model's plan, in order) cut into chunks by plan index;
+ * items whose rows are in `done` are left out (a chunk keeps its id), and an empty chunk is no job.
+ */
+export function taggerEvalJobs(
+  target: TaggerTarget, run: number, model: BlobHash, evaluation: BlobHash, items: StudyItem[], done?: ReadonlySet<string>, chunk = TAGGER_EVAL_CHUNK,
+): TaggerEvalJob[] {
+  const jobs: TaggerEvalJob[] = [];
+  for (let first = 0; first < items.length; first += chunk) {
+    const last = Math.min(items.length, first + chunk) - 1;
+    const todo = items.slice(first, last + 1).filter((item) => !done?.has(itemKey(item, target.task)));
+    if (todo.length) jobs.push({ kind: 'eval-tagger', id: evalJobId(target.task, run, first, last), target, model, evaluation, items: todo });
+  }
+  return jobs;
 }
