@@ -24,7 +24,8 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const EMPTY = 0x40;
 
-function uleb(n: number): number[] {
+/** Unsigned LEB128, WebAssembly's encoding of sizes and indices (also used by probes/noise-kernel.ts). */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;

@@ -12,6 +12,8 @@
  * does both in ≈ 1.5 ns. Null where WebAssembly is missing: callers use the JS loop.
  */
 
+import { uleb } from '../model/wasm-kernel.js';
+
 const STATE_BYTES = 16;
 
 // Opcodes used below.
@@ -62,16 +64,6 @@ const body = [
   ...end,
 ];
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
 const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
 const text = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
 const fn = [2, 7, 0x7f, 1, 0x7d, ...body]; // locals: 7 i32, 1 f32
