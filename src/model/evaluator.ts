@@ -18,7 +18,7 @@
 import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
 import { CkaAccumulator, ckaFromMoments, ckaReference, type CkaReference } from './cka.js';
-import { KERNEL_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
+import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
 
 /** The test inputs in the sparse form the evaluator uses. */
@@ -392,7 +392,9 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     if (layer.bias) fold.set(layer.bias);
     ks.kernel.fold(d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
     new Float32Array(buf, L.bias, width).set(fold);
-    ks.kernel.spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    // The same sums either way; the wide kernel loads each entry's index and value half as often.
+    const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+    spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
     return new Float32Array(buf, L.out, count * width);
   }
   // Plain JS fallback: the same computation, one scalar multiply-add at a time.

@@ -36,7 +36,8 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-function sleb(n: number): number[] {
+/** Signed LEB128 (constants). */
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -144,6 +145,51 @@ function spmmBody(): number[] {
     // out[r][c ..] ← registers
     regs.flatMap((r) => [...get(DST), ...get(C), ...add, ...get(A + r), ...storeAt(16 * r)]),
   );
+}
+
+/** Floats per register block of spmmWide (rows a multiple of it): twice spmm's, so each entry's index and value are loaded half as often. */
+export const WIDE_BLOCK = 2 * KERNEL_BLOCK;
+
+/**
+ * spmmWide: spmm for rows of a multiple of WIDE_BLOCK floats, WIDE_BLOCK/4 accumulators, entries
+ * walked by byte offset. The same products added in the same order for every output (bias, then the
+ * row's entries in order), so the same bits as spmm.
+ */
+function spmmWideBody(): number[] {
+  const BIAS = P7, OUT = P8;
+  // Locals: rowSetup's R … E0 (9–15), then WC = W + c (16); the entry's value and the accumulators (v128).
+  const WC = 16, V1 = 17, ACC = 18;
+  const wide = Array.from({ length: WIDE_BLOCK / 4 }, (_, r) => r);
+  return [
+    ...i32c(0), ...set(R),
+    ...block, ...loop,
+    ...get(R), ...get(N), ...geU, ...brIf(1),
+    ...rowSetup(OUT),
+    // entries as byte offsets [4·e0, 4·end)
+    ...get(E0), ...i32c(4), ...mul, ...set(E0),
+    ...get(END), ...i32c(4), ...mul, ...set(END),
+    ...i32c(0), ...set(C),
+    ...loop,
+    ...get(W), ...get(C), ...add, ...set(WC),
+    ...wide.flatMap((r) => [...get(BIAS), ...get(C), ...add, ...loadAt(16 * r), ...set(ACC + r)]),
+    ...get(E0), ...set(E),
+    // accumulators += val[e] · W[col[e]][c ..] for the row's entries in order (two a step measured no faster)
+    ...block, ...loop,
+    ...get(E), ...get(END), ...geU, ...brIf(1),
+    ...get(VAL), ...get(E), ...add, ...f32Load, ...f32x4Splat, ...set(V1),
+    ...get(COL), ...get(E), ...add, ...i32Load, ...get(ROWBYTES), ...mul, ...get(WC), ...add, ...set(WROW),
+    ...wide.flatMap((r) => [...get(ACC + r), ...get(V1), ...get(WROW), ...loadAt(16 * r), ...f32x4Mul, ...f32x4Add, ...set(ACC + r)]),
+    ...get(E), ...i32c(4), ...add, ...set(E),
+    ...br(0),
+    ...end, ...end,
+    ...wide.flatMap((r) => [...get(DST), ...get(C), ...add, ...get(ACC + r), ...storeAt(16 * r)]),
+    ...get(C), ...i32c(WIDE_BLOCK * 4), ...add, ...set(C),
+    ...get(C), ...get(ROWBYTES), ...ltU, ...brIf(0),
+    ...end,
+    ...get(R), ...i32c(1), ...add, ...set(R),
+    ...br(0),
+    ...end, ...end,
+  ];
 }
 
 function sgradBody(): number[] {
@@ -348,12 +394,13 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     ...section(1, [2, 0x60, 9, ...Array(9).fill(I32), 0, 0x60, 11, ...Array(9).fill(I32), F32, F32, 0]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
     // fold and ckaAdd use type 0 too (fold ignores its last four parameters)
-    ...section(3, [5, 0, 0, 1, 0, 0]),
-    ...section(7, [5, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1, ...name('adam'), 0x00, 2, ...name('fold'), 0x00, 3, ...name('ckaAdd'), 0x00, 4]),
+    ...section(3, [6, 0, 0, 1, 0, 0, 0]),
+    ...section(7, [6, ...name('spmm'), 0x00, 0, ...name('sgrad'), 0x00, 1, ...name('adam'), 0x00, 2, ...name('fold'), 0x00, 3, ...name('ckaAdd'), 0x00, 4, ...name('spmmWide'), 0x00, 5]),
     ...section(10, [
-      5, ...functionBody(spmmBody()), ...functionBody(sgradBody()), ...functionBody(adamBody(), [2, 3, I32, 13, V128]),
+      6, ...functionBody(spmmBody()), ...functionBody(sgradBody()), ...functionBody(adamBody(), [2, 3, I32, 13, V128]),
       ...functionBody(foldBody(), [3, 3, I32, 1, F32, KERNEL_BLOCK / 2, V128]),
       ...functionBody(ckaAddBody(), [3, 7, I32, 1, F64, 2, V128]),
+      ...functionBody(spmmWideBody(), [2, 8, I32, 1 + WIDE_BLOCK / 4, V128]),
     ]),
   ];
   return new Uint8Array(bytes);
@@ -371,6 +418,8 @@ export type AdamFn = (p: number, g: number, m: number, v: number, bx: number, cs
 export interface SpmmKernel {
   memory: WebAssembly.Memory;
   spmm: SpmmFn;
+  /** spmm for rows of a multiple of WIDE_BLOCK floats (spmmWideBody): the same bits. */
+  spmmWide: SpmmFn;
   sgrad: SgradFn;
   /** The fused first-layer Adam step of the sparse training engine (adamBody). */
   adam: AdamFn;
@@ -396,5 +445,5 @@ export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
   const fn = instance.exports;
-  return { memory, spmm: fn.spmm as SpmmFn, sgrad: fn.sgrad as SgradFn, adam: fn.adam as AdamFn, fold: fn.fold as FoldFn, ckaAdd: fn.ckaAdd as CkaAddFn };
+  return { memory, spmm: fn.spmm as SpmmFn, spmmWide: fn.spmmWide as SpmmFn, sgrad: fn.sgrad as SgradFn, adam: fn.adam as AdamFn, fold: fn.fold as FoldFn, ckaAdd: fn.ckaAdd as CkaAddFn };
 }

@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
-import { noiseKernel } from './noise-kernel.js';
+import { NOISE_LANES, lanesExact, noiseKernel } from './noise-kernel.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -111,6 +111,26 @@ export function addUniformNoise(
     }
   }
   return out;
+}
+
+/**
+ * addUniformNoise of the same values with several generators: outs[k] gets what
+ * addUniformNoise(values, a, rngs[k], outs[k]) gives, bit for bit, and rngs[k] advances as it would.
+ * The WebAssembly kernel draws NOISE_LANES generators per pass (e.g. a layer's per-batch draws).
+ */
+export function addUniformNoiseMany(values: Float32Array, a: number, rngs: Rng[], outs: Float32Array[], nonZero?: number): Float32Array[] {
+  if (outs.length !== rngs.length || outs.some((o) => o.length !== values.length)) {
+    throw new RangeError(`addUniformNoiseMany: ${rngs.length} generators need as many outputs of ${values.length} elements`);
+  }
+  const kernel = useNoiseKernel ? noiseKernel() : null;
+  if (!kernel || !lanesExact(a)) return rngs.map((r, k) => addUniformNoise(values, a, r, outs[k], nonZero));
+  for (let first = 0; first < rngs.length; first += NOISE_LANES) {
+    const group = rngs.slice(first, first + NOISE_LANES);
+    const states = group.map((r) => r.getState());
+    kernel.addNoiseLanes(values, a, states, outs.slice(first, first + NOISE_LANES));
+    group.forEach((r, k) => r.setState(states[k]));
+  }
+  return outs;
 }
 
 /** How many elements are not 0 (NaN counts: it is not 0). */

@@ -11,7 +11,7 @@ import { Rng } from '../core/rng.js';
 import { nullStream, randomizeLayer } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
+  addUniformNoise, addUniformNoiseMany, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
   fractionCount, type MagnitudeSelect,
 } from './kernels.js';
 import { noiseKernel } from './noise-kernel.js';
@@ -116,13 +116,13 @@ export type DrawOutput = (layer: string, part: 'weights' | 'bias', length: numbe
  * test batch. `prepareProbe(model, spec)(rng)` is applyProbe(model, spec, rng); with `out`, the
  * noise probes write into the caller's arrays (the others allocate as usual).
  */
-export function prepareProbe(model: DenseModel, spec: ProbeSpec): (rng: Rng, out?: DrawOutput) => DenseModel {
+export function prepareProbe(model: DenseModel, spec: ProbeSpec): ProbeDraw {
   validateSpec(spec);
   const targets = spec.layer === 'all' ? new Set(model.layers.map((l) => l.name)) : new Set([findLayer(model, spec.layer).name]);
   const perturbed = spec.probe === 'prune' && spec.variant === 'global' ? pruneGlobal(model, targets, spec.level) : null;
   const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec) : null));
 
-  return (rng, into) => {
+  const draw = (rng: Rng, into?: DrawOutput): DenseModel => {
     const layers = model.layers.map((layer, k): LayerRecord => {
       if (!targets.has(layer.name)) return layer;
       // A randomization draws from the null model's own stream of this layer (nullStream), the same
@@ -133,7 +133,31 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec): (rng: Rng, out
     });
     return { ...model, layers };
   };
+  // The noise probes' draws of each layer for all generators together (the same values, one pass per NOISE_LANES draws).
+  const many = (rngs: Rng[], into?: DrawOutput[]): DenseModel[] => {
+    if (!noise.some((x) => x !== null)) return rngs.map((r, k) => draw(r, into?.[k]));
+    const layers = model.layers.map((layer, k): LayerRecord[] => {
+      const nz = noise[k];
+      if (!nz) return rngs.map(() => layer);
+      const forks = rngs.map((r) => r.fork(layer.name));
+      const outs = (part: 'weights' | 'bias', length: number) => rngs.map((_, b) => into?.[b](layer.name, part, length) ?? new Float32Array(length));
+      const weights = addUniformNoiseMany(layer.weights, nz.amplitude, forks, outs('weights', layer.weights.length), nz.weights);
+      const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), nz.bias) : null;
+      return rngs.map((_, b) => {
+        const out: LayerRecord = { ...layer, weights: weights[b], bias: bias ? bias[b] : null };
+        return spec.signed ? signLayer(out) : out;
+      });
+    });
+    return rngs.map((_, b) => ({ ...model, layers: layers.map((l) => l[b]) }));
+  };
+  return Object.assign(draw, { many });
 }
+
+/**
+ * One probe's draws on one model: `draw(rng, out?)` is one probed model; `draw.many(rngs, outs?)` is
+ * rngs.map((r, k) => draw(r, outs?.[k])) bit for bit, the noise probes' draws made together.
+ */
+export type ProbeDraw = ((rng: Rng, out?: DrawOutput) => DenseModel) & { many(rngs: Rng[], out?: DrawOutput[]): DenseModel[] };
 
 interface LayerNoise {
   /** a of U(−a, a); relative: a = level·σ(w), σ the population standard deviation of the layer's weights. */
@@ -143,10 +167,18 @@ interface LayerNoise {
   bias?: number;
 }
 
+// σ(w) of a layer's weights, once per array: a sweep's relative noise levels all scale the same layer's σ.
+const sigmas = new WeakMap<Float32Array, number>();
+function sigmaOf(weights: Float32Array): number {
+  let sigma = sigmas.get(weights);
+  if (sigma === undefined) sigmas.set(weights, (sigma = Math.sqrt(moments(weights).m2)));
+  return sigma;
+}
+
 /** What the noise probes need of a layer, the same for every draw (null for the other probes). */
 function noiseOf(layer: LayerRecord, spec: ProbeSpec): LayerNoise | null {
   if (spec.probe !== 'noise' && spec.probe !== 'binarize+noise') return null;
-  const amplitude = spec.variant === 'relative' ? spec.level * Math.sqrt(moments(layer.weights).m2) : spec.level;
+  const amplitude = spec.variant === 'relative' ? spec.level * sigmaOf(layer.weights) : spec.level;
   if (noiseKernel()) return { amplitude };
   return { amplitude, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
 }

@@ -190,8 +190,8 @@ export function isPerBatchProbe(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boo
  */
 export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number, buffers?: DrawBuffers): ProbedModel {
   if (batches > 0 && isPerBatchProbe(spec)) {
-    const draw = prepareProbe(model, spec);
-    return Array.from({ length: batches }, (_, b) => draw(new Rng(deriveSeed(seed, 'test-batch', b)), buffers?.output(b)));
+    const rngs = Array.from({ length: batches }, (_, b) => new Rng(deriveSeed(seed, 'test-batch', b)));
+    return prepareProbe(model, spec).many(rngs, buffers ? rngs.map((_, b) => buffers.output(b)) : undefined);
   }
   return applyProbe(model, spec, new Rng(seed));
 }

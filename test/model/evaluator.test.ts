@@ -6,6 +6,8 @@ import {
 } from '../../src/model/index.js';
 import type { DenseModel } from '../../src/core/index.js';
 import { disagreements, mnistPair, randomModel } from './fixtures.js';
+import { sparseInputs } from '../../src/model/evaluator.js';
+import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel } from '../../src/model/wasm-kernel.js';
 
 const test07 = mnistPair('t10k', 0, 7);
 const test79 = mnistPair('t10k', 7, 9, 600);
@@ -36,6 +38,34 @@ test('the evaluator agrees with tfjs model.predict on a trained model (both kern
     }
   }
   assert.equal(createEvaluator(test07, 'pm1').kernel, 'wasm-simd');
+});
+
+test('the wide first-layer kernel (spmmWide) gives spmm\'s bits: the same sums in the same order, on real test images and a shuffled row list', () => {
+  const s = sparseInputs(test07, 'pm1');
+  const rng = new Rng(4);
+  for (const width of [WIDE_BLOCK, 2 * WIDE_BLOCK, 3 * WIDE_BLOCK]) {
+    const kernel = loadSpmmKernel(1 << 20)!;
+    const n = 300;
+    let at = 0;
+    const alloc = (bytes: number) => ((at += Math.ceil(bytes / 16) * 16), at - Math.ceil(bytes / 16) * 16);
+    const [rows, rowPtr, col, val] = [alloc(n * 4), alloc(s.rowPtr.byteLength), alloc(s.col.byteLength), alloc(s.val.byteLength)];
+    const [w, bias, out1, out2] = [alloc(s.d * width * 4), alloc(width * 4), alloc(n * width * 4), alloc(n * width * 4)];
+    kernel.memory.grow(Math.ceil(at / 65536));
+    const buf = kernel.memory.buffer;
+    new Uint32Array(buf, rows, n).set(Array.from({ length: n }, () => rng.int(s.n)));
+    new Uint32Array(buf, rowPtr, s.rowPtr.length).set(s.rowPtr);
+    new Uint32Array(buf, col, s.col.length).set(s.col);
+    new Float32Array(buf, val, s.val.length).set(s.val);
+    new Float32Array(buf, w, s.d * width).set(Float32Array.from({ length: s.d * width }, () => rng.normal() * 0.3));
+    new Float32Array(buf, bias, width).set(Float32Array.from({ length: width }, () => rng.normal()));
+    kernel.spmm(n, rows, rowPtr, col, val, w, width * 4, bias, out1);
+    kernel.spmmWide(n, rows, rowPtr, col, val, w, width * 4, bias, out2);
+    const a = new Uint32Array(buf, out1, n * width);
+    const b = new Uint32Array(buf, out2, n * width);
+    assert.ok(a.some((x) => x !== 0), 'the outputs were written');
+    assert.deepEqual(b, a, `width ${width}`);
+  }
+  assert.equal(WIDE_BLOCK % KERNEL_BLOCK, 0);
 });
 
 test('the evaluator matches a plain forward pass for other shapes, activations, heads and scalings', () => {

@@ -1,12 +1,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/core/rng.js';
+import { Rng, deriveSeed } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
 import { applyProbe, referenceInitBiases, type ProbeSpec } from '../../src/probes/probes.js';
 import { magnitudeOrder, useNoiseKernelForTests } from '../../src/probes/kernels.js';
-import { noiseKernel } from '../../src/probes/noise-kernel.js';
-import { planSweep, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
+import { lanesExact, noiseKernel } from '../../src/probes/noise-kernel.js';
+import { DrawBuffers, planSweep, probedModel, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
 import { rowKey } from '../../src/core/results.js';
 
 function randomLayer(name: string, nIn: number, nOut: number, rng: Rng, withBias = true): LayerRecord {
@@ -199,6 +199,54 @@ test('noise is bit for bit the definition: per layer, rng.fork(name), one next()
       assert.deepEqual(out.layers[k].bias, expect(l.bias!), `${variant} bias of ${l.name} (${wasm ? 'wasm' : 'js'})`);
     });
   }
+});
+
+test('per-batch noise draws (four generators per kernel pass) are bit for bit the definition: batch b from deriveSeed(seed, test-batch, b), per layer fork, one next() per non-zero value', () => {
+  // Zeros from pruning (no draw, the value kept), −0 kept as it is, and a bias with zeros too.
+  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.3 }), new Rng(0));
+  pruned.layers[0].weights[7] = -0;
+  const definition = (s: ProbeSpec, seed: number, b: number): DenseModel => {
+    const root = new Rng(deriveSeed(seed, 'test-batch', b));
+    return {
+      ...pruned,
+      layers: pruned.layers.map((l) => {
+        const r = root.fork(l.name);
+        let sum = 0, sq = 0;
+        l.weights.forEach((x) => (sum += x));
+        l.weights.forEach((x) => (sq += (x - sum / l.weights.length) ** 2));
+        const a = s.variant === 'relative' ? s.level * Math.sqrt(sq / l.weights.length) : s.level;
+        const expect = (values: Float32Array) => Float32Array.from(values, (x) => (x === 0 ? x : x + (r.next() * 2 - 1) * a));
+        const sign = (v: Float32Array) => (s.signed ? Float32Array.from(v, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)) : v);
+        return { ...l, weights: sign(expect(l.weights)), bias: sign(expect(l.bias!)) };
+      }),
+    };
+  };
+  const cases: [Partial<ProbeSpec>, number][] = [
+    [{ probe: 'noise', level: 0.05 }, 16], [{ probe: 'noise', variant: 'relative', level: 0.5 }, 5], [{ probe: 'noise', level: 2 }, 1],
+    [{ probe: 'binarize+noise', level: 0.3, signed: true }, 6], [{ probe: 'noise', level: 1e-300 }, 3], // a·2^−31 not exact: one generator at a time
+  ];
+  for (const [s, batches] of cases) {
+    for (const wasm of [true, false]) {
+      useNoiseKernelForTests(wasm);
+      const plain = probedModel(pruned, spec(s), 99, batches) as DenseModel[];
+      const buffers = new DrawBuffers();
+      probedModel(pruned, spec({ ...s, level: 0.7 }), 5, batches, buffers); // the buffers hold another draw first
+      const reused = probedModel(pruned, spec(s), 99, batches, buffers) as DenseModel[];
+      useNoiseKernelForTests(true);
+      assert.equal(plain.length, batches);
+      for (let b = 0; b < batches; b++) {
+        const want = definition(spec(s), 99, b);
+        want.layers.forEach((l, k) => {
+          const label = `${s.probe} ${s.variant ?? 'reference'} ${s.level}, batch ${b} of ${batches}, ${l.name} (${wasm ? 'wasm' : 'js'})`;
+          assert.deepEqual(plain[b].layers[k].weights, l.weights, `weights: ${label}`);
+          assert.deepEqual(plain[b].layers[k].bias, l.bias, `bias: ${label}`);
+          assert.deepEqual(reused[b].layers[k].weights, l.weights, `weights into reused buffers: ${label}`);
+          assert.ok(Object.is(plain[b].layers[0].weights[7], s.signed ? 0 : -0), `−0 kept: ${label}`);
+        });
+      }
+    }
+  }
+  assert.ok(lanesExact(0.05) && lanesExact(1) && !lanesExact(1e-300) && !lanesExact(0), 'lanesExact: a·2^−31 exact for ordinary amplitudes only');
 });
 
 test('sign flip of the smallest fraction flips exactly int(q·n) smallest weights', () => {
