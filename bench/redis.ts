@@ -3,7 +3,7 @@
  * reference-sized model on the full MNIST 0v7 test set) run over a private local Redis by 2
  * `weightscope worker` processes, against the thread pool with 2 threads on the same machine
  * (both use the 2 cores; the difference is what the queue costs: enqueueing, a worker's fetch,
- * the result's way back). Interleaved, best of BENCH_REPS (2). Each repetition gets jobs never
+ * the result's way back). Interleaved, best of BENCH_REPS (3). Each repetition gets jobs never
  * seen before (another base seed: same work, new queue ids), so no result comes from Redis' store.
  * Prints `ratio study evaluations/s over Redis …` (target ≥ 0.95×: under 5 % overhead per job).
  *
@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
     reportRatio(JOB, ROUND_TRIP, null, 20, 'redis-server not installed');
     return;
   }
-  const reps = Number(process.env.BENCH_REPS ?? 2);
+  const reps = Number(process.env.BENCH_REPS ?? 3);
   const b = await studyBenchSetup();
   console.log(`mnist-0v7, 784→64→2, full test set; ${b.jobs.length} eval jobs of ≤ ${DEFAULT_EVAL_CHUNK} evaluations (${b.evaluations} in all); redis-server on loopback`);
   const redis = await startRedis();

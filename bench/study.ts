@@ -4,7 +4,7 @@
  * DEFAULT_EVAL_CHUNK evaluations of the reference sweep, as `weightscope reproduce` runs them.
  * Prints the compute time of one job (it must be ≥ 50 ms: what a queue round trip is amortised
  * over) and evaluations/s on the worker-thread pool with 1 and 2 threads, interleaved, best of
- * BENCH_REPS (2). Run: `node dist/bench/study.js`.
+ * BENCH_REPS (3). Run: `node dist/bench/study.js`.
  *
  * The setup and the throughput measure are exported for other executors' legs (the Redis one).
  */
@@ -56,7 +56,7 @@ export async function evaluationsPerSecond(executor: Executor, b: StudyBench, wo
 }
 
 export async function run(): Promise<void> {
-  const reps = Number(process.env.BENCH_REPS ?? 2);
+  const reps = Number(process.env.BENCH_REPS ?? 3);
   const b = await studyBenchSetup();
   console.log(`mnist-0v7, 784→64→2, full test set; ${b.jobs.length} eval jobs of ≤ ${DEFAULT_EVAL_CHUNK} evaluations (${b.evaluations} in all)`);
 
