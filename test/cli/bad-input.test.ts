@@ -211,6 +211,8 @@ const CASES: Case[] = [
   // Where jobs run: executors and Redis URLs (reachability: test/study/redis-cli.test.ts).
   { name: 'reproduce --executor of an unknown kind', args: ['reproduce', '--quiet', '--executor', 'gpu'], says: /--executor.*Allowed choices are in-process, threads/ },
   { name: 'reproduce --redis with a scheme that is not Redis', args: ['reproduce', '--quiet', '--redis', 'ftp://x', '--out', at('never-made-redis')], says: /scheme 'ftp' is not redis or rediss/, after: () => assert.ok(!existsSync(at('never-made-redis'))) },
+  { name: 'transformer --executor of an unknown kind', args: ['transformer', '--quick', '--quiet', '--executor', 'gpu'], says: /--executor.*Allowed choices are in-process, threads/ },
+  { name: 'transformer --redis with a scheme that is not Redis', args: ['transformer', '--quick', '--quiet', '--redis', 'ftp://x', '--out', at('never-made-tagger-redis')], says: /scheme 'ftp' is not redis or rediss/, after: () => assert.ok(!existsSync(at('never-made-tagger-redis'))) },
   { name: 'worker without --redis', args: ['worker'], says: /required option '--redis <url>'/ },
   { name: 'worker --redis host:port without a scheme', args: ['worker', '--redis', 'localhost:6379'], says: /expected redis:\/\/HOST:PORT/ },
   { name: 'worker --concurrency 0', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'], says: /--concurrency.*positive integer/ },
