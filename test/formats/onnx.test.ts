@@ -57,7 +57,9 @@ test('a replaced PP-OCR weight written to a file runs in ONNX Runtime as the sam
   const b = await fromFile.run(inputs);
   const original = await fed.run(inputs);
   assert.deepEqual(a.shape, [2, 2]);
-  assert.deepEqual(Array.from(a.data), Array.from(b.data));
+  // ONNX Runtime may pre-pack a constant initializer (the file) and not a fed input, and on some
+  // CPUs (AVX-512 vs AVX2 kernels) the two paths round differently: equal to float32 tolerance.
+  a.data.forEach((v, i) => assert.ok(Math.abs(v - b.data[i]) < 1e-5, `output ${i}: fed ${v}, from file ${b.data[i]}`));
   assert.notDeepEqual(Array.from(a.data), Array.from(original.data));
   // run one input at a time: the same outputs, concatenated in input order
   const oneByOne = await createOnnxRunner(model, [target.name], { batchSize: 1 });
