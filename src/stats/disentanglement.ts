@@ -47,6 +47,20 @@ function randomSplit(n: number, fraction: number, seed: number, label: string): 
   return { train, test };
 }
 
+/** The rows not in `test`, and `test` sorted (each row once, in range). */
+function splitAt(n: number, testRows: ArrayLike<number>): { train: Uint32Array; test: Uint32Array } {
+  const inTest = new Uint8Array(n);
+  for (let i = 0; i < testRows.length; i++) {
+    const k = testRows[i];
+    if (!Number.isInteger(k) || k < 0 || k >= n || inTest[k]) throw new UserError(`test rows must be distinct rows from 0 to ${n - 1}; got ${k}`);
+    inTest[k] = 1;
+  }
+  const test = Uint32Array.from(testRows).sort();
+  const train = allRows(n).filter((k) => !inTest[k]);
+  if (train.length < 2 || test.length < 1) throw new UserError(`a split needs ≥ 2 training rows and ≥ 1 test row, got ${train.length} and ${test.length}`);
+  return { train, test };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding r²
 
@@ -576,6 +590,8 @@ export interface DciOptions {
   ridge?: number;
   /** Default 0.2. */
   testFraction?: number;
+  /** The held-out rows, instead of a seeded testFraction (the rest train). */
+  testRows?: ArrayLike<number>;
 }
 
 export interface DciResult {
@@ -602,7 +618,7 @@ export interface DciResult {
 export function dci(rep: SampleMatrix, latents: SampleMatrix, options: DciOptions): DciResult {
   checkPair(rep, latents);
   const { ridge = 1e-3, testFraction = 0.2 } = options;
-  const { train, test } = randomSplit(rep.n, testFraction, options.seed, 'dci');
+  const { train, test } = options.testRows ? splitAt(rep.n, options.testRows) : randomSplit(rep.n, testFraction, options.seed, 'dci');
   const standardised = (m: SampleMatrix, what: string): SampleMatrix => {
     const mean = columnMeans(m, train);
     const sd = columnSds(m, train, mean);
