@@ -21,6 +21,7 @@ import { UserError } from '../core/errors.js';
 import { LATENT_VARIANCE, orthantCentre, orthantsOf, taskLabels, type LatentTaskSet } from '../data/latent-tasks.js';
 import {
   allRows,
+  sampleMatrix,
   columnMeans,
   columnSds,
   leastSquares,
@@ -30,9 +31,10 @@ import {
   type SampleMatrix,
 } from './linear-models.js';
 
-export { sampleMatrix, type SampleMatrix } from './linear-models.js';
 
 function checkPair(rep: SampleMatrix, latents: SampleMatrix): void {
+  sampleMatrix(rep.values, rep.n, rep.dims, 'representation');
+  sampleMatrix(latents.values, latents.n, latents.dims, 'latents');
   if (rep.n !== latents.n) throw new UserError(`the representation has ${rep.n} samples but the latents ${latents.n}`);
   if (rep.n < 2) throw new UserError(`a representation metric needs at least 2 samples, got ${rep.n}`);
 }
