@@ -31,7 +31,6 @@ import {
   type SampleMatrix,
 } from './linear-models.js';
 
-
 function checkPair(rep: SampleMatrix, latents: SampleMatrix): void {
   sampleMatrix(rep.values, rep.n, rep.dims, 'representation');
   sampleMatrix(latents.values, latents.n, latents.dims, 'latents');
