@@ -81,6 +81,7 @@ export async function openModel(path: string, options: OpenOptions = {}): Promis
 function unknownModel(path: string): UserError {
   const kind = inputPathKind(path);
   if (kind === null) return new UserError(`no model at ${path} (file or directory not found)`);
+  if (kind === 'other') return new UserError(`${path} is not a regular file (a device, pipe or socket); expected a model`);
   const what = kind === 'folder' ? 'a folder with no model.json, transformer.json or model.safetensors.index.json' : 'not a model file weightscope reads';
   return new UserError(`${path}: ${what} (MODEL is ${acceptedFormats()})`);
 }

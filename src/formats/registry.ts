@@ -39,7 +39,8 @@ export interface FormatEntry {
 
 const ext = (path: string): string => extname(path).toLowerCase();
 const has = (dir: string, name: string): boolean => inputPathKind(join(dir, name)) !== null;
-const byExt = (e: string) => (path: string, kind: 'file' | 'folder' | null): boolean => kind !== 'folder' && ext(path) === e;
+/** Files ending in `e`; a folder or device of that name too, so that its reader says what is wrong with it. */
+const byExt = (e: string) => (path: string): boolean => ext(path) === e;
 const SHARD_INDEX = 'model.safetensors.index.json';
 const TAGGER_FILE = 'transformer.json';
 
@@ -49,7 +50,7 @@ export const FORMATS: readonly FormatEntry[] = [
   { format: 'npy', label: 'a 2-D .npy weight matrix', matches: byExt('.npy'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: (await import('./tfjs.js')).readNpyModel(p), activations: false }) },
   { format: 'gexf', label: 'a .gexf layer graph', matches: byExt('.gexf'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] }, activations: false }) },
   { format: 'graphml', label: 'a .graphml layer graph', matches: byExt('.graphml'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] }, activations: false }) },
-  { format: 'safetensors', label: '.safetensors (or a folder of shards, or its index)', matches: (p, k) => (k === 'folder' ? has(p, SHARD_INDEX) : ext(p) === '.safetensors' || basename(p).toLowerCase().endsWith('.safetensors.index.json')), run: 'dense-chain', write: 'own', read: async (p) => ({ file: await readSafetensorsPath(p) }) },
+  { format: 'safetensors', label: '.safetensors (or a folder of shards, or its index)', matches: (p, k) => (k === 'folder' && has(p, SHARD_INDEX)) || ext(p) === '.safetensors' || basename(p).toLowerCase().endsWith('.safetensors.index.json'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: await readSafetensorsPath(p) }) },
   { format: 'npz', label: '.npz', matches: byExt('.npz'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: (await import('./npz.js')).readNpz(p) }) },
   { format: 'keras', label: '.keras', matches: byExt('.keras'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: (await import('./keras.js')).readKeras(p) }) },
   { format: 'onnx', label: '.onnx', matches: byExt('.onnx'), run: 'onnx-runtime', write: 'own', read: async (p) => ({ file: (await import('./onnx.js')).readOnnx(p) }) },

@@ -6,15 +6,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zipSync } from 'fflate';
-import h5wasm from 'h5wasm/node';
 import { Rng, type DenseModel } from '../../src/core/index.js';
 import { inventory, layerRecord, openModel } from '../../src/formats/index.js';
-import { modelFile } from './fixtures.js';
+import { modelFile, writeKeras, type KerasVars } from './fixtures.js';
 import { createEvaluator, selectBackend } from '../../src/model/index.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
 
@@ -22,36 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ws-keras-'));
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const mlp = randomModel(new Rng(8), [784, 16, 16, 2], { activation: 'relu', scale: 3 });
 
-type Vars = Record<string, { data: Float32Array; shape: number[] }[]>;
-
-/** A .keras archive with these layer variables (group path → vars) and layer classes. */
-async function writeKeras(path: string, vars: Vars, classes: Record<string, string>, options: { withWeights?: boolean } = {}): Promise<void> {
-  await h5wasm.ready;
-  const h5 = join(dir, `w-${Math.random().toString(36).slice(2)}.h5`);
-  const f = new h5wasm.File(h5, 'w');
-  for (const [group, list] of Object.entries(vars)) {
-    let g: InstanceType<typeof h5wasm.Group> = f;
-    for (const part of ['layers', ...group.split('/'), 'vars']) {
-      const next = g.get(part);
-      g = next instanceof h5wasm.Group ? next : g.create_group(part);
-    }
-    list.forEach((v, k) => g.create_dataset({ name: String(k), data: v.data, shape: v.shape, dtype: '<f' }));
-  }
-  f.close();
-  const config = {
-    module: 'keras', class_name: 'Sequential',
-    config: { name: 'sequential', layers: Object.entries(classes).map(([name, cls]) => ({ module: 'keras.layers', class_name: cls, config: { name } })) },
-  };
-  const files: Record<string, Uint8Array> = {
-    'metadata.json': new TextEncoder().encode('{"keras_version": "3.5.0"}'),
-    'config.json': new TextEncoder().encode(JSON.stringify(config)),
-  };
-  if (options.withWeights ?? true) files['model.weights.h5'] = new Uint8Array(readFileSync(h5));
-  writeFileSync(path, zipSync(files, { level: 0 }));
-  rmSync(h5);
-}
-
-const mlpVars = (m: DenseModel): Vars =>
+const mlpVars = (m: DenseModel): KerasVars =>
   Object.fromEntries(m.layers.map((l) => [l.name, [{ data: l.weights, shape: [...l.shape] }, { data: l.bias!, shape: [l.shape[1]] }]]));
 
 before(async () => {
