@@ -56,7 +56,7 @@ export interface ModelInventory {
   skipped: SkippedTensor[];
   /** What it can do: how `probe` runs it, how a changed model is written. */
   can: { run: RunKind; write: WriteKind };
-  /** Whether the records carry the model's activation functions (tfjs); weights-only formats do not. */
+  /** Whether the file stores the activation functions (tfjs, ONNX graphs, taggers); weights-only formats do not. */
   activations: boolean;
   /** The file's tensors (tensor formats: safetensors, npz, keras, onnx, tagger), for format-specific work. */
   file?: ModelFile;
@@ -73,7 +73,7 @@ export async function openModel(path: string, options: OpenOptions = {}): Promis
   const entry = formatOf(path);
   if (!entry) throw unknownModel(path);
   const read = await entry.read(path);
-  const model = 'file' in read ? fromFile(entry, read.file, options) : fromRecords(entry, path, read.model.layers, read.activations);
+  const model = 'file' in read ? fromFile(entry, read.file, options) : fromRecords(entry, path, read.model.layers);
   if (options.layer !== undefined) model.selected = [model.find(options.layer)];
   return model;
 }
@@ -111,10 +111,10 @@ function fromFile(entry: FormatEntry, file: ModelFile, options: OpenOptions): Mo
     ...(l.conv ? { conv: l.conv } : {}),
     load: () => withPath(file.path, () => layerRecord(file, l)),
   }));
-  return assemble(entry, file.path, layers, inv.skipped, false, file, (changed, out) => file.write(out, replacementsFor(file, inv, changed)));
+  return assemble(entry, file.path, layers, inv.skipped, file, (changed, out) => file.write(out, replacementsFor(file, inv, changed)));
 }
 
-function fromRecords(entry: FormatEntry, path: string, records: LayerRecord[], activations: boolean): ModelInventory {
+function fromRecords(entry: FormatEntry, path: string, records: LayerRecord[]): ModelInventory {
   validateModel({ layers: records }); // weightscope's own kinds: a stack whose shapes chain
   const layers: ModelLayer[] = records.map((r, depth) => ({
     name: r.name,
@@ -127,14 +127,13 @@ function fromRecords(entry: FormatEntry, path: string, records: LayerRecord[], a
     depth,
     load: () => r,
   }));
-  return assemble(entry, path, layers, [], activations, undefined, () => {
+  return assemble(entry, path, layers, [], undefined, () => {
     throw new UserError(`${path}: a ${entry.format} model is written with the weightscope writers (a tfjs folder, .npy, .gexf, .graphml), not in place`);
   });
 }
 
 function assemble(
-  entry: FormatEntry, path: string, layers: ModelLayer[], skipped: SkippedTensor[], activations: boolean,
-  file: ModelFile | undefined, write: (changed: LayerRecord[], out: string) => void,
+  entry: FormatEntry, path: string, layers: ModelLayer[], skipped: SkippedTensor[], file: ModelFile | undefined, write: (changed: LayerRecord[], out: string) => void,
 ): ModelInventory {
   const byName = new Map<string, ModelLayer>();
   for (const l of layers) byName.set(l.name, l);
@@ -146,7 +145,7 @@ function assemble(
     selected: layers,
     skipped,
     can: { run: entry.run, write: entry.write },
-    activations,
+    activations: entry.activations,
     ...(file ? { file } : {}),
     find(name) {
       const hit = byName.get(name);

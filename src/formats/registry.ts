@@ -24,7 +24,7 @@ export type RunKind = 'onnx-runtime' | 'tagger' | 'dense-chain';
 export type WriteKind = 'own' | 'weightscope';
 
 /** What a reader gives: tensors (turned into layers by the inventory) or layer records (weightscope's own kinds). */
-export type ReadResult = { file: ModelFile } | { model: DenseModel; activations: boolean };
+export type ReadResult = { file: ModelFile } | { model: DenseModel };
 
 export interface FormatEntry {
   format: ModelFormat;
@@ -33,6 +33,8 @@ export interface FormatEntry {
   /** Does this path (a file, or a folder) hold this format? */
   matches(path: string, kind: 'file' | 'folder' | null): boolean;
   run: RunKind;
+  /** Whether the file stores the activation functions a dense chain runs with (else `probe --activation`). */
+  activations: boolean;
   write: WriteKind;
   read(path: string): Promise<ReadResult>;
 }
@@ -46,15 +48,15 @@ const TAGGER_FILE = 'transformer.json';
 
 /** The formats, in the order help texts list them (a path matches one at most: a tagger folder holds a model.json too, so tfjs excludes it). */
 export const FORMATS: readonly FormatEntry[] = [
-  { format: 'tfjs', label: 'a TensorFlow.js model.json (or its folder)', matches: (p, k) => (k === 'folder' ? has(p, 'model.json') && !has(p, TAGGER_FILE) && !has(p, SHARD_INDEX) : ext(p) === '.json' && !p.toLowerCase().endsWith('.index.json')), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: (await import('./tfjs.js')).readTfjsModel(p), activations: true }) },
-  { format: 'npy', label: 'a 2-D .npy weight matrix', matches: byExt('.npy'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: (await import('./tfjs.js')).readNpyModel(p), activations: false }) },
-  { format: 'gexf', label: 'a .gexf layer graph', matches: byExt('.gexf'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] }, activations: false }) },
-  { format: 'graphml', label: 'a .graphml layer graph', matches: byExt('.graphml'), run: 'dense-chain', write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] }, activations: false }) },
-  { format: 'safetensors', label: '.safetensors (or a folder of shards, or its index)', matches: (p, k) => (k === 'folder' && has(p, SHARD_INDEX)) || ext(p) === '.safetensors' || basename(p).toLowerCase().endsWith('.safetensors.index.json'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: await readSafetensorsPath(p) }) },
-  { format: 'npz', label: '.npz', matches: byExt('.npz'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: (await import('./npz.js')).readNpz(p) }) },
-  { format: 'keras', label: '.keras', matches: byExt('.keras'), run: 'dense-chain', write: 'own', read: async (p) => ({ file: (await import('./keras.js')).readKeras(p) }) },
-  { format: 'onnx', label: '.onnx', matches: byExt('.onnx'), run: 'onnx-runtime', write: 'own', read: async (p) => ({ file: (await import('./onnx.js')).readOnnx(p) }) },
-  { format: 'tagger', label: 'a transformer tagger folder (weightscope transformer)', matches: (p, k) => k === 'folder' && has(p, TAGGER_FILE), run: 'tagger', write: 'own', read: async (p) => ({ file: (await import('./tagger.js')).readTaggerFolder(p) }) },
+  { format: 'tfjs', label: 'a TensorFlow.js model.json (or its folder)', matches: (p, k) => (k === 'folder' ? has(p, 'model.json') && !has(p, TAGGER_FILE) && !has(p, SHARD_INDEX) : ext(p) === '.json' && !p.toLowerCase().endsWith('.index.json')), run: 'dense-chain', activations: true, write: 'weightscope', read: async (p) => ({ model: (await import('./tfjs.js')).readTfjsModel(p) }) },
+  { format: 'npy', label: 'a 2-D .npy weight matrix', matches: byExt('.npy'), run: 'dense-chain', activations: false, write: 'weightscope', read: async (p) => ({ model: (await import('./tfjs.js')).readNpyModel(p) }) },
+  { format: 'gexf', label: 'a .gexf layer graph', matches: byExt('.gexf'), run: 'dense-chain', activations: false, write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] } }) },
+  { format: 'graphml', label: 'a .graphml layer graph', matches: byExt('.graphml'), run: 'dense-chain', activations: false, write: 'weightscope', read: async (p) => ({ model: { layers: [(await import('./graph-file.js')).readLayerGraph(p)] } }) },
+  { format: 'safetensors', label: '.safetensors (or a folder of shards, or its index)', matches: (p, k) => (k === 'folder' && has(p, SHARD_INDEX)) || ext(p) === '.safetensors' || basename(p).toLowerCase().endsWith('.safetensors.index.json'), run: 'dense-chain', activations: false, write: 'own', read: async (p) => ({ file: await readSafetensorsPath(p) }) },
+  { format: 'npz', label: '.npz', matches: byExt('.npz'), run: 'dense-chain', activations: false, write: 'own', read: async (p) => ({ file: (await import('./npz.js')).readNpz(p) }) },
+  { format: 'keras', label: '.keras', matches: byExt('.keras'), run: 'dense-chain', activations: false, write: 'own', read: async (p) => ({ file: (await import('./keras.js')).readKeras(p) }) },
+  { format: 'onnx', label: '.onnx', matches: byExt('.onnx'), run: 'onnx-runtime', activations: true, write: 'own', read: async (p) => ({ file: (await import('./onnx.js')).readOnnx(p) }) },
+  { format: 'tagger', label: 'a transformer tagger folder (weightscope transformer)', matches: (p, k) => k === 'folder' && has(p, TAGGER_FILE), run: 'tagger', activations: true, write: 'own', read: async (p) => ({ file: (await import('./tagger.js')).readTaggerFolder(p) }) },
 ];
 
 async function readSafetensorsPath(path: string): Promise<ModelFile> {
@@ -76,9 +78,9 @@ export function acceptedFormats(): string {
 
 /** What `probe` needs to run each kind (the capability table's column, and the error of a model that cannot run). */
 export const RUN_TEXT: Record<RunKind, string> = {
-  'onnx-runtime': 'runs the graph with ONNX Runtime on `--inputs X.npy` (`--labels y.npy` or agreement with the unprobed model)',
+  'onnx-runtime': 'runs the graph (ONNX Runtime) on `--inputs X.npy [--labels y.npy]`',
   tagger: 'runs the tagger on held-out Brown sentences',
-  'dense-chain': 'runs when its layers form a plain dense chain (an MLP): on MNIST / Fashion-MNIST (`--pair`, 784 inputs) or on `--inputs X.npy [--labels y.npy]`',
+  'dense-chain': 'runs if its layers form a plain dense chain (an MLP): on MNIST (`--pair`) or on `--inputs X.npy [--labels y.npy]`',
 };
 
 export const WRITE_TEXT: Record<WriteKind, string> = {
@@ -92,8 +94,13 @@ export const NO_ACTIVATIONS_NOTE = 'weights-only formats store no activation fun
 /** The command that turns a PyTorch model into an ONNX file `probe` runs. */
 export const TORCH_EXPORT = 'torch.onnx.export(model, torch.randn(1, N_IN), "model.onnx")';
 
+/** Where a runnable model's activation functions come from. */
+export function activationsText(f: FormatEntry): string {
+  return f.run !== 'dense-chain' ? 'in the graph' : f.activations ? 'in the file' : '`--activation` (the file stores none)';
+}
+
 /** docs/formats.md's capability table, generated (a test checks the doc holds exactly this). */
 export function capabilityTable(): string {
-  const rows = FORMATS.map((f) => `| ${f.label} | \`${f.format}\` | ${RUN_TEXT[f.run]} | ${WRITE_TEXT[f.write]} |`);
-  return ['| MODEL | format | `probe` | `randomize --out` writes it |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = FORMATS.map((f) => `| ${f.label} | \`${f.format}\` | ${RUN_TEXT[f.run]} | ${activationsText(f)} | ${WRITE_TEXT[f.write]} |`);
+  return ['| MODEL | `layers` says | `probe` | activations | `randomize --out` writes it |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

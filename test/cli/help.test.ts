@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, type Option } from 'commander';
 import { COMMAND_NAMES, registerCommands } from '../../src/cli/commands/index.js';
-import { FORMATS } from '../../src/formats/registry.js';
+import { capabilityTable, FORMATS } from '../../src/formats/registry.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -87,4 +87,11 @@ test('the README lists every command, and every flag it shows is one the command
     const takes = flags(commands.get(cmd)!);
     for (const f of shown) assert.ok(takes.includes(f), `README: \`${line.trim()}\`: ${cmd} has no ${f}`);
   }
+});
+
+test('docs/formats.md holds the capability table the registry generates', () => {
+  const doc = readFileSync(join(root, 'docs', 'formats.md'), 'utf8');
+  const table = /<!-- capability table[^>]*-->\n([\s\S]*?)\n<!-- end of capability table -->/.exec(doc);
+  assert.ok(table, 'docs/formats.md has the capability table markers');
+  assert.equal(table[1], capabilityTable(), 'regenerate it: node -e "import(\'./dist/src/formats/registry.js\').then((m) => console.log(m.capabilityTable()))"');
 });

@@ -14,7 +14,7 @@ import { checkTaskName, loadDataset, parsePairs, taskName, taskSplits, type Data
 import { createEvaluator, testBatchCount } from '../../model/index.js';
 import { withHiddenActivation } from '../../model/dense-runner.js';
 import { denseChain, openModel, type ModelInventory } from '../../formats/open.js';
-import { NO_ACTIVATIONS_NOTE, TORCH_EXPORT } from '../../formats/registry.js';
+import { NO_ACTIVATIONS_NOTE, RUN_TEXT, TORCH_EXPORT } from '../../formats/registry.js';
 import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
@@ -24,8 +24,10 @@ import { DEFAULT_STUDY } from '../transformer/study.js';
 
 /** The one line for a model weightscope cannot run from its weights alone. */
 export function cannotRun(model: ModelInventory, why: string): UserError {
+  // the capability as the registry (and docs/formats.md's table) states it
+  const can = RUN_TEXT[model.can.run].split(':')[0];
   return new UserError(
-    `${model.path}: ${why}, so weightscope cannot run this ${model.format} model from its weights alone: export it to ONNX and probe the .onnx file (PyTorch: ${TORCH_EXPORT})`,
+    `${model.path}: ${why}; a ${model.format} model ${can}, so weightscope cannot run this one from its weights alone: export it to ONNX and probe the .onnx file (PyTorch: ${TORCH_EXPORT})`,
   );
 }
 
