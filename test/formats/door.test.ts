@@ -242,3 +242,26 @@ test('a safetensors MLP probed on --inputs/--labels scores what its forward pass
   assert.equal(rows[0].accuracy, expected);
   assert.equal(rows[1].accuracy, expected, 'pruning nothing changes nothing');
 });
+
+test('randomize --layer NAME --out L.npy writes that one randomized layer from any model; export --format npy writes each [nIn, nOut] matrix', async () => {
+  for (const f of fixtures.filter((x) => x.dense.length > 0 && !x.conv)) {
+    const layer = f.dense[0];
+    const out = join(dir, `one-${serial++}.npy`);
+    await cli(['randomize', f.path, '--layer', layer.name, '--method', 'B', '--seed', '2', '--out', out]);
+    const npy = parseNpyMatrix(new Uint8Array(readFileSync(out)));
+    assert.deepEqual([npy.rows, npy.cols], layer.shape, f.what);
+    assert.notDeepEqual(npy.data, layer.weights, `${f.what}: randomized`);
+    assert.deepEqual(npy.data.map(Math.sign), layer.weights.map(Math.sign), `${f.what}: B keeps every sign`);
+    assert.deepEqual([...npy.data].sort((a, b) => a - b), [...layer.weights].sort((a, b) => a - b), `${f.what}: and the multiset`);
+    // a one-layer file from a model of several layers needs --layer
+    if (f.dense.length > 1) await userError(['randomize', f.path, '--method', 'B', '--out', join(dir, 'never.npy')], /--layer/);
+    const exported = join(dir, 'npy', String(serial++));
+    const printed = await cli(['export', f.path, '--format', 'npy', '--out', exported]);
+    for (const l of f.dense) {
+      const m = parseNpyMatrix(new Uint8Array(readFileSync(join(exported, `${safeFileName(l.name)}.npy`))));
+      assert.deepEqual([m.rows, m.cols], l.shape, `${f.what} export ${l.name}`);
+      assert.deepEqual(m.data, l.weights, `${f.what} export ${l.name}: rows are the input units`);
+    }
+    assert.match(printed, /\.npy \(\[\d+, \d+\]: rows = input units\)/);
+  }
+});

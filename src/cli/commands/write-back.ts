@@ -6,7 +6,7 @@ import { inputPathKind } from '../../core/io.js';
 export function writeBackPath(model: { path: string }, out: string, otherwise?: string): string {
   const fromFolder = inputPathKind(model.path) === 'folder';
   if (fromFolder || model.path.toLowerCase().endsWith('.index.json')) {
-    if (extname(out) !== '') throw new UserError(`--out ${out}: ${model.path} is a folder, so --out must name a folder`);
+    if (extname(out) !== '') throw new UserError(`--out ${out}: ${model.path} is a folder, so --out must name a folder${otherwise ? ` (or ${otherwise})` : ''}`);
     return out;
   }
   const ext = extname(model.path).toLowerCase();
