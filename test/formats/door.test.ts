@@ -20,6 +20,7 @@ import { openModel } from '../../src/formats/index.js';
 import { parseNpyMatrix } from '../../src/formats/npy.js';
 import { safeFileName } from '../../src/graph/index.js';
 import { saveNpyArray } from '../../src/model/index.js';
+import { loadTransformer } from '../../src/model/transformer/files.js';
 import { CONV_SHAPE, modelFixtures, smallBrown, type ModelFixture } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-door-'));
@@ -264,4 +265,21 @@ test('randomize --layer NAME --out L.npy writes that one randomized layer from a
     }
     assert.match(printed, /\.npy \(\[\d+, \d+\]: rows = input units\)/);
   }
+});
+
+test('a tagger folder is written back as a tagger folder: the randomized projection changed, every other tensor and file as it was', async () => {
+  const f = fixtures.find((x) => x.format === 'tagger')!;
+  const out = join(dir, 'tagger-B');
+  await cli(['randomize', f.path, '--layer', 'block0.attn.q/kernel', '--method', 'B', '--seed', '3', '--out', out]);
+  const [a, b] = [loadTransformer(f.path).model, loadTransformer(out).model];
+  for (const [k, l] of a.layers.entries()) {
+    if (l.name !== 'block0.attn.q') assert.deepEqual(b.layers[k], l, l.name);
+    else {
+      assert.notDeepEqual(b.layers[k].weights, l.weights);
+      assert.deepEqual([...b.layers[k].weights].sort((x, y) => x - y), [...l.weights].sort((x, y) => x - y));
+      assert.deepEqual(b.layers[k].bias, l.bias, 'biases are kept');
+    }
+  }
+  assert.deepEqual(b.norms, a.norms);
+  for (const file of ['transformer.json', 'model.json', 'vocab.json']) assert.deepEqual(readFileSync(join(out, file)), readFileSync(join(f.path, file)), file);
 });
