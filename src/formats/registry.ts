@@ -96,7 +96,8 @@ export const TORCH_EXPORT = 'torch.onnx.export(model, torch.randn(1, N_IN), "mod
 
 /** Where a runnable model's activation functions come from. */
 export function activationsText(f: FormatEntry): string {
-  return f.run !== 'dense-chain' ? 'in the graph' : f.activations ? 'in the file' : '`--activation` (the file stores none)';
+  if (f.run !== 'dense-chain') return f.run === 'onnx-runtime' ? 'in the graph' : 'in the model';
+  return f.activations ? 'in the file' : '`--activation` (the file stores none)';
 }
 
 /** docs/formats.md's capability table, generated (a test checks the doc holds exactly this). */
