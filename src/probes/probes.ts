@@ -11,10 +11,9 @@ import { Rng } from '../core/rng.js';
 import { nullStream, randomizeLayer } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, addUniformNoiseMany, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
-  fractionCount, type MagnitudeSelect,
+  addUniformNoise, addUniformNoiseMany, countNonZero, flipValues, magnitudeOrder, meanAbs, noiseLoopIsWasm, pruneValues, signValues,
+  fractionCount, type MagnitudeSelect, type NoiseLoop,
 } from './kernels.js';
-import { noiseKernel } from './noise-kernel.js';
 
 /** What to do to a model: one evaluation of a sweep. */
 export interface ProbeSpec {
@@ -96,12 +95,18 @@ export function validateSpec(spec: ProbeSpec): void {
 
 const SELECT: Record<string, MagnitudeSelect> = { reference: 'smallest', largest: 'largest', random: 'random' };
 
+/** How a probe computes, never what: every choice gives the same model bit for bit. */
+export interface ProbeOptions {
+  /** The noise probes' loop (kernels.ts NoiseLoop): `wasm` (default) or the JS fallback `js`. */
+  noiseLoop?: NoiseLoop;
+}
+
 /**
  * Apply one probe. Deterministic probes ignore `rng`; random ones draw from it in a fixed order
  * (layer by layer, weights before biases), so the same seed gives the same model bit for bit.
  */
-export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng): DenseModel {
-  return prepareProbe(model, spec)(rng);
+export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng, options: ProbeOptions = {}): DenseModel {
+  return prepareProbe(model, spec, options)(rng);
 }
 
 /**
@@ -116,11 +121,11 @@ export type DrawOutput = (layer: string, part: 'weights' | 'bias', length: numbe
  * test batch. `prepareProbe(model, spec)(rng)` is applyProbe(model, spec, rng); with `out`, the
  * noise probes write into the caller's arrays (the others allocate as usual).
  */
-export function prepareProbe(model: DenseModel, spec: ProbeSpec): ProbeDraw {
+export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeOptions = {}): ProbeDraw {
   validateSpec(spec);
   const targets = spec.layer === 'all' ? new Set(model.layers.map((l) => l.name)) : new Set([findLayer(model, spec.layer).name]);
   const perturbed = spec.probe === 'prune' && spec.variant === 'global' ? pruneGlobal(model, targets, spec.level) : null;
-  const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec) : null));
+  const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec, options.noiseLoop) : null));
 
   const draw = (rng: Rng, into?: DrawOutput): DenseModel => {
     const layers = model.layers.map((layer, k): LayerRecord => {
@@ -141,8 +146,8 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec): ProbeDraw {
       if (!nz) return rngs.map(() => layer);
       const forks = rngs.map((r) => r.fork(layer.name));
       const outs = (part: 'weights' | 'bias', length: number) => rngs.map((_, b) => into?.[b](layer.name, part, length) ?? new Float32Array(length));
-      const weights = addUniformNoiseMany(layer.weights, nz.amplitude, forks, outs('weights', layer.weights.length), nz.weights);
-      const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), nz.bias) : null;
+      const weights = addUniformNoiseMany(layer.weights, nz.amplitude, forks, outs('weights', layer.weights.length), { nonZero: nz.weights, loop: nz.loop });
+      const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), { nonZero: nz.bias, loop: nz.loop }) : null;
       return rngs.map((_, b) => {
         const out: LayerRecord = { ...layer, weights: weights[b], bias: bias ? bias[b] : null };
         return spec.signed ? signLayer(out) : out;
@@ -162,6 +167,7 @@ export type ProbeDraw = ((rng: Rng, out?: DrawOutput) => DenseModel) & { many(rn
 interface LayerNoise {
   /** a of U(−a, a); relative: a = level·σ(w), σ the population standard deviation of the layer's weights. */
   amplitude: number;
+  loop: NoiseLoop;
   /** Draws per call, for the JS loop (the WebAssembly kernel counts as it goes): one per non-zero weight, one per non-zero bias. */
   weights?: number;
   bias?: number;
@@ -176,14 +182,14 @@ function sigmaOf(weights: Float32Array): number {
 }
 
 /** What the noise probes need of a layer, the same for every draw (null for the other probes). */
-function noiseOf(layer: LayerRecord, spec: ProbeSpec): LayerNoise | null {
+function noiseOf(layer: LayerRecord, spec: ProbeSpec, loop: NoiseLoop = 'wasm'): LayerNoise | null {
   if (spec.probe !== 'noise' && spec.probe !== 'binarize+noise') return null;
   const amplitude = spec.variant === 'relative' ? spec.level * sigmaOf(layer.weights) : spec.level;
-  if (noiseKernel()) return { amplitude };
-  return { amplitude, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
+  if (noiseLoopIsWasm(loop)) return { amplitude, loop };
+  return { amplitude, loop, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
 }
 
-function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noiseOf(layer, spec), into?: DrawOutput): LayerRecord {
+function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise: LayerNoise | null = null, into?: DrawOutput): LayerRecord {
   const { weights, bias } = layer;
   const withValues = (w: Float32Array, b: Float32Array | null): LayerRecord => ({ ...layer, weights: w, bias: b });
   switch (spec.probe) {
@@ -205,10 +211,10 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noise
     }
     case 'noise':
     case 'binarize+noise': {
-      const { amplitude: a, weights: nw, bias: nb } = noise!;
+      const { amplitude: a, weights: nw, bias: nb, loop } = noise!;
       return withValues(
-        addUniformNoise(weights, a, rng, into?.(layer.name, 'weights', weights.length), nw),
-        bias ? addUniformNoise(bias, a, rng, into?.(layer.name, 'bias', bias.length), nb) : null,
+        addUniformNoise(weights, a, rng, { out: into?.(layer.name, 'weights', weights.length), nonZero: nw, loop }),
+        bias ? addUniformNoise(bias, a, rng, { out: into?.(layer.name, 'bias', bias.length), nonZero: nb, loop }) : null,
       );
     }
     case 'binarize':
