@@ -1,7 +1,7 @@
 /**
  * The engine-independent part of training: model and training configs, PyTorch-style
  * initialisation, and the epoch loop (cosine schedule, batch order, early stopping) that drives a
- * TrainEngine. No tfjs here, so training workers (train-pool.ts) load in milliseconds; mlp.ts adds
+ * TrainEngine. No tfjs here, so training workers (the study executors' threads) load in milliseconds; mlp.ts adds
  * the tfjs engine and re-exports all of this.
  *
  * Reproducibility: the initial weights come from the project's `Rng` (PyTorch's nn.Linear default,
