@@ -2,6 +2,7 @@
  * Probe kernels: pure functions over Float32Array that return new arrays (inputs are never
  * mutated). Counts follow the reference code: a fraction f of n elements is `trunc(f · n)`.
  */
+import { countNonZero } from '../core/layer.js';
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
 import { NOISE_LANES, lanesExact, noiseKernel, type NoiseKernel } from './noise-kernel.js';
@@ -156,13 +157,6 @@ export function addUniformNoiseMany(values: Float32Array, a: number, rngs: Rng[]
     group.forEach((r, k) => r.setState(states[k]));
   }
   return outs;
-}
-
-/** How many elements are not 0 (NaN counts: it is not 0). */
-export function countNonZero(values: Float32Array): number {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
-  return count;
 }
 
 /** addUniformNoise's draws, reused (a layer's worth; grown to the largest layer seen). */

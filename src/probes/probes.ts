@@ -5,13 +5,13 @@
  */
 import { UserError } from '../core/errors.js';
 import type { DenseModel, LayerRecord } from '../core/layer.js';
-import { findLayer } from '../core/layer.js';
+import { countNonZero, findLayer } from '../core/layer.js';
 import type { ProbeName } from '../core/results.js';
 import { Rng } from '../core/rng.js';
 import { nullStream, randomizeLayer } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, addUniformNoiseMany, countNonZero, flipValues, magnitudeOrder, meanAbs, noiseLoopIsWasm, pruneValues, signValues,
+  addUniformNoise, addUniformNoiseMany, flipValues, magnitudeOrder, meanAbs, noiseLoopIsWasm, pruneValues, signValues,
   fractionCount, type MagnitudeSelect, type NoiseLoop,
 } from './kernels.js';
 
