@@ -9,6 +9,7 @@ import { closestNames, type LayerRecord } from '../core/layer.js';
 import type { ResultRow } from '../core/results.js';
 import { Rng } from '../core/rng.js';
 import type { OnnxModelFile } from '../formats/onnx.js';
+import type { Inventory } from '../formats/inventory.js';
 import type { ModelFile } from '../formats/types.js';
 import { createOnnxRunner, type InputArray } from '../model/onnx-runtime.js';
 import { accuracyOf, compareWith, isDistribution, macroF1, topClasses, type Outputs } from '../model/output-metrics.js';
@@ -59,6 +60,19 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
   return out;
+}
+
+/**
+ * The name this probe gives a layer of the file's inventory, as a function of its record: the
+ * tensor's name (probeTargets) where the inventory layer is a whole probe target, else the
+ * record's own name (a part of a fused tensor, which the probe sees whole). It keys the layer's null
+ * stream: `weightscope randomize MODEL.onnx --seed S` draws with it, so it writes the weights
+ * `weightscope probe MODEL.onnx --probe randomize --seed S` evaluated (docs/null-models.md).
+ */
+export function probeStreamName(file: ModelFile, inventory: Pick<Inventory, 'layers'>): (layer: LayerRecord) => string {
+  const targets = new Set(probeTargets(file).map((t) => t.name));
+  const byRecord = new Map(inventory.layers.filter((l) => !l.part && targets.has(l.tensor)).map((l) => [l.name, l.tensor]));
+  return (layer) => byRecord.get(layer.name) ?? layer.name;
 }
 
 /** Find a target by name, or fail listing the names that come closest. */

@@ -8,7 +8,7 @@ import type { DenseModel, LayerRecord } from '../core/layer.js';
 import { countNonZero, findLayer } from '../core/layer.js';
 import type { ProbeName } from '../core/results.js';
 import { Rng } from '../core/rng.js';
-import { nullStream, randomizeLayer } from '../randomize/index.js';
+import { nullStream, randomizeLayer, type RandomizeOptions } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
   addUniformNoise, addUniformNoiseMany, flipValues, magnitudeOrder, meanAbs, noiseLoopIsWasm, pruneValues, signValues,
@@ -95,10 +95,21 @@ export function validateSpec(spec: ProbeSpec): void {
 
 const SELECT: Record<string, MagnitudeSelect> = { reference: 'smallest', largest: 'largest', random: 'random' };
 
-/** How a probe computes, never what: every choice gives the same model bit for bit. */
 export interface ProbeOptions {
-  /** The noise probes' loop (kernels.ts NoiseLoop): `wasm` (default) or the JS fallback `js`. */
+  /** The noise probes' loop (kernels.ts NoiseLoop): `wasm` (default) or the JS fallback `js`; both give the same bits. */
   noiseLoop?: NoiseLoop;
+  /** The randomize probe's null model options: see RandomizeProbeOptions (default: what study rows use). */
+  randomize?: RandomizeProbeOptions;
+}
+
+/**
+ * `weightscope randomize` draws through applyProbe with these, so its --seed gives the probe's model.
+ * `steps` / `weights`: the null model's own options (absent in study rows: the analytic bound,
+ * weights travel). `streamName`: the name that keys a layer's null stream, default its own name;
+ * a file whose `probe` command names layers otherwise (ONNX: by tensor) passes the probe's name.
+ */
+export interface RandomizeProbeOptions extends RandomizeOptions {
+  streamName?: (layer: LayerRecord) => string;
 }
 
 /**
@@ -132,7 +143,7 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeO
       if (!targets.has(layer.name)) return layer;
       // A randomization draws from the null model's own stream of this layer (nullStream), the same
       // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
-      let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
+      let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng, options.randomize) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
       if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
       return out;
     });
@@ -228,11 +239,13 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise: LayerN
 /**
  * The randomize probe on one layer: the reference prunes the smallest `level` of weights and biases
  * first (pruned slots stay empty), then shuffles; the null draws from `nullStream(rng, variant,
- * layer)` of the evaluation's root stream `rng`. The pruned biases are kept.
+ * layer)` of the evaluation's root stream `rng`. The pruned biases are kept. The one definition of
+ * a randomize row's model: `weightscope randomize` draws through it too (docs/null-models.md).
  */
-function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord {
+function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, options: RandomizeProbeOptions = {}): LayerRecord {
+  const { streamName, ...nullOptions } = options;
   const pruned = spec.level > 0 ? probeLayer(layer, { ...spec, probe: 'prune', variant: 'reference' }, rng) : layer;
-  const randomized = randomizeLayer(pruned, spec.variant, nullStream(rng, spec.variant, layer.name));
+  const randomized = randomizeLayer(pruned, spec.variant, nullStream(rng, spec.variant, streamName?.(layer) ?? layer.name), nullOptions);
   return { ...randomized, bias: pruned.bias };
 }
 

@@ -2,15 +2,16 @@
  * `weightscope randomize MODEL --method NAME --seed S --out PATH`: write a null model of a saved
  * model (every dense layer, or one with --layer) in the format --out names (a tfjs model folder, or
  * for one-layer models also .npy / .gexf / .graphml), loadable like the original. The null models and what each preserves: docs/null-models.md.
- * Each layer draws from nullStream(new Rng(S), NAME, layer), as a study's randomize rows do, so
- * `--prune <level> [--signed] --seed <row seed>` writes exactly the model a randomize row evaluated.
+ * It draws through the randomize probe itself (applyProbe), each layer from nullStream(new Rng(S),
+ * NAME, layer) as `weightscope probe --probe randomize --seed S` and a study's randomize rows do, so
+ * `--prune <level> [--signed] --seed <row seed>` writes exactly the model a randomize row evaluated
+ * (.onnx: the stream is keyed by the name the probe gives the layer, its tensor's).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Rng } from '../../core/rng.js';
 import { loadLayerSource, saveLayerSource } from '../../graph/index.js';
-import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
-import { applyProbe, signLayer } from '../../probes/index.js';
-import type { DenseModel } from '../../core/layer.js';
+import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, type WeightMode } from '../../randomize/index.js';
+import { applyProbe, type ProbeSpec, type RandomizeProbeOptions } from '../../probes/index.js';
 import { nonNegativeInt, numberValue, outputDir, outputFile, seedValue } from '../options.js';
 import { isModelFilePath, loadModelLayers, writeModelLayers, type ConvMapping } from '../../formats/index.js';
 import { convOption, findEntry, modelLayerEntries } from './layers.js';
@@ -32,20 +33,6 @@ function pruneFraction(value: string): number {
   return n;
 }
 
-/**
- * What a randomize row of a study evaluates (src/probes applyProbe): the targeted layers pruned
- * by the reference rule (smallest |w| of weights and of biases), then randomized, then sign() of
- * weights and biases when signed.
- */
-export function randomizedAsProbed(model: DenseModel, method: string, seed: number, o: { prune: number; signed: boolean } & RandomizeModelOptions): DenseModel {
-  const { prune, signed, ...options } = o;
-  const layer = options.layer ?? 'all';
-  const pruned = prune > 0 ? applyProbe(model, { probe: 'prune', variant: 'reference', signed: false, level: prune, layer }, new Rng(seed)) : model;
-  const out = randomizeModel(pruned, method, new Rng(seed), options);
-  if (!signed) return out;
-  return { ...out, layers: out.layers.map((l) => (layer === 'all' || l.name === layer ? signLayer(l) : l)) };
-}
-
 export function registerRandomize(program: Command): void {
   program
     .command('randomize')
@@ -60,17 +47,19 @@ export function registerRandomize(program: Command): void {
     .option('--prune <fraction>', 'first remove this fraction of the smallest |w| of each randomized layer, of its weights and of its biases (a randomize row\'s level)', pruneFraction, 0)
     .option('--signed', 'then apply sign() to the randomized layers\' weights and biases (a signed randomize row)', false)
     .addOption(convOption())
-    .action((modelPath: string, opts: { method: string; out: string; seed: number; layer?: string; steps?: number; weights?: WeightMode; prune: number; signed: boolean; conv: ConvMapping }) => {
+    .action(async (modelPath: string, opts: { method: string; out: string; seed: number; layer?: string; steps?: number; weights?: WeightMode; prune: number; signed: boolean; conv: ConvMapping }) => {
       getNullModel(opts.method);
       // .safetensors / .npz / …: written back in the model's own format, other tensors byte for byte
       const source = isModelFilePath(modelPath) ? loadModelLayers(modelPath, { conv: opts.conv }) : null;
       if (source && opts.layer !== undefined) findEntry(modelLayerEntries(modelPath, { conv: opts.conv }).entries, opts.layer);
       const model = source ? { layers: source.layers } : loadLayerSource(modelPath);
-      const options: RandomizeModelOptions = {};
-      if (opts.layer !== undefined) options.layer = opts.layer;
+      const options: RandomizeProbeOptions = {};
       if (opts.steps !== undefined) options.steps = opts.steps;
       if (opts.weights !== undefined) options.weights = opts.weights;
-      const out = randomizedAsProbed(model, opts.method, opts.seed, { ...options, prune: opts.prune, signed: opts.signed });
+      // loaded only for .onnx files, as the probe command does: it brings ONNX Runtime's native library
+      if (source?.file.format === 'onnx') options.streamName = (await import('../../probes/onnx-probe.js')).probeStreamName(source.file, source.inventory);
+      const spec: ProbeSpec = { probe: 'randomize', variant: opts.method, level: opts.prune, signed: opts.signed, layer: opts.layer ?? 'all' };
+      const out = applyProbe(model, spec, new Rng(opts.seed), { randomize: options });
       let written: string;
       if (source) {
         written = writeBackPath(source.file, opts.out);
