@@ -42,6 +42,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`weightscope layers M | head -1`) closes stdout: end quietly, as a
+// Unix filter does, instead of an unhandled EPIPE stack trace. Files are written atomically, so
+// none is left half-written.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => {
