@@ -14,7 +14,7 @@ import protobuf from 'protobufjs/minimal.js';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
 import { inputFileSize, readInputFile, writeFileAtomic } from '../core/io.js';
-import { decodeValues as decodeDtype, encodeValues as encodeDtype } from './dtype.js';
+import { decodeValues as decodeDtype, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
 export const { onnx } = onnxProto;
@@ -318,11 +318,6 @@ function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array 
 // ---------------------------------------------------------------------------------------------
 // writing
 
-/** Values in a dtype's little-endian bytes (F16/BF16 rounded to nearest even): src/formats/dtype.ts. */
-export function encodeValues(values: ArrayLike<number>, dtype: TensorDType): Uint8Array {
-  return encodeDtype(dtype, values);
-}
-
 interface Edit {
   start: number;
   end: number;
@@ -347,11 +342,11 @@ function writeOnnx(
     if (values.length !== l.count) throw new UserError(`cannot write '${name}': shape [${l.shape}] holds ${l.count} values, got ${values.length}`);
     const s = l.storage;
     if (s.kind === 'external') {
-      external.get(s.file)!.edits.push({ start: s.offset, end: s.offset + s.length, bytes: encodeValues(values, l.dtype) });
+      external.get(s.file)!.edits.push({ start: s.offset, end: s.offset + s.length, bytes: encodeValues(l.dtype, values) });
       continue;
     }
     if (s.field.wire !== 2) throw new UserError(`cannot write '${name}': its ${s.kind} is not stored as one packed field`);
-    const data = s.kind === 'int32_data' ? packedVarints(encodeValues(values, l.dtype)) : encodeValues(values, l.dtype);
+    const data = s.kind === 'int32_data' ? packedVarints(encodeValues(l.dtype, values)) : encodeValues(l.dtype, values);
     edits.push({ start: s.field.valueStart, end: s.field.end, bytes: data });
     for (const f of [...l.frames, s.field]) frames.set(f.lenStart, f);
   }

@@ -9,11 +9,11 @@
 import { join } from 'node:path';
 import { write as writeGexf } from 'graphology-gexf';
 import { UserError } from '../core/errors.js';
-import type { LayerRecord } from '../core/layer.js';
+import { countNonZero, type LayerRecord } from '../core/layer.js';
 import { writeChunksAtomic, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { encodeNpy } from '../formats/npy.js';
 import { unitStats, layerStats, type UnitStats } from '../stats/index.js';
-import { countNonZero, inKey, layerToGraph, outKey, GRAPHOLOGY_EDGE_LIMIT } from './convert.js';
+import { inKey, layerToGraph, outKey, GRAPHOLOGY_EDGE_LIMIT } from './convert.js';
 
 export const EXPORT_FORMATS = ['csv', 'gexf', 'graphml', 'json', 'npy'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

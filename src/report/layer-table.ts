@@ -7,12 +7,11 @@
 import { join } from 'node:path';
 import { csvFormat } from 'd3-dsv';
 import { chartDocument } from './dom.js';
-import { deriveSeed, Rng } from '../core/rng.js';
 import type { LayerRecord } from '../core/layer.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import {
-  assortativityFromDegrees, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, SCALAR_STATISTICS, spectralStats, summarize, unitStats,
-  weightSummary, zScores, type LayerStatistic,
+  assortativityFromDegrees, layerZScores, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, spectralStats, summarize, unitStats,
+  weightSummary, type ZScore,
 } from '../stats/index.js';
 import { randomizeLayer } from '../randomize/index.js';
 import { COLORS, scatter } from './charts.js';
@@ -84,11 +83,9 @@ export function layerTableRow(layer: LayerRecord, depth: number, meta: LayerMeta
   }
   if (options.nullModel) {
     const method = options.nullModel;
-    const rng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, layer.name));
-    const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-      Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-    );
-    const z = zScores(layer, statistics, (l, r) => randomizeLayer(l, method, r), { samples: options.samples ?? 20, rng });
+    const z: Record<string, ZScore | undefined> = layerZScores(layer, { name: method, sample: (l, r) => randomizeLayer(l, method, r) }, {
+      seed: options.seed ?? 0, samples: options.samples ?? 20, nestedness: options.nestedness,
+    });
     for (const [name, column] of Object.entries(Z_COLUMNS)) row[column] = z[name] ? num(z[name].z) : null;
   }
   return row;

@@ -13,7 +13,8 @@ import type { ModelFile, ModelFormat } from '../../src/formats/types.js';
 import { openModel } from '../../src/formats/open.js';
 import { encodeSafetensors, SHARD_INDEX } from '../../src/formats/safetensors.js';
 import { encodeNpy } from '../../src/formats/npy.js';
-import { encodeValues, onnx, ONNX_DTYPE } from '../../src/formats/onnx.js';
+import { encodeValues } from '../../src/formats/dtype.js';
+import { onnx, ONNX_DTYPE } from '../../src/formats/onnx.js';
 import { exportLayer } from '../../src/graph/index.js';
 import { saveModel, saveNpy } from '../../src/model/index.js';
 import { initTransformer, type TransformerConfig } from '../../src/model/transformer/model.js';
@@ -105,7 +106,7 @@ export function torchStyleOnnx(inputDims: number[], nodes: OnnxNode[], tensors: 
     graph: {
       name: 'torch-jit-export',
       node: nodeProtos,
-      initializer: tensors.map((t) => onnx.TensorProto.create({ name: t.name, dims: t.shape, dataType: ONNX_DTYPE.F32, rawData: encodeValues(t.values, 'F32') })),
+      initializer: tensors.map((t) => onnx.TensorProto.create({ name: t.name, dims: t.shape, dataType: ONNX_DTYPE.F32, rawData: encodeValues('F32', t.values) })),
       input: [onnx.ValueInfoProto.create({ name: 'x', type: { tensorType: { elemType: ONNX_DTYPE.F32, shape: { dim: [{ dimParam: 'N' }, ...inputDims.map((d) => ({ dimValue: d }))] } } } })],
       output: [onnx.ValueInfoProto.create({ name: 'y', type: { tensorType: { elemType: ONNX_DTYPE.F32 } } })],
     },

@@ -2,8 +2,9 @@
  * `weightscope randomize MODEL --method NAME --seed S --out PATH`: write a null model of a saved
  * model (every dense layer, or one with --layer) in the format --out names (a tfjs model folder, or
  * for one-layer models also .npy / .gexf / .graphml), loadable like the original. The null models and what each preserves: docs/null-models.md.
- * Each layer draws from nullStream(new Rng(S), NAME, layer), as a study's randomize rows do, so
- * `--prune <level> [--signed] --seed <row seed>` writes exactly the model a randomize row evaluated.
+ * It draws through the randomize probe itself (applyProbe), each layer from nullStream(new Rng(S),
+ * NAME, layer) as `weightscope probe --probe randomize --seed S` and a study's randomize rows do, so
+ * `--prune <level> [--signed] --seed <row seed>` writes exactly the model a randomize row evaluated
  */
 import { extname } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,8 +13,8 @@ import { UserError } from '../../core/errors.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { saveLayerSource } from '../../graph/index.js';
-import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, randomizeModel, type RandomizeModelOptions, type WeightMode } from '../../randomize/index.js';
-import { applyProbe, signLayer } from '../../probes/index.js';
+import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, type WeightMode } from '../../randomize/index.js';
+import { applyProbe, type ProbeSpec, type RandomizeProbeOptions } from '../../probes/index.js';
 import type { DenseModel } from '../../core/layer.js';
 import { nonNegativeInt, numberValue, outputDir, outputFile, seedValue } from '../options.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
@@ -35,20 +36,6 @@ function pruneFraction(value: string): number {
   const n = numberValue(value);
   if (n < 0 || n > 1) throw new InvalidArgumentError('must be a fraction, 0 ≤ x ≤ 1.');
   return n;
-}
-
-/**
- * What a randomize row of a study evaluates (src/probes applyProbe): the targeted layers pruned
- * by the reference rule (smallest |w| of weights and of biases), then randomized, then sign() of
- * weights and biases when signed.
- */
-export function randomizedAsProbed(model: DenseModel, method: string, seed: number, o: { prune: number; signed: boolean } & RandomizeModelOptions): DenseModel {
-  const { prune, signed, ...options } = o;
-  const layer = options.layer ?? 'all';
-  const pruned = prune > 0 ? applyProbe(model, { probe: 'prune', variant: 'reference', signed: false, level: prune, layer }, new Rng(seed)) : model;
-  const out = randomizeModel(pruned, method, new Rng(seed), options);
-  if (!signed) return out;
-  return { ...out, layers: out.layers.map((l) => (layer === 'all' || l.name === layer ? signLayer(l) : l)) };
 }
 
 export function registerRandomize(program: Command): void {
@@ -81,11 +68,12 @@ export function registerRandomize(program: Command): void {
       }
       const written = oneLayerOut ? opts.out : source.can.write === 'own' ? writeBackPath(source, opts.out) : opts.out;
       const model: DenseModel = { layers: source.records() };
-      const options: RandomizeModelOptions = {};
-      if (only !== undefined) options.layer = only;
+      const options: RandomizeProbeOptions = {};
       if (opts.steps !== undefined) options.steps = opts.steps;
       if (opts.weights !== undefined) options.weights = opts.weights;
-      const out = randomizedAsProbed(model, opts.method, opts.seed, { ...options, prune: opts.prune, signed: opts.signed ?? false });
+      // Through the randomize probe itself, so the same --seed draws what `probe --probe randomize` draws.
+      const spec: ProbeSpec = { probe: 'randomize', variant: opts.method, level: opts.prune, signed: opts.signed ?? false, layer: only ?? 'all' };
+      const out = applyProbe(model, spec, new Rng(opts.seed), { randomize: options });
       const changed = out.layers.filter((l) => only === undefined || l.name === only);
       if (oneLayerOut) saveLayerSource(written, { layers: changed });
       else if (source.can.write === 'own') source.write(changed, written); // other tensors byte for byte

@@ -1,11 +1,10 @@
 /** `weightscope stats MODEL`: per-layer network statistics, optionally z-scored against a null model. */
 import type { Command } from 'commander';
-import { deriveSeed, Rng } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
-import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
+import { layerStats, layerZScores, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
 import { cell, table } from '../text-table.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
@@ -49,13 +48,7 @@ export function registerStats(program: Command): void {
         const st: LayerStats & { zScores?: Record<string, ZScore> } = layerStats(layer, opts.nestedness ? { nestedness: true } : {});
         if (opts.null !== undefined) {
           const method = opts.null;
-          const rng = new Rng(deriveSeed(opts.seed, 'stats-null', method, layer.name));
-          // NODF on every null sample of a big layer is too slow unless asked for (as in layerStats).
-          const withNodf = opts.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
-          const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-            Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-          );
-          st.zScores = zScores(layer, statistics, (l, r) => randomizeLayer(l, method, r), { samples: opts.samples, rng });
+          st.zScores = layerZScores(layer, { name: method, sample: (l, r) => randomizeLayer(l, method, r) }, { seed: opts.seed, samples: opts.samples, nestedness: opts.nestedness });
         }
         out.push(st);
       }
