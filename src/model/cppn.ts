@@ -172,9 +172,13 @@ export function cppnUnitActivations(arch: CppnArch): CppnActivation[] {
   return out;
 }
 
-/** numpy.linspace(−1, 1, n): the coordinate of pixel k along either axis. */
+/**
+ * numpy.linspace(−1, 1, n)[k], the coordinate of pixel k along either axis, written as
+ * (2k − (n − 1)) / (n − 1): within an ulp of numpy's and exactly antisymmetric (pixel n − 1 − k
+ * gets exactly −coordinate(k)), so a network symmetric in y draws a picture symmetric bit for bit.
+ */
 export function gridCoordinate(k: number, n: number): number {
-  return k === n - 1 ? 1 : -1 + (2 * k) / (n - 1);
+  return (2 * k - (n - 1)) / (n - 1);
 }
 
 /**
