@@ -441,7 +441,7 @@ export function summarizeAblation(rows: readonly AblationRow[], matters = 0.01):
     matter: rows.filter((r) => r.drop > matters).length,
     silent: rows.filter((r) => r.changeSymmetry === null).length,
     meanDrop: rows.reduce((s, r) => s + r.drop, 0) / rows.length,
-    maxDrop: Math.max(...rows.map((r) => r.drop)),
+    maxDrop: rows.reduce((m, r) => Math.max(m, r.drop), -Infinity),
   };
 }
 

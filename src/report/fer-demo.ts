@@ -19,8 +19,8 @@ export const QUICK = {
 };
 
 /** The drawings of the gallery: the five probes, the weight and unit that change each picture most. */
-export function ferGallery(result: FerTwinsResult, size = 128): GalleryItem[] {
-  const { evolved, sgd } = openFerPair(result.picture);
+export function ferGallery(result: FerTwinsResult, size = 128, dataDir?: string): GalleryItem[] {
+  const { evolved, sgd } = openFerPair(result.picture, dataDir);
   const items: GalleryItem[] = [];
   for (const cppn of [evolved, sgd]) {
     const sweeps = result.sweeps.filter((r) => r.network === cppn.name);
