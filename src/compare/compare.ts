@@ -10,16 +10,18 @@
  *   models from the per-image outcomes); the other features (graph statistics, circuit sizes) are
  *   exact numbers of two models: their difference is reported without an interval.
  *
- * A feature is flagged when its interval of the difference excludes 0 and, where the permutation
- * test can reach the level, p ≤ α. Flags are per feature (q says how many of them chance would
- * explain across the features of a pair). The groups' accuracy is summarized the same way, with
- * its interval over seeds (or over test images for one model), so a report can say whether
- * accuracy tells the groups apart.
+ * A feature is flagged when its interval of the difference excludes 0 and, with several models
+ * per group, the permutation test gives p ≤ α — so groups too small for the test to reach α (2 vs
+ * 2, 3 vs 3) flag nothing: a bootstrap of two or three models is far too optimistic. Flags are per
+ * feature (q says how many of them chance would explain across the features of a pair). Whether
+ * accuracy tells the groups apart: Welch's interval of the difference over the models (one model
+ * each: the bootstrap over test images); each group's accuracy has its t interval over seeds (one
+ * model: Wilson's over its test images).
  */
 import { UserError } from '../core/errors.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import {
-  benjaminiHochberg, binomial, bootstrapGroups, hedgesG, mean, meanInterval, permutationTest, wilsonInterval, type Interval,
+  benjaminiHochberg, binomial, bootstrapGroups, hedgesG, mean, meanInterval, permutationTest, welchInterval, wilsonInterval, type Interval,
 } from '../stats/groups.js';
 import { quantileSorted } from '../stats/describe.js';
 import { FINGERPRINT_ID_COLUMNS, type Evidence, type Fingerprint } from './types.js';
@@ -114,7 +116,8 @@ function summarizeGroup(g: Group, alpha: number): GroupSummary {
     const xs = accs as number[];
     if (xs.length >= 2) {
       const ci = meanInterval(xs, 1 - alpha)!;
-      accuracy = { mean: ci.mean, lo: ci.lo, hi: ci.hi, over: 'seeds' };
+      // a proportion: the t interval of a few seeds can reach past 0 or 1
+      accuracy = { mean: ci.mean, lo: Math.max(0, ci.lo), hi: Math.min(1, ci.hi), over: 'seeds' };
     } else {
       const n = Number(first.n_test);
       const ci = wilsonInterval(Math.round(xs[0] * n), n, 1 - alpha);
@@ -209,10 +212,9 @@ function comparePair(A: Group, B: Group, options: Required<CompareOptions>): Pai
       const b = bootstrapGroups(xa, xb, { resamples: options.resamples, confidence: 1 - alpha, rng: r.fork('bootstrap') });
       const perm = permutationTest(xa, xb, { rng: r.fork('permutation') });
       const excludes = b.delta.lo > 0 || b.delta.hi < 0;
-      const reachable = perm.minP <= alpha;
       return {
         ...base, delta_lo: b.delta.lo, delta_hi: b.delta.hi, g: hedgesG(xa, xb), g_lo: b.g?.lo ?? null, g_hi: b.g?.hi ?? null,
-        p: perm.p, q: null, method: 'models', flagged: delta !== 0 && excludes && (!reachable || perm.p <= alpha),
+        p: perm.p, q: null, method: 'models', flagged: delta !== 0 && excludes && perm.minP <= alpha && perm.p <= alpha,
       };
     }
     const ci = boot.get(feature);
@@ -225,18 +227,29 @@ function comparePair(A: Group, B: Group, options: Required<CompareOptions>): Pai
     const qs = benjaminiHochberg(rows.map((r) => r.p));
     rows.forEach((r, k) => (r.q = qs[k]));
     const minP = smallestP(na, nb);
-    if (minP > alpha) notes.push(`with ${na} and ${nb} models the permutation test cannot reach p ≤ ${alpha} (smallest p ${minP.toPrecision(2)}): flags rest on the bootstrap intervals alone, which are optimistic for so few models`);
+    if (minP > alpha) notes.push(`with ${na} and ${nb} models the permutation test cannot reach p ≤ ${alpha} (smallest p ${minP.toPrecision(2)}), so nothing is flagged: the bootstrap intervals alone are too optimistic for so few models (4 models per group reach p = 0.029)`);
     if (na < 2 || nb < 2) notes.push('one group has a single model: intervals reflect the other group\'s spread only, and Hedges\' g is undefined');
   } else if (ea && eb) {
     notes.push(`one model per group: accuracy-type features have intervals from a ${ea.data === eb.data ? 'paired ' : ''}bootstrap over the ${ea.n} test images; graph statistics and circuit sizes are exact numbers of the two models, reported without intervals (give several models per group for intervals over seeds)`);
   } else {
     notes.push('one model per group and no per-item outcomes (drawings, weights only): differences are reported without intervals and nothing is flagged');
   }
+  return { a: A.label, b: B.label, accuracy: accuracyDifference(A, B, rows, alpha), features: rows, skipped, notes };
+}
+
+/**
+ * Whether accuracy tells two groups apart: Welch's interval of the difference over the models
+ * (several per group), else the paired bootstrap over test images (one each); equal when the
+ * interval contains 0.
+ */
+function accuracyDifference(A: Group, B: Group, rows: FeatureDifference[], alpha: number): PairComparison['accuracy'] {
   const accRow = rows.find((r) => r.feature === 'accuracy');
-  const accuracy = accRow
-    ? { delta: accRow.delta, lo: accRow.delta_lo, hi: accRow.delta_hi, method: accRow.method, equal: accRow.delta_lo === null || accRow.delta_hi === null ? null : accRow.delta_lo <= 0 && accRow.delta_hi >= 0 }
-    : null;
-  return { a: A.label, b: B.label, accuracy, features: rows, skipped, notes };
+  if (!accRow) return null;
+  const welch = welchInterval(A.fingerprints.map((f) => numeric(f, 'accuracy')!), B.fingerprints.map((f) => numeric(f, 'accuracy')!), 1 - alpha);
+  const lo = welch ? welch.lo : accRow.delta_lo;
+  const hi = welch ? welch.hi : accRow.delta_hi;
+  const method: FeatureMethod = welch ? 'models' : accRow.method;
+  return { delta: accRow.delta, lo, hi, method, equal: lo === null || hi === null ? null : lo <= 0 && hi >= 0 };
 }
 
 /** The smallest p permutationTest can give with groups of na and nb (its exact/Monte Carlo rule). */

@@ -278,6 +278,23 @@ export function studentTQuantile(p: number, df: number): number {
   return (lo + hi) / 2;
 }
 
+/**
+ * Welch's interval of mean b − mean a (unequal variances, Welch–Satterthwaite degrees of freedom);
+ * null unless both groups have two values or more. Zero width when neither group varies.
+ */
+export function welchInterval(a: ArrayLike<number>, b: ArrayLike<number>, confidence = 0.95): (Interval & { delta: number; df: number }) | null {
+  checkConfidence(confidence);
+  const na = a.length, nb = b.length;
+  if (na < 2 || nb < 2) return null;
+  const va = sampleVariance(a) / na, vb = sampleVariance(b) / nb;
+  const delta = mean(b) - mean(a);
+  const se = Math.sqrt(va + vb);
+  if (se === 0) return { delta, lo: delta, hi: delta, df: na + nb - 2 };
+  const df = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1));
+  const half = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
+  return { delta, lo: delta - half, hi: delta + half, df };
+}
+
 /** The t interval of a mean over n ≥ 2 values (e.g. the accuracies of models trained with different seeds); null below two. */
 export function meanInterval(xs: ArrayLike<number>, confidence = 0.95): (Interval & { mean: number }) | null {
   checkConfidence(confidence);

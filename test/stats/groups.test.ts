@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import {
-  benjaminiHochberg, binomial, bootstrapGroups, hedgesG, meanInterval, normalQuantile, permutationTest, studentTCdf, studentTQuantile, wilsonInterval,
+  benjaminiHochberg, binomial, bootstrapGroups, hedgesG, meanInterval, normalQuantile, permutationTest, studentTCdf, studentTQuantile, welchInterval, wilsonInterval,
 } from '../../src/stats/groups.js';
 import { spawnSync } from 'node:child_process';
 import { PYTHON, pythonMissing } from '../python.js';
@@ -115,4 +115,17 @@ print(json.dumps({'p': float(r.pvalue), 'q': q}))
   const ref = JSON.parse(run.stdout) as { p: number; q: number[] };
   close(permutationTest(a, b, { rng: new Rng(1) }).p, ref.p, 1e-12, 'permutation p');
   [[0.975, 2], [0.9, 7], [0.999, 50], [0.6, 3]].forEach(([p, df], k) => close(studentTQuantile(p, df), ref.q[k], 1e-9, `t(${p}; ${df})`));
+});
+
+test("Welch's interval of a difference in means, worked by hand", () => {
+  // a = 1, 2, 3 (var 1), b = 2, 4, 6, 8 (var 20/3): se² = 1/3 + 5/3 = 2; df = 4 / ((1/3)²/2 + (5/3)²/3) = 4.0755;
+  // scipy.stats.ttest_ind(b, a, equal_var=False).confidence_interval() = (−0.89798, 6.89798)
+  const w = welchInterval([1, 2, 3], [2, 4, 6, 8])!;
+  close(w.delta, 3, 1e-12);
+  close(w.df, 4 / (1 / 18 + 25 / 27), 1e-12);
+  close(w.hi - w.delta, studentTQuantile(0.975, w.df) * Math.SQRT2, 1e-9);
+  close(w.lo, -0.8979754510831279, 1e-9);
+  close(w.hi, 6.897975451083128, 1e-9);
+  assert.equal(welchInterval([1], [2, 3]), null);
+  assert.deepEqual(welchInterval([2, 2], [3, 3]), { delta: 1, lo: 1, hi: 1, df: 2 });
 });
