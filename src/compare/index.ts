@@ -13,4 +13,5 @@ export * from './compare.js';
 export * from './controls.js';
 export * from './tables.js';
 export { openSources, openSource, type ModelSource, type SourceOptions, type TaskHint } from './sources.js';
-export { runCompare, circuitEdges, SAME_PICTURE_SSIM, type CompareRunOptions, type CompareResult, type ComparedModel, type DrawingMatch } from './run.js';
+export { runCompare, circuitEdges, SAME_PICTURE_SSIM, type CompareRunOptions } from './run.js';
+export type { CompareResult, ComparedModel, CppnPlanOptions, DrawingMatch } from './result.js';

@@ -11,7 +11,7 @@ import { galleryHtml, perturbationGallery, standardPerturbations } from '../repo
 import { CSS, escapeHtml } from '../report/html.js';
 import type { Cppn } from '../model/cppn.js';
 import { orderDifferences, type FeatureDifference, type PairComparison } from './compare.js';
-import type { CompareResult } from './run.js';
+import type { CompareResult } from './result.js';
 import type { FingerprintCurve } from './types.js';
 
 const fmt = (x: number | null | undefined, digits = 3): string => {

@@ -11,14 +11,17 @@ import { checkInputScaling, checkTaskName, loadDataset, parsePairs, taskName, ta
 import { pictureSsim } from '../data/picture.js';
 import { denseModelToLayers } from '../formats/layers-format.js';
 import { drawCppn, type Cppn } from '../model/cppn.js';
-import { compareGroups, type Comparison, type Group } from './compare.js';
+import { compareGroups, type Group } from './compare.js';
 import { modelDensity, pruneGlobally } from './controls.js';
-import { fingerprintCppn, type CppnFingerprintPlan } from './cppn.js';
+import { fingerprintCppn } from './cppn.js';
 import { checkNullModel } from './features.js';
 import { fingerprintMlp, fingerprintWeights, type FingerprintPlan, type TestData } from './fingerprint.js';
 import { comparisonCsv, fingerprintCsv } from './tables.js';
 import { openSources, type ModelSource } from './sources.js';
 import type { Fingerprint } from './types.js';
+import type { CompareResult, ComparedModel, CppnPlanOptions, DrawingMatch } from './result.js';
+
+export type { CompareResult, ComparedModel, CppnPlanOptions, DrawingMatch } from './result.js';
 
 export interface CompareRunOptions {
   /** Models or run folders, one group each unless `labels` groups them. */
@@ -37,7 +40,7 @@ export interface CompareRunOptions {
   activation?: Activation;
   seed?: number;
   plan?: Partial<FingerprintPlan>;
-  cppnPlan?: Partial<Omit<CppnFingerprintPlan, 'probes'>> & { probes?: Partial<CppnFingerprintPlan['probes']> };
+  cppnPlan?: CppnPlanOptions;
   /** Add a group: the denser of two groups magnitude-pruned to the sparser one's density. */
   sparsityControl?: boolean;
   alpha?: number;
@@ -45,34 +48,6 @@ export interface CompareRunOptions {
   /** Port the report's viewer links use (`weightscope view OUT --port PORT`). */
   viewPort?: number;
   onStage?: (stage: string) => void;
-}
-
-/** A model of the comparison, fingerprinted. */
-export interface ComparedModel {
-  group: string;
-  source: ModelSource;
-  fingerprint: Fingerprint;
-}
-
-/** Two drawing networks' pictures compared at their native size (the drawings' "same accuracy"). */
-export interface DrawingMatch {
-  a: string;
-  b: string;
-  size: number;
-  ssim: number;
-  same: boolean;
-}
-
-export interface CompareResult {
-  models: ComparedModel[];
-  comparison: Comparison;
-  drawings: DrawingMatch[];
-  /** The test set the classifiers ran on, or why none did. */
-  data: { name: string; task: string; n: number } | { none: string };
-  /** Viewer copies: the index `weightscope view OUT` gives each model, and its folder. */
-  viewer: { model: string; group: string; index: number; dir: string; layers: string[] }[];
-  seconds: number;
-  options: { seed: number; plan?: Partial<FingerprintPlan>; cppnPlan?: CompareRunOptions['cppnPlan']; viewPort: number; out?: string };
 }
 
 /** The picture of `same picture` (docs/compare.md): SSIM ≥ 0.99 at the native size. */

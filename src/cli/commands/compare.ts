@@ -5,7 +5,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseShift, SHIFT_HELP } from '../../data/shift.js';
 import { linearGrid, log2Grid } from '../../probes/sweep.js';
-import type { CompareResult, CompareRunOptions } from '../../compare/run.js';
+import type { CompareRunOptions } from '../../compare/run.js';
+import type { CompareResult } from '../../compare/result.js';
 import { orderDifferences, type FeatureDifference } from '../../compare/compare.js';
 import { fraction, nonNegativeInt, outputDir, positiveInt, seedValue } from '../options.js';
 import { modelHelp } from './model-options.js';
