@@ -6,9 +6,9 @@
  * src/probes/cppn-fingerprint.ts; this module turns them into the same columns as fingerprint.ts.
  */
 import type { LayerRecord } from '../core/layer.js';
-import type { Cppn } from '../model/cppn.js';
+import { cppnPlanes, pictureOf, type Cppn, type CppnPlanes } from '../model/cppn.js';
 import {
-  ablateUnits, measureChange, pictureBaseline, probeCurves, redraw, summarizeSweeps, sweepWeights, weightRefs,
+  ablateUnits, measureChange, pictureBaseline, probeCurves, summarizeSweeps, sweepWeights, weightRefs,
   type CppnProbePlan, type PictureBaseline,
 } from '../probes/cppn-fingerprint.js';
 import { linearGrid, log2Grid } from '../probes/index.js';
@@ -61,18 +61,16 @@ export interface CppnFingerprintOptions {
   onStage?: (stage: string) => void;
 }
 
-/** The CPPN with the hidden units flagged in `removed` taken out (their outgoing weights zeroed); `order` lists (weight layer k ≥ 1, row u). */
-function withoutUnits(cppn: Cppn, units: readonly { layer: number; unit: number }[], removed: Uint8Array): { cppn: Cppn; from: number } {
+/** The CPPN with the hidden units flagged in `removed` taken out (their outgoing weights zeroed); `units` lists (weight layer k ≥ 1, row u). */
+function withoutUnits(cppn: Cppn, units: readonly { layer: number; unit: number }[], removed: Uint8Array): { cppn: Cppn } {
   const layers = cppn.layers.slice();
-  let from = layers.length;
   units.forEach((u, i) => {
     if (!removed[i]) return;
     if (layers[u.layer] === cppn.layers[u.layer]) layers[u.layer] = { ...layers[u.layer], weights: layers[u.layer].weights.slice() };
     const l: LayerRecord = layers[u.layer];
     l.weights.fill(0, u.unit * l.shape[1], (u.unit + 1) * l.shape[1]);
-    from = Math.min(from, u.layer);
   });
-  return { cppn: { ...cppn, layers }, from };
+  return { cppn: { ...cppn, layers } };
 }
 
 /** The fingerprint of a CPPN: metric SSIM to its unperturbed drawing. */
@@ -128,9 +126,17 @@ export function fingerprintCppn(cppn: Cppn, options: CppnFingerprintOptions = {}
       stage('unit circuit');
       parts.push('circuit');
       const units = ab.map((r) => ({ layer: r.hidden, unit: r.unit }));
+      // The planes of the last set scored are kept: the next set differs from it in a unit or two
+      // (one more removed, or a rejected one put back), so only the layers from the first of those
+      // on are redrawn (a layer's planes depend only on the layers before it).
+      let anchor: { removed: Uint8Array; planes: CppnPlanes } = { removed: new Uint8Array(units.length), planes: base.planes };
       const score = (removed: Uint8Array): number => {
-        const { cppn: cut, from } = withoutUnits(cppn, units, removed);
-        return from >= cppn.layers.length ? 1 : measureChange(base, redraw(base, cut, from)).ssim;
+        let from = cppn.layers.length;
+        for (let i = 0; i < units.length; i++) if (removed[i] !== anchor.removed[i]) from = Math.min(from, units[i].layer);
+        if (from >= cppn.layers.length) return measureChange(base, pictureOf(anchor.planes)).ssim;
+        const planes = cppnPlanes(withoutUnits(cppn, units, removed).cppn, plan.size, anchor.planes, from);
+        anchor = { removed: removed.slice(), planes };
+        return measureChange(base, pictureOf(planes)).ssim;
       };
       const circuit = greedyCircuit({ size: units.length, score }, ascendingOrder(drops), { full: 1, chance: 0 }, plan);
       circuits.push({ ...circuit, over: 'units', units: Array.from(circuit.members, (m) => ({ layer: units[m].layer - 1, unit: units[m].unit })) });

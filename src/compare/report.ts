@@ -52,7 +52,7 @@ function pairSection(p: PairComparison, alpha: number): string {
   const verdict = acc === null ? '' : `<p>Accuracy: Δ = ${fmt(acc.delta)} ${interval(acc.lo, acc.hi)} — ${acc.equal === null ? 'no interval (one model each, no per-image outcomes)' : acc.equal ? '<span class="verdict v-holds">accuracy cannot tell them apart</span> (the interval contains 0)' : '<span class="verdict v-does-not-hold">accuracies differ</span>'}</p>`;
   return `<h3>${escapeHtml(p.a)} vs ${escapeHtml(p.b)}</h3>
 ${verdict}
-<p>${flagged.length} of ${p.features.length} features flagged${flagged.length ? `: ${flagged.slice(0, 12).map((f) => `<code>${escapeHtml(f.feature)}</code>`).join(', ')}${flagged.length > 12 ? ', …' : ''}` : ''}.</p>
+<p>${p.features.every((f) => f.method === 'none') ? `${p.features.length} features compared, without intervals (largest differences first)` : `${flagged.length} of ${p.features.length} features flagged${flagged.length ? `: ${flagged.slice(0, 12).map((f) => `<code>${escapeHtml(f.feature)}</code>`).join(', ')}${flagged.length > 12 ? ', …' : ''}` : ''}`}.</p>
 ${p.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 ${table(head, featureRows(top), numeric)}
 ${rest.length ? `<details><summary>the other ${rest.length} features</summary>${table(head, featureRows(rest), numeric)}</details>` : ''}

@@ -55,9 +55,10 @@ export function formatCompare(r: CompareResult, top = 8): string {
     const acc = p.accuracy;
     const verdict = acc === null ? '' : acc.equal === null ? `; accuracy Δ ${f3(acc.delta)}` : `; accuracy Δ ${f3(acc.delta)} [${f3(acc.lo)}, ${f3(acc.hi)}]: ${acc.equal ? 'accuracy cannot tell them apart' : 'accuracies differ'}`;
     const flagged = p.features.filter((f) => f.flagged && f.feature !== 'accuracy');
-    lines.push(`${p.a} vs ${p.b}: ${flagged.length} of ${p.features.length} features differ${verdict}`);
+    const noIntervals = p.features.every((f) => f.method === 'none');
+    lines.push(noIntervals ? `${p.a} vs ${p.b}: ${p.features.length} features compared, without intervals${verdict}` : `${p.a} vs ${p.b}: ${flagged.length} of ${p.features.length} features differ${verdict}`);
     const shown = orderDifferences((flagged.length ? flagged : p.features).filter((f: FeatureDifference) => f.feature !== 'accuracy')).slice(0, top);
-    if (!flagged.length && shown.length) lines.push('  largest differences (none flagged):');
+    if (!flagged.length && shown.length) lines.push(noIntervals ? '  largest differences:' : '  largest differences (none flagged):');
     for (const f of shown) {
       const ci = f.delta_lo === null ? '' : ` [${f3(f.delta_lo)}, ${f3(f.delta_hi)}]`;
       lines.push(`  ${f.feature.padEnd(28)} ${f3(f.mean_a).padStart(9)} → ${f3(f.mean_b).padEnd(9)} Δ ${f3(f.delta)}${ci}${f.g !== null ? `  g ${f.g.toFixed(2)}` : ''}${f.p !== null ? `  p ${f3(f.p)}` : ''}`);
