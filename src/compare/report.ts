@@ -121,10 +121,11 @@ function viewerLinks(r: CompareResult): string {
 function gallery(r: CompareResult, size: number): string {
   const cppns = r.models.filter((m) => m.source.kind === 'cppn' && m.source.cppn);
   if (cppns.length === 0) return '';
-  const items = cppns.flatMap((m) => perturbationGallery({ ...(m.source.cppn as Cppn), layers: m.source.layers, name: `${m.group}: ${m.source.name}` }, standardPerturbations(r.options.seed), size));
+  const label = (m: (typeof cppns)[number]) => (m.group === m.source.name ? m.group : `${m.group}: ${m.source.name}`);
+  const items = cppns.flatMap((m) => perturbationGallery({ ...(m.source.cppn as Cppn), layers: m.source.layers, name: label(m) }, standardPerturbations(r.options.seed), size));
   return `<section id="gallery"><h2>Perturbed drawings</h2>
 <p class="lead">The same perturbations of each network (one level of each probe), drawn at ${size}², with each drawing's SSIM to its own unperturbed picture.</p>
-${galleryHtml(items, '')}</section>`;
+${galleryHtml(items, 'one level of each probe')}</section>`;
 }
 
 /** The page. */
@@ -135,7 +136,7 @@ export function compareReportHtml(r: CompareResult): string {
     `<span class="swatch" style="background:${colors.get(g.label)}"></span>${escapeHtml(g.label)}`, String(g.n), escapeHtml(g.kind), escapeHtml(g.models.join(', ')),
     g.accuracy ? `${fmt(g.accuracy.mean)} ${interval(g.accuracy.lo, g.accuracy.hi)} <span class="muted">over ${g.accuracy.over}</span>` : '—',
   ]);
-  const drawings = r.drawings.map((d) => `<p>${escapeHtml(d.a)} and ${escapeHtml(d.b)} draw ${d.same ? 'the same picture' : '<strong>not quite</strong> the same picture'}: SSIM ${d.ssim.toFixed(4)} at ${d.size}² (same picture: SSIM ≥ 0.99).</p>`).join('\n');
+  const drawings = r.drawings.map((d) => `<p>${escapeHtml(d.a)} and ${escapeHtml(d.b)} draw ${d.same ? 'the same picture' : d.ssim >= 0.9 ? '<strong>not quite</strong> the same picture' : '<strong>different</strong> pictures'}: SSIM ${d.ssim.toFixed(4)} at ${d.size}² (same picture: SSIM ≥ 0.99).</p>`).join('\n');
   const dataLine = 'none' in r.data ? `No classifier ran: ${escapeHtml(r.data.none)}.` : `Classifiers evaluated on ${escapeHtml(r.data.name)} (${r.data.n} test images).`;
   const parts = [...new Set(r.models.map((m) => `${m.source.name}: ${m.fingerprint.row.parts}${m.fingerprint.row.missing ? ` (not: ${m.fingerprint.row.missing})` : ''}`))];
   const cppnSize = r.models.find((m) => m.source.kind === 'cppn') ? Number(String(r.models.find((m) => m.source.kind === 'cppn')!.fingerprint.row.task).replace(/\D+/g, '')) || 64 : 64;
