@@ -14,7 +14,7 @@ import {
 import { linearGrid, log2Grid } from '../probes/index.js';
 import { ascendingOrder, greedyCircuit, CIRCUIT_DEFAULTS } from './circuit.js';
 import { ablationFeatures, curveFeatures, curveKey, graphFeatures, GRAPH_DEFAULTS } from './features.js';
-import { orderedFeatures } from './fingerprint.js';
+import { graphOptions, orderedFeatures } from './fingerprint.js';
 import type { AblationPoint, Fingerprint, FingerprintCurve, FingerprintRow, FoundCircuit } from './types.js';
 
 export interface CppnFingerprintPlan {
@@ -149,7 +149,7 @@ export function fingerprintCppn(cppn: Cppn, options: CppnFingerprintOptions = {}
 
   stage('graph statistics');
   parts.push('graph');
-  Object.assign(features, graphFeatures(cppn.layers, { nullModel: plan.nullModel, samples: plan.samples, seed }));
+  Object.assign(features, graphFeatures(cppn.layers, graphOptions(plan, seed, missing)));
   const row: FingerprintRow = {
     model: cppn.name ?? 'cppn', group: options.identity?.group ?? '', path: options.identity?.path ?? '', format: options.identity?.format ?? 'npz',
     kind: 'cppn', metric: 'ssim', task: `draw ${plan.size}²`, n_test: plan.size * plan.size, chance: 0, seed, parts: parts.join(';'), missing: missing.join('; '),

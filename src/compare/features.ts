@@ -98,28 +98,36 @@ export interface GraphFeatureOptions {
   /** Null samples per layer (default 20). */
   samples?: number;
   seed?: number;
+  /** z-scores only for layers of at most this many weights (default 2¹⁸; null samples of larger layers take seconds each). */
+  nullMaxWeights?: number;
   /** Called before each layer (progress). */
   onLayer?: (k: number, total: number) => void;
+  /** Called for each layer whose z-scores were left out (larger than nullMaxWeights). */
+  onSkip?: (layer: string, weights: number) => void;
 }
 
-export const GRAPH_DEFAULTS = { nullModel: 'curveball', samples: 20 } as const;
+export const GRAPH_DEFAULTS = { nullModel: 'curveball', samples: 20, nullMaxWeights: 1 << 18 } as const;
 
 /**
  * The data-free part of every fingerprint: per layer (by depth k) its density, fraction positive,
  * percolation critical fractions, spectral α and stable rank, and the sign-degree z-scores against
- * a null model — `layerTableRow` of `stats --all-layers`, the same numbers. Scale-free on purpose
+ * a null model (for layers of at most `nullMaxWeights` weights) — `layerTableRow` of `stats
+ * --all-layers`, the same numbers. Scale-free on purpose
  * (no norms or σ(w)): a model and the same function with its weights rescaled agree on all of them.
  */
 export function graphFeatures(layers: readonly LayerRecord[], options: GraphFeatureOptions = {}): Record<string, number | null> {
   const nullModel = options.nullModel === undefined ? GRAPH_DEFAULTS.nullModel : options.nullModel;
   const out: Record<string, number | null> = {};
+  const maxWeights = options.nullMaxWeights ?? GRAPH_DEFAULTS.nullMaxWeights;
   layers.forEach((layer, k) => {
     options.onLayer?.(k, layers.length);
+    const withNull = nullModel !== null && layer.weights.length <= maxWeights;
+    if (nullModel && !withNull) options.onSkip?.(layer.name, layer.weights.length);
     const row = layerTableRow(layer, k, { kind: 'dense' }, {
-      ...(nullModel ? { nullModel, samples: options.samples ?? GRAPH_DEFAULTS.samples, seed: options.seed ?? 1 } : {}),
+      ...(withNull ? { nullModel, samples: options.samples ?? GRAPH_DEFAULTS.samples, seed: options.seed ?? 1 } : {}),
     });
     for (const f of GRAPH_FEATURES) {
-      if (!nullModel && f.startsWith('z_')) continue;
+      if (!withNull && f.startsWith('z_')) continue;
       const v = row[f];
       out[`${f}_l${k}`] = typeof v === 'number' && Number.isFinite(v) ? v : null;
     }

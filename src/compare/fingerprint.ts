@@ -261,7 +261,7 @@ export function fingerprintMlp(model: DenseModel, data: TestData, options: Finge
 
   stage('graph statistics');
   parts.push('graph');
-  Object.assign(exact, graphFeatures(model.layers, graphOptions(plan, seed)));
+  Object.assign(exact, graphFeatures(model.layers, graphOptions(plan, seed, missing)));
 
   const curveKeys = curves.map((c) => ({ ...c, levels: c.specs.map((s) => s.level) }));
   const derive = (acc: (key: string) => number): Record<string, number | null> => {
@@ -295,8 +295,17 @@ export function fingerprintMlp(model: DenseModel, data: TestData, options: Finge
   };
 }
 
-function graphOptions(plan: Pick<FingerprintPlan, 'nullModel' | 'samples'>, seed: number): GraphFeatureOptions {
-  return { nullModel: plan.nullModel, samples: plan.samples, seed };
+/** The graph options of a plan; layers too large for null samples are noted in `missing`. */
+export function graphOptions(plan: Pick<FingerprintPlan, 'nullModel' | 'samples'>, seed: number, missing: string[]): GraphFeatureOptions {
+  const big: string[] = [];
+  return {
+    nullModel: plan.nullModel, samples: plan.samples, seed,
+    onSkip: (layer) => {
+      if (big.length === 0) missing.push('');
+      big.push(layer);
+      missing[missing.length - 1] = `z-scores of ${big.length} layer${big.length === 1 ? '' : 's'} over ${GRAPH_DEFAULTS.nullMaxWeights} weights (${big.slice(0, 3).join(', ')}${big.length > 3 ? ', …' : ''})`;
+    },
+  };
 }
 
 /**
@@ -363,10 +372,12 @@ export function fingerprintWeights(layers: readonly LayerRecord[], why: string, 
   const plan = { ...FINGERPRINT_PLAN, ...options.plan };
   const seed = options.seed ?? 1;
   options.onStage?.('graph statistics');
+  const missing = [`probes, shift, ablation, circuit: ${why}`];
+  const features = graphFeatures(layers, graphOptions(plan, seed, missing));
   const row: FingerprintRow = {
     model: options.name ?? 'model', group: options.identity?.group ?? '', path: options.identity?.path ?? '', format: options.identity?.format ?? '',
-    kind: 'weights', metric: '', task: '', n_test: null, chance: null, seed, parts: 'graph', missing: `probes, shift, ablation, circuit: ${why}`,
-    ...orderedFeatures(graphFeatures(layers, graphOptions(plan, seed))),
+    kind: 'weights', metric: '', task: '', n_test: null, chance: null, seed, parts: 'graph', missing: missing.join('; '),
+    ...orderedFeatures(features),
   };
   return { row, curves: [], ablation: [], circuits: [], evidence: null, layers: layers.map((l) => l.name) };
 }

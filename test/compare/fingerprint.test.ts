@@ -106,6 +106,13 @@ test('a model that cannot run: the graph statistics only, saying why', () => {
   assert.match(String(fp.row.missing), /probes, shift, ablation, circuit: a test/);
   assert.ok(!('accuracy' in fp.row) && 'alpha_l1' in fp.row && !('z_nodf_pos_l0' in fp.row));
   assert.equal(fp.evidence, null);
+  // null samples of large layers take seconds each: above 2¹⁸ weights the z-scores are left out, saying so
+  const rng = new Rng(3);
+  const big = { name: 'big', shape: [520, 512] as [number, number], weights: Float32Array.from({ length: 520 * 512 }, () => rng.normal()), bias: null };
+  const small = { name: 'small', shape: [512, 3] as [number, number], weights: Float32Array.from({ length: 512 * 3 }, () => rng.normal()), bias: null };
+  const two = fingerprintWeights([big, small], 'weights only', { plan: { samples: 2 } }).row;
+  assert.ok(!('z_nodf_pos_l0' in two) && 'alpha_l0' in two && typeof two.z_nodf_pos_l1 === 'number');
+  assert.match(String(two.missing), /z-scores of 1 layer over 262144 weights \(big\)/);
 });
 
 test('a FER network: SSIM in place of accuracy; units without outgoing weights are silent and never in the circuit', () => {
