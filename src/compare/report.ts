@@ -139,7 +139,9 @@ export function compareReportHtml(r: CompareResult): string {
   const drawings = r.drawings.map((d) => `<p>${escapeHtml(d.a)} and ${escapeHtml(d.b)} draw ${d.same ? 'the same picture' : d.ssim >= 0.9 ? '<strong>not quite</strong> the same picture' : '<strong>different</strong> pictures'}: SSIM ${d.ssim.toFixed(4)} at ${d.size}² (same picture: SSIM ≥ 0.99).</p>`).join('\n');
   const dataLine = 'none' in r.data ? `No classifier ran: ${escapeHtml(r.data.none)}.` : `Classifiers evaluated on ${escapeHtml(r.data.name)} (${r.data.n} test images).`;
   const parts = [...new Set(r.models.map((m) => `${m.source.name}: ${m.fingerprint.row.parts}${m.fingerprint.row.missing ? ` (not: ${m.fingerprint.row.missing})` : ''}`))];
-  const cppnSize = r.models.find((m) => m.source.kind === 'cppn') ? Number(String(r.models.find((m) => m.source.kind === 'cppn')!.fingerprint.row.task).replace(/\D+/g, '')) || 64 : 64;
+  // the drawings of the gallery at the fingerprint's size (n_test of a drawing network is its pixel count)
+  const drawing = r.models.find((m) => m.source.kind === 'cppn');
+  const cppnSize = drawing ? Math.round(Math.sqrt(Number(drawing.fingerprint.row.n_test))) || 64 : 64;
   const html = `<!DOCTYPE html>
 <html lang="en">
 <head>
