@@ -259,10 +259,11 @@ export interface AxisTick {
   label: string;
 }
 
-/** Labels longer than this are cut (with '…') when rotated; the full name stays in a <title>. */
+/** Labels longer than this are cut in the middle (with '…') when rotated; the full name stays in a <title>. */
 const MAX_TICK_CHARS = 22;
 /** Rotation of labels that do not fit side by side. */
 const TICK_ANGLE = 40;
+const RAD = (TICK_ANGLE * Math.PI) / 180;
 
 export interface TickLayout {
   /** Labels drawn at an angle. */
@@ -271,30 +272,72 @@ export interface TickLayout {
   every: number;
   /** Extra bottom margin the labels need (px). */
   extra: number;
+  /** How far the first label reaches left of its tick (px): the chart's left margin must hold it. */
+  left: number;
+  /** The text drawn at each tick, in the order given (shared prefix and suffix removed, long ones cut). */
+  texts: string[];
+  /** What the texts leave out, for the axis label: `encoder.layer.*.weight`; '' when nothing. */
+  shared: string;
+}
+
+const SEPARATORS = /[./_:-]/;
+
+/**
+ * The prefix and suffix every label shares, cut at a separator ('.', '/', '_', ':', '-'):
+ * "encoder.layer." and ".weight" of "encoder.layer.0.attention.q_lin.weight", …
+ */
+export function sharedAffixes(labels: string[]): { prefix: string; suffix: string } {
+  if (labels.length < 3) return { prefix: '', suffix: '' };
+  let p = labels.reduce((a, l) => {
+    let k = 0;
+    while (k < a.length && k < l.length && a[k] === l[k]) k++;
+    return a.slice(0, k);
+  });
+  while (p && !SEPARATORS.test(p[p.length - 1])) p = p.slice(0, -1);
+  const rest = labels.map((l) => l.slice(p.length));
+  let q = rest.reduce((a, l) => {
+    let k = 0;
+    while (k < a.length && k < l.length && a[a.length - 1 - k] === l[l.length - 1 - k]) k++;
+    return a.slice(a.length - k);
+  });
+  while (q && !SEPARATORS.test(q[0])) q = q.slice(1);
+  // never leave a label empty
+  if (rest.some((l) => l.length - q.length < 1)) q = '';
+  if (labels.some((l) => l.length - p.length - q.length < 1)) p = '';
+  return { prefix: p, suffix: q };
+}
+
+/** A label cut to `max` characters in the middle: the start and the end usually tell layers apart. */
+function cutMiddle(label: string, max: number): string {
+  if (label.length <= max) return label;
+  const head = Math.ceil((max - 1) / 2);
+  return `${label.slice(0, head)}…${label.slice(label.length - (max - 1 - head))}`;
 }
 
 /**
- * How to write labelled ticks spaced `spacing` px apart: level when they fit, else at 40° (and
- * only every k-th label where even rotated ones would overlap), with the extra height they take.
+ * How to write labelled ticks spaced `spacing` px apart: level when they fit, else without the
+ * prefix and suffix every label shares (the axis label says it), level if that fits, else at 40°
+ * (cut in the middle when long, and only every k-th label where even rotated ones would overlap).
  */
 export function tickLayout(ticks: AxisTick[], spacing: number, fontSize = 10): TickLayout {
-  const widest = Math.max(0, ...ticks.map((t) => textWidth(t.label, fontSize)));
-  if (ticks.length <= 1 || widest + 6 <= spacing) return { rotate: false, every: 1, extra: 0 };
-  const rad = (TICK_ANGLE * Math.PI) / 180;
+  const fits = (labels: string[]): boolean => Math.max(0, ...labels.map((l) => textWidth(l, fontSize))) + 6 <= spacing;
+  const full = ticks.map((t) => t.label);
+  if (ticks.length <= 1 || fits(full)) return { rotate: false, every: 1, extra: 0, left: full.length ? textWidth(full[0], fontSize) / 2 : 0, texts: full, shared: '' };
+  const { prefix, suffix } = sharedAffixes(full);
+  const short = ticks.map((t) => t.label.slice(prefix.length, t.label.length - suffix.length));
+  const shared = prefix || suffix ? `${prefix}*${suffix}` : '';
+  const widest = Math.max(0, ...short.map((l) => textWidth(l, fontSize)));
+  if (widest + 6 <= spacing) return { rotate: false, every: 1, extra: 0, left: textWidth(short[0], fontSize) / 2, texts: short, shared };
   // rotated labels need about a line height / sin(angle) of horizontal room each
-  const every = Math.max(1, Math.ceil((fontSize + 3) / Math.sin(rad) / Math.max(1e-9, spacing)));
-  const cut = Math.min(widest, textWidth('x'.repeat(MAX_TICK_CHARS), fontSize));
-  return { rotate: true, every, extra: Math.ceil(cut * Math.sin(rad)) };
-}
-
-/** The label as drawn (cut when rotated). */
-export function tickText(label: string, rotate: boolean): string {
-  return rotate && label.length > MAX_TICK_CHARS ? label.slice(0, MAX_TICK_CHARS - 1) + '…' : label;
+  const every = Math.max(1, Math.ceil((fontSize + 3) / Math.sin(RAD) / Math.max(1e-9, spacing)));
+  const texts = short.map((l) => cutMiddle(l, MAX_TICK_CHARS));
+  const cut = Math.max(0, ...texts.map((l) => textWidth(l, fontSize)));
+  return { rotate: true, every, extra: Math.ceil(cut * Math.sin(RAD)), left: Math.ceil(textWidth(texts[0], fontSize) * Math.cos(RAD)) + 6, texts, shared };
 }
 
 /**
  * Write labelled ticks on a d3 bottom axis already drawn into `g`: the tick at each value gets
- * its label (rotated and thinned as `layout` says) and a <title> with the full name.
+ * its text (rotated and thinned as `layout` says) and a <title> with the full name.
  */
 export function labelTicks(g: AnySel, ticks: AxisTick[], layout: TickLayout): void {
   const byValue = new Map(ticks.map((t, i) => [t.value, { label: t.label, i }]));
@@ -307,8 +350,14 @@ export function labelTicks(g: AnySel, ticks: AxisTick[], layout: TickLayout): vo
       text.text('');
       return;
     }
-    text.text(tickText(t.label, layout.rotate));
+    text.text(layout.texts[t.i]);
     text.append('title').text(t.label);
     if (layout.rotate) text.attr('text-anchor', 'end').attr('transform', `rotate(-${TICK_ANGLE})`).attr('dx', '-0.5em').attr('dy', '0.4em');
   });
+}
+
+/** The axis label with what the tick labels leave out: "layer (input → output) · encoder.layer.*.weight". */
+export function withShared(label: string | undefined, layout: TickLayout | null): string | undefined {
+  if (!layout?.shared) return label;
+  return label ? `${label} · ${layout.shared}` : layout.shared;
 }

@@ -28,6 +28,8 @@ export interface HistogramSpec {
   width?: number;
   height?: number;
   legend?: boolean;
+  /** Override the left margin (small multiples align their plots with it). */
+  marginLeft?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export function histogram(doc: Document, spec: HistogramSpec): SVGSVGElement {
   const height = spec.height ?? 260;
   const legendItems: LegendItem[] =
     spec.legend === false ? [] : spec.series.map((s) => ({ label: s.label, color: s.color, kind: 'box' as const, opacity: 0.3 }));
-  const m: Margins = { top: spec.title ? 30 : 12, right: 14, bottom: spec.xLabel ? 42 : 26, left: spec.yLabel ? 60 : 46 };
+  const m: Margins = { top: spec.title ? 30 : 12, right: 14, bottom: spec.xLabel ? 42 : 26, left: spec.marginLeft ?? (spec.yLabel ? 60 : 46) };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const lh = legendHeight(legendItems, plotW);

@@ -3,7 +3,7 @@
 import { area, axisBottom, axisLeft, line, scaleLinear, scaleLog } from 'd3';
 import type { ScaleContinuousNumeric } from 'd3';
 import {
-  axisLabel, COLORS, createSvg, drawGrid, drawLegend, extentOf, labelTicks, legendHeight, powerLabel, rightMargin, styleAxis, textWidth, tickLayout, title,
+  axisLabel, COLORS, createSvg, drawGrid, drawLegend, extentOf, labelTicks, legendHeight, powerLabel, rightMargin, styleAxis, textWidth, tickLayout, title, withShared,
   type AxisTick, type LegendItem, type Margins, type RefLine,
 } from './common.js';
 
@@ -83,10 +83,15 @@ export function lineChart(doc: Document, spec: LineChartSpec): SVGSVGElement {
     ...(spec.extraLegend ?? []),
   ];
   const m: Margins = { top: spec.title ? 30 : 12, right: rightMargin(spec.hLines, 18), bottom: spec.xLabel ? 42 : 26, left: spec.marginLeft ?? (spec.yLabel ? 56 : 42) };
+  const xTicks = (spec.xTicks ?? []).filter((t) => Number.isFinite(t.value) && (!isLog || t.value > 0));
+  let tickPlan = xTicks.length ? tickLayout(xTicks, (width - m.left - m.right) / Math.max(1, xTicks.length)) : null;
+  // the first tick sits half a step inside the plot: widen the left margin where its label reaches further
+  if (tickPlan && tickPlan.left > m.left + (width - m.left - m.right) / xTicks.length / 2) {
+    m.left = Math.ceil(tickPlan.left - (width - m.left - m.right) / xTicks.length / 2);
+    tickPlan = tickLayout(xTicks, (width - m.left - m.right) / xTicks.length);
+  }
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const xTicks = (spec.xTicks ?? []).filter((t) => Number.isFinite(t.value) && (!isLog || t.value > 0));
-  const tickPlan = xTicks.length ? tickLayout(xTicks, plotW / Math.max(1, xTicks.length)) : null;
   // rotated tick labels push the axis label and the legend down; the plot keeps its size
   const extra = tickPlan?.extra ?? 0;
   const lh = legendHeight(legendItems, plotW);
@@ -143,7 +148,7 @@ export function lineChart(doc: Document, spec: LineChartSpec): SVGSVGElement {
   if (tickPlan) labelTicks(gx, xTicks, tickPlan);
   const gy = plot.append('g').attr('class', 'y-axis').call(yAxis);
   styleAxis(gy);
-  axisLabel(svg, spec.xLabel, m.left + plotW / 2, m.top + plotH + 34 + extra);
+  axisLabel(svg, withShared(spec.xLabel, tickPlan), m.left + plotW / 2, m.top + plotH + 34 + extra);
   axisLabel(svg, spec.yLabel, 14, m.top + plotH / 2, true);
 
   // reference lines below the data

@@ -3,7 +3,7 @@
 import { axisBottom, axisLeft, format, scaleLinear } from 'd3';
 import { linearFit } from '../aggregate.js';
 import {
-  axisLabel, COLORS, createSvg, drawLegend, extentOf, labelTicks, legendHeight, styleAxis, textWidth, tickLayout, title,
+  axisLabel, COLORS, createSvg, drawLegend, extentOf, labelTicks, legendHeight, styleAxis, textWidth, tickLayout, title, withShared,
   type AxisTick, type LegendItem, type Margins,
 } from './common.js';
 
@@ -40,10 +40,15 @@ export function scatter(doc: Document, spec: ScatterSpec): SVGSVGElement {
   const height = spec.height ?? 320;
   const legendItems = spec.legend ?? [];
   const m: Margins = { top: spec.title ? 30 : 12, right: 16, bottom: spec.xLabel ? 42 : 26, left: spec.yLabel ? 60 : 46 };
+  const xTicks = (spec.xTicks ?? []).filter((t) => Number.isFinite(t.value));
+  let tickPlan = xTicks.length ? tickLayout(xTicks, (width - m.left - m.right) / Math.max(1, xTicks.length)) : null;
+  // the first tick sits a tenth of the span inside the plot: widen the left margin where its label reaches further
+  if (tickPlan && tickPlan.left > m.left + (width - m.left - m.right) / 12) {
+    m.left = Math.ceil(tickPlan.left - (width - m.left - m.right) / 12);
+    tickPlan = tickLayout(xTicks, (width - m.left - m.right) / xTicks.length);
+  }
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const xTicks = (spec.xTicks ?? []).filter((t) => Number.isFinite(t.value));
-  const tickPlan = xTicks.length ? tickLayout(xTicks, plotW / Math.max(1, xTicks.length)) : null;
   const extra = tickPlan?.extra ?? 0;
   const lh = legendHeight(legendItems, plotW);
   const svg = createSvg(doc, width, height + extra + lh, spec.title ?? 'scatter plot');
@@ -68,7 +73,7 @@ export function scatter(doc: Document, spec: ScatterSpec): SVGSVGElement {
   if (tickPlan) labelTicks(gx, xTicks, tickPlan);
   const gy = plot.append('g').attr('class', 'y-axis').call(axisLeft(y).ticks(Math.max(2, Math.floor(plotH / 40))).tickSizeOuter(0));
   styleAxis(gy);
-  axisLabel(svg, spec.xLabel, m.left + plotW / 2, m.top + plotH + 34 + extra);
+  axisLabel(svg, withShared(spec.xLabel, tickPlan), m.left + plotW / 2, m.top + plotH + 34 + extra);
   axisLabel(svg, spec.yLabel, 14, m.top + plotH / 2, true);
   const [dx0, dx1] = x.domain();
   if (spec.diagonal) {

@@ -15,8 +15,8 @@ export interface PanelSize {
 export interface SmallMultiplesSpec<T> {
   title?: string;
   items: T[];
-  /** Draw one panel at the given size (without a legend of its own: the figure has one). */
-  draw: (item: T, size: PanelSize, index: number) => SVGSVGElement;
+  /** Draw one panel at the given size (without a legend of its own: the figure has one); `column` 0 is the left edge. */
+  draw: (item: T, size: PanelSize, index: number, column: number) => SVGSVGElement;
   /** Total width in px (default 1100). */
   width?: number;
   /** Panels per row (default: as many as fit at `minPanelWidth`, at most the number of items). */
@@ -43,7 +43,7 @@ export function smallMultiples<T>(doc: Document, spec: SmallMultiplesSpec<T>): S
   const gap = spec.gap ?? 8;
   const panelHeight = spec.panelHeight ?? 220;
   const { columns, panelWidth } = panelGrid(spec.items.length, width, gap, spec.columns, spec.minPanelWidth);
-  const panels = spec.items.map((item, i) => spec.draw(item, { width: panelWidth, height: panelHeight }, i));
+  const panels = spec.items.map((item, i) => spec.draw(item, { width: panelWidth, height: panelHeight }, i, i % columns));
   const top = spec.title ? 26 : 0;
   // row heights: the tallest panel of each row
   const rows: number[] = [];
