@@ -11,7 +11,7 @@
 export { COLORS, DASH, powerLabel, SVG_NS, taskColors, textWidth, tickLayout, type AxisTick, type LegendItem, type RefLine, type TickLayout } from './charts/common.js';
 export { lineChart, type LineChartSpec, type LineSeries, type XY } from './charts/line.js';
 export { barChart, type BarChartSpec, type BarDatum, type BarKey } from './charts/bar.js';
-export { histogram, integerHistogram, type Bin, type HistogramSeries, type HistogramSpec } from './charts/histogram.js';
+export { histogramChart, integerHistogram, type Bin, type HistogramSeries, type HistogramSpec } from './charts/histogram.js';
 export { scatter, type ScatterPoint, type ScatterSpec } from './charts/scatter.js';
 export { heatmap, type HeatmapSpec } from './charts/heatmap.js';
 export { panelGrid, smallMultiples, type PanelSize, type SmallMultiplesSpec } from './charts/small-multiples.js';

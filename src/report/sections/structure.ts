@@ -4,7 +4,7 @@
  * the reference shows it (scatter with Spearman ρ, 10×10 maps) beside weightscope's broader r.
  */
 import type { Stat } from '../aggregate.js';
-import { barChart, COLORS, heatmap, histogram, integerHistogram, scatter, smallMultiples, type BarDatum, type BarKey } from '../charts.js';
+import { barChart, COLORS, heatmap, histogramChart, integerHistogram, scatter, smallMultiples, type BarDatum, type BarKey } from '../charts.js';
 import { escapeHtml, figure, more, num, section, statCell, table } from '../page.js';
 import { figureLegend, FULL_WIDTH, MANY_TASKS, notRun, taskLabel, type Ctx } from './context.js';
 
@@ -62,7 +62,7 @@ export function degreesSection(ctx: Ctx): string {
         })
         .filter((s) => s.bins.length > 0);
       const k = p.which === 'kPlus' ? 'k⁺' : 'k⁻';
-      return histogram(ctx.doc, {
+      return histogramChart(ctx.doc, {
         title: `${p.layer}, ${p.side === 'in' ? 'input' : 'output'} units: P(${k})`,
         xLabel: `${k} (${p.which === 'kPlus' ? 'positive' : 'negative'} edges per unit)`,
         yLabel: column === 0 ? 'probability' : undefined,
