@@ -138,10 +138,10 @@ body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
 .charts { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 figure { margin: 0; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 1rem; }
+table { display: block; max-width: 100%; overflow-x: auto; }
+th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
-table { display: block; max-width: 100%; overflow-x: auto; }
-td:first-child, th:first-child { position: sticky; left: 0; background: #fff; }
 </style>
 </head>
 <body>
