@@ -229,10 +229,11 @@ test("searching a unit keeps its receptive field on screen: the unit and every u
     assert.deepEqual(await inside([unit, ...field]), [], `${unit}'s field is on screen`);
     if (unit === 'out:3') await shot('08-search-receptive-field');
   }
-  // a unit seen alone is zoomed onto as before: after hiding all but the strongest edges the field shrinks and the view closes in
+  // the field is what hovering paints: every unit with a weight to it, drawn at this threshold or not
   await page.locator('#threshold-slider').fill('995');
   await page.evaluate('window.__weightscope.search("out:3")');
-  assert.deepEqual(await inside(['out:3']), []);
+  const all = Array.from({ length: nIn }, (_, i) => i).filter((i) => layer.weights[i * nOut + 3] !== 0).map((i) => `in:${i}`);
+  assert.deepEqual(await inside(['out:3', ...all]), []);
   assert.deepEqual(pageErrors, []);
 });
 

@@ -430,9 +430,10 @@ function placeTooltip(node: string): void {
 }
 
 /**
- * Find a unit, show it as on hover, and move the camera so that the unit and every unit its drawn
- * edges reach are on screen: an output unit's receptive field stays in view (zooming onto the
- * unit alone put the input grid off screen). In side-by-side mode the second view follows.
+ * Find a unit, show it as on hover, and move the camera so that the unit and every unit it has a
+ * weight to are on screen: an output unit's receptive field, painted on the input grid, stays in
+ * view (zooming onto the unit alone put the grid off screen). In side-by-side mode the second
+ * view follows.
  */
 async function search(text: string): Promise<void> {
   const q = text.trim().toLowerCase();
@@ -445,13 +446,9 @@ async function search(text: string): Promise<void> {
   }
   setStatus('');
   hover(key);
+  // the units painted as its field: every neighbour, drawn edge or not (as paintNeighbours colours them)
   const field = new Set<string>([key]);
-  for (const p of activePanes()) {
-    const g = p.display!.graph;
-    g.forEachEdge(key, (_k, a, s, t) => {
-      if (!a.hidden) field.add(s === key ? t : s);
-    });
-  }
+  for (const p of activePanes()) p.display!.graph.forEachNeighbor(key, (n) => void field.add(n));
   await paneA.view.focus([...field]);
   placeTooltip(key);
 }
