@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel } from '../../src/core/layer.js';
 import { deriveSeed } from '../../src/core/rng.js';
-import { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY } from '../../src/cli/reproduce.js';
-import { trainWithDiscardRule, type DiscardRuleOptions } from '../../src/study/jobs.js';
-import { trainSeeds } from '../../src/study/plan.js';
+import { trainWithDiscardRule, type DiscardRuleOptions } from '../../src/study/kinds/reference/jobs.js';
+import { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY, trainSeeds } from '../../src/study/kinds/reference/plan.js';
 import type { TrainResult } from '../../src/model/index.js';
 
 /** A fake trainer: attempt k's model carries k in its only weight and scores the k-th scripted accuracy. */

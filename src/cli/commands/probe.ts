@@ -10,7 +10,7 @@ import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, t
 import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
 import { isTransformerDir } from '../../model/transformer/files.js';
-import { DEFAULT_STUDY } from '../transformer/study.js';
+import { DEFAULT_STUDY } from '../../study/kinds/tagger/config.js';
 
 export function registerProbe(program: Command): void {
   const cmd = program
