@@ -249,7 +249,7 @@ export class RedisExecutor implements Executor {
   /** Jobs waiting for results, over all run() calls: the watch for listening workers runs while there are some. */
   private waiting = 0;
   private watch: NodeJS.Timeout | undefined;
-  /** Workers seen listening at the last look (null: not looked yet). */
+  /** Workers seen listening at the last look, or 1 once one was heard from (null: not looked yet). */
   private listening: number | null = null;
 
   private constructor(
@@ -289,12 +289,21 @@ export class RedisExecutor implements Executor {
       if (this.closed || this.waiting === 0) return;
       const n = await this.queue.getWorkersCount().catch(() => null);
       if (n === 0 && this.listening !== 0) {
-        log(`no weightscope worker is listening on Redis at ${shownUrl(this.url)}: ${this.waiting} job${this.waiting === 1 ? '' : 's'} wait in queue ${KEY_PREFIX}:${QUEUE_NAME} — start one with \`weightscope worker --redis ${shownUrl(this.url)}\``);
-      } else if (n !== null && n > 0 && this.listening === 0) log(`${n} worker${n === 1 ? '' : 's'} listening on Redis now`);
-      if (n !== null) this.listening = n;
+        this.listening = 0;
+        log(`no weightscope worker is listening on Redis at ${shownUrl(this.url)}: ${this.waiting} ${this.waiting === 1 ? 'job waits' : 'jobs wait'} in queue ${KEY_PREFIX}:${QUEUE_NAME} — start one with \`weightscope worker --redis ${shownUrl(this.url)}\``);
+      } else if (n !== null && n > 0) {
+        this.heardFromWorker();
+        this.listening = n;
+      }
       if (!this.closed && this.waiting > 0) this.watch = setTimeout(() => void look(), this.listening === null ? 1000 : 10_000).unref();
     };
     this.watch = setTimeout(() => void look(), this.options.idleWarningMs ?? 5000).unref();
+  }
+
+  /** A worker is there (seen, or its job's progress or result arrived): after a "no worker" line, say so once. */
+  private heardFromWorker(): void {
+    if (this.listening === 0) (this.options.log ?? (() => {}))('a weightscope worker is taking the jobs now');
+    if (!this.listening) this.listening = 1;
   }
 
   async run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onEvent?: (id: string, event: JobEvent) => void): Promise<void> {
@@ -348,6 +357,7 @@ export class RedisExecutor implements Executor {
     };
 
     const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+      if (byQueueId.has(jobId)) this.heardFromWorker();
       if (byQueueId.has(jobId)) deliver(jobId, typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
     };
     // A failed attempt that will be retried leaves the job waiting or delayed: only a final failure counts.
@@ -361,6 +371,7 @@ export class RedisExecutor implements Executor {
     const onJobProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       const job = byQueueId.get(jobId);
       if (!job || !pending.has(jobId) || !isJobEvent(data)) return;
+      this.heardFromWorker();
       onEvent?.(job.id, data);
     };
     const onStalled = ({ jobId }: { jobId: string }) => {
