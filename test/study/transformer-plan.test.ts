@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ import { evaluationSample, MAX_LEN, MIN_WORD_COUNT, taggerConfig } from '../../s
 import type { TaggerStudyOptions } from '../../src/study/kinds/tagger/study.js';
 import { deserializeSentences, deserializeTagger, serializeSentences, serializeTagger } from '../../src/study/kinds/tagger/blobs.js';
 import { taggerStudyItems, taggerEvalJobs } from '../../src/study/kinds/tagger/plan.js';
-import { runStudy } from '../../src/study/run.js';
+import { rebuildReport, runStudy } from '../../src/study/run.js';
 import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -87,6 +87,22 @@ describe('the transformer study as jobs', () => {
     assert.deepEqual(windowBaseline(threads.out), windowBaseline(inProcess.out));
     // results.csv is written in plan order, whatever order the jobs finished in
     assert.equal(readFileSync(join(threads.out, 'results.csv'), 'utf8'), readFileSync(join(inProcess.out, 'results.csv'), 'utf8'));
+  });
+
+  test('weightscope report rebuilds the tagger report of a tagger run folder (its kind from run.json), from the folder\'s files', async () => {
+    const report = join(inProcess.out, 'report.html');
+    const written = readFileSync(report, 'utf8');
+    rmSync(report);
+    assert.equal(await rebuildReport(inProcess.out), report);
+    const rebuilt = readFileSync(report, 'utf8');
+    // The tagger report (layer names of the tagger, its baselines), not the MLP study's.
+    for (const html of [written, rebuilt]) assert.match(html, /block0\.attn\.q/);
+    assert.match(rebuilt, /window/i);
+    const run = JSON.parse(readFileSync(join(inProcess.out, 'run.json'), 'utf8'));
+    assert.deepEqual([run.kind, run.command, run.formatVersion, run.status], ['tagger', 'transformer', 1, 'complete']);
+    const training = JSON.parse(readFileSync(join(inProcess.out, 'models', 'brown-upos', 'run-0', 'training.json'), 'utf8'));
+    assert.deepEqual([training.formatVersion, training.model, training.engine, training.backend.name], [1, 'tagger', 'tagger', run.backend.name], 'trained on the backend the run resolved');
+    assert.deepEqual(run.models.map((m: { seed: number }) => m.seed), [training.seed]);
   });
 });
 
