@@ -70,6 +70,10 @@ test('a resumed run runs only the missing jobs, and ends with the same rows', as
   // first 30 rows of run 1 (one whole job and part of the next).
   mkdirSync(root, { recursive: true });
   for (const run of [0, 1]) cpSync(runPaths(inProcess.root).modelDir('mnist-0v7', run), paths.modelDir('mnist-0v7', run), { recursive: true });
+  // ...and run 1's training.json in the shape reproduce wrote before records had one (no formatVersion).
+  const current = JSON.parse(readFileSync(join(paths.modelDir('mnist-0v7', 1), 'training.json'), 'utf8'));
+  const legacy = { seed: current.seed, attempts: current.attempts, backend: current.backend, history: current.history, testAccuracy: current.test.accuracy, discarded: current.discarded };
+  writeFileSync(join(paths.modelDir('mnist-0v7', 1), 'training.json'), JSON.stringify(legacy));
   const kept = inProcess.rows.filter((r) => r.task === 'mnist-0v7' && r.run === 0).concat(
     inProcess.study.evaluations.slice(0, 30).map((e) => inProcess.rows.find((r) => r.task === 'mnist-0v7' && r.run === 1 && r.probe === e.spec.probe && r.variant === e.spec.variant && r.signed === e.spec.signed && r.level === e.spec.level && (r.bias ?? 'trained') === (e.spec.bias ?? 'trained'))!),
   );
@@ -89,6 +93,12 @@ test('a resumed run runs only the missing jobs, and ends with the same rows', as
   assert.equal(evals.reduce((a, j) => a + j.evals.length, 0), 4 * 109 - kept.length, 'every missing evaluation, none twice');
   assert.equal(JSON.stringify(resumed.rows), JSON.stringify(inProcess.rows));
   assert.deepEqual(resumed.outcome.models.map((m) => m.trained), [false, false, true, true]);
+  // The legacy record read as the current shape: the same seed, attempts and accuracy, in run.json too.
+  const upgraded = resumed.outcome.models[1].record!;
+  assert.deepEqual([upgraded.formatVersion, upgraded.seed, upgraded.attempts, upgraded.test!.accuracy], [1, current.seed, current.attempts, current.test.accuracy]);
+  const run = JSON.parse(readFileSync(paths.record, 'utf8'));
+  assert.deepEqual(run.models.map((m: { task: string; run: number; trained: boolean }) => [m.task, m.run, m.trained]), [['mnist-0v7', 0, false], ['mnist-0v7', 1, false], ['mnist-7v9', 0, true], ['mnist-7v9', 1, true]]);
+  assert.equal(run.models[1].seed, current.seed);
 });
 
 test('job ids are stable: the same plan gives the same jobs, whatever order its tasks are listed in', async () => {
