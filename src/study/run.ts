@@ -28,8 +28,6 @@ import { STUDY_KINDS, jobKind, kindOfRecord, type StudyKindName, type StudyOptio
 import { QUIET, type Progress } from './progress.js';
 import type { BlobStore, Executor, Job, JobEvent, JobResult } from './types.js';
 
-export { QUIET, type Progress, type Stage } from './progress.js';
-
 export interface RunStudyHooks {
   progress?: Progress;
   /** Run the jobs on this executor instead of the one the options name (tests, benchmarks); the caller closes it. */
@@ -55,8 +53,8 @@ export async function runStudy<K extends StudyKindName>(kind: K, options: StudyO
   return runStudyOf(study, options, hooks);
 }
 
-/** Run a study definition (a kind not in the registry: tests). */
-export async function runStudyOf<O extends StudyRunOptions>(study: StudyDefinition<O>, options: O, hooks: RunStudyHooks = {}): Promise<StudyOutcome> {
+/** Run a study definition. */
+async function runStudyOf<O extends StudyRunOptions>(study: StudyDefinition<O>, options: O, hooks: RunStudyHooks = {}): Promise<StudyOutcome> {
   // Every flag before anything is written: a refused flag leaves no folder behind.
   study.check(options);
   if (!hooks.executor) await checkExecutorOptions(options);
