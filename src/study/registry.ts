@@ -55,3 +55,11 @@ export function kindOfRecord(record: Record<string, unknown>): StudyKindName | n
   if (record.command === 'reproduce') return 'reference';
   return null;
 }
+
+/**
+ * Import every runner now (a Redis worker, before it takes jobs): a job's first run then computes
+ * at once instead of first evaluating modules while it holds its queue lock.
+ */
+export async function preloadRunners(): Promise<void> {
+  await Promise.all([...JOB_KINDS.values()].map((k) => k.runner()));
+}

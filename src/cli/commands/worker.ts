@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { DEFAULT_LOCK_MS, DEFAULT_STALLED_MS, PROTOCOL, connectRedis, parseRedisUrl, shownUrl, startRedisWorker } from '../../study/executors/redis.js';
-import { runJob } from '../../study/registry.js';
+import { preloadRunners, runJob } from '../../study/registry.js';
 import { outputDir, positiveInt } from '../options.js';
 
 /** `--redis <url>`: a redis:// URL, checked as the flag is parsed (reaching it is checked on connect). */
@@ -41,6 +41,7 @@ export function registerWorker(program: Command): void {
       }
       for (const c of children) c.once('exit', (code, signal) => { if (!stopping) line(`worker process ${c.pid} ended (${signal ?? code})`); });
       // Each job names its engine, tfjs backend and dtype: the runner honours them or refuses the job.
+      await preloadRunners();
       const worker = await startRedisWorker(opts.redis, { runner: runJob, cacheDir: opts.cache, log: line, lockMs: opts.lockMs, stalledMs: opts.stallCheckMs });
       line(`worker ${hostname()}:${process.pid} waiting for jobs on ${shownUrl(opts.redis)} (weightscope ${PROTOCOL.weightscope}, plan format ${PROTOCOL.planFormat}${children.length ? `, ${children.length + 1} processes` : ''})`);
       await new Promise<void>((resolve) => {
