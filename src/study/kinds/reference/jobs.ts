@@ -145,10 +145,16 @@ export async function runTrainJob(job: TrainJob, blobs: BlobSource, onEvent?: Jo
   };
 }
 
-/** Evaluations per measure() call: bounds the probed copies held at once (as runSweep's batches). */
-const MEASURE_BATCH = 16;
+/** Progress is reported every this many evaluations (and at the end). */
+const PROGRESS_EVERY = 16;
 
-/** Evaluate a chunk of one model's sweep; progress in evaluations. */
+/**
+ * Evaluate a chunk of one model's sweep; progress in evaluations. One evaluation at a time: its
+ * per-batch draws reuse this thread's buffers (measured before the next draw), each probed model is
+ * measured against its own start model (its CKA reference), and the event loop gets a turn after
+ * each one (a Redis worker renews its job's lock there; an expensive null model under load must
+ * not outlast the lock).
+ */
 export async function runEvalJob(job: EvalJob, blobs: BlobSource, onEvent?: JobProgress): Promise<EvalJobResult> {
   requireFloat32(job.dtype);
   const evaluator = await evaluatorOf(job.test, job.target.inputs, blobs);
@@ -163,20 +169,13 @@ export async function runEvalJob(job: EvalJob, blobs: BlobSource, onEvent?: JobP
   };
   const batches = job.testBatch > 0 ? testBatchCount(evaluator.n, job.testBatch) : 0;
   const rows: ResultRow[] = [];
-  for (let start = 0; start < job.evals.length; start += MEASURE_BATCH) {
-    const batch = job.evals.slice(start, start + MEASURE_BATCH).map((e) => ({ e, seed: evaluationSeed(job.baseSeed, target, e) }));
-    const out = new Array<ResultRow>(batch.length);
-    // One measure() per start model, so each is measured against its own CKA reference.
-    for (const mode of new Set(batch.map(({ e }) => e.spec.bias ?? 'trained'))) {
-      const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
-      const from = startOf(mode);
-      // One evaluation at a time: its per-batch draws reuse this thread's buffers (measured before the next draw).
-      const measured = idx.map((k) => evaluator.measure([probedModel(from, batch[k].e.spec, batch[k].seed, batches, drawBuffers)], from)[0]);
-      idx.forEach((k, i) => (out[k] = sweepRow(job.target, evaluator.n, batch[k].e, batch[k].seed, measured[i])));
-    }
-    rows.push(...out);
-    onEvent?.({ type: 'progress', done: rows.length });
-    // Let the event loop breathe between batches (messages, signals).
+  for (const e of job.evals) {
+    const seed = evaluationSeed(job.baseSeed, target, e);
+    const from = startOf(e.spec.bias);
+    const [measured] = evaluator.measure([probedModel(from, e.spec, seed, batches, drawBuffers)], from);
+    rows.push(sweepRow(job.target, evaluator.n, e, seed, measured));
+    if (rows.length % PROGRESS_EVERY === 0 || rows.length === job.evals.length) onEvent?.({ type: 'progress', done: rows.length });
+    // Let the event loop breathe between evaluations (messages, signals, lock renewals).
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { kind: 'eval', id: job.id, rows };
