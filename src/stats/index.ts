@@ -14,3 +14,4 @@ export * from './percolation.js';
 export * from './magnitude.js';
 export * from './layer-stats.js';
 export * from './spectral.js';
+export { useSpectralKernel } from './spectral-kernel.js';

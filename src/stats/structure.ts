@@ -3,6 +3,7 @@
  * edges, the negative edges, or all non-zero edges. Typed-array kernels; no graph is built.
  */
 import type { LayerRecord } from '../core/layer.js';
+import { spectralKernel } from './spectral-kernel.js';
 
 /** Which edges form the (sub)graph: w > 0, w < 0, or w ≠ 0. */
 export type EdgeSign = 'positive' | 'negative' | 'all';
@@ -153,6 +154,18 @@ function pairedSum(bits: Int32Array, fill: Uint32Array, words: number): number {
   const n = fill.length;
   // Visit rows in decreasing fill so "upper row" of the pair is always the one with more ones.
   const order = Array.from({ length: n }, (_, r) => r).sort((a, b) => fill[b] - fill[a] || a - b);
+  const kernel = words % 4 === 0 ? spectralKernel() : null;
+  if (kernel) {
+    // The same sum in the same order, with 128-bit popcounts (spectral-kernel.ts, `overlaps`).
+    const ORDER = bits.byteLength, FILL = ORDER + 4 * n, OUT = Math.ceil((FILL + 4 * n) / 8) * 8;
+    kernel.reserve(OUT + 8);
+    const buf = kernel.memory.buffer;
+    new Int32Array(buf, 0, bits.length).set(bits);
+    new Uint32Array(buf, ORDER, n).set(order);
+    new Uint32Array(buf, FILL, n).set(fill);
+    kernel.overlaps(0, words, ORDER, n, FILL, OUT);
+    return new Float64Array(buf, OUT, 1)[0];
+  }
   let total = 0;
   for (let a = 0; a < n; a++) {
     const ra = order[a];
@@ -207,8 +220,10 @@ export function nodf(layer: LayerRecord, sign: EdgeSign = 'positive'): Nodf {
   const [nIn, nOut] = layer.shape;
   const w = layer.weights;
   const keep = selector(sign);
-  const rowWords = (nOut + 31) >>> 5;
-  const colWords = (nIn + 31) >>> 5;
+  // Rows padded to whole 128-bit words where the kernel can take them (zero bits change no overlap).
+  const pad = spectralKernel() ? 4 : 1;
+  const rowWords = Math.ceil(((nOut + 31) >>> 5) / pad) * pad;
+  const colWords = Math.ceil(((nIn + 31) >>> 5) / pad) * pad;
   const rowBits = new Int32Array(nIn * rowWords);
   const colBits = new Int32Array(nOut * colWords);
   const rowFill = new Uint32Array(nIn);

@@ -1,0 +1,293 @@
+/**
+ * The spectra's hot loops as a small WebAssembly SIMD module, built from bytes at load time like
+ * src/model/wasm-kernel.ts (no toolchain, runs in Node and the browser), in float64 throughout:
+ *
+ *   gram(P, rows, panels, G, ld)
+ *     G[a][b] += Σ_{i < rows} T[i][a]·T[i][b]  for every 4×4 block with b-block ≤ a-block
+ *     T is packed as `panels` panels of 4 columns: T[i][4p + c] at P + ((p·rows + i)·4 + c)·8,
+ *     G is row-major with `ld` doubles a row. Each block keeps eight f64x2 accumulators in
+ *     locals over the rows; each row costs two vector loads, four splats and 16 multiply-adds.
+ *
+ *   sweep(A, ld, j0, k, V, Q, W, P)
+ *     one step of the Householder tridiagonalisation, fused with the next step's product, on the
+ *     lower triangle of the row-major A (ld doubles a row), rows and columns j0 ≤ j ≤ i < k:
+ *       A[i][j] ← A[i][j] − (2V[i]·Q[j] + 2Q[i]·V[j])          (A ← A − 2vqᵀ − 2qvᵀ)
+ *       P[j] += A[i][j]·W[i] and P[i] += A[i][j]·W[j]           (P = A·w with the new A)
+ *     so the trailing block is read and written once a step. With V = Q = 0 it is only P = A·w.
+ *
+ *   overlaps(bits, words, order, n, fill, out) — NODF: see structure.ts.
+ *
+ * The arithmetic differs from the JS loops it replaces only in the order of the sums (pairs of
+ * lanes), so results agree to rounding (tested against the JS versions and numpy).
+ */
+import { sleb, uleb } from '../model/wasm-kernel.js';
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const EMPTY = 0x40;
+
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const tee = (i: number): number[] => [0x22, ...uleb(i)];
+const i32c = (v: number): number[] => [0x41, ...sleb(v)];
+const f64c = (v: number): number[] => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
+const [add, sub, mul, shl] = [[0x6a], [0x6b], [0x6c], [0x74]];
+const [ltU, geU, leU] = [[0x49], [0x4f], [0x4d]];
+const [f64Add, f64Sub, f64Mul, f64Div] = [[0xa0], [0xa1], [0xa2], [0xa3]];
+const f64FromU32 = [0xb8];
+const f64Load = (off = 0): number[] => [0x2b, 3, ...uleb(off)];
+const f64Store = (off = 0): number[] => [0x39, 3, ...uleb(off)];
+const i32Load = (off = 0): number[] => [0x28, 2, ...uleb(off)];
+const [block, loop, ifThen, end] = [[0x02, EMPTY], [0x03, EMPTY], [0x04, EMPTY], [0x0b]];
+const br = (d: number): number[] => [0x0c, ...uleb(d)];
+const brIf = (d: number): number[] => [0x0d, ...uleb(d)];
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+const vLoad = (off = 0): number[] => [...simd(0x00), 4, ...uleb(off)];
+const vStore = (off = 0): number[] => [...simd(0x0b), 4, ...uleb(off)];
+const vSplat64 = (off = 0): number[] => [...simd(0x0a), 3, ...uleb(off)];
+const [f64x2Splat, f64x2Add, f64x2Sub, f64x2Mul] = [simd(0x14), simd(240), simd(241), simd(242)];
+const lane = (l: number): number[] => [...simd(0x21), l];
+const [vAnd, i8x16Popcnt, i16x8AddPairU, i32x4AddPairU, i32x4Add] = [simd(0x4e), simd(0x62), simd(0x7d), simd(0x7f), simd(174)];
+const i32x4Lane = (l: number): number[] => [...simd(0x1b), l];
+const vZero = [...simd(0x0c), ...Array(16).fill(0)];
+
+/** for (idx = from; idx < to; idx += step) body — `to` re-read every turn (a local). */
+function forLoop(idx: number, from: number[], to: number[], step: number, body: number[]): number[] {
+  return [
+    ...from, ...set(idx),
+    ...block, ...loop,
+    ...get(idx), ...to, ...geU, ...brIf(1),
+    ...body,
+    ...get(idx), ...i32c(step), ...add, ...set(idx),
+    ...br(0),
+    ...end, ...end,
+  ];
+}
+
+function gramBody(): number[] {
+  const [P, ROWS, PANELS, G, LD] = [0, 1, 2, 3, 4];
+  // i32 locals
+  const [AP, BP, PA, PB, END, GA, LDB, PSTRIDE] = [5, 6, 7, 8, 9, 10, 11, 12];
+  // v128 locals
+  const [X0, X1, S] = [13, 14, 15];
+  const ACC = 16; // acc[r][v] = ACC + 2r + v
+  const acc = (r: number, v: number): number => ACC + 2 * r + v;
+  const rs = [0, 1, 2, 3];
+  return [
+    ...get(LD), ...i32c(3), ...shl, ...set(LDB),
+    ...get(ROWS), ...i32c(5), ...shl, ...set(PSTRIDE),
+    ...forLoop(AP, i32c(0), get(PANELS), 1, [
+      ...i32c(0), ...set(BP),
+      ...loop,
+      // GA = G + (4·AP·ld + 4·BP)·8
+      ...get(G), ...get(AP), ...i32c(2), ...shl, ...get(LDB), ...mul, ...add, ...get(BP), ...i32c(5), ...shl, ...add, ...set(GA),
+      ...rs.flatMap((r) => [0, 1].flatMap((v) => [...get(GA), ...(r ? [...get(LDB), ...i32c(r), ...mul, ...add] : []), ...vLoad(16 * v), ...set(acc(r, v))])),
+      ...get(P), ...get(AP), ...get(PSTRIDE), ...mul, ...add, ...set(PA),
+      ...get(P), ...get(BP), ...get(PSTRIDE), ...mul, ...add, ...set(PB),
+      ...get(PA), ...get(PSTRIDE), ...add, ...set(END),
+      ...loop,
+      ...get(PB), ...vLoad(0), ...set(X0),
+      ...get(PB), ...vLoad(16), ...set(X1),
+      ...rs.flatMap((r) => [
+        ...get(PA), ...vSplat64(8 * r), ...set(S),
+        ...get(acc(r, 0)), ...get(S), ...get(X0), ...f64x2Mul, ...f64x2Add, ...set(acc(r, 0)),
+        ...get(acc(r, 1)), ...get(S), ...get(X1), ...f64x2Mul, ...f64x2Add, ...set(acc(r, 1)),
+      ]),
+      ...get(PA), ...i32c(32), ...add, ...set(PA),
+      ...get(PB), ...i32c(32), ...add, ...set(PB),
+      ...get(PA), ...get(END), ...ltU, ...brIf(0),
+      ...end,
+      ...rs.flatMap((r) => [0, 1].flatMap((v) => [...get(GA), ...(r ? [...get(LDB), ...i32c(r), ...mul, ...add] : []), ...get(acc(r, v)), ...vStore(16 * v)])),
+      ...get(BP), ...i32c(1), ...add, ...tee(BP), ...get(AP), ...leU, ...brIf(0),
+      ...end,
+    ]),
+  ];
+}
+
+function sweepBody(): number[] {
+  const [A, LD, J0, K, V, Q, W, P] = [0, 1, 2, 3, 4, 5, 6, 7];
+  // i32 locals
+  const [I, J, ROW, LDB, LAST] = [8, 9, 10, 11, 12];
+  // f64 locals
+  const [VI, QI, WI, SS, X] = [13, 14, 15, 16, 17];
+  // v128 locals
+  const [VI2, QI2, WIV, SV, AV] = [18, 19, 20, 21, 22];
+  const at = (base: number, idx: number): number[] => [...get(base), ...get(idx), ...i32c(3), ...shl, ...add];
+  return [
+    ...get(LD), ...i32c(3), ...shl, ...set(LDB),
+    ...forLoop(I, get(J0), get(K), 1, [
+      ...get(A), ...get(I), ...get(LDB), ...mul, ...add, ...set(ROW),
+      ...at(V, I), ...f64Load(), ...tee(VI), ...get(VI), ...f64Add, ...f64x2Splat, ...set(VI2),
+      ...at(Q, I), ...f64Load(), ...tee(QI), ...get(QI), ...f64Add, ...f64x2Splat, ...set(QI2),
+      ...at(W, I), ...f64Load(), ...tee(WI), ...f64x2Splat, ...set(WIV),
+      ...vZero, ...set(SV),
+      // pairs j, j+1 < i
+      ...get(I), ...i32c(1), ...sub, ...set(LAST),
+      ...get(J0), ...set(J),
+      ...block, ...loop,
+      ...get(J), ...get(LAST), ...geU, ...brIf(1),
+      // a = A[i][j..j+2] − (2v_i·Q[j..] + 2q_i·V[j..])
+      ...at(ROW, J), ...vLoad(), ...get(VI2), ...at(Q, J), ...vLoad(), ...f64x2Mul, ...get(QI2), ...at(V, J), ...vLoad(), ...f64x2Mul, ...f64x2Add, ...f64x2Sub, ...set(AV),
+      ...at(ROW, J), ...get(AV), ...vStore(),
+      // P[j..] += a·w_i
+      ...at(P, J), ...at(P, J), ...vLoad(), ...get(AV), ...get(WIV), ...f64x2Mul, ...f64x2Add, ...vStore(),
+      // s += a·W[j..]
+      ...get(SV), ...get(AV), ...at(W, J), ...vLoad(), ...f64x2Mul, ...f64x2Add, ...set(SV),
+      ...get(J), ...i32c(2), ...add, ...set(J),
+      ...br(0),
+      ...end, ...end,
+      ...get(SV), ...lane(0), ...get(SV), ...lane(1), ...f64Add, ...set(SS),
+      // the odd one left before the diagonal, then the diagonal (j = i)
+      ...block, ...loop,
+      ...get(J), ...get(I), ...leU, ...ifThen,
+      ...at(ROW, J), ...f64Load(), ...get(VI), ...get(VI), ...f64Add, ...at(Q, J), ...f64Load(), ...f64Mul,
+      ...get(QI), ...get(QI), ...f64Add, ...at(V, J), ...f64Load(), ...f64Mul, ...f64Add, ...f64Sub, ...set(X),
+      ...at(ROW, J), ...get(X), ...f64Store(),
+      ...get(SS), ...get(X), ...at(W, J), ...f64Load(), ...f64Mul, ...f64Add, ...set(SS),
+      ...get(J), ...get(I), ...ltU, ...ifThen,
+      ...at(P, J), ...at(P, J), ...f64Load(), ...get(X), ...get(WI), ...f64Mul, ...f64Add, ...f64Store(),
+      ...end,
+      ...get(J), ...i32c(1), ...add, ...set(J),
+      ...br(1),
+      ...end,
+      ...end, ...end,
+      ...at(P, I), ...at(P, I), ...f64Load(), ...get(SS), ...f64Add, ...f64Store(),
+    ]),
+  ];
+}
+
+/**
+ * overlaps(bits, words, order, n, fill, out): for the units in `order` (n of them, decreasing fill),
+ * out[0] = Σ_{a < b} 100·|row(order[a]) ∧ row(order[b])| / fill[order[b]] over the pairs with
+ * 0 < fill[order[b]] ≠ fill[order[a]] (b stops at the first empty row), rows being bitsets of
+ * `words` 32-bit words (a multiple of 4) at bits + 4·words·unit; fill and order are uint32 arrays.
+ * One float64 sum in the order of structure.ts's JS loop, so the result is bit for bit its own.
+ */
+function overlapsBody(): number[] {
+  const [BITS, WORDS, ORDER, N, FILL, OUT] = [0, 1, 2, 3, 4, 5];
+  const [A, B, RA, FA, FB, BA, BB, K, END, ROWB] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [TOTAL] = [16];
+  const [CNT] = [17];
+  const u32At = (base: number, idx: number): number[] => [...get(base), ...get(idx), ...i32c(2), ...shl, ...add, ...i32Load()];
+  return [
+    ...get(WORDS), ...i32c(2), ...shl, ...set(ROWB),
+    ...f64c(0), ...set(TOTAL),
+    ...forLoop(A, i32c(0), get(N), 1, [
+      ...u32At(ORDER, A), ...set(RA),
+      ...u32At(FILL, RA), ...set(FA),
+      ...get(BITS), ...get(RA), ...get(ROWB), ...mul, ...add, ...set(BA),
+      ...get(A), ...i32c(1), ...add, ...set(B),
+      ...block, ...loop,
+      ...get(B), ...get(N), ...geU, ...brIf(1),
+      ...u32At(ORDER, B), ...set(K), ...get(FILL), ...get(K), ...i32c(2), ...shl, ...add, ...i32Load(), ...tee(FB),
+      // fb = 0: every later row is empty too
+      ...[0x45], ...brIf(1),
+      ...get(FB), ...get(FA), ...[0x47], ...ifThen, // fb ≠ fa
+      ...get(BITS), ...get(K), ...get(ROWB), ...mul, ...add, ...set(BB),
+      ...vZero, ...set(CNT),
+      ...get(BA), ...get(ROWB), ...add, ...set(END),
+      ...get(BA), ...set(K),
+      ...loop,
+      // byte counts ≤ 8 per lane, pairwise-widened to i32 lanes before they are summed
+      ...get(CNT), ...get(K), ...vLoad(), ...get(BB), ...vLoad(), ...vAnd, ...i8x16Popcnt, ...i16x8AddPairU, ...i32x4AddPairU, ...i32x4Add, ...set(CNT),
+      ...get(BB), ...i32c(16), ...add, ...set(BB),
+      ...get(K), ...i32c(16), ...add, ...tee(K), ...get(END), ...ltU, ...brIf(0),
+      ...end,
+      ...get(TOTAL),
+      ...f64c(100),
+      ...get(CNT), ...i32x4Lane(0), ...get(CNT), ...i32x4Lane(1), ...add, ...get(CNT), ...i32x4Lane(2), ...add, ...get(CNT), ...i32x4Lane(3), ...add,
+      ...f64FromU32, ...f64Mul, ...get(FB), ...f64FromU32, ...f64Div, ...f64Add, ...set(TOTAL),
+      ...end,
+      ...get(B), ...i32c(1), ...add, ...set(B),
+      ...br(0),
+      ...end, ...end,
+    ]),
+    ...get(OUT), ...get(TOTAL), ...f64Store(),
+  ];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+function functionBody(code: number[], locals: [number, number][]): number[] {
+  const func = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t]), ...code, ...end];
+  return [...uleb(func.length), ...func];
+}
+
+function kernelBytes(): Uint8Array<ArrayBuffer> {
+  const type = (n: number): number[] => [0x60, ...uleb(n), ...Array(n).fill(I32), 0];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [3, ...type(5), ...type(8), ...type(6)]),
+    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
+    ...section(3, [3, 0, 1, 2]),
+    ...section(7, [3, ...name('gram'), 0x00, 0, ...name('sweep'), 0x00, 1, ...name('overlaps'), 0x00, 2]),
+    ...section(10, [
+      3,
+      ...functionBody(gramBody(), [[8, I32], [3 + 8, V128]]),
+      ...functionBody(sweepBody(), [[5, I32], [5, F64], [5, V128]]),
+      ...functionBody(overlapsBody(), [[10, I32], [1, F64], [1, V128]]),
+    ]),
+  ];
+  return new Uint8Array(bytes);
+}
+
+export interface SpectralKernel {
+  memory: WebAssembly.Memory;
+  gram(p: number, rows: number, panels: number, g: number, ld: number): void;
+  sweep(a: number, ld: number, j0: number, k: number, v: number, q: number, w: number, p: number): void;
+  overlaps(bits: number, words: number, order: number, n: number, fill: number, out: number): void;
+  /** Make the memory at least `bytes` long (contents kept). */
+  reserve(bytes: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+let shared: SpectralKernel | null | undefined;
+let enabled = true;
+
+/**
+ * Switch the kernels off (the plain JS loops run instead) or back on: for the tests and benches that
+ * compare the two. Returns the previous setting.
+ */
+export function useSpectralKernel(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** The kernels (one instance per thread, its memory grown on demand); null without WebAssembly SIMD. */
+export function spectralKernel(): SpectralKernel | null {
+  if (!enabled) return null;
+  if (shared !== undefined) return shared;
+  if (compiled === undefined) {
+    try {
+      const bytes = kernelBytes();
+      compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  if (!compiled) return (shared = null);
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  const fn = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Omit<SpectralKernel, 'memory' | 'reserve'>;
+  shared = {
+    memory,
+    gram: fn.gram,
+    sweep: fn.sweep,
+    overlaps: fn.overlaps,
+    reserve(bytes: number) {
+      const have = memory.buffer.byteLength;
+      if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
+    },
+  };
+  return shared;
+}
+
+/** Kernel bytes, exported for the validity test. */
+export const spectralKernelBytes = kernelBytes;
