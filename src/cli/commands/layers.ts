@@ -39,7 +39,7 @@ export function modelLayerEntries(path: string, options: { conv?: ConvMapping } 
       skipped: inv.skipped,
       entries: inv.layers.map((l) => ({
         name: l.name,
-        meta: { kind: l.kind, orientation: l.orientation, dtype: l.dtype, params: l.params, shape: l.shape, tensor: l.tensor },
+        meta: { kind: l.kind, orientation: l.orientation, dtype: l.dtype, params: l.params, shape: l.shape, tensor: l.tensor, part: l.part, conv: l.conv },
         load: () => {
           try {
             return layerRecord(file, l);

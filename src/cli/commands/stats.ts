@@ -1,11 +1,11 @@
 /** `weightscope stats MODEL`: per-layer network statistics, optionally z-scored against a null model. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { deriveSeed, Rng } from '../../core/rng.js';
 import { findLayer, type LayerRecord } from '../../core/layer.js';
 import { UserError } from '../../core/errors.js';
 import { loadLayerSource } from '../../graph/index.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
-import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
+import { layerStats, zScores, ESD_CONVENTIONS, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type EsdConvention, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
 import { convOption } from './layers.js';
 import { runLayerTable } from './layer-table.js';
@@ -40,6 +40,7 @@ interface StatsOptions {
   allLayers?: boolean;
   out?: string;
   conv?: 'sum' | 'norm' | 'unfold';
+  esd?: EsdConvention;
 }
 
 export function registerStats(program: Command): void {
@@ -48,7 +49,7 @@ export function registerStats(program: Command): void {
     .description('network statistics of each dense layer: signed degrees/strengths, weights, assortativity, NODF')
     .argument('<model>', 'a .safetensors file (or shard folder), .npz, tfjs layers model (model.json or its folder) or a .npy weight matrix')
     .option('--layer <name>', 'only this layer')
-    .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md)')
+    .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md); with --all-layers also the spectrum (α, stable rank, spectral norm), and a comma-separated list of null models')
     .option('--samples <n>', 'null samples for z-scores', positiveInt, 20)
     .option('--seed <s>', 'seed of the null samples', seedValue, 0)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
@@ -56,8 +57,12 @@ export function registerStats(program: Command): void {
     .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
     .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here')
     .addOption(convOption())
-    .action(async (modelPath: string, opts: StatsOptions) => {
-      if (opts.allLayers || opts.out !== undefined) return runLayerTable(modelPath, opts);
+    .addOption(new Option('--esd <convention>', "with --all-layers: how a layer's eigenvalue spectrum is formed: weightscope (the layer record's WᵀW) or weightwatcher (a convolution as one matrix per kernel position, eigenvalues pooled; a fused attention in_proj as one matrix)").choices(ESD_CONVENTIONS as string[]))
+    .action(async (modelPath: string, opts: StatsOptions, command: Command) => {
+      if (opts.allLayers || opts.out !== undefined || opts.esd !== undefined) {
+        // --esd weightwatcher unfolds convolutions unless --conv was given
+        return runLayerTable(modelPath, { ...opts, conv: command.getOptionValueSource('conv') === 'default' ? undefined : opts.conv });
+      }
       const layers = await selectLayers(modelPath, opts.layer);
       if (opts.null !== undefined) {
         getNullModel(opts.null);
