@@ -130,7 +130,10 @@ async function runPhase(phase: string, arg: string): Promise<PhaseResult> {
     }
     case 'nulls': {
       const layer = gaussianLayer(768, 3072);
-      return timed(() => layerTableRows([{ depth: 0, meta: { kind: 'ffn.in', params: layer.weights.length }, load: () => layer }], { nullModel: ['B', 'curveball'], samples: 20, seed: 1 }));
+      return timed(async () => {
+        const { rows } = await layerTableRows([{ depth: 0, meta: { kind: 'ffn.in', params: layer.weights.length }, load: () => ({ ...layer, weights: layer.weights.slice() }) }], { nullModel: ['B', 'curveball'], samples: 20, seed: 1 });
+        return { z_alpha_B: rows[0].z_alpha_B, z_alpha_curveball: rows[0].z_alpha_curveball };
+      });
     }
     case 'model':
       return timed(() => quietly(() => runLayerTable(arg, { samples: 20, seed: 0, json: false, out: join(arg, '..', 'table') })));

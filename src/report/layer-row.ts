@@ -8,7 +8,7 @@ import { UserError } from '../core/errors.js';
 import type { LayerRecord } from '../core/layer.js';
 import {
   assortativityFromDegrees, kernelPositionMatrices, layerEigenvalues, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, pooledEigenvalues,
-  SCALAR_STATISTICS, spectrumStatistics, summarize, unitStats, weightSummary, WW_CONV_SCALE, zScores,
+  SCALAR_STATISTICS, spectrumStatistics, squaredNorm, summarize, unitStats, weightSummary, WW_CONV_SCALE, zScores,
   type EsdConvention, type LayerStatistic, type SpectralStats, type ZScore,
 } from '../stats/index.js';
 import { randomizeLayer } from '../randomize/index.js';
@@ -102,10 +102,7 @@ export function planEigenvalues(layer: LayerRecord, plan: SpectrumPlan): Float64
 }
 
 function planStatistics(layer: LayerRecord, plan: SpectrumPlan, eigenvalues: Float64Array): SpectralStats {
-  if (plan.positions !== undefined) return spectrumStatistics(eigenvalues);
-  let frob2 = 0;
-  for (const v of layer.weights) frob2 += v * v;
-  return spectrumStatistics(eigenvalues, frob2);
+  return plan.positions !== undefined ? spectrumStatistics(eigenvalues) : spectrumStatistics(eigenvalues, squaredNorm(layer.weights));
 }
 
 /** A layer's spectrum and, per null model, the eigenvalues of all its null samples together. */
@@ -155,8 +152,13 @@ function spectralScorer(plan: SpectrumPlan, observed: { layer: LayerRecord; stat
   return { statistics, eigenvalues };
 }
 
-/** One row of the table: every statistic of one layer (and its spectrum, for the ESD plots). */
-export function layerTableEntry(layer: LayerRecord, depth: number, meta: LayerMeta, options: LayerTableOptions = {}, fused?: LayerRecord): LayerRowResult {
+/** A row without its null-model columns, and the observed spectrum's statistics the null columns need. */
+export interface LayerBaseResult extends LayerRowResult {
+  observed: SpectralStats | null;
+}
+
+/** Every statistic of one layer that needs no null model (and its spectrum, for the ESD plots). */
+export function layerTableBase(layer: LayerRecord, depth: number, meta: LayerMeta, options: LayerTableOptions = {}, fused?: LayerRecord): LayerBaseResult {
   const w = weightSummary(layer);
   const units = unitStats(layer);
   const assort = assortativityFromDegrees(layer, units);
@@ -176,52 +178,80 @@ export function layerTableEntry(layer: LayerRecord, depth: number, meta: LayerMe
     pc_pos: num(perc.positive.critical.susceptibility.fractionRemoved),
     pc_neg: num(perc.negative.critical.susceptibility.fractionRemoved),
   };
-  const spectral = options.spectral ?? true;
-  const plan = spectral ? spectrumPlan(layer, meta, options.esd, fused) : null;
-  const spectrumOf = plan?.fused ?? layer;
-  let observed: { layer: LayerRecord; stats: SpectralStats; eigenvalues: Float64Array } | null = null;
-  if (plan) {
-    const eigenvalues = planEigenvalues(spectrumOf, plan);
-    const s = planStatistics(spectrumOf, plan, eigenvalues);
-    observed = { layer: spectrumOf, stats: s, eigenvalues };
-    Object.assign(row, {
-      spectral_norm: num(s.spectralNorm), frobenius_norm: num(s.frobeniusNorm), stable_rank: num(s.stableRank),
-      alpha: num(s.alpha), alpha_xmin: num(s.alphaXMin), alpha_ks: num(s.alphaKs), n_evals: s.nEigenvalues,
-    });
-    if (options.esd === 'weightwatcher') row.esd = plan.what;
-    if (s.alphaNote) row.alpha_note = s.alphaNote;
-  }
+  const plan = (options.spectral ?? true) ? spectrumPlan(layer, meta, options.esd, fused) : null;
+  if (!plan) return { row, spectrum: null, observed: null };
+  const spectrumOf = plan.fused ?? layer;
+  const eigenvalues = planEigenvalues(spectrumOf, plan);
+  const s = planStatistics(spectrumOf, plan, eigenvalues);
+  Object.assign(row, {
+    spectral_norm: num(s.spectralNorm), frobenius_norm: num(s.frobeniusNorm), stable_rank: num(s.stableRank),
+    alpha: num(s.alpha), alpha_xmin: num(s.alphaXMin), alpha_ks: num(s.alphaKs), n_evals: s.nEigenvalues,
+  });
+  if (options.esd === 'weightwatcher') row.esd = plan.what;
+  if (s.alphaNote) row.alpha_note = s.alphaNote;
+  return { row, spectrum: { layer: layer.name, what: plan.what, eigenvalues, alpha: s.alpha, alphaXMin: s.alphaXMin, nulls: [] }, observed: s };
+}
+
+/** The columns of one null model (z-scores, and the spectrum's null means), and its samples' pooled eigenvalues. */
+export interface LayerNullResult {
+  method: string;
+  columns: LayerTableRow;
+  eigenvalues: Float64Array | null;
+}
+
+/**
+ * The null-model columns of one layer for one null model: z-scores of SCALAR_STATISTICS and of the
+ * spectrum's α, stable rank and spectral norm (with their null means), on `options.samples`
+ * samples drawn as zScores does from the seed, the model and the layer's name. `observed` is the
+ * layer's spectrum statistics (layerTableBase), null when spectra are off.
+ */
+export function layerNullColumns(
+  layer: LayerRecord, meta: LayerMeta, options: LayerTableOptions, method: string, observed: SpectralStats | null, fused?: LayerRecord,
+): LayerNullResult {
   const methods = nullModelsOf(options);
-  const nulls: LayerSpectrum['nulls'] = [];
-  for (const method of methods) {
-    const rng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, layer.name));
-    const sampler = (l: LayerRecord, r: Rng): LayerRecord => randomizeLayer(l, method, r);
-    const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-      Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-    );
-    const scorer = plan && observed ? spectralScorer(plan, observed) : null;
-    // The spectrum's nulls come from the same samples when it is the record's own; a fused tensor is randomized as one graph.
-    const sameRecord = scorer && !plan!.fused;
-    if (sameRecord) Object.assign(statistics, scorer.statistics);
-    const zOptions = { samples: options.samples ?? 20, rng };
-    const z: Record<string, ZScore> = zScores(layer, statistics, sampler, zOptions);
-    if (scorer && !sameRecord) {
-      const fusedRng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, `${observed!.layer.name} (fused)`));
-      Object.assign(z, zScores(observed!.layer, scorer.statistics, sampler, { ...zOptions, rng: fusedRng }));
-    }
-    for (const [name, column] of Object.entries(Z_COLUMNS)) row[nullColumn(column, method, methods)] = z[name] ? num(z[name].z) : null;
-    if (scorer) {
-      for (const [name, d] of Object.entries(SPECTRAL_NULL_STATISTICS)) {
-        row[nullColumn(d.null, method, methods)] = num(z[name].mean);
-        row[nullColumn(d.z, method, methods)] = num(z[name].z);
-      }
-      nulls.push({ method, eigenvalues: scorer.eigenvalues() });
+  const withNodf = options.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
+  const rng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, layer.name));
+  const sampler = (l: LayerRecord, r: Rng): LayerRecord => randomizeLayer(l, method, r);
+  const statistics: Record<string, LayerStatistic> = Object.fromEntries(
+    Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
+  );
+  const plan = observed && (options.spectral ?? true) ? spectrumPlan(layer, meta, options.esd, fused) : null;
+  const spectrumOf = plan?.fused ?? layer;
+  const scorer = plan && observed ? spectralScorer(plan, { layer: spectrumOf, stats: observed }) : null;
+  // The spectrum's nulls come from the same samples when it is the record's own; a fused tensor is randomized as one graph.
+  const sameRecord = scorer && !plan!.fused;
+  if (sameRecord) Object.assign(statistics, scorer.statistics);
+  const zOptions = { samples: options.samples ?? 20, rng };
+  const z: Record<string, ZScore> = zScores(layer, statistics, sampler, zOptions);
+  if (scorer && !sameRecord) {
+    const fusedRng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, `${spectrumOf.name} (fused)`));
+    Object.assign(z, zScores(spectrumOf, scorer.statistics, sampler, { ...zOptions, rng: fusedRng }));
+  }
+  const columns: LayerTableRow = {};
+  for (const [name, column] of Object.entries(Z_COLUMNS)) columns[nullColumn(column, method, methods)] = z[name] ? num(z[name].z) : null;
+  if (scorer) {
+    for (const [name, d] of Object.entries(SPECTRAL_NULL_STATISTICS)) {
+      columns[nullColumn(d.null, method, methods)] = num(z[name].mean);
+      columns[nullColumn(d.z, method, methods)] = num(z[name].z);
     }
   }
-  const spectrum: LayerSpectrum | null = observed && plan
-    ? { layer: layer.name, what: plan.what, eigenvalues: observed.eigenvalues, alpha: observed.stats.alpha, alphaXMin: observed.stats.alphaXMin, nulls }
+  return { method, columns, eigenvalues: scorer ? scorer.eigenvalues() : null };
+}
+
+/** A base row completed with its null models' columns (in the options' order) and null spectra. */
+export function withNulls(base: LayerRowResult, nulls: LayerNullResult[]): LayerRowResult {
+  const row = { ...base.row };
+  for (const n of nulls) Object.assign(row, n.columns);
+  const spectrum = base.spectrum
+    ? { ...base.spectrum, nulls: nulls.flatMap((n) => (n.eigenvalues ? [{ method: n.method, eigenvalues: n.eigenvalues }] : [])) }
     : null;
   return { row, spectrum };
+}
+
+/** One row of the table: every statistic of one layer (and its spectrum, for the ESD plots). */
+export function layerTableEntry(layer: LayerRecord, depth: number, meta: LayerMeta, options: LayerTableOptions = {}, fused?: LayerRecord): LayerRowResult {
+  const base = layerTableBase(layer, depth, meta, options, fused);
+  return withNulls(base, nullModelsOf(options).map((m) => layerNullColumns(layer, meta, options, m, base.observed, fused)));
 }
 
 /** One row of the table: every statistic of one layer. */

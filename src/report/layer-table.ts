@@ -14,16 +14,18 @@ import { chartDocument } from './dom.js';
 import type { LayerRecord } from '../core/layer.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
-import { EIGENVALUE_THRESHOLD, MIN_EIGENVALUES_FOR_ALPHA } from '../stats/index.js';
+import { EIGENVALUE_THRESHOLD, MIN_EIGENVALUES_FOR_ALPHA, type SpectralStats } from '../stats/index.js';
 import { COLORS, DASH, lineChart, scatter, type LineSeries } from './charts.js';
 import { escapeHtml } from './html.js';
 import {
-  layerTableEntry, nullColumn, nullModelsOf, SPECTRAL_NULL_STATISTICS, Z_COLUMNS,
-  type LayerMeta, type LayerRowResult, type LayerSpectrum, type LayerTableOptions, type LayerTableRow,
+  layerTableEntry, nullColumn, nullModelsOf, SPECTRAL_NULL_STATISTICS, withNulls, Z_COLUMNS,
+  type LayerBaseResult, type LayerMeta, type LayerNullResult, type LayerRowResult, type LayerSpectrum, type LayerTableOptions, type LayerTableRow,
 } from './layer-row.js';
 
-export { layerTableEntry, layerTableRow, nullColumn, nullModelsOf, SPECTRAL_NULL_STATISTICS, spectrumPlan, Z_COLUMNS } from './layer-row.js';
-export type { LayerMeta, LayerRowResult, LayerSpectrum, LayerTableOptions, LayerTableRow, SpectrumPlan } from './layer-row.js';
+export {
+  layerNullColumns, layerTableBase, layerTableEntry, layerTableRow, nullColumn, nullModelsOf, SPECTRAL_NULL_STATISTICS, spectrumPlan, withNulls, Z_COLUMNS,
+} from './layer-row.js';
+export type { LayerBaseResult, LayerMeta, LayerNullResult, LayerRowResult, LayerSpectrum, LayerTableOptions, LayerTableRow, SpectrumPlan } from './layer-row.js';
 
 /** Statistics columns, in table order (after layer, kind, depth, n_in, n_out, params, dtype, orientation). */
 export const LAYER_TABLE_STATISTICS = [
@@ -144,43 +146,81 @@ function concatOutputs(records: LayerRecord[], name: string): LayerRecord {
 
 interface WorkerReply {
   id: number;
-  result?: LayerRowResult;
+  result?: LayerBaseResult | LayerNullResult;
   error?: { name: string; message: string; stack?: string };
 }
 
+/** A unit of work: a layer's base row, or its columns for one null model (after the base: it needs the observed spectrum). */
+type Task = { k: number; kind: 'base' } | { k: number; kind: 'null'; method: string; observed: SpectralStats | null };
+
+/**
+ * The rows on worker threads. Tasks: each layer's base row, then one task per null model (queued
+ * first once the base is done, so a layer's nulls run side by side and its record is not held
+ * long); every task reads its layer again (`load`), so only the layers being computed are in memory.
+ */
 async function onWorkers(
   jobs: LayerJob[], options: LayerTableOptions, threads: number, siblingOf: Map<LayerJob, LayerJob>,
   fusedRecord: (job: LayerJob) => LayerRecord | undefined, results: LayerRowResult[],
 ): Promise<void> {
+  const methods = nullModelsOf(options);
   const url = new URL('./layer-table-worker.js', import.meta.url);
   const workers = Array.from({ length: threads }, () => new Worker(url));
-  let next = 0;
-  let failed: Error | null = null;
+  const queue: Task[] = jobs.map((_, k) => ({ k, kind: 'base' }));
+  const bases: (LayerBaseResult | undefined)[] = new Array(jobs.length);
+  const nulls: LayerNullResult[][] = jobs.map(() => []);
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  let nextId = 0;
+  const run = (worker: Worker, task: Task): Promise<WorkerReply> => {
+    const job = jobs[task.k];
+    const layer = job.load();
+    const fused = fusedRecord(job);
+    const jobOptions = siblingOf.has(job) ? { ...options, spectral: false } : options;
+    const id = nextId++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      const onMessage = (m: WorkerReply): void => { if (m.id !== id) return; cleanup(); resolve(m); };
+      const onError = (e: Error): void => { cleanup(); reject(e); };
+      const cleanup = (): void => { worker.off('message', onMessage); worker.off('error', onError); };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      // copied, not transferred: `load` may hand out a record its caller still holds
+      worker.postMessage({ id, kind: task.kind, layer, depth: job.depth, meta: job.meta, options: jobOptions, fused, ...(task.kind === 'null' ? { method: task.method, observed: task.observed } : {}) });
+    });
+  };
   try {
     await Promise.all(workers.map(async (worker) => {
-      while (next < jobs.length && !failed) {
-        const k = next++;
-        const job = jobs[k];
-        const layer = job.load();
-        const fused = fusedRecord(job);
-        const jobOptions = siblingOf.has(job) ? { ...options, spectral: false } : options;
-        const transfer = [layer.weights.buffer, ...(layer.bias ? [layer.bias.buffer] : []), ...(fused ? [fused.weights.buffer] : [])]
-          .filter((b, i, all) => all.indexOf(b) === i) as ArrayBuffer[];
-        const reply = await new Promise<WorkerReply>((resolve, reject) => {
-          const onMessage = (m: WorkerReply): void => { cleanup(); resolve(m); };
-          const onError = (e: Error): void => { cleanup(); reject(e); };
-          const cleanup = (): void => { worker.off('message', onMessage); worker.off('error', onError); };
-          worker.on('message', onMessage);
-          worker.on('error', onError);
-          worker.postMessage({ id: k, layer, depth: job.depth, meta: job.meta, options: jobOptions, fused }, transfer);
-        });
+      for (;;) {
+        const task = queue.shift();
+        if (!task) {
+          if (inFlight === 0) return;
+          await new Promise<void>((r) => { const before = wake; wake = () => { before?.(); r(); }; });
+          continue;
+        }
+        inFlight++;
+        let reply: WorkerReply;
+        try {
+          reply = await run(worker, task);
+        } finally {
+          inFlight--;
+        }
         if (reply.error) {
           const err = reply.error.name === 'UserError' ? new UserError(reply.error.message) : new Error(reply.error.message);
           if (reply.error.stack && reply.error.name !== 'UserError') err.stack = reply.error.stack;
-          failed = err;
           throw err;
         }
-        results[k] = reply.result!;
+        if (task.kind === 'base') {
+          const base = reply.result as LayerBaseResult;
+          bases[task.k] = base;
+          queue.unshift(...methods.map((method): Task => ({ k: task.k, kind: 'null', method, observed: base.observed })));
+        } else nulls[task.k].push(reply.result as LayerNullResult);
+        const base = bases[task.k];
+        if (base && nulls[task.k].length === methods.length) {
+          const order = nulls[task.k].sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method));
+          results[task.k] = withNulls(base, order);
+        }
+        const w = wake;
+        wake = null;
+        w?.();
       }
     }));
   } finally {

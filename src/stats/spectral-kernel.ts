@@ -15,7 +15,7 @@
  *       P[j] += A[i][j]·W[i] and P[i] += A[i][j]·W[j]           (P = A·w with the new A)
  *     so the trailing block is read and written once a step. With V = Q = 0 it is only P = A·w.
  *
- *   overlaps(bits, words, order, n, fill, out) — NODF: see structure.ts.
+ *   overlaps(bits, words, n, fill, out) — NODF's pair overlaps: see overlapsBody.
  *
  * The arithmetic differs from the JS loops it replaces only in the order of the sums (pairs of
  * lanes), so results agree to rounding (tested against the JS versions and numpy).
@@ -48,9 +48,11 @@ const vStore = (off = 0): number[] => [...simd(0x0b), 4, ...uleb(off)];
 const vSplat64 = (off = 0): number[] => [...simd(0x0a), 3, ...uleb(off)];
 const [f64x2Splat, f64x2Add, f64x2Sub, f64x2Mul] = [simd(0x14), simd(240), simd(241), simd(242)];
 const lane = (l: number): number[] => [...simd(0x21), l];
-const [vAnd, i8x16Popcnt, i16x8AddPairU, i32x4AddPairU, i32x4Add] = [simd(0x4e), simd(0x62), simd(0x7d), simd(0x7f), simd(174)];
-const i32x4Lane = (l: number): number[] => [...simd(0x1b), l];
 const vZero = [...simd(0x0c), ...Array(16).fill(0)];
+const I64 = 0x7e;
+const i64Zero = [0x42, 0];
+const i64Load = (off = 0): number[] => [0x29, 3, ...uleb(off)];
+const [i64And, i64Popcnt, i64Add, f64FromI64] = [[0x83], [0x7b], [0x7c], [0xba]];
 
 /** for (idx = from; idx < to; idx += step) body — `to` re-read every turn (a local). */
 function forLoop(idx: number, from: number[], to: number[], step: number, body: number[]): number[] {
@@ -107,97 +109,149 @@ function gramBody(): number[] {
 
 function sweepBody(): number[] {
   const [A, LD, J0, K, V, Q, W, P] = [0, 1, 2, 3, 4, 5, 6, 7];
-  // i32 locals
-  const [I, J, ROW, LDB, LAST] = [8, 9, 10, 11, 12];
-  // f64 locals
-  const [VI, QI, WI, SS, X] = [13, 14, 15, 16, 17];
+  // i32 locals (byte offsets: JB = 8·j)
+  const [I, JB, LDB, LASTB, ROW0, ROW1, IB] = [8, 9, 10, 11, 12, 13, 14];
+  // f64 locals, per row r of the pair: v_i, q_i, w_i, the row sum
+  const VI = [15, 16], QI = [17, 18], WI = [19, 20], SS = [21, 22];
+  const X = 23;
   // v128 locals
-  const [VI2, QI2, WIV, SV, AV] = [18, 19, 20, 21, 22];
-  const at = (base: number, idx: number): number[] => [...get(base), ...get(idx), ...i32c(3), ...shl, ...add];
+  const VI2 = [24, 25], QI2 = [26, 27], WIV = [28, 29], SV = [30, 31], AV = [32, 33];
+  const [QV, VV, WV] = [34, 35, 36];
+  const ROW = [ROW0, ROW1];
+  const rowSetup = (r: number): number[] => [
+    // v_i, q_i, w_i of row I + r (IB = 8·I)
+    ...get(V), ...get(IB), ...add, ...f64Load(8 * r), ...tee(VI[r]), ...get(VI[r]), ...f64Add, ...f64x2Splat, ...set(VI2[r]),
+    ...get(Q), ...get(IB), ...add, ...f64Load(8 * r), ...tee(QI[r]), ...get(QI[r]), ...f64Add, ...f64x2Splat, ...set(QI2[r]),
+    ...get(W), ...get(IB), ...add, ...f64Load(8 * r), ...tee(WI[r]), ...f64x2Splat, ...set(WIV[r]),
+    ...vZero, ...set(SV[r]),
+  ];
+  // a = A[i][j..j+2] − (2v_i·Q[j..] + 2q_i·V[j..]), stored; s += a·W[j..] (QV, VV, WV loaded)
+  const update = (r: number): number[] => [
+    ...get(ROW[r]), ...get(JB), ...add, ...vLoad(), ...get(VI2[r]), ...get(QV), ...f64x2Mul, ...get(QI2[r]), ...get(VV), ...f64x2Mul, ...f64x2Add, ...f64x2Sub, ...set(AV[r]),
+    ...get(ROW[r]), ...get(JB), ...add, ...get(AV[r]), ...vStore(),
+    ...get(SV[r]), ...get(AV[r]), ...get(WV), ...f64x2Mul, ...f64x2Add, ...set(SV[r]),
+  ];
+  const loadColumns = [
+    ...get(Q), ...get(JB), ...add, ...vLoad(), ...set(QV),
+    ...get(V), ...get(JB), ...add, ...vLoad(), ...set(VV),
+    ...get(W), ...get(JB), ...add, ...vLoad(), ...set(WV),
+  ];
+  // P[j..] += a·w_i for the rows given, in row order
+  const pUpdate = (rows: number[]): number[] => [
+    ...get(P), ...get(JB), ...add,
+    ...get(P), ...get(JB), ...add, ...vLoad(),
+    ...rows.flatMap((r) => [...get(AV[r]), ...get(WIV[r]), ...f64x2Mul, ...f64x2Add]),
+    ...vStore(),
+  ];
+  /** Pairs of columns j, j+1 < (last row's index) from JB on, for the given rows of the step. */
+  const pairLoop = (rows: number[]): number[] => [
+    ...block, ...loop,
+    ...get(JB), ...get(LASTB), ...geU, ...brIf(1),
+    ...loadColumns,
+    ...rows.flatMap(update),
+    ...pUpdate(rows),
+    ...get(JB), ...i32c(16), ...add, ...set(JB),
+    ...br(0),
+    ...end, ...end,
+  ];
+  /** Row I + r from column JB to its diagonal, one element at a time; then P[i] += its sum. */
+  const finishRow = (r: number): number[] => [
+    ...get(SV[r]), ...lane(0), ...get(SV[r]), ...lane(1), ...f64Add, ...set(SS[r]),
+    ...block, ...loop,
+    ...get(JB), ...get(IB), ...i32c(8 * r), ...add, ...leU, ...ifThen,
+    ...get(ROW[r]), ...get(JB), ...add, ...f64Load(),
+    ...get(VI[r]), ...get(VI[r]), ...f64Add, ...get(Q), ...get(JB), ...add, ...f64Load(), ...f64Mul,
+    ...get(QI[r]), ...get(QI[r]), ...f64Add, ...get(V), ...get(JB), ...add, ...f64Load(), ...f64Mul, ...f64Add, ...f64Sub, ...set(X),
+    ...get(ROW[r]), ...get(JB), ...add, ...get(X), ...f64Store(),
+    ...get(SS[r]), ...get(X), ...get(W), ...get(JB), ...add, ...f64Load(), ...f64Mul, ...f64Add, ...set(SS[r]),
+    ...get(JB), ...get(IB), ...i32c(8 * r), ...add, ...ltU, ...ifThen,
+    ...get(P), ...get(JB), ...add, ...get(P), ...get(JB), ...add, ...f64Load(), ...get(X), ...get(WI[r]), ...f64Mul, ...f64Add, ...f64Store(),
+    ...end,
+    ...get(JB), ...i32c(8), ...add, ...set(JB),
+    ...br(1),
+    ...end,
+    ...end, ...end,
+    ...get(P), ...get(IB), ...add, ...get(P), ...get(IB), ...add, ...f64Load(8 * r), ...get(SS[r]), ...f64Add, ...f64Store(8 * r),
+  ];
   return [
     ...get(LD), ...i32c(3), ...shl, ...set(LDB),
-    ...forLoop(I, get(J0), get(K), 1, [
-      ...get(A), ...get(I), ...get(LDB), ...mul, ...add, ...set(ROW),
-      ...at(V, I), ...f64Load(), ...tee(VI), ...get(VI), ...f64Add, ...f64x2Splat, ...set(VI2),
-      ...at(Q, I), ...f64Load(), ...tee(QI), ...get(QI), ...f64Add, ...f64x2Splat, ...set(QI2),
-      ...at(W, I), ...f64Load(), ...tee(WI), ...f64x2Splat, ...set(WIV),
-      ...vZero, ...set(SV),
-      // pairs j, j+1 < i
-      ...get(I), ...i32c(1), ...sub, ...set(LAST),
-      ...get(J0), ...set(J),
-      ...block, ...loop,
-      ...get(J), ...get(LAST), ...geU, ...brIf(1),
-      // a = A[i][j..j+2] − (2v_i·Q[j..] + 2q_i·V[j..])
-      ...at(ROW, J), ...vLoad(), ...get(VI2), ...at(Q, J), ...vLoad(), ...f64x2Mul, ...get(QI2), ...at(V, J), ...vLoad(), ...f64x2Mul, ...f64x2Add, ...f64x2Sub, ...set(AV),
-      ...at(ROW, J), ...get(AV), ...vStore(),
-      // P[j..] += a·w_i
-      ...at(P, J), ...at(P, J), ...vLoad(), ...get(AV), ...get(WIV), ...f64x2Mul, ...f64x2Add, ...vStore(),
-      // s += a·W[j..]
-      ...get(SV), ...get(AV), ...at(W, J), ...vLoad(), ...f64x2Mul, ...f64x2Add, ...set(SV),
-      ...get(J), ...i32c(2), ...add, ...set(J),
-      ...br(0),
-      ...end, ...end,
-      ...get(SV), ...lane(0), ...get(SV), ...lane(1), ...f64Add, ...set(SS),
-      // the odd one left before the diagonal, then the diagonal (j = i)
-      ...block, ...loop,
-      ...get(J), ...get(I), ...leU, ...ifThen,
-      ...at(ROW, J), ...f64Load(), ...get(VI), ...get(VI), ...f64Add, ...at(Q, J), ...f64Load(), ...f64Mul,
-      ...get(QI), ...get(QI), ...f64Add, ...at(V, J), ...f64Load(), ...f64Mul, ...f64Add, ...f64Sub, ...set(X),
-      ...at(ROW, J), ...get(X), ...f64Store(),
-      ...get(SS), ...get(X), ...at(W, J), ...f64Load(), ...f64Mul, ...f64Add, ...set(SS),
-      ...get(J), ...get(I), ...ltU, ...ifThen,
-      ...at(P, J), ...at(P, J), ...f64Load(), ...get(X), ...get(WI), ...f64Mul, ...f64Add, ...f64Store(),
-      ...end,
-      ...get(J), ...i32c(1), ...add, ...set(J),
-      ...br(1),
-      ...end,
-      ...end, ...end,
-      ...at(P, I), ...at(P, I), ...f64Load(), ...get(SS), ...f64Add, ...f64Store(),
-    ]),
+    ...get(J0), ...set(I),
+    // two rows a step: the column vectors (Q, V, W, P) are loaded once for both
+    ...block, ...loop,
+    ...get(I), ...i32c(1), ...add, ...get(K), ...geU, ...brIf(1),
+    ...get(I), ...i32c(3), ...shl, ...set(IB),
+    ...get(A), ...get(I), ...get(LDB), ...mul, ...add, ...tee(ROW0), ...get(LDB), ...add, ...set(ROW1),
+    ...rowSetup(0), ...rowSetup(1),
+    // pairs j, j+1 < i: both rows
+    ...get(IB), ...i32c(8), ...sub, ...set(LASTB),
+    ...get(J0), ...i32c(3), ...shl, ...set(JB),
+    ...pairLoop([0, 1]),
+    // row i to its diagonal, then row i+1 from the same column to its diagonal
+    ...get(JB), ...set(LASTB), // LASTB: where the pairs stopped
+    ...finishRow(0),
+    ...get(LASTB), ...set(JB),
+    ...finishRow(1),
+    ...get(I), ...i32c(2), ...add, ...set(I),
+    ...br(0),
+    ...end, ...end,
+    // the last row alone when k − j0 is odd
+    ...get(I), ...get(K), ...ltU, ...ifThen,
+    ...get(I), ...i32c(3), ...shl, ...set(IB),
+    ...get(A), ...get(I), ...get(LDB), ...mul, ...add, ...set(ROW0),
+    ...rowSetup(0),
+    ...get(IB), ...i32c(8), ...sub, ...set(LASTB),
+    ...get(J0), ...i32c(3), ...shl, ...set(JB),
+    ...pairLoop([0]),
+    ...finishRow(0),
+    ...end,
   ];
 }
 
 /**
- * overlaps(bits, words, order, n, fill, out): for the units in `order` (n of them, decreasing fill),
- * out[0] = Σ_{a < b} 100·|row(order[a]) ∧ row(order[b])| / fill[order[b]] over the pairs with
- * 0 < fill[order[b]] ≠ fill[order[a]] (b stops at the first empty row), rows being bitsets of
- * `words` 32-bit words (a multiple of 4) at bits + 4·words·unit; fill and order are uint32 arrays.
- * One float64 sum in the order of structure.ts's JS loop, so the result is bit for bit its own.
+ * overlaps(bits, words, n, fill, out): for rows sorted by decreasing fill (n of them, bitsets of
+ * `words` 32-bit words, a multiple of 4, at bits + 4·words·a; fill a uint32 array),
+ * out[0] = Σ_{a < b} 100·|row a ∧ row b| / fill[b] over the pairs with 0 < fill[b] ≠ fill[a]
+ * (b stops at the first empty row). One float64 sum in the order of structure.ts's JS loop, so the
+ * result is bit for bit its own.
  */
 function overlapsBody(): number[] {
-  const [BITS, WORDS, ORDER, N, FILL, OUT] = [0, 1, 2, 3, 4, 5];
-  const [A, B, RA, FA, FB, BA, BB, K, END, ROWB] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-  const [TOTAL] = [16];
-  const [CNT] = [17];
+  const [BITS, WORDS, N, FILL, OUT] = [0, 1, 2, 3, 4];
+  const [A, B, FA, FB, BA, BB, K, END, ROWB] = [5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [TOTAL] = [14];
+  const [CNT] = [15]; // i64
   const u32At = (base: number, idx: number): number[] => [...get(base), ...get(idx), ...i32c(2), ...shl, ...add, ...i32Load()];
   return [
     ...get(WORDS), ...i32c(2), ...shl, ...set(ROWB),
     ...f64c(0), ...set(TOTAL),
     ...forLoop(A, i32c(0), get(N), 1, [
-      ...u32At(ORDER, A), ...set(RA),
-      ...u32At(FILL, RA), ...set(FA),
-      ...get(BITS), ...get(RA), ...get(ROWB), ...mul, ...add, ...set(BA),
+      ...u32At(FILL, A), ...set(FA),
+      ...get(BITS), ...get(A), ...get(ROWB), ...mul, ...add, ...set(BA),
+      ...get(BA), ...get(ROWB), ...add, ...set(END),
       ...get(A), ...i32c(1), ...add, ...set(B),
+      ...get(END), ...set(BB),
       ...block, ...loop,
       ...get(B), ...get(N), ...geU, ...brIf(1),
-      ...u32At(ORDER, B), ...set(K), ...get(FILL), ...get(K), ...i32c(2), ...shl, ...add, ...i32Load(), ...tee(FB),
+      ...u32At(FILL, B), ...tee(FB),
       // fb = 0: every later row is empty too
       ...[0x45], ...brIf(1),
       ...get(FB), ...get(FA), ...[0x47], ...ifThen, // fb ≠ fa
-      ...get(BITS), ...get(K), ...get(ROWB), ...mul, ...add, ...set(BB),
-      ...vZero, ...set(CNT),
-      ...get(BA), ...get(ROWB), ...add, ...set(END),
+      ...i64Zero, ...set(CNT),
       ...get(BA), ...set(K),
       ...loop,
-      // byte counts ≤ 8 per lane, pairwise-widened to i32 lanes before they are summed
-      ...get(CNT), ...get(K), ...vLoad(), ...get(BB), ...vLoad(), ...vAnd, ...i8x16Popcnt, ...i16x8AddPairU, ...i32x4AddPairU, ...i32x4Add, ...set(CNT),
+      // two 64-bit words a step (rows are whole 128-bit words): native popcounts
+      ...get(CNT),
+      ...get(K), ...i64Load(0), ...get(BB), ...i64Load(0), ...i64And, ...i64Popcnt,
+      ...get(K), ...i64Load(8), ...get(BB), ...i64Load(8), ...i64And, ...i64Popcnt,
+      ...i64Add, ...i64Add, ...set(CNT),
       ...get(BB), ...i32c(16), ...add, ...set(BB),
       ...get(K), ...i32c(16), ...add, ...tee(K), ...get(END), ...ltU, ...brIf(0),
       ...end,
       ...get(TOTAL),
       ...f64c(100),
-      ...get(CNT), ...i32x4Lane(0), ...get(CNT), ...i32x4Lane(1), ...add, ...get(CNT), ...i32x4Lane(2), ...add, ...get(CNT), ...i32x4Lane(3), ...add,
-      ...f64FromU32, ...f64Mul, ...get(FB), ...f64FromU32, ...f64Div, ...f64Add, ...set(TOTAL),
+      ...get(CNT), ...f64FromI64, ...f64Mul, ...get(FB), ...f64FromU32, ...f64Div, ...f64Add, ...set(TOTAL),
+      // (BB has walked to the next row)
+      ...[0x05], // else: skip row b
+      ...get(BB), ...get(ROWB), ...add, ...set(BB),
       ...end,
       ...get(B), ...i32c(1), ...add, ...set(B),
       ...br(0),
@@ -224,15 +278,15 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
   const type = (n: number): number[] => [0x60, ...uleb(n), ...Array(n).fill(I32), 0];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [3, ...type(5), ...type(8), ...type(6)]),
+    ...section(1, [2, ...type(5), ...type(8)]),
     ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 1, 2]),
+    ...section(3, [3, 0, 1, 0]),
     ...section(7, [3, ...name('gram'), 0x00, 0, ...name('sweep'), 0x00, 1, ...name('overlaps'), 0x00, 2]),
     ...section(10, [
       3,
       ...functionBody(gramBody(), [[8, I32], [3 + 8, V128]]),
-      ...functionBody(sweepBody(), [[5, I32], [5, F64], [5, V128]]),
-      ...functionBody(overlapsBody(), [[10, I32], [1, F64], [1, V128]]),
+      ...functionBody(sweepBody(), [[7, I32], [9, F64], [13, V128]]),
+      ...functionBody(overlapsBody(), [[9, I32], [1, F64], [1, I64]]),
     ]),
   ];
   return new Uint8Array(bytes);
@@ -242,7 +296,7 @@ export interface SpectralKernel {
   memory: WebAssembly.Memory;
   gram(p: number, rows: number, panels: number, g: number, ld: number): void;
   sweep(a: number, ld: number, j0: number, k: number, v: number, q: number, w: number, p: number): void;
-  overlaps(bits: number, words: number, order: number, n: number, fill: number, out: number): void;
+  overlaps(bits: number, words: number, n: number, fill: number, out: number): void;
   /** Make the memory at least `bytes` long (contents kept). */
   reserve(bytes: number): void;
 }

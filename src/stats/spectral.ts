@@ -218,7 +218,10 @@ export function fitPowerLaw(values: ArrayLike<number>, threshold = EIGENVALUE_TH
     for (let j = 0; j < tail; j++) {
       const model = 1 - Math.exp((1 - alpha) * (logs[i + j] - logs[i]));
       const diff = Math.abs(model - j / tail);
-      if (diff > ks) ks = diff;
+      if (diff > ks) {
+        ks = diff;
+        if (ks >= best.ks) break; // this x_min cannot win: the distance only grows
+      }
     }
     if (ks < best.ks) best = { alpha, xMin: x[i], ks, sigma: (alpha - 1) / Math.sqrt(tail), nTail: tail };
   }
@@ -387,9 +390,14 @@ function tridiagonalizeWithKernel(
 }
 
 export function spectralStats(layer: LayerRecord, eigenvalues = layerEigenvalues(layer)): SpectralStats {
+  return spectrumStatistics(eigenvalues, squaredNorm(layer.weights));
+}
+
+/** Σ w² in index order. */
+export function squaredNorm(w: Float32Array): number {
   let frob2 = 0;
-  for (const v of layer.weights) frob2 += v * v;
-  return spectrumStatistics(eigenvalues, frob2);
+  for (let k = 0; k < w.length; k++) frob2 += w[k] * w[k];
+  return frob2;
 }
 
 /**

@@ -156,14 +156,18 @@ function pairedSum(bits: Int32Array, fill: Uint32Array, words: number): number {
   const order = Array.from({ length: n }, (_, r) => r).sort((a, b) => fill[b] - fill[a] || a - b);
   const kernel = words % 4 === 0 ? spectralKernel() : null;
   if (kernel) {
-    // The same sum in the same order, with 128-bit popcounts (spectral-kernel.ts, `overlaps`).
-    const ORDER = bits.byteLength, FILL = ORDER + 4 * n, OUT = Math.ceil((FILL + 4 * n) / 8) * 8;
+    // The same sum in the same order, with 128-bit popcounts (spectral-kernel.ts, `overlaps`), on
+    // the rows copied in visiting order so that the kernel reads them one after the other.
+    const FILL = bits.byteLength, OUT = Math.ceil((FILL + 4 * n) / 8) * 8;
     kernel.reserve(OUT + 8);
     const buf = kernel.memory.buffer;
-    new Int32Array(buf, 0, bits.length).set(bits);
-    new Uint32Array(buf, ORDER, n).set(order);
-    new Uint32Array(buf, FILL, n).set(fill);
-    kernel.overlaps(0, words, ORDER, n, FILL, OUT);
+    const sorted = new Int32Array(buf, 0, bits.length);
+    const sortedFill = new Uint32Array(buf, FILL, n);
+    for (let a = 0; a < n; a++) {
+      sorted.set(bits.subarray(order[a] * words, (order[a] + 1) * words), a * words);
+      sortedFill[a] = fill[order[a]];
+    }
+    kernel.overlaps(0, words, n, FILL, OUT);
     return new Float64Array(buf, OUT, 1)[0];
   }
   let total = 0;
