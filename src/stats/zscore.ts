@@ -32,7 +32,10 @@ export interface ZScoreOptions {
 function score(observed: number, samples: number[]): ZScore {
   const n = samples.length;
   const mean = samples.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1));
+  // Identical samples have sd 0 exactly: their rounded mean may differ from them by an ulp, which
+  // would otherwise give a tiny sd and z = ±√((n−1)/n) whatever the observation.
+  const constant = samples.every((x) => x === samples[0]);
+  const sd = constant ? 0 : Math.sqrt(samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1));
   return { observed, mean, sd, z: sd > 0 ? (observed - mean) / sd : NaN, samples };
 }
 
