@@ -268,7 +268,8 @@ function esdChart(doc: Document, spectrum: LayerSpectrum): SVGSVGElement | null 
   const lo = Math.min(...all.map((e) => e[0]));
   const hi = Math.max(...all.map((e) => e[e.length - 1]));
   const edges = logBins(lo, hi, Math.max(8, Math.min(40, Math.round(Math.sqrt(own.length) * 1.5))));
-  const series: LineSeries[] = [{ id: 'layer', label: 'layer', points: esdPoints(own, edges), color: COLORS.reference, markers: false }];
+  // markers on the layer's own density: its tail bins are sparse, and a line alone would hide the empty ones between them
+  const series: LineSeries[] = [{ id: 'layer', label: 'layer', points: esdPoints(own, edges), color: COLORS.reference, markers: true }];
   spectrum.nulls.forEach((n, i) => {
     series.push({ id: `null-${n.method}`, label: `null ${n.method}`, points: esdPoints(above(n.eigenvalues), edges), color: COLORS.others[i % COLORS.others.length], dash: DASH.signed, markers: false });
   });
@@ -321,12 +322,14 @@ export function layerTableHtml(rows: LayerTableRow[], title: string, spectra: La
   const table = `<table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${columns.map((c) => `<td>${fmt(r, c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
+  // open by default unless there are many (then one click away, so the table is not pages down)
   const esdIntro = spectra.length
-    ? `<h2>Eigenvalue spectra</h2>
+    ? `<details class="esd"${spectra.length <= 12 ? ' open' : ''}><summary><h2>Eigenvalue spectra (${spectra.length} layers)</h2></summary>
 <p>Each layer's empirical spectral density (ESD: the eigenvalues of WᵀW, log–log), ${nullModels.length ? `its null models' (dashed: all samples pooled; ${nullModels.map(escapeHtml).join(', ')}), ` : ''}and the power-law fit above x_min (dotted), as WeightWatcher plots it. No α for fewer than ${MIN_EIGENVALUES_FOR_ALPHA} eigenvalues.</p>
 <div class="charts">
 ${esd.join('\n')}
-</div>`
+</div>
+</details>`
     : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -341,6 +344,7 @@ figure { margin: 0; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 1rem; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
+details.esd summary h2 { display: inline; }
 </style>
 </head>
 <body>
@@ -413,13 +417,18 @@ export function layerTableText(rows: LayerTableRow[], options: LayerTableOptions
   const present = candidates.filter(([c]) => rows.some((r) => c in r));
   const informative = present.filter(([c]) => rows.some((r) => typeof r[c] === 'number' && Number.isFinite(r[c])));
   const dropped = present.filter((p) => !informative.includes(p)).map(([, h]) => h);
-  const few = rows.filter((r) => r.alpha === null && r.alpha_note);
+  const noAlpha = rows.filter((r) => r.alpha === null && r.alpha_note);
   const body = rows.map((r) => [
     String(r.layer), String(r.kind), `${r.n_in}×${r.n_out}`,
     ...informative.map(([c]) => (c === 'alpha' && r.alpha === null && r.alpha_note ? '—*' : cell(r[c]))),
   ]);
   let out = textTable(['layer', 'kind', 'shape', ...informative.map(([, h]) => h)], body);
-  if (few.length) out += `* no α: ${few.map((r) => `${r.layer} (${r.alpha_note})`).join(', ')}; a power law fitted to fewer than ${MIN_EIGENVALUES_FOR_ALPHA} eigenvalues says nothing (WeightWatcher skips such layers)\n`;
-  if (dropped.length) out += `undefined on every layer, not shown: ${dropped.join(', ')} (e.g. the whole-graph assortativity of a dense layer, whose units all have the same degree; the CSV has every column)\n`;
+  if (noAlpha.length) {
+    const few = noAlpha.some((r) => /< \d+\)$/.test(String(r.alpha_note)));
+    out += `* no α: ${noAlpha.map((r) => `${r.layer} (${r.alpha_note})`).join(', ')}${few ? `; a power law fitted to fewer than ${MIN_EIGENVALUES_FOR_ALPHA} eigenvalues says nothing (WeightWatcher skips such layers)` : ''}\n`;
+  }
+  const formed = rows.filter((r) => typeof r.esd === 'string' && r.esd !== 'layer');
+  if (formed.length) out += `spectra as WeightWatcher forms them: ${formed.map((r) => `${r.layer}: ${r.esd}`).join('; ')}\n`;
+  if (dropped.length) out += `undefined on every layer, not shown: ${dropped.join(', ')} (the whole-graph assortativity of a dense layer, whose units all have the same degree; z-scores of what a null model keeps, e.g. NODF under B; the CSV has every column)\n`;
   return out;
 }

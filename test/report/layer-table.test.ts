@@ -96,8 +96,8 @@ test('the console table shows the signed assortativities and drops columns undef
   assert.ok(header.includes('assort+') && header.includes('assort−'), header.join('|'));
   assert.ok(!header.includes('assort') && !header.includes('z assort'), header.join('|'));
   assert.ok(header.includes('z α') && header.includes('z srank'), header.join('|'));
-  // under B (every sign kept) NODF is the same in every sample: its z-score is undefined too
-  assert.match(text, /not shown: assort, z NODF\+, z NODF−, z assort \(/);
+  // under B (every sign kept) NODF and the signed assortativities are the same in every sample: their z-scores are undefined too
+  assert.match(text, /not shown: assort, z NODF\+, z NODF−, z assort, z assort\+, z assort− \(/);
   // a pruned layer has a defined whole-graph assortativity: then the column is shown
   const pruned = await layerTableRows([job({ ...randomLayer(7, 30, 40, { zeros: 0.5 }), name: 'p' }, 0)], {}, { threads: 1 });
   assert.ok(layerTableText(pruned.rows).split('\n')[0].split(/\s{2,}/).includes('assort'));
