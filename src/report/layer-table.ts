@@ -59,6 +59,11 @@ export interface LayerJob {
   depth: number;
   meta: LayerMeta;
   load(): LayerRecord;
+  /**
+   * `load` returns a new record every call (read from a file), which the table may hand over to a
+   * worker thread instead of copying it. Otherwise (the default) the record is copied.
+   */
+  fresh?: boolean;
 }
 
 export interface LayerTableResult {
@@ -177,14 +182,15 @@ async function onWorkers(
     const fused = fusedRecord(job);
     const jobOptions = siblingOf.has(job) ? { ...options, spectral: false } : options;
     const id = nextId++;
+    const transfer = job.fresh ? [layer.weights.buffer, ...(layer.bias ? [layer.bias.buffer] : []), ...(fused ? [fused.weights.buffer] : [])] as ArrayBuffer[] : [];
     return new Promise<WorkerReply>((resolve, reject) => {
       const onMessage = (m: WorkerReply): void => { if (m.id !== id) return; cleanup(); resolve(m); };
       const onError = (e: Error): void => { cleanup(); reject(e); };
       const cleanup = (): void => { worker.off('message', onMessage); worker.off('error', onError); };
       worker.on('message', onMessage);
       worker.on('error', onError);
-      // copied, not transferred: `load` may hand out a record its caller still holds
-      worker.postMessage({ id, kind: task.kind, layer, depth: job.depth, meta: job.meta, options: jobOptions, fused, ...(task.kind === 'null' ? { method: task.method, observed: task.observed } : {}) });
+      // transferred only when `load` made it for us: otherwise its caller may still hold it
+      worker.postMessage({ id, kind: task.kind, layer, depth: job.depth, meta: job.meta, options: jobOptions, fused, ...(task.kind === 'null' ? { method: task.method, observed: task.observed } : {}) }, [...new Set(transfer)]);
     });
   };
   try {

@@ -30,6 +30,9 @@ test('rows computed on two worker threads are the rows computed in this thread, 
   const there = await layerTableRows(jobs, options, { threads: 2 });
   assert.deepEqual(there.rows, here.rows);
   assert.ok(layers.every((l) => l.weights.length === l.shape[0] * l.shape[1]), 'the records handed out are left intact');
+  // records read afresh for each task (model files) are handed over to the workers, not copied: the same rows
+  const fresh = jobs.map((j) => ({ ...j, fresh: true, load: () => { const l = j.load(); return { ...l, weights: l.weights.slice() }; } }));
+  assert.deepEqual((await layerTableRows(fresh, options, { threads: 2 })).rows, here.rows);
   assert.equal(there.spectra.length, 3);
   there.spectra.forEach((s, k) => {
     assert.deepEqual(s.eigenvalues, here.spectra[k].eigenvalues);
