@@ -33,12 +33,14 @@ export async function runLayerTable(modelPath: string, opts: LayerTableCliOption
     throw new UserError(`--esd weightwatcher reads convolutions one kernel position at a time, from the unfolded kernel: use --conv unfold (or leave --conv out), not --conv ${opts.conv}`);
   }
   const conv = opts.esd === 'weightwatcher' ? 'unfold' : opts.conv;
-  const { entries } = modelLayerEntries(modelPath, { conv });
+  const { entries, format } = modelLayerEntries(modelPath, { conv });
   const selected = opts.layer ? [findEntry(entries, opts.layer)] : entries;
   const options: LayerTableOptions = { samples: opts.samples, seed: opts.seed, nestedness: opts.nestedness };
   if (nulls.length) options.nullModel = nulls.length === 1 ? nulls[0] : nulls;
   if (opts.esd) options.esd = opts.esd;
-  const { rows, spectra } = await layerTableRows(selected.map((e) => ({ depth: entries.indexOf(e), meta: e.meta, load: e.load })), options, { threads: opts.threads });
+  // model files give a new record every load (read from the file); tfjs models and .npy the same one
+  const fresh = format !== 'weightscope';
+  const { rows, spectra } = await layerTableRows(selected.map((e) => ({ depth: entries.indexOf(e), meta: e.meta, load: e.load, fresh })), options, { threads: opts.threads });
   if (opts.out) {
     const written = writeLayerTable(opts.out, rows, { model: modelPath, options, spectra });
     if (!opts.json) process.stdout.write(`wrote ${written.csv}, ${written.json}, ${written.html}\n`);
