@@ -215,6 +215,7 @@ export function layerNullColumns(
   const statistics: Record<string, LayerStatistic> = Object.fromEntries(
     Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
   );
+  Object.assign(statistics, onePassAssortativities());
   const plan = observed && (options.spectral ?? true) ? spectrumPlan(layer, meta, options.esd, fused) : null;
   const spectrumOf = plan?.fused ?? layer;
   const scorer = plan && observed ? spectralScorer(plan, { layer: spectrumOf, stats: observed }) : null;
@@ -246,6 +247,21 @@ export function withNulls(base: LayerRowResult, nulls: LayerNullResult[]): Layer
     ? { ...base.spectrum, nulls: nulls.flatMap((n) => (n.eigenvalues ? [{ method: n.method, eigenvalues: n.eigenvalues }] : [])) }
     : null;
   return { row, spectrum };
+}
+
+/**
+ * SCALAR_STATISTICS' three assortativities of a sample from one pass over its weights (the row's
+ * own: assortativityFromDegrees, equal to the per-sign computation to 10⁻¹²), computed once per
+ * sample however many of them zScores asks for.
+ */
+function onePassAssortativities(): Record<'assortativity+' | 'assortativity-' | 'assortativity', LayerStatistic> {
+  const cache = new WeakMap<LayerRecord, ReturnType<typeof assortativityFromDegrees>>();
+  const of = (l: LayerRecord): ReturnType<typeof assortativityFromDegrees> => {
+    let a = cache.get(l);
+    if (!a) cache.set(l, (a = assortativityFromDegrees(l, unitStats(l))));
+    return a;
+  };
+  return { 'assortativity+': (l) => of(l).positive, 'assortativity-': (l) => of(l).negative, assortativity: (l) => of(l).all };
 }
 
 /** One row of the table: every statistic of one layer (and its spectrum, for the ESD plots). */
