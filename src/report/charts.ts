@@ -701,7 +701,7 @@ export function integerHistogram(values: ArrayLike<number>, options: { maxBins?:
  * Overlaid histograms drawn as outlined steps with a light fill (`<path class="series">` per
  * series), so two distributions stay readable on top of each other.
  */
-export function histogram(doc: Document, spec: HistogramSpec): SVGSVGElement {
+export function histogramChart(doc: Document, spec: HistogramSpec): SVGSVGElement {
   const width = spec.width ?? 420;
   const height = spec.height ?? 260;
   const legendItems: LegendItem[] =

@@ -10,7 +10,7 @@ import type { ProbeName, ResultRow } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import { runPaths } from '../core/run-folder.js';
 import { filterCurves, groupCurves, stat, type Curve, type Stat } from './aggregate.js';
-import { barChart, COLORS, DASH, heatmap, histogram, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
+import { barChart, COLORS, DASH, heatmap, histogramChart, integerHistogram, lineChart, scatter, taskColors, type BarDatum, type BarKey, type LineChartSpec, type LineSeries, type RefLine } from './charts.js';
 import { evaluateClaims, fmtStat, type ClaimResult, type ClaimThresholds } from './claims.js';
 import { foldBelowChance } from './allpairs.js';
 import { biasOf, buildSummary, tasksFromRows, type SsimRow, type Summary, type SummaryOptions, type TaskInfo, type TaskSummary } from './summary.js';
@@ -645,7 +645,7 @@ function degreesSection(ctx: Ctx): string {
         const k = which === 'kPlus' ? 'k⁺' : 'k⁻';
         charts.push(
           figure(
-            histogram(ctx.doc, {
+            histogramChart(ctx.doc, {
               title: `${layer}, ${side === 'in' ? 'input' : 'output'} units: P(${k})`,
               xLabel: `${k} (${which === 'kPlus' ? 'positive' : 'negative'} edges per unit)`,
               yLabel: `P(${k})`,

@@ -3,12 +3,12 @@
  * one layer, its eigenvalue spectrum, and z-scores against null models. Pure computation over the
  * layer record (stats + randomize, no DOM), so the worker threads of layer-table.ts import it alone.
  */
-import { deriveSeed, Rng } from '../core/rng.js';
+import type { Rng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
 import type { LayerRecord } from '../core/layer.js';
 import {
-  assortativityFromDegrees, kernelPositionMatrices, layerEigenvalues, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, pooledEigenvalues,
-  SCALAR_STATISTICS, spectrumStatistics, squaredNorm, summarize, unitStats, weightSummary, WW_CONV_SCALE, zScores,
+  assortativityFromDegrees, kernelPositionMatrices, layerEigenvalues, layerZScores, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, pooledEigenvalues,
+  spectrumStatistics, squaredNorm, summarize, unitStats, weightSummary, WW_CONV_SCALE,
   type EsdConvention, type LayerStatistic, type SpectralStats, type ZScore,
 } from '../stats/index.js';
 import { randomizeLayer } from '../randomize/index.js';
@@ -209,31 +209,21 @@ export function layerNullColumns(
   layer: LayerRecord, meta: LayerMeta, options: LayerTableOptions, method: string, observed: SpectralStats | null, fused?: LayerRecord,
 ): LayerNullResult {
   const methods = nullModelsOf(options);
-  const withNodf = options.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
-  const rng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, layer.name));
-  const sampler = (l: LayerRecord, r: Rng): LayerRecord => randomizeLayer(l, method, r);
-  const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-    Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-  );
-  Object.assign(statistics, onePassAssortativities());
+  const nullModel = { name: method, sample: (l: LayerRecord, r: Rng): LayerRecord => randomizeLayer(l, method, r) };
   const plan = observed && (options.spectral ?? true) ? spectrumPlan(layer, meta, options.esd, fused) : null;
   const spectrumOf = plan?.fused ?? layer;
   const scorer = plan && observed ? spectralScorer(plan, { layer: spectrumOf, stats: observed }) : null;
   // The spectrum's nulls come from the same samples when it is the record's own; a fused tensor is randomized as one graph.
-  const sameRecord = scorer && !plan!.fused;
-  if (sameRecord) Object.assign(statistics, scorer.statistics);
-  const zOptions = { samples: options.samples ?? 20, rng };
-  const z: Record<string, ZScore> = zScores(layer, statistics, sampler, zOptions);
-  if (scorer && !sameRecord) {
-    const fusedRng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, `${spectrumOf.name} (fused)`));
-    Object.assign(z, zScores(spectrumOf, scorer.statistics, sampler, { ...zOptions, rng: fusedRng }));
-  }
+  const sameRecord = scorer !== null && !plan!.fused;
+  const common = { seed: options.seed ?? 0, samples: options.samples ?? 20, nestedness: options.nestedness };
+  const z: Record<string, ZScore | undefined> = layerZScores(layer, nullModel, { ...common, ...(sameRecord ? { extra: scorer.statistics } : {}) });
+  if (scorer && !sameRecord) Object.assign(z, layerZScores({ ...spectrumOf, name: `${spectrumOf.name} (fused)` }, nullModel, { ...common, scalar: false, extra: scorer.statistics }));
   const columns: LayerTableRow = {};
   for (const [name, column] of Object.entries(Z_COLUMNS)) columns[nullColumn(column, method, methods)] = z[name] ? num(z[name].z) : null;
   if (scorer) {
     for (const [name, d] of Object.entries(SPECTRAL_NULL_STATISTICS)) {
-      columns[nullColumn(d.null, method, methods)] = num(z[name].mean);
-      columns[nullColumn(d.z, method, methods)] = num(z[name].z);
+      columns[nullColumn(d.null, method, methods)] = num(z[name]!.mean);
+      columns[nullColumn(d.z, method, methods)] = num(z[name]!.z);
     }
   }
   return { method, columns, eigenvalues: scorer ? scorer.eigenvalues() : null };
@@ -247,21 +237,6 @@ export function withNulls(base: LayerRowResult, nulls: LayerNullResult[]): Layer
     ? { ...base.spectrum, nulls: nulls.flatMap((n) => (n.eigenvalues ? [{ method: n.method, eigenvalues: n.eigenvalues }] : [])) }
     : null;
   return { row, spectrum };
-}
-
-/**
- * SCALAR_STATISTICS' three assortativities of a sample from one pass over its weights (the row's
- * own: assortativityFromDegrees, equal to the per-sign computation to 10⁻¹²), computed once per
- * sample however many of them zScores asks for.
- */
-function onePassAssortativities(): Record<'assortativity+' | 'assortativity-' | 'assortativity', LayerStatistic> {
-  const cache = new WeakMap<LayerRecord, ReturnType<typeof assortativityFromDegrees>>();
-  const of = (l: LayerRecord): ReturnType<typeof assortativityFromDegrees> => {
-    let a = cache.get(l);
-    if (!a) cache.set(l, (a = assortativityFromDegrees(l, unitStats(l))));
-    return a;
-  };
-  return { 'assortativity+': (l) => of(l).positive, 'assortativity-': (l) => of(l).negative, assortativity: (l) => of(l).all };
 }
 
 /** One row of the table: every statistic of one layer (and its spectrum, for the ESD plots). */

@@ -15,3 +15,5 @@ export * from './magnitude.js';
 export * from './layer-stats.js';
 export * from './spectral.js';
 export { useSpectralKernel } from './spectral-kernel.js';
+export * from './linear-models.js';
+export * from './disentanglement.js';

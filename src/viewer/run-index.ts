@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, realpathSync } from 'n
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { RUN_FILES, modelPathInfo } from '../core/run-folder.js';
-import { weightShardPaths } from '../model/layers-format.js';
+import { weightShardPaths } from '../formats/layers-format.js';
 import { isTransformerDir } from '../model/transformer/files.js';
 
 export interface IndexedLayer {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';
-import { barChart, histogram, integerHistogram, lineChart, powerLabel, scatter, type LineSeries } from '../../src/report/index.js';
+import { barChart, histogramChart, integerHistogram, lineChart, powerLabel, scatter, type LineSeries } from '../../src/report/index.js';
 import { Rng } from '../../src/core/index.js';
 
 const doc = new JSDOM('<!DOCTYPE html><html><body></body></html>').window.document;
@@ -118,10 +118,10 @@ test('integer histogram is a probability mass that matches the counts', () => {
   assert.ok(Math.abs(wide.reduce((s, b) => s + b.value, 0) - 1) < 1e-12);
 });
 
-test('histogram draws one outlined step path per series, on a log axis when asked', () => {
+test('histogramChart draws one outlined step path per series, on a log axis when asked', () => {
   const rng = new Rng(3);
   const draw = (p: number): number[] => Array.from({ length: 2000 }, () => Array.from({ length: 64 }, () => (rng.next() < p ? 1 : 0) as number).reduce((a, b) => a + b, 0));
-  const svg = histogram(doc, {
+  const svg = histogramChart(doc, {
     series: [
       { id: 'easy', label: 'easy', color: '#1f66b3', bins: integerHistogram(draw(0.45)) },
       { id: 'hard', label: 'hard', color: '#c8362b', bins: integerHistogram(draw(0.5)) },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { createEvaluatorPool, trainMlp, type MlpConfig } from '../../src/model/index.js';
+import { createEvaluator, trainMlp, type MlpConfig } from '../../src/model/index.js';
 import { planSweep, runSweep, type PlannedEval } from '../../src/probes/index.js';
 import { MemoryBlobStore, blobHash, deserializeModel, deserializeSplit, serializeModel, serializeSplit } from '../../src/study/blobs.js';
 import { runJob } from '../../src/study/jobs.js';
@@ -76,13 +76,8 @@ test('an eval job gives the rows runSweep gives for the same model, plan and see
     pruneLevels: [0, 0.5, 0.9], noiseLevels: [2 ** -4, 1], relativeNoiseLevels: [1], flipLevels: [0.5], randomizeLevels: [0.5],
     randomizations: ['A', 'curveball'], biases: ['trained', 'reference-init'],
   });
-  const pool = createEvaluatorPool({ test: testSplit, inputs: 'pm1', workers: 2 });
-  let expected;
-  try {
-    expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate: (ms, ref) => pool.measure(ms, ref), nTest: testSplit.n, batchSize: 32 });
-  } finally {
-    await pool.close();
-  }
+  const evaluator = createEvaluator(testSplit, 'pm1');
+  const expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate: async (ms, ref) => evaluator.measure(ms, ref.model), nTest: testSplit.n, batchSize: 32 });
   const store = new MemoryBlobStore();
   const common = { kind: 'eval' as const, target, model: await store.put(serializeModel(model)), test: await store.put(serializeSplit(testSplit)), baseSeed: 9, testBatch: 128 };
   // Two chunks, the second run first: rows depend on what an evaluation is, not on the chunking.

@@ -7,9 +7,9 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('rebuild report.html and summary.json of a run folder from its results (e.g. after a partial run)')
     .argument('<run-dir>', 'a run folder written by `weightscope reproduce`')
-    .option('--fold-below-chance', 'fold accuracies below 50 % to 100 − x before aggregating, as the reference\'s figures (off by default: see docs/report.md)', false)
-    .action((dir: string, opts: { foldBelowChance: boolean }) => {
-      writeReport(dir, { ...readRunFolder(dir), summaryOptions: { foldBelowChance: opts.foldBelowChance } });
+    .option('--fold-below-chance', 'fold accuracies below 50 % to 100 − x before aggregating, as the reference\'s figures (off unless given: see docs/report.md)')
+    .action((dir: string, opts: { foldBelowChance?: boolean }) => {
+      writeReport(dir, { ...readRunFolder(dir), summaryOptions: { foldBelowChance: opts.foldBelowChance ?? false } });
       process.stdout.write(`${join(dir, 'report.html')}\n`);
     });
 }

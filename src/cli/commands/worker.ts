@@ -26,7 +26,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('run study jobs from a Redis queue until stopped (docs/distributed.md): start one on every machine that should compute')
     .requiredOption('--redis <url>', 'the Redis the coordinator enqueues on (`reproduce --redis`), e.g. redis://10.0.0.5:6379', redisUrl)
-    .option('--concurrency <n>', 'jobs run at once: one worker process each (default 1; one per core uses the machine)', positiveInt, 1)
+    .option('--concurrency <n>', 'jobs run at once, one worker process each (one per core uses the machine)', positiveInt, 1)
     .option('--cache <dir>', 'also keep fetched models and task data here, across restarts (default: in memory only)', outputDir)
     .action(async (opts: { redis: string; concurrency: number; cache?: string }) => {
       // Unreachable Redis: one line, before anything starts.

@@ -1,22 +1,25 @@
 /**
- * `weightscope probe MODEL.onnx --inputs X.npy …`: probes on any ONNX model through ONNX Runtime
- * (the ONNX branch of the probe command).
+ * `weightscope probe MODEL --inputs X.npy …`: probes on a model that runs on the user's inputs —
+ * an ONNX model through ONNX Runtime, or a plain dense chain (an MLP from any weights file)
+ * through weightscope's own forward pass — scored against --labels or the unprobed model.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/io.js';
+import { inputPathKind, readInputFile, writeFileAtomic } from '../../core/io.js';
+import type { LayerRecord } from '../../core/layer.js';
 import { rowsToCsv, type ProbeName, type ResultRow } from '../../core/results.js';
-import { readOnnx } from '../../formats/onnx.js';
-import { parseNpyArray } from '../../model/files.js';
-import { probeOnnx } from '../../probes/onnx-probe.js';
+import type { ModelInventory, ModelLayer } from '../../formats/open.js';
+import type { OnnxModelFile } from '../../formats/onnx.js';
+import { parseNpyArray } from '../../formats/npy.js';
+import { denseChainOutputs } from '../../model/dense-runner.js';
+import { probeLayers, type LayerProbeOptions, type LayerProbeResult } from '../../probes/layer-probe.js';
 import { buildDepthHtml } from '../../report/depth.js';
 import { createProgress } from '../progress.js';
 
-function readNpy(path: string, flag: string): { shape: number[]; data: Float32Array } {
-  if (!path.toLowerCase().endsWith('.npy')) throw new UserError(`an .onnx model needs ${flag} FILE.npy (got '${path}')`);
-  if (!existsSync(path)) throw new UserError(`${flag}: no file at ${path}`);
-  const buf = readFileSync(path);
+function readNpy(path: string, flag: string, what: string): { shape: number[]; data: Float32Array } {
+  if (!path.toLowerCase().endsWith('.npy')) throw new UserError(`${what} needs ${flag} FILE.npy (got '${path}')`);
+  if (!inputPathKind(path)) throw new UserError(`${flag}: no file at ${path}`);
+  const buf = readInputFile(path, `${flag} file`);
   try {
     return parseNpyArray(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
   } catch (err) {
@@ -25,7 +28,7 @@ function readNpy(path: string, flag: string): { shape: number[]; data: Float32Ar
   }
 }
 
-export interface OnnxProbeFlags {
+export interface InputsProbeFlags {
   inputs: string;
   labels?: string;
   perLayer: boolean;
@@ -43,17 +46,22 @@ export interface OnnxProbeFlags {
   quiet?: boolean;
 }
 
-export async function probeOnnxCommand(modelPath: string, opts: OnnxProbeFlags): Promise<void> {
-  const file = readOnnx(modelPath);
-  const inputs = readNpy(opts.inputs, '--inputs');
+/**
+ * Probe `model` on --inputs: an ONNX model with ONNX Runtime, else `chain` (its layers in the order
+ * they run, activations set) with weightscope's forward pass.
+ */
+export async function probeOnInputsCommand(model: ModelInventory, opts: InputsProbeFlags, chain?: { layers: ModelLayer[]; records: LayerRecord[] }): Promise<void> {
+  const modelPath = model.path;
+  const what = chain ? `probe on --inputs (${model.format} model)` : 'an .onnx model';
+  const inputs = readNpy(opts.inputs, '--inputs', what);
   if (inputs.shape.length < 1 || inputs.shape[0] < 1) throw new UserError(`--inputs ${opts.inputs} holds no inputs (shape [${inputs.shape.join(', ')}])`);
-  const labels = opts.labels ? readNpy(opts.labels, '--labels').data : undefined;
+  const labels = opts.labels ? readNpy(opts.labels, '--labels', what).data : undefined;
   if (labels && labels.some((v) => !Number.isInteger(v) || v < 0)) throw new UserError(`--labels ${opts.labels}: labels must be class indices (non-negative integers)`);
   if (opts.perLayer && opts.layer !== 'all') throw new UserError('--per-layer probes every layer; leave out --layer (or drop --per-layer to probe one layer)');
   const signed = opts.signed || opts.probe === 'binarize' || opts.probe === 'binarize+noise';
   const progress = createProgress({ quiet: opts.quiet || opts.json });
   let stage: ReturnType<typeof progress.stage> | null = null;
-  const result = await probeOnnx(file, {
+  const options: LayerProbeOptions & { batchSize?: number } = {
     probe: opts.probe,
     variant: opts.variant,
     signed,
@@ -69,7 +77,18 @@ export async function probeOnnxCommand(modelPath: string, opts: OnnxProbeFlags):
       stage ??= progress.stage(`probe ${basename(modelPath)}`, total, 'evaluations');
       stage.update(done, total);
     },
-  });
+  };
+  let result: LayerProbeResult;
+  if (chain) {
+    const byName = new Map(chain.records.map((r) => [r.name, r]));
+    const targets = chain.layers.map((l) => ({ name: l.name, aliases: l.aliases, ...(l.tensor ? { tensor: l.tensor } : {}), depth: l.depth, kind: l.kind, shape: [...l.shape], orientation: l.orientation }));
+    result = await probeLayers(targets, (t) => byName.get(t.name)!, async () => ({
+      run: async (x, replaced) => denseChainOutputs(chain.records.map((r) => (replaced?.has(r.name) ? { ...replaced.get(r.name)!, activation: r.activation } : r)), x),
+      release: async () => undefined,
+    }), { ...options, task: basename(modelPath, extname(modelPath)) || 'model', where: modelPath });
+  } else {
+    result = await (await import('../../probes/onnx-probe.js')).probeOnnx(model.file as OnnxModelFile, options);
+  }
   (stage as ReturnType<typeof progress.stage> | null)?.stop();
   const rows: ResultRow[] = [result.baseline, ...result.rows];
   if (opts.out) writeFileAtomic(opts.out, rowsToCsv(rows));
