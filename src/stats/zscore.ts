@@ -101,9 +101,33 @@ export function layerZScores(
 ): Partial<Record<ScalarStatisticName, ZScore>> & { [name: string]: ZScore } {
   const rng = new Rng(deriveSeed(options.seed, 'stats-null', nullModel.name, layer.name));
   const withNodf = options.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
+  // SCALAR_STATISTICS depend on the sign pattern alone: a sample with every sign of the layer (any
+  // shuffle within signs, e.g. B) has the layer's own values, bit for bit, and is not recomputed.
+  const sameSigns = samePattern(layer);
   const statistics: Record<string, LayerStatistic> = options.scalar === false ? {} : Object.fromEntries(
-    Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
+    Object.entries(SCALAR_STATISTICS)
+      .filter(([name]) => withNodf || !name.startsWith('nodf'))
+      .map(([name, f]) => {
+        let own: number | undefined;
+        return [name, (l: LayerRecord) => (l !== layer && sameSigns(l) ? (own ??= f(layer)) : f(l))];
+      }),
   );
   Object.assign(statistics, options.extra ?? {});
   return zScores(layer, statistics, nullModel.sample, { samples: options.samples, rng });
+}
+
+/** Whether a record has exactly the layer's signs (+, −, 0) in every slot; remembered per record. */
+function samePattern(layer: LayerRecord): (l: LayerRecord) => boolean {
+  const seen = new WeakMap<LayerRecord, boolean>();
+  const w = layer.weights;
+  return (l) => {
+    let same = seen.get(l);
+    if (same === undefined) {
+      const v = l.weights;
+      same = v.length === w.length && l.shape[0] === layer.shape[0];
+      for (let k = 0; same && k < w.length; k++) same = (w[k] > 0) === (v[k] > 0) && (w[k] < 0) === (v[k] < 0);
+      seen.set(l, same);
+    }
+    return same;
+  };
 }
