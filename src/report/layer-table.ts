@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { useParallelGram } from '../stats/gram-helper.js';
 import { csvFormat } from 'd3-dsv';
 import { chartDocument } from './dom.js';
 import type { LayerRecord } from '../core/layer.js';
@@ -74,6 +75,8 @@ export interface LayerTableResult {
 
 /** Below this many weights in all, the table is computed on the calling thread (starting workers costs more). */
 const WORKERS_FROM_WEIGHTS = 1 << 21;
+/** From this many weights in a layer (a 512² layer), its Gram product is worth a helper thread (gram-helper.ts). */
+const PARALLEL_GRAM_FROM_WEIGHTS = 1 << 18;
 
 /**
  * The table of these layers, in their order. Layers are read one at a time (at most one per worker
@@ -93,12 +96,21 @@ export async function layerTableRows(jobs: LayerJob[], options: LayerTableOption
   const results: LayerRowResult[] = new Array(jobs.length);
   const weights = jobs.reduce((a, j) => a + (j.meta.params ?? 0), 0);
   // threads: as asked; by default one per core, but none for a small model (a worker costs ~50 ms to start)
-  const threads = Math.max(1, Math.min(run.threads ?? (weights < WORKERS_FROM_WEIGHTS ? 1 : availableParallelism()), jobs.length));
+  // (a layer's null models are tasks of their own: one layer with nulls still fills both cores)
+  const tasks = jobs.length * (1 + nullModelsOf(options).length);
+  const threads = Math.max(1, Math.min(run.threads ?? (weights < WORKERS_FROM_WEIGHTS ? 1 : availableParallelism()), tasks));
   if (threads === 1) {
-    jobs.forEach((job, k) => {
-      const spectral = siblingOf.has(job) ? { ...options, spectral: false } : options;
-      results[k] = layerTableEntry(job.load(), job.depth, job.meta, spectral, fusedRecord(job));
-    });
+    // on the calling thread alone: a large layer's Gram product may take the other core
+    const largest = jobs.reduce((a, j) => Math.max(a, j.meta.params ?? 0), 0);
+    const helper = largest >= PARALLEL_GRAM_FROM_WEIGHTS && useParallelGram();
+    try {
+      jobs.forEach((job, k) => {
+        const spectral = siblingOf.has(job) ? { ...options, spectral: false } : options;
+        results[k] = layerTableEntry(job.load(), job.depth, job.meta, spectral, fusedRecord(job));
+      });
+    } finally {
+      if (helper) useParallelGram(false);
+    }
   } else {
     await onWorkers(jobs, options, threads, siblingOf, fusedRecord, results);
   }

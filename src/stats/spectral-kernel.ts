@@ -2,8 +2,9 @@
  * The spectra's hot loops as a small WebAssembly SIMD module, built from bytes at load time like
  * src/model/wasm-kernel.ts (no toolchain, runs in Node and the browser), in float64 throughout:
  *
- *   gram(P, rows, panels, G, ld)
- *     G[a][b] += Σ_{i < rows} T[i][a]·T[i][b]  for every 4×4 block with b-block ≤ a-block
+ *   gram(P, rows, panels, G, ld, ap0, ap1)
+ *     G[a][b] += Σ_{i < rows} T[i][a]·T[i][b]  for every 4×4 block with b-block ≤ a-block, for the
+ *     a-blocks ap0 ≤ ap < ap1 (two threads can share the blocks of one chunk)
  *     T is packed as `panels` panels of 4 columns: T[i][4p + c] at P + ((p·rows + i)·4 + c)·8,
  *     G is row-major with `ld` doubles a row. Each block keeps eight f64x2 accumulators in
  *     locals over the rows; each row costs two vector loads, four splats and 16 multiply-adds.
@@ -68,18 +69,18 @@ function forLoop(idx: number, from: number[], to: number[], step: number, body: 
 }
 
 function gramBody(): number[] {
-  const [P, ROWS, PANELS, G, LD] = [0, 1, 2, 3, 4];
+  const [P, ROWS, , G, LD, AP0, AP1] = [0, 1, 2, 3, 4, 5, 6];
   // i32 locals
-  const [AP, BP, PA, PB, END, GA, LDB, PSTRIDE] = [5, 6, 7, 8, 9, 10, 11, 12];
+  const [AP, BP, PA, PB, END, GA, LDB, PSTRIDE] = [7, 8, 9, 10, 11, 12, 13, 14];
   // v128 locals
-  const [X0, X1, S] = [13, 14, 15];
-  const ACC = 16; // acc[r][v] = ACC + 2r + v
+  const [X0, X1, S] = [15, 16, 17];
+  const ACC = 18; // acc[r][v] = ACC + 2r + v
   const acc = (r: number, v: number): number => ACC + 2 * r + v;
   const rs = [0, 1, 2, 3];
   return [
     ...get(LD), ...i32c(3), ...shl, ...set(LDB),
     ...get(ROWS), ...i32c(5), ...shl, ...set(PSTRIDE),
-    ...forLoop(AP, i32c(0), get(PANELS), 1, [
+    ...forLoop(AP, get(AP0), get(AP1), 1, [
       ...i32c(0), ...set(BP),
       ...loop,
       // GA = G + (4·AP·ld + 4·BP)·8
@@ -274,13 +275,18 @@ function functionBody(code: number[], locals: [number, number][]): number[] {
   return [...uleb(func.length), ...func];
 }
 
-function kernelBytes(): Uint8Array<ArrayBuffer> {
+/** Pages of the shared memory's declared maximum (4 GiB): a shared memory must declare one. */
+const SHARED_MAX_PAGES = 65536;
+
+function kernelBytes(sharedMemory = false): Uint8Array<ArrayBuffer> {
   const type = (n: number): number[] => [0x60, ...uleb(n), ...Array(n).fill(I32), 0];
+  // memory import limits: min 1 page, or (shared) min 1 and a maximum
+  const limits = sharedMemory ? [0x03, 1, ...uleb(SHARED_MAX_PAGES)] : [0x00, 1];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, ...type(5), ...type(8)]),
-    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 1, 0]),
+    ...section(1, [3, ...type(5), ...type(8), ...type(7)]),
+    ...section(2, [1, ...name('env'), ...name('mem'), 0x02, ...limits]),
+    ...section(3, [3, 2, 1, 0]),
     ...section(7, [3, ...name('gram'), 0x00, 0, ...name('sweep'), 0x00, 1, ...name('overlaps'), 0x00, 2]),
     ...section(10, [
       3,
@@ -294,16 +300,29 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
 
 export interface SpectralKernel {
   memory: WebAssembly.Memory;
-  gram(p: number, rows: number, panels: number, g: number, ld: number): void;
+  gram(p: number, rows: number, panels: number, g: number, ld: number, ap0: number, ap1: number): void;
   sweep(a: number, ld: number, j0: number, k: number, v: number, q: number, w: number, p: number): void;
   overlaps(bits: number, words: number, n: number, fill: number, out: number): void;
   /** Make the memory at least `bytes` long (contents kept). */
   reserve(bytes: number): void;
+  /** The compiled module, when the memory is shared (another thread can instantiate it on the same memory). */
+  sharedModule: WebAssembly.Module | null;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-let shared: SpectralKernel | null | undefined;
+/**
+ * A second thread for the Gram product (gram-helper.ts installs one): `post` hands it the a-blocks
+ * [ap0, ap1) of the chunk now in memory, `finish` returns once they are done (doing them itself if
+ * the helper has not started them).
+ */
+export interface GramHelper {
+  post(p: number, rows: number, panels: number, g: number, ld: number, ap0: number, ap1: number): void;
+  finish(): void;
+}
+
+let compiled: { module: WebAssembly.Module; shared: boolean } | null | undefined;
+let instance: SpectralKernel | null | undefined;
 let enabled = true;
+let helper: GramHelper | null = null;
 
 /**
  * Switch the kernels off (the plain JS loops run instead) or back on: for the tests and benches that
@@ -315,22 +334,43 @@ export function useSpectralKernel(on: boolean): boolean {
   return was;
 }
 
+/** Install (or remove, with null) the thread that shares Gram products with this one. */
+export function setGramHelper(h: GramHelper | null): void {
+  helper = h;
+}
+
+export function gramHelper(): GramHelper | null {
+  return helper;
+}
+
+function compile(): { module: WebAssembly.Module; shared: boolean } | null {
+  if (typeof WebAssembly === 'undefined') return null;
+  // a shared memory where SharedArrayBuffer exists (Node; cross-origin isolated pages), else a private one
+  for (const shared of typeof SharedArrayBuffer === 'undefined' ? [false] : [true, false]) {
+    try {
+      const bytes = kernelBytes(shared);
+      if (WebAssembly.validate(bytes)) return { module: new WebAssembly.Module(bytes), shared };
+    } catch {
+      // try the next variant
+    }
+  }
+  return null;
+}
+
 /** The kernels (one instance per thread, its memory grown on demand); null without WebAssembly SIMD. */
 export function spectralKernel(): SpectralKernel | null {
   if (!enabled) return null;
-  if (shared !== undefined) return shared;
-  if (compiled === undefined) {
-    try {
-      const bytes = kernelBytes();
-      compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
+  if (instance !== undefined) return instance;
+  if (compiled === undefined) compiled = compile();
+  if (!compiled) return (instance = null);
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory(compiled.shared ? { initial: 16, maximum: SHARED_MAX_PAGES, shared: true } : { initial: 16 });
+  } catch {
+    return (instance = null);
   }
-  if (!compiled) return (shared = null);
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  const fn = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as Omit<SpectralKernel, 'memory' | 'reserve'>;
-  shared = {
+  const fn = new WebAssembly.Instance(compiled.module, { env: { mem: memory } }).exports as unknown as Pick<SpectralKernel, 'gram' | 'sweep' | 'overlaps'>;
+  instance = {
     memory,
     gram: fn.gram,
     sweep: fn.sweep,
@@ -339,8 +379,9 @@ export function spectralKernel(): SpectralKernel | null {
       const have = memory.buffer.byteLength;
       if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
     },
+    sharedModule: compiled.shared ? compiled.module : null,
   };
-  return shared;
+  return instance;
 }
 
 /** Kernel bytes, exported for the validity test. */

@@ -12,7 +12,7 @@
  * the kernels are tested against).
  */
 import type { LayerRecord } from '../core/layer.js';
-import { spectralKernel, type SpectralKernel } from './spectral-kernel.js';
+import { gramHelper, spectralKernel, type SpectralKernel } from './spectral-kernel.js';
 
 /** Eigenvalues at or below this are left out of the power-law fit (WeightWatcher's EVALS_THRESH). */
 export const EIGENVALUE_THRESHOLD = 1e-5;
@@ -275,6 +275,9 @@ export function matrixEigenvalues(w: Float32Array | Float64Array, n: number, m: 
   return d.sort().map((v) => Math.max(0, v));
 }
 
+/** Gram products of at least this many multiply-adds are shared with the helper thread, when one is installed. */
+const PARALLEL_GRAM_MULTIPLY_ADDS = 50e6;
+
 /** Bytes of the chunk of packed rows the Gram kernel sweeps at a time (a few hundred KB: stays in L2). */
 const GRAM_CHUNK_BYTES = 256 * 1024;
 
@@ -296,6 +299,9 @@ function kernelTridiagonal(kernel: SpectralKernel, w: Float32Array | Float64Arra
   const P = Wn + ld * 8;
   const CHUNK = P + ld * 8;
   kernel.reserve(CHUNK + chunkRows * ld * 8);
+  // a second thread only where the product is worth a hand-off per chunk (tens of microseconds)
+  const helper = kernel.sharedModule && k * k * len >= 2 * PARALLEL_GRAM_MULTIPLY_ADDS ? gramHelper() : null;
+  const mid = Math.round(panels / Math.SQRT2);
   const buf = kernel.memory.buffer;
   new Float64Array(buf, A, ld * ld).fill(0);
   const chunk = new Float64Array(buf, CHUNK, chunkRows * ld);
@@ -316,7 +322,12 @@ function kernelTridiagonal(kernel: SpectralKernel, w: Float32Array | Float64Arra
       }
     }
     if (k < ld) for (let i = 0; i < rows; i++) for (let a = k; a < ld; a++) chunk[((a >>> 2) * rows + i) * 4 + (a & 3)] = 0;
-    kernel.gram(CHUNK, rows, panels, A, ld);
+    if (helper) {
+      // a-blocks [0, mid) here, [mid, panels) on the helper thread: about half the 4×4 blocks each
+      helper.post(CHUNK, rows, panels, A, ld, mid, panels);
+      kernel.gram(CHUNK, rows, panels, A, ld, 0, mid);
+      helper.finish();
+    } else kernel.gram(CHUNK, rows, panels, A, ld, 0, panels);
   }
   return tridiagonalizeWithKernel(kernel, k, ld, { A, V, Q, W: Wn, P });
 }

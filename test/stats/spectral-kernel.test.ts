@@ -10,6 +10,7 @@ import { Rng } from '../../src/core/rng.js';
 import type { LayerRecord } from '../../src/core/layer.js';
 import { gramMatrix, layerEigenvalues, nodf, symmetricEigenvalues, useSpectralKernel } from '../../src/stats/index.js';
 import { spectralKernel } from '../../src/stats/spectral-kernel.js';
+import { helperShares, useParallelGram } from '../../src/stats/gram-helper.js';
 import { randomLayer } from './fixtures.js';
 
 const kernel = spectralKernel();
@@ -90,5 +91,20 @@ test('NODF with the popcount kernel is the JS loop bit for bit (every sign, shap
       const slow = withoutKernel(() => nodf(layer, sign));
       assert.deepEqual(fast, slow, `${n}×${m} ${sign}`);
     }
+  }
+});
+
+test('the Gram product shared with a helper thread gives the same eigenvalues bit for bit, and the helper does take shares', { skip }, async () => {
+  // large enough for the hand-off (k²·rows ≥ 1e8 multiply-adds), several chunks of rows; wide and tall
+  const layers = [randomLayer(21, 480, 1100), randomLayer(22, 2000, 300)];
+  const alone = layers.map((l) => layerEigenvalues(l));
+  if (!useParallelGram()) return; // one core, or no shared memory: nothing to share
+  try {
+    await new Promise((r) => setTimeout(r, 300)); // the helper thread starts
+    const before = helperShares();
+    for (let r = 0; r < 3; r++) layers.forEach((l, k) => assert.deepEqual(Array.from(layerEigenvalues(l)), Array.from(alone[k]), `${l.name} run ${r}`));
+    assert.ok(helperShares() > before, 'the helper thread computed none of the shares');
+  } finally {
+    useParallelGram(false);
   }
 });
