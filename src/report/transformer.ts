@@ -5,8 +5,8 @@
  * min–max bands (docs/transformer.md).
  */
 import { chartDocument } from './dom.js';
-import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { runPaths } from '../core/run-folder.js';
 import type { ResultRow } from '../core/results.js';
 import { COLORS, DASH, lineChart, smallMultiples, type LegendItem, type LineSeries } from './charts.js';
 import { configTables, escapeHtml, page } from './page.js';
@@ -260,9 +260,9 @@ ${layerRows.join('\n')}</table>`)}</section>`);
 
 export function writeTransformerReport(dir: string, input: TransformerReportInput): string {
   const html = buildTransformerReport(input);
-  const path = join(dir, 'report.html');
-  writeFileAtomic(path, html);
+  const paths = runPaths(dir);
+  writeFileAtomic(paths.report, html);
   const summary = [...summarizeTransformerRows(input.rows, 'accuracy').values(), ...summarizeTransformerRows(input.rows, 'f1').values()];
-  writeJsonAtomic(join(dir, 'summary.json'), { baselines: input.baselines, rows: summary });
-  return path;
+  writeJsonAtomic(paths.summary, { baselines: input.baselines, rows: summary });
+  return paths.report;
 }
