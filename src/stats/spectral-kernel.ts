@@ -367,7 +367,15 @@ export function spectralKernel(): SpectralKernel | null {
   try {
     memory = new WebAssembly.Memory(compiled.shared ? { initial: 16, maximum: SHARED_MAX_PAGES, shared: true } : { initial: 16 });
   } catch {
-    return (instance = null);
+    if (!compiled.shared) return (instance = null);
+    // no room for a shared memory's reservation (a 32-bit or constrained host): the private variant
+    try {
+      const bytes = kernelBytes(false);
+      compiled = { module: new WebAssembly.Module(bytes), shared: false };
+      memory = new WebAssembly.Memory({ initial: 16 });
+    } catch {
+      return (instance = null);
+    }
   }
   const fn = new WebAssembly.Instance(compiled.module, { env: { mem: memory } }).exports as unknown as Pick<SpectralKernel, 'gram' | 'sweep' | 'overlaps'>;
   instance = {
