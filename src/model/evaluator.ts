@@ -19,6 +19,7 @@ import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
 import { CkaAccumulator, ckaFromMoments, ckaReference, type CkaReference } from './cka.js';
 import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
+import { ExactEngine, OutsideGrid, certifiedPredictions, checkGrid, columnStats, exactFirstLayerJs, exactInputs, exactShape, type ExactInputs } from './delta-eval.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
 
 /** The test inputs in the sparse form the evaluator uses. */
@@ -32,8 +33,12 @@ export interface SparseInputs {
   col: Uint32Array;
   /** scale·(p − mode) of each entry. */
   val: Float32Array;
+  /** p − mode of each entry (an integer, −255…255): the exact first layer's inputs (delta-eval.ts). */
+  q: Int16Array;
   /** The scaled mode value x(m_i) of each pixel, folded into the first layer's bias. */
   baseX: Float32Array;
+  /** The input scaling's step per pixel unit (val = f32(q·scale)). */
+  scale: number;
   labels: Uint8Array;
 }
 
@@ -64,6 +69,7 @@ export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
   const rowPtr = new Uint32Array(n + 1);
   const col = new Uint32Array(nnz);
   const val = new Float32Array(nnz);
+  const q = new Int16Array(nnz);
   let e = 0;
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < d; i++) {
@@ -71,12 +77,13 @@ export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
       if (p !== mode[i]) {
         col[e] = i;
         val[e] = (p - mode[i]) * scale;
+        q[e] = p - mode[i];
         e++;
       }
     }
     rowPtr[k + 1] = e;
   }
-  return { n, d, rowPtr, col, val, baseX, labels: test.labels };
+  return { n, d, rowPtr, col, val, q, baseX, scale, labels: test.labels };
 }
 
 /**
@@ -106,7 +113,7 @@ export interface Evaluator {
    * Accuracy, and CKA against `reference` when given, of each probed model (a per-batch list must
    * hold testBatchCount(n) models: batch b is images [128·b, 128·b + 128)).
    */
-  measure(models: ProbedModel[], reference?: DenseModel): Measurement[];
+  measure(models: ProbedModel[], reference?: DenseModel, options?: MeasureOptions): Measurement[];
   /** Fraction of test images classified correctly (prediction rule: see predict.ts). */
   accuracy(model: DenseModel): number;
   /** Which first-layer kernel runs: `wasm-simd` or the plain `js` fallback. */
@@ -115,6 +122,17 @@ export interface Evaluator {
   accuracies(models: DenseModel[]): number[];
   /** Predicted class of every test image. */
   predict(model: DenseModel): Uint8Array;
+}
+
+export interface MeasureOptions {
+  /**
+   * Compute the first layer's pre-activations exactly (delta-eval.ts): an evaluation may then start
+   * from the sums of the unprobed model (`reference`), its signs or the last evaluation and add only
+   * the weights that differ. The accuracy is the float32 path's, bit for bit (certified per image,
+   * the rest recomputed); CKA differs from the float32 path's at float32 rounding level. Ignored
+   * (the float32 path) for models the exact first layer does not apply to (exactApplies).
+   */
+  exact?: boolean;
 }
 
 export interface EvaluatorOptions {
@@ -145,7 +163,21 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     }
     return r;
   };
-  const measureOne = (probed: ProbedModel, reference?: DenseModel): Measurement => {
+  let exact: { ei: ExactInputs; engine: ExactEngine | null; layout: Layout | null } | null = null;
+  const exactOf = (width: number, h: number): { ei: ExactInputs; engine: ExactEngine | null } => {
+    exact ??= { ei: exactInputs(s, s.scale), engine: null, layout: null };
+    if (ks) {
+      const L = layoutOf(ks, s, width, h);
+      if (exact.layout !== L) {
+        const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+        const host = { memory: ks.kernel.memory, s, rows: ks.rows, rowPtr: ks.rowPtr, col: ks.col, spmm, w: L.w, out: L.out, width, h, free: L.end };
+        exact.engine = ExactEngine.create(host, exact.ei, TEST_BATCH);
+        exact.layout = L;
+      }
+    }
+    return exact;
+  };
+  const measureOne = (probed: ProbedModel, reference?: DenseModel, options: MeasureOptions = {}): Measurement => {
     const ref = reference ? referenceOf(reference) : null;
     const models = Array.isArray(probed) ? probed : [probed];
     // Per-batch models: batch b of the test set runs through models[b] only.
@@ -158,9 +190,15 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
       checkModel(s, model);
       if (ref && model.layers[0].shape[1] !== ref.h) throw new UserError(`CKA needs the same hidden width as the original (${ref.h}), got ${model.layers[0].shape[1]}`);
     }
+    const h = models[0].layers[0].shape[1];
+    const width = Math.ceil(h / KERNEL_BLOCK) * KERNEL_BLOCK;
+    // The exact first layer's buffers first: making them may grow the kernel memory (views made before would be detached).
+    const ex = options.exact && models.every((m) => m.layers[0].shape[1] === h) ? exactOf(width, h) : null;
+    const useExact = ex !== null && exactShape(models);
     // CKA moments in the kernel, straight from its output (ReLU hidden layers, width a multiple of 8), else streamed in JS.
     const inKernel = ref && ks && ref.h % 8 === 0 && models.every((m) => m.layers[0].activation === 'relu') ? ckaMoments(ks, s, ref) : null;
     const acc = ref && !inKernel ? new CkaAccumulator(ref) : null;
+    const exactPred = useExact ? new Uint8Array(s.n) : null;
     let correct = 0;
     for (let b = 0; b < parts; b++) {
       const start = b * size;
@@ -169,16 +207,27 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
       const onHidden = inKernel
         ? (_pre: Float32Array, width: number) => inKernel.add(start, count, width)
         : acc ? (pre: Float32Array, width: number) => feedCka(acc, pre, width, start, count, model) : undefined;
+      if (useExact) {
+        try {
+          exactForward(s, ks, ex!, model, reference ?? null, width, start, count, parts === 1 ? -1 : b, onHidden, exactPred!);
+        } catch (e) {
+          // Weights beyond the grid's range (checked before a part does any work): the float32 path, from the start.
+          if (e instanceof OutsideGrid) return measureOne(probed, reference, {});
+          throw e;
+        }
+        continue;
+      }
       const pred = forward(s, ks, model, start, count, onHidden);
       for (let k = 0; k < count; k++) if (pred[k] === s.labels[start + k]) correct++;
     }
+    if (exactPred) for (let k = 0; k < s.n; k++) if (exactPred[k] === s.labels[k]) correct++;
     const cka = inKernel ? inKernel.value() : acc?.value();
     return { accuracy: s.n === 0 ? 0 : correct / s.n, ...(cka !== undefined ? { cka } : {}) };
   };
   return {
     n: s.n,
     kernel: ks ? 'wasm-simd' : 'js',
-    measure: (models, reference) => models.map((m) => measureOne(m, reference)),
+    measure: (models, reference, options) => models.map((m) => measureOne(m, reference, options)),
     accuracy: (model) => accuracyOf(forward(s, ks, model, 0, s.n)),
     accuracies: (models) => models.map((m) => accuracyOf(forward(s, ks, m, 0, s.n))),
     predict: (model) => forward(s, ks, model, 0, s.n),
@@ -196,7 +245,10 @@ export function splitSparse(s: SparseInputs, size: number): { s: SparseInputs; s
     const rowPtr = Uint32Array.from(s.rowPtr.subarray(start, end + 1), (p) => p - e0);
     out.push({
       start,
-      s: { n: end - start, d: s.d, rowPtr, col: s.col.subarray(e0, e1), val: s.val.subarray(e0, e1), baseX: s.baseX, labels: s.labels.subarray(start, end) },
+      s: {
+        n: end - start, d: s.d, rowPtr, col: s.col.subarray(e0, e1), val: s.val.subarray(e0, e1), q: s.q.subarray(e0, e1),
+        baseX: s.baseX, scale: s.scale, labels: s.labels.subarray(start, end),
+      },
     });
   }
   return out;
@@ -293,6 +345,8 @@ interface Layout {
   row: number;
   /** The reference whose activations are in xc. */
   loaded: CkaReference | null;
+  /** First free byte after these buffers. */
+  end: number;
 }
 
 function align16(x: number): number {
@@ -334,7 +388,7 @@ function layoutOf(ks: KernelState, s: SparseInputs, width: number, h: number): L
   const need = align16(row + h * 8);
   const mem = ks.kernel.memory;
   if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, loaded: null });
+  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, loaded: null, end: need });
 }
 
 /** CKA moments accumulated by the kernel's ckaAdd over the test batches of one evaluation. */
@@ -431,6 +485,65 @@ function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, sta
   const rest = restOf(model);
   for (let img = 0; img < count; img++) pred[img] = rest(pre, img * width);
   return pred;
+}
+
+/**
+ * The exact first layer (delta-eval.ts) of images [start, start + count) through `model`, then its
+ * head: predictions into pred[start …], certified to be the float32 path's (the few images within
+ * rounding of a tie recomputed the float32 way). `base`: the unprobed model the probe started
+ * from (its sums are where most routes start). `onHidden` sees the pre-activations, as in forward.
+ */
+function exactForward(
+  s: SparseInputs, ks: KernelState | null, ex: { ei: ExactInputs; engine: ExactEngine | null }, model: DenseModel, base: DenseModel | null,
+  width: number, start: number, count: number, part: number, onHidden: ((pre: Float32Array, width: number) => void) | undefined, pred: Uint8Array,
+): void {
+  const layer = model.layers[0];
+  const h = layer.shape[1];
+  const predictRows = (pre: Float32Array, w: number, out: Uint8Array) => void twoLayerRelu(model, pre, w, out);
+  if (ks && ex.engine) {
+    const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
+    const buf = ks.kernel.memory.buffer;
+    fillPadded(new Float32Array(buf, L.w, s.d * width), layer, width);
+    const fold = new Float64Array(buf, L.fold, width);
+    fold.fill(0);
+    if (layer.bias) fold.set(layer.bias);
+    ks.kernel.fold(s.d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
+    const cols = ex.engine.preActivations(start, start + count, L.fold, base ? base.layers[0].weights : null, part);
+    const pre = new Float32Array(buf, L.out, count * width);
+    onHidden?.(pre, width);
+    const engine = ex.engine;
+    // The float32 path's pre-activations of a few images: its float32 bias f32(fold), its spmm over their rows.
+    const float32Rows = (images: number[]): Float32Array => {
+      new Float32Array(buf, L.bias, width).set(new Float64Array(buf, L.fold, width));
+      const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+      spmm(images.length, engine.imageList(images), ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, engine.fallbackRows);
+      return new Float32Array(buf, engine.fallbackRows, images.length * width);
+    };
+    engine.counters.recomputed += certifiedPredictions(pre, width, start, count, model, new Float64Array(buf, L.fold, width), cols, ex.ei, float32Rows, pred, predictRows, engine.headSums);
+    return;
+  }
+  // Plain JS: the same numbers, one scalar at a time.
+  const cols = columnStats(layer, width);
+  checkGrid(cols, ex.ei);
+  const fold = foldedBias(s, layer);
+  const pre = exactFirstLayerJs(s, ex.ei, layer, fold, width, start, count);
+  onHidden?.(pre, width);
+  const float32Rows = (images: number[]): Float32Array => {
+    const out = new Float32Array(images.length * width);
+    images.forEach((img, k) => out.set(firstLayer(s, null, layer, width, img, 1), k * width));
+    return out;
+  };
+  certifiedPredictions(pre, width, start, count, model, fold, cols, ex.ei, float32Rows, pred, predictRows);
+}
+
+/** A first layer's weights as padded rows of `width` floats (zeros in the padding). */
+function fillPadded(W: Float32Array, layer: LayerRecord, width: number): void {
+  const h = layer.shape[1];
+  if (h === width) W.set(layer.weights);
+  else {
+    W.fill(0);
+    for (let i = 0; i < layer.shape[0]; i++) W.set(layer.weights.subarray(i * h, (i + 1) * h), i * width);
+  }
 }
 
 /**

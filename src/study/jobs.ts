@@ -14,7 +14,7 @@ import type { ResultRow } from '../core/results.js';
 import { createEvaluator, testBatchCount, type Evaluator } from '../model/evaluator.js';
 import type { InputScaling, Split } from '../model/split.js';
 import { trainSparse, type TrainConfig, type TrainResult } from '../model/train-loop.js';
-import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
+import { DrawBuffers, evaluationSeed, measureEvaluation, referenceInitModel, sweepRow } from '../probes/sweep.js';
 import { Lru } from './lru.js';
 import { blobHash, deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
 import type { DiscardedModelRecord } from './records.js';
@@ -146,7 +146,7 @@ async function runEvalJob(job: EvalJob, blobs: BlobSource, onProgress?: JobProgr
       const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
       const from = startOf(mode);
       // One evaluation at a time: its per-batch draws reuse this thread's buffers (measured before the next draw).
-      const measured = idx.map((k) => evaluator.measure([probedModel(from, batch[k].e.spec, batch[k].seed, batches, drawBuffers)], from)[0]);
+      const measured = idx.map((k) => measureEvaluation(evaluator, from, batch[k].e.spec, batch[k].seed, batches, drawBuffers));
       idx.forEach((k, i) => (out[k] = sweepRow(job.target, evaluator.n, batch[k].e, batch[k].seed, measured[i])));
     }
     rows.push(...out);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { createEvaluatorPool, trainMlp, type MlpConfig } from '../../src/model/index.js';
+import type { DenseModel } from '../../src/core/layer.js';
+import { createEvaluator, createEvaluatorPool, trainMlp, type MlpConfig, type ProbedModel } from '../../src/model/index.js';
 import { planSweep, runSweep, type PlannedEval } from '../../src/probes/index.js';
 import { MemoryBlobStore, blobHash, deserializeModel, deserializeSplit, serializeModel, serializeSplit } from '../../src/study/blobs.js';
 import { runJob } from '../../src/study/jobs.js';
@@ -79,7 +80,11 @@ test('an eval job gives the rows runSweep gives for the same model, plan and see
   const pool = createEvaluatorPool({ test: testSplit, inputs: 'pm1', workers: 2 });
   let expected;
   try {
-    expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate: (ms, ref) => pool.measure(ms, ref), nTest: testSplit.n, batchSize: 32 });
+    // The pool measures with the float32 first layer; the exact one (exactFirstLayer) in this thread.
+    const evaluator = createEvaluator(testSplit, 'pm1');
+    const evaluate = (ms: ProbedModel[], ref: { key: string; model: DenseModel }, exact: boolean[]) =>
+      exact.some((x) => x) ? Promise.resolve(ms.map((m, k) => evaluator.measure([m], ref.model, { exact: exact[k] })[0])) : pool.measure(ms, ref);
+    expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate, nTest: testSplit.n, batchSize: 32 });
   } finally {
     await pool.close();
   }

@@ -6,7 +6,7 @@ import { findLayer } from '../../core/layer.js';
 import { checkTaskName, loadDataset, parsePairs, taskName, taskSplits, type DatasetName } from '../../data/index.js';
 import { createEvaluator, testBatchCount } from '../../model/index.js';
 import { loadLayerSource } from '../../graph/index.js';
-import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
+import { isRandomProbe, measureEvaluation, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { numberList, outputFile, positiveInt } from '../options.js';
 import { addDataOptions } from './shared.js';
 import { isTransformerDir } from '../../model/transformer/files.js';
@@ -78,7 +78,7 @@ export function registerProbe(program: Command): void {
         // --seed as given (a row's seed regenerates that row), at every level: common random numbers along the curve.
         const seed = isRandomProbe(spec) ? repeatSeed(opts.seed, rep) : 0;
         // As reproduce does: noise and random masks re-drawn per test batch of 128, CKA against the model.
-        const [{ accuracy, cka }] = evaluator.measure([probedModel(model, spec, seed, testBatchCount(test.n))], model);
+        const { accuracy, cka } = measureEvaluation(evaluator, model, spec, seed, testBatchCount(test.n));
         rows.push({ task: name, difficulty: 'custom', ...spec, run: 0, seed, accuracy, n_test: test.n, inputs: opts.inputs, ...(cka === undefined ? {} : { cka }) });
       }
     }
