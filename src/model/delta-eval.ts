@@ -312,7 +312,7 @@ export interface ExactHost {
 }
 
 /** What the exact first layer did, over every engine of this thread (the bench and profiles print it). */
-export const exactCounters = { scatterPairs: 0, fullPasses: 0, recomputed: 0, images: 0, diffs: 0, fine: 0 };
+export const exactCounters = { scatterPairs: 0, fullPasses: 0, recomputed: 0, images: 0, diffs: 0, fine: 0, sparseFloat32Images: 0 };
 
 /**
  * Route costs in scatter pairs (one q·δ added to one sum, ≈ 2 cycles): a full pass costs a
@@ -342,6 +342,12 @@ export class ExactEngine {
   private readonly q32: number;
   private readonly cscRow: number;
   private readonly cscQ: number;
+  /** The same entries for the float32 route (sparseFloat32): 4·r and val. */
+  private readonly cscRow4: number;
+  private readonly cscVal: number;
+  private readonly colStride32: number;
+  private readonly t32: number;
+  private readonly w32: { ptr: number; j: number; v: number };
   /** Per test batch b (and the whole set, last): each pixel's first entry at or after the range's first image. */
   private readonly cscStart: number[];
   private readonly colCounts: number[];
@@ -384,6 +390,11 @@ export class ExactEngine {
     this.q32 = alloc(nnz * 4);
     this.cscRow = alloc(nnz * 4);
     this.cscQ = alloc(nnz * 8);
+    this.cscRow4 = alloc(nnz * 4);
+    this.cscVal = alloc(nnz * 4);
+    this.colStride32 = s.n * 4;
+    this.t32 = alloc(s.n * host.h * 4);
+    this.w32 = { ptr: alloc((s.d + 1) * 4), j: alloc(s.d * width * 4), v: alloc(s.d * width * 4) };
     this.cscStart = Array.from({ length: batches + 2 }, () => alloc(s.d * 4));
     this.colCounts = Array.from({ length: batches + 1 }, () => alloc(s.d * 4));
     this.changes = { ptr: alloc((s.d + 1) * 4), j: alloc(s.d * width * 4), d: alloc(s.d * width * 8) };
@@ -415,6 +426,8 @@ export class ExactEngine {
     const next = perPixel.slice(0, s.d);
     const rowOf = new Int32Array(buf, this.cscRow, nnz);
     const qOf = new Float64Array(buf, this.cscQ, nnz);
+    const row4Of = new Int32Array(buf, this.cscRow4, nnz);
+    const valOf = new Float32Array(buf, this.cscVal, nnz);
     const starts = this.cscStart.map((a) => new Int32Array(buf, a, s.d));
     let b = 0;
     for (let r = 0; r < s.n; r++) {
@@ -426,6 +439,8 @@ export class ExactEngine {
         const k = next[s.col[e]]++;
         rowOf[k] = r * 8;
         qOf[k] = ei.q[e];
+        row4Of[k] = r * 4;
+        valOf[k] = s.val[e];
       }
     }
     for (; b <= batches; b++) for (let i = 0; i < s.d; i++) starts[b][i] = next[i];
@@ -528,10 +543,8 @@ export class ExactEngine {
     checkGrid(target.cols, this.ei);
     const cols = { max: target.cols.max.slice(), absSum: target.cols.absSum.slice(), nonZero: target.cols.nonZero.slice() };
     if (baseWeights) this.useBase(baseWeights);
-    const batches = this.cscStart.length - 2;
-    const range = whole ? batches : part;
-    const colCount = this.colCounts[range];
-    const [lo, hi] = whole ? [this.cscStart[batches + 1], this.cscStart[batches]] : [this.cscStart[part], this.cscStart[part + 1]];
+    const colCount = this.colCounts[whole ? this.cscStart.length - 2 : part];
+    const [lo, hi] = this.rangeOf(part);
     // Candidates: a state's weights and sums, optionally negated (−W has sums −S exactly); null: zero.
     type Candidate = { w: number; state: State | null; negate: boolean };
     const candidates: Candidate[] = [];
@@ -606,6 +619,31 @@ export class ExactEngine {
     this.kernel.head(count, this.host.out, width * 4, h, this.headIn, this.headIn + 16 * h, this.headIn + 32 * h, this.headOut);
     return new Float64Array(buf, this.headOut, 4 * count);
   };
+
+  /** Where test batch `part` (−1: the whole set) starts and ends in each pixel's entries. */
+  private rangeOf(part: number): [number, number] {
+    const batches = this.cscStart.length - 2;
+    return part < 0 ? [this.cscStart[batches + 1], this.cscStart[batches]] : [this.cscStart[part], this.cscStart[part + 1]];
+  }
+
+  /**
+   * The float32 path's first layer (spmm's bits) of images [r0, r1) — test batch `part`, or −1 for
+   * the whole set — over the non-zero weights at `w` only, pixel by pixel (scatter32), from the
+   * float32 bias at `bias`; written from row 0 of host.out. Beats spmm's dense rows for mostly zero
+   * weights (heavily pruned models), where it costs in proportion to the non-zero weights.
+   */
+  sparseFloat32(r0: number, r1: number, part: number, bias: number, w: number): void {
+    const { s, width, h } = this.host;
+    const k = this.kernel;
+    const buf = this.mem.buffer;
+    k.compact(s.d, width * 4, w, this.w32.ptr, this.w32.j, this.w32.v, this.colStride32);
+    const b = new Float32Array(buf, bias, h);
+    for (let j = 0; j < h; j++) new Float32Array(buf, this.t32 + j * this.colStride32 + r0 * 4, r1 - r0).fill(b[j]);
+    const [lo, hi] = this.rangeOf(part);
+    k.scatter32(s.d, lo, hi, this.cscRow4, this.cscVal, this.w32.ptr, this.w32.j, this.w32.v, this.t32);
+    k.rows32(r0, r1, this.t32, this.colStride32, this.host.out, width * 4, h);
+    this.counters.sparseFloat32Images += r1 - r0;
+  }
 
   /** Image indices for a float32 recomputation: written to kernel memory, returns their address. */
   imageList(images: number[]): number {

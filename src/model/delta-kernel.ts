@@ -22,6 +22,9 @@
  *   widen(r0, r1, D, dRowBytes, S, colStride, h, c)      S[j][r] = D[r − r0][j]·c (float32 rows → float64 columns)
  *   count(d, rowBytes, A, B, colCount, limit) → diff's cost without the list (−1 past `limit`)
  *   head(n, pre, preRowBytes, h, W01, aux, b01, out)   the two-layer head's logits and two sums for its rounding bound
+ *   compact(d, rowBytes, W, wPtr, wJ, wV, colStride) → nnz   the non-zero weights as CSR
+ *   scatter32(d, lo, hi, cscRow, cscVal, wPtr, wJ, wV, T)   the float32 spmm over non-zero weights only, pixel by pixel (the same bits)
+ *   rows32(r0, r1, T, colStride, out, outRowBytes, h)   float32 columns to rows
  *   classify(d, rowBytes, W, out)   per column: max_i |w_ij|, Σ_i |w_ij|, non-zero count; returns 1 when every w is −1, 0 or 1
  *
  * Images are the evaluator's rows r (no row list: a test batch is a range). dspmm keeps 16 outputs
@@ -32,6 +35,7 @@ import { sleb, uleb } from './wasm-kernel.js';
 
 const I32 = 0x7f;
 const F64 = 0x7c;
+const F32LOCAL = 0x7d;
 const V128 = 0x7b;
 
 const get = (i: number) => [0x20, ...uleb(i)];
@@ -44,6 +48,8 @@ const i32Load = mem(0x28, 2);
 const f32Load = mem(0x2a, 2);
 const f64Load = mem(0x2b, 3);
 const i32Store = mem(0x36, 2);
+const f32Store = mem(0x38, 2);
+const f32c0 = [0x43, 0, 0, 0, 0];
 const f64Store = mem(0x39, 3);
 const [add, mul] = [[0x6a], [0x6c]];
 const [geU, ltU, gtS, eqz] = [[0x4f], [0x49], [0x4a], [0x45]];
@@ -55,7 +61,7 @@ const load64Zero = (off = 0) => [...simd(0x5d), 3, ...uleb(off)];
 const store32Lane = (lane: number) => [...simd(0x5a), 2, 0, lane];
 const f64x2Splat = simd(0x14);
 const [i32x4Ne, anyTrue] = [simd(0x38), simd(0x53)];
-const [f64x2Add, f64x2Mul, f32x4DemoteZero, f64x2Pmax, f64x2Abs] = [simd(0xf0), simd(0xf2), simd(0x5e), simd(0xf7), simd(0xec)];
+const [f64x2Add, f64x2Mul, f32x4DemoteZero, f64x2Gt, v128And, f64x2Abs] = [simd(0xf0), simd(0xf2), simd(0x5e), simd(0x4a), simd(0x4e), simd(0xec)];
 const [f32x4Abs, f32x4Max, f32x4Add, f32x4Eq, f32x4Ne, i32x4Sub, v128Or, allTrue] = [
   simd(0xe0), simd(0xe9), simd(0xe4), simd(0x41), simd(0x42), simd(0xb1), simd(0x50), simd(0xa3),
 ];
@@ -156,7 +162,9 @@ function diffBody(): number[] {
 /**
  * head(n, pre, preRowBytes, h, W01, aux, b01, out): per image r of n (rows of pre, float32), in
  * float64: (z0, z1) = b01 + Σ_j relu(x_j)·(w_j0, w_j1) and (Σ_j |x_j|·aux_j0, Σ_j relu(x_j)·aux_j1),
- * written as four float64s at out + 32·r. W01 and aux: two float64s per hidden unit.
+ * written as four float64s at out + 32·r. W01 and aux: two float64s per hidden unit. The logits are
+ * the JS head's (twoLayerRelu) bit for bit: the same products added in the same order, the others
+ * adding +0 (relu(x) = 0 for x ≤ 0 or NaN) where it adds nothing; without the branch it mispredicts.
  */
 function headBody(): number[] {
   const [N, PRE, PRB, H, W01, AUX, B01, OUT] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -173,8 +181,9 @@ function headBody(): number[] {
       ...get(AUX), ...set(AP),
       ...i32c(0), ...set(J),
       ...forLt(J, H, 1, [
-        ...get(ROW), ...get(J), ...i32c(2), ...[0x74], ...add, ...f32Load(), ...f64Promote, ...f64x2Splat, ...tee(X),
-        ...get(ZERO), ...f64x2Pmax, ...tee(REL),
+        ...get(ROW), ...get(J), ...i32c(2), ...[0x74], ...add, ...f32Load(), ...f64Promote, ...f64x2Splat, ...set(X),
+        // relu as the JS head's `x > 0` reads it (−0 and NaN give +0): x & (x > 0)
+        ...get(X), ...get(X), ...get(ZERO), ...f64x2Gt, ...v128And, ...tee(REL),
         ...get(WP), ...vLoad(), ...f64x2Mul, ...get(Z), ...f64x2Add, ...set(Z),
         // (|x|, relu x)·aux
         ...get(X), ...f64x2Abs, ...get(REL), ...simd(0x0d), 0, 1, 2, 3, 4, 5, 6, 7, 24, 25, 26, 27, 28, 29, 30, 31,
@@ -184,6 +193,100 @@ function headBody(): number[] {
       ]),
       ...get(OUT), ...get(R), ...i32c(5), ...[0x74], ...add, ...tee(ROW), ...get(Z), ...vStore(),
       ...get(ROW), ...get(A), ...vStore(16),
+    ]),
+  ];
+}
+
+/**
+ * compact(d, rowBytes, W, wPtr, wJ, wV, colStride) → nnz: the non-zero weights of padded float32
+ * rows as CSR (wPtr[i] the first of row i, wJ = j·colStride, wV = w), row by row, columns
+ * ascending; ±0 left out.
+ */
+function compactBody(): number[] {
+  const [D, RB, Wp, PTR, WJ, WV, CS] = [0, 1, 2, 3, 4, 5, 6];
+  const [I, O, ROW, COUNT, LANE, X] = [7, 8, 9, 10, 11, 12];
+  const [V] = [13];
+  const [ZERO] = [14];
+  return [
+    ...vZero, ...set(ZERO),
+    ...i32c(0), ...set(COUNT), ...i32c(0), ...set(I),
+    ...forLt(I, D, 1, [
+      ...get(PTR), ...get(I), ...i32c(4), ...mul, ...add, ...get(COUNT), ...i32Store(),
+      ...get(Wp), ...get(I), ...get(RB), ...mul, ...add, ...set(ROW),
+      ...i32c(0), ...set(O),
+      ...forLt(O, RB, 16, [
+        ...get(ROW), ...get(O), ...add, ...vLoad(), ...get(ZERO), ...f32x4Ne, ...anyTrue,
+        ...ifThen,
+        ...i32c(0), ...set(LANE),
+        ...block, ...loop,
+        ...get(O), ...get(LANE), ...i32c(2), ...[0x74], ...add, ...set(X),
+        ...get(ROW), ...get(X), ...add, ...f32Load(), ...tee(V), ...f32c0, ...[0x5c], // f32.ne
+        ...ifThen,
+        ...get(WJ), ...get(COUNT), ...i32c(2), ...[0x74], ...add, ...get(X), ...i32c(2), ...[0x76], ...get(CS), ...mul, ...i32Store(),
+        ...get(WV), ...get(COUNT), ...i32c(2), ...[0x74], ...add, ...get(V), ...f32Store(),
+        ...get(COUNT), ...i32c(1), ...add, ...set(COUNT),
+        ...end,
+        ...get(LANE), ...i32c(1), ...add, ...tee(LANE), ...i32c(4), ...ltU, ...brIf(0),
+        ...end, ...end,
+        ...end,
+      ]),
+    ]),
+    ...get(PTR), ...get(D), ...i32c(4), ...mul, ...add, ...get(COUNT), ...i32Store(),
+    ...get(COUNT),
+  ];
+}
+
+/**
+ * scatter32(d, lo, hi, cscRow, cscVal, wPtr, wJ, wV, T): the evaluator's float32 first layer over
+ * the non-zero weights only, pixel by pixel: T[j][r] = f32(T[j][r] + f32(val·w_ij)) for every
+ * non-zero weight (i, j) and every entry (r, val) of pixel i in [lo[i], hi[i]) (cscRow = 4·r; T
+ * float32, column by column, holding the bias). Each output gets its terms in pixel order, as
+ * spmm adds an image's entries, without the terms val·0, which add nothing: spmm's bits (a −0 sum
+ * could read +0, which no head or CKA tells apart).
+ */
+function scatter32Body(): number[] {
+  const [D, LO, HI, CROW, CV, PTR, WJ, WV, T0] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [I, C, C1, E0, E, EEND, BASE, T] = [9, 10, 11, 12, 13, 14, 15, 16];
+  const [W] = [17];
+  return [
+    ...i32c(0), ...set(I),
+    ...forLt(I, D, 1, [
+      ...get(PTR), ...get(I), ...i32c(2), ...[0x74], ...add, ...tee(T), ...i32Load(), ...set(C),
+      ...get(T), ...i32Load(4), ...set(C1),
+      ...get(C), ...get(C1), ...ltU,
+      ...ifThen,
+      ...get(LO), ...get(I), ...i32c(2), ...[0x74], ...add, ...i32Load(), ...set(E0),
+      ...get(HI), ...get(I), ...i32c(2), ...[0x74], ...add, ...i32Load(), ...set(EEND),
+      ...forLt(C, C1, 1, [
+        ...get(T0), ...get(WJ), ...get(C), ...i32c(2), ...[0x74], ...add, ...i32Load(), ...add, ...set(BASE),
+        ...get(WV), ...get(C), ...i32c(2), ...[0x74], ...add, ...f32Load(), ...set(W),
+        ...get(E0), ...set(E),
+        ...forLt(E, EEND, 1, [
+          ...get(BASE), ...get(CROW), ...get(E), ...i32c(2), ...[0x74], ...add, ...i32Load(), ...add, ...tee(T),
+          ...get(T), ...f32Load(), ...get(CV), ...get(E), ...i32c(2), ...[0x74], ...add, ...f32Load(), ...get(W), ...[0x94], ...[0x92], // f32.mul, f32.add
+          ...f32Store(),
+        ]),
+      ]),
+      ...end,
+    ]),
+  ];
+}
+
+/** rows32(r0, r1, T, colStride, out, outRowBytes, h): out[r − r0][j] = T[j][r] (float32 columns to rows). */
+function rows32Body(): number[] {
+  const [R0, R1, T0, CS, OUT, ORB, H] = [0, 1, 2, 3, 4, 5, 6];
+  const [J, R, SRC, DST] = [7, 8, 9, 10];
+  return [
+    ...i32c(0), ...set(J),
+    ...forLt(J, H, 1, [
+      ...get(T0), ...get(J), ...get(CS), ...mul, ...add, ...get(R0), ...i32c(2), ...[0x74], ...add, ...set(SRC),
+      ...get(OUT), ...get(J), ...i32c(2), ...[0x74], ...add, ...set(DST),
+      ...get(R0), ...set(R),
+      ...forLt(R, R1, 1, [
+        ...get(DST), ...get(SRC), ...f32Load(), ...f32Store(),
+        ...get(SRC), ...i32c(4), ...add, ...set(SRC),
+        ...get(DST), ...get(ORB), ...add, ...set(DST),
+      ]),
     ]),
   ];
 }
@@ -364,8 +467,10 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     [0x60, 4, I32, I32, I32, I32, 1, I32], // 4 classify → ternary
     [0x60, 6, I32, I32, I32, I32, I32, I32, 1, I32], // 5 count → cost
     [0x60, 8, ...Array(8).fill(I32), 0], // 6 head
+    [0x60, 7, ...Array(7).fill(I32), 1, I32], // 7 compact → nnz
+    [0x60, 7, ...Array(7).fill(I32), 0], // 8 rows32
   ];
-  const exports: [string, number][] = [['dspmm', 0], ['diff', 1], ['scatter', 2], ['assemble', 3], ['widen', 4], ['classify', 5], ['count', 6], ['head', 7]];
+  const exports: [string, number][] = [['dspmm', 0], ['diff', 1], ['scatter', 2], ['assemble', 3], ['widen', 4], ['classify', 5], ['count', 6], ['head', 7], ['compact', 8], ['scatter32', 9], ['rows32', 10]];
   const bodies = [
     fn([[8, I32], [1 + ACCS, V128]], spmmBody()),
     fn([[8, I32], [1, F64]], diffBody()),
@@ -375,12 +480,15 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     fn([[5, I32], [3, V128]], classifyBody()),
     fn([[5, I32], [1, V128]], countBody()),
     fn([[5, I32], [5, V128]], headBody()),
+    fn([[6, I32], [1, F32LOCAL], [1, V128]], compactBody()),
+    fn([[8, I32], [1, F32LOCAL]], scatter32Body()),
+    fn([[4, I32]], rows32Body()),
   ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [...uleb(types.length), ...types.flat()]),
     ...section(2, [1, ...text('env'), ...text('mem'), 0x02, 0x00, 1]),
-    ...section(3, [8, 0, 1, 0, 2, 3, 4, 5, 6]),
+    ...section(3, [11, 0, 1, 0, 2, 3, 4, 5, 6, 7, 0, 8]),
     ...section(7, [...uleb(exports.length), ...exports.flatMap(([n, i]) => [...text(n), 0x00, i])]),
     ...section(10, [...uleb(bodies.length), ...bodies.flat()]),
   ]);
@@ -397,6 +505,9 @@ export interface DeltaKernel {
   classify(d: number, rowBytes: number, w: number, colMax: number): number;
   count(d: number, rowBytes: number, a: number, b: number, colCount: number, limit: number): number;
   head(n: number, pre: number, preRowBytes: number, h: number, w01: number, aux: number, b01: number, out: number): void;
+  compact(d: number, rowBytes: number, w: number, wPtr: number, wJ: number, wV: number, colStride: number): number;
+  scatter32(d: number, lo: number, hi: number, cscRow: number, cscVal: number, wPtr: number, wJ: number, wV: number, t: number): void;
+  rows32(r0: number, r1: number, t: number, colStride: number, out: number, outRowBytes: number, h: number): void;
 }
 
 /** Rows of dspmm are a multiple of this many bytes. */
@@ -416,5 +527,5 @@ export function loadDeltaKernel(memory: WebAssembly.Memory): DeltaKernel | null 
   }
   if (!compiled) return null;
   const x = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as DeltaKernel;
-  return { dspmm: x.dspmm, diff: x.diff, scatter: x.scatter, assemble: x.assemble, widen: x.widen, classify: x.classify, count: x.count, head: x.head };
+  return { dspmm: x.dspmm, diff: x.diff, scatter: x.scatter, assemble: x.assemble, widen: x.widen, classify: x.classify, count: x.count, head: x.head, compact: x.compact, scatter32: x.scatter32, rows32: x.rows32 };
 }

@@ -19,6 +19,7 @@ import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
 import { CkaAccumulator, ckaFromMoments, ckaReference, type CkaReference } from './cka.js';
 import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
+import { loadDeltaKernel, type DeltaKernel } from './delta-kernel.js';
 import { ExactEngine, OutsideGrid, certifiedPredictions, checkGrid, columnStats, exactFirstLayerJs, exactInputs, exactShape, type ExactInputs } from './delta-eval.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
 
@@ -163,19 +164,13 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     }
     return r;
   };
-  let exact: { ei: ExactInputs; engine: ExactEngine | null; layout: Layout | null } | null = null;
+  let jsInputs: ExactInputs | null = null;
   const exactOf = (width: number, h: number): { ei: ExactInputs; engine: ExactEngine | null } => {
-    exact ??= { ei: exactInputs(s, s.scale), engine: null, layout: null };
     if (ks) {
-      const L = layoutOf(ks, s, width, h);
-      if (exact.layout !== L) {
-        const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
-        const host = { memory: ks.kernel.memory, s, rows: ks.rows, rowPtr: ks.rowPtr, col: ks.col, spmm, w: L.w, out: L.out, width, h, free: L.end };
-        exact.engine = ExactEngine.create(host, exact.ei, TEST_BATCH);
-        exact.layout = L;
-      }
+      const engine = engineOf(ks, s, width, h);
+      return { ei: ks.ei!, engine };
     }
-    return exact;
+    return { ei: (jsInputs ??= exactInputs(s, s.scale)), engine: null };
   };
   const measureOne = (probed: ProbedModel, reference?: DenseModel, options: MeasureOptions = {}): Measurement => {
     const ref = reference ? referenceOf(reference) : null;
@@ -192,7 +187,9 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     }
     const h = models[0].layers[0].shape[1];
     const width = Math.ceil(h / KERNEL_BLOCK) * KERNEL_BLOCK;
-    // The exact first layer's buffers first: making them may grow the kernel memory (views made before would be detached).
+    // The engine's buffers first (the exact first layer, the float32 route for mostly zero weights):
+    // making them may grow the kernel memory, and views made before would be detached.
+    if (ks) engineOf(ks, s, width, h);
     const ex = options.exact && models.every((m) => m.layers[0].shape[1] === h) ? exactOf(width, h) : null;
     const useExact = ex !== null && exactShape(models);
     // CKA moments in the kernel, straight from its output (ReLU hidden layers, width a multiple of 8), else streamed in JS.
@@ -326,6 +323,12 @@ interface KernelState {
   /** First free byte after the test set (16-aligned). */
   dynamic: number;
   layout: Layout | null;
+  /** delta-kernel.ts on the same memory: the branch-free head. */
+  delta: DeltaKernel | null;
+  /** The exact first layer's engine (delta-eval.ts) on this memory, made with the layout it sits after. */
+  engine: ExactEngine | null;
+  engineLayout: Layout | null;
+  ei: ExactInputs | null;
 }
 
 /** Buffers for a first layer of `width` padded floats and h hidden units. */
@@ -343,6 +346,9 @@ interface Layout {
   yy: number;
   sum: number;
   row: number;
+  /** The head kernel's weights and bias (float64 pairs) and its output (four float64s an image). */
+  headIn: number;
+  headOut: number;
   /** The reference whose activations are in xc. */
   loaded: CkaReference | null;
   /** First free byte after these buffers. */
@@ -370,7 +376,23 @@ function kernelFor(s: SparseInputs): KernelState | null {
   new Uint32Array(buf, col, s.col.length).set(s.col);
   new Float32Array(buf, val, s.val.length).set(s.val);
   new Float32Array(buf, baseX, s.d).set(s.baseX);
-  return { kernel, rows, rowPtr, col, val, baseX, dynamic, layout: null };
+  return { kernel, rows, rowPtr, col, val, baseX, dynamic, layout: null, delta: loadDeltaKernel(kernel.memory), engine: null, engineLayout: null, ei: null };
+}
+
+/**
+ * The engine of delta-eval.ts for this width's layout (made, and the memory grown, on first use:
+ * call it before making views of the memory). Null for a layout of another hidden width.
+ */
+function engineOf(ks: KernelState, s: SparseInputs, width: number, h: number): ExactEngine | null {
+  const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
+  if (ks.engineLayout !== L) {
+    ks.ei ??= exactInputs(s, s.scale);
+    const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+    const host = { memory: ks.kernel.memory, s, rows: ks.rows, rowPtr: ks.rowPtr, col: ks.col, spmm, w: L.w, out: L.out, width, h: L.h, free: L.end };
+    ks.engine = ExactEngine.create(host, ks.ei, TEST_BATCH);
+    ks.engineLayout = L;
+  }
+  return L.h === h ? ks.engine : null;
 }
 
 /** The buffers for this width and h (made, and the memory grown, on first use or when they change). */
@@ -385,10 +407,12 @@ function layoutOf(ks: KernelState, s: SparseInputs, width: number, h: number): L
   const yy = align16(yx + h * h * 8);
   const sum = align16(yy + h * h * 8);
   const row = align16(sum + h * 8);
-  const need = align16(row + h * 8);
+  const headIn = align16(row + h * 8);
+  const headOut = align16(headIn + (2 * h + 2) * 8);
+  const need = align16(headOut + s.n * 32);
   const mem = ks.kernel.memory;
   if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, loaded: null, end: need });
+  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, headIn, headOut, loaded: null, end: need });
 }
 
 /** CKA moments accumulated by the kernel's ckaAdd over the test batches of one evaluation. */
@@ -436,6 +460,7 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     }
   };
   if (ks) {
+    const engine = engineOf(ks, s, width, h);
     // Any layout of this width serves (its h only sizes the CKA buffers, which an evaluation with CKA set up).
     const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
     const buf = ks.kernel.memory.buffer;
@@ -446,9 +471,15 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     if (layer.bias) fold.set(layer.bias);
     ks.kernel.fold(d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
     new Float32Array(buf, L.bias, width).set(fold);
-    // The same sums either way; the wide kernel loads each entry's index and value half as often.
-    const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
-    spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    // The same sums either way: the wide kernel loads each entry's index and value half as often;
+    // for mostly zero weights (pruned ≥ 90 %) the engine adds only the non-zero ones (the others add nothing).
+    const part = start === 0 && count === s.n ? -1 : start % TEST_BATCH === 0 && count === Math.min(TEST_BATCH, s.n - start) ? start / TEST_BATCH : null;
+    if (engine && part !== null && mostlyZero(layer.weights)) {
+      engine.sparseFloat32(start, start + count, part, L.bias, L.w);
+    } else {
+      const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+      spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    }
     return new Float32Array(buf, L.out, count * width);
   }
   // Plain JS fallback: the same computation, one scalar multiply-add at a time.
@@ -481,6 +512,7 @@ function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, sta
   const pre = firstLayer(s, ks, model.layers[0], width, start, count);
   onHidden?.(pre, width);
   const pred = new Uint8Array(count);
+  if (ks && headKernel(ks, model, width, count, pred)) return pred;
   if (twoLayerRelu(model, pre, width, pred)) return pred;
   const rest = restOf(model);
   for (let img = 0; img < count; img++) pred[img] = rest(pre, img * width);
@@ -527,6 +559,8 @@ function exactForward(
   checkGrid(cols, ex.ei);
   const fold = foldedBias(s, layer);
   const pre = exactFirstLayerJs(s, ex.ei, layer, fold, width, start, count);
+  // CKA in the kernel (if any) reads the pre-activations where firstLayer leaves them
+  if (ks) new Float32Array(ks.kernel.memory.buffer, layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h).out, count * width).set(pre);
   onHidden?.(pre, width);
   const float32Rows = (images: number[]): Float32Array => {
     const out = new Float32Array(images.length * width);
@@ -544,6 +578,43 @@ function fillPadded(W: Float32Array, layer: LayerRecord, width: number): void {
     W.fill(0);
     for (let i = 0; i < layer.shape[0]; i++) W.set(layer.weights.subarray(i * h, (i + 1) * h), i * width);
   }
+}
+
+/** Whether a weight array is mostly zeros (≤ 10 % non-zero, judged on every 7th weight): sparseFloat32 then beats the dense rows. */
+function mostlyZero(w: Float32Array): boolean {
+  let nonZero = 0;
+  let seen = 0;
+  for (let i = 0; i < w.length; i += 7, seen++) if (w[i] !== 0) nonZero++;
+  return nonZero * 10 <= seen;
+}
+
+/**
+ * twoLayerRelu by the kernel's head (delta-kernel.ts `head`): the same logits bit for bit, without
+ * the branch on each hidden unit (a coin toss for the predictor). The pre-activations are at the
+ * layout's `out` (firstLayer's result). False for other shapes.
+ */
+function headKernel(ks: KernelState, model: DenseModel, width: number, count: number, pred: Uint8Array): boolean {
+  if (!ks.delta || !ks.layout || ks.layout.width !== width || model.layers.length !== 2 || model.layers[0].activation !== 'relu') return false;
+  const second = model.layers[1];
+  const c = second.shape[1];
+  if (c > 2 || second.activation === 'relu') return false;
+  const h = second.shape[0];
+  const L = ks.layout;
+  const buf = ks.kernel.memory.buffer;
+  const w01 = new Float64Array(buf, L.headIn, 2 * h + 2);
+  const W = second.weights;
+  for (let j = 0; j < h; j++) {
+    w01[2 * j] = W[c * j];
+    w01[2 * j + 1] = c === 2 ? W[2 * j + 1] : 0;
+  }
+  w01[2 * h] = second.bias ? second.bias[0] : 0;
+  w01[2 * h + 1] = c === 2 && second.bias ? second.bias[1] : 0;
+  // aux (the exact path's bound sums) unused here: the weights again
+  ks.delta.head(count, L.out, width * 4, h, L.headIn, L.headIn, L.headIn + 16 * h, L.headOut);
+  const z = new Float64Array(buf, L.headOut, 4 * count);
+  if (c === 2) for (let k = 0; k < count; k++) pred[k] = z[4 * k + 1] > z[4 * k] ? 1 : 0;
+  else for (let k = 0; k < count; k++) pred[k] = z[4 * k] > 0 ? 1 : 0;
+  return true;
 }
 
 /**

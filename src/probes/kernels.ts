@@ -99,7 +99,11 @@ export function flipValues(values: Float32Array, fraction: number, select: Magni
 /** sign(): −1, 0 or +1 (torch.sign semantics; 0 stays 0), into `out` when given (it may be `values` itself). */
 export function signValues(values: Float32Array, out: Float32Array = new Float32Array(values.length)): Float32Array {
   if (out.length !== values.length) throw new RangeError(`out has ${out.length} elements, values ${values.length}`);
-  for (let i = 0; i < values.length; i++) out[i] = values[i] > 0 ? 1 : values[i] < 0 ? -1 : 0;
+  // (v > 0) − (v < 0) without branches (signs of trained weights are a coin toss for the branch predictor): ±0 and NaN give +0.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number(v > 0) - Number(v < 0);
+  }
   return out;
 }
 

@@ -10,7 +10,7 @@ import { Rng, type DenseModel } from '../../src/core/index.js';
 import { createEvaluator, splitInputs, testBatchCount, trainMlp, REFERENCE_MLP, type Evaluator, type Measurement, type Split } from '../../src/model/index.js';
 import { exactCounters, exactInputs } from '../../src/model/delta-eval.js';
 import { sparseInputs } from '../../src/model/evaluator.js';
-import { linearCka } from '../../src/model/cka.js';
+import { CkaAccumulator, ckaReference, linearCka } from '../../src/model/cka.js';
 import { applyProbe, exactFirstLayer, planSweep, probedModel, type ProbeSpec } from '../../src/probes/index.js';
 import { mnistPair } from './fixtures.js';
 
@@ -93,7 +93,9 @@ test('the same numbers by any route: plan order, reversed, each on a fresh evalu
     return out;
   };
   const inOrder = models.map((_, k) => k);
+  const images = exactCounters.images;
   const planned = run(() => createEvaluator(split, 'pm1'), inOrder);
+  assert.ok(exactCounters.images > images, 'the WebAssembly engine ran');
   same(run(() => createEvaluator(split, 'pm1'), [...inOrder].reverse()), planned, 'reversed');
   same(models.map((m) => createEvaluator(split, 'pm1').measure([m], reference, { exact: true })[0]), planned, 'fresh evaluators');
   same(run(() => createEvaluator(split, 'pm1', { wasm: false }), inOrder), planned, 'plain JS');
@@ -149,4 +151,69 @@ test('weights outside the grid\'s range (or NaN-free but huge) are measured by t
   const [c] = createEvaluator(split, 'pm1').measure([deep], model79);
   const [d] = createEvaluator(split, 'pm1').measure([deep], model79, { exact: true });
   assert.deepEqual(d, c);
+});
+
+/**
+ * The float32 path by its definition, in plain JS with Math.fround: bias32 = f32(b + Σ_i x(m_i)·w_i
+ * in float64), then per image, its entries in order, acc = f32(acc + f32(val·w)); ReLU activations.
+ */
+function float32Definition(split: Split, model: DenseModel): Float32Array {
+  const s = sparseInputs(split, 'pm1');
+  const l = model.layers[0];
+  const [d, h] = l.shape;
+  const bias = new Float32Array(h);
+  for (let j = 0; j < h; j++) {
+    let f = l.bias ? l.bias[j] : 0;
+    for (let i = 0; i < d; i++) if (s.baseX[i] !== 0) f += s.baseX[i] * l.weights[i * h + j];
+    bias[j] = f;
+  }
+  const out = new Float32Array(s.n * h);
+  for (let r = 0; r < s.n; r++) {
+    for (let j = 0; j < h; j++) {
+      let acc = bias[j];
+      for (let e = s.rowPtr[r]; e < s.rowPtr[r + 1]; e++) acc = Math.fround(acc + Math.fround(s.val[e] * l.weights[s.col[e] * h + j]));
+      out[r * h + j] = Math.max(0, acc);
+    }
+  }
+  return out;
+}
+
+test('the float32 path, through dense rows or (weights ≥ 90 % zero) pixel by pixel over the non-zero weights, is its definition bit for bit (accuracy and CKA)', () => {
+  const split = mnistPair('t10k', 7, 9, 300);
+  const ev = createEvaluator(split, 'pm1');
+  const refActs = float32Definition(split, model79);
+  const ref = ckaReference(refActs, split.n, 64);
+  const sparse = exactCounters.sparseFloat32Images;
+  for (const spec of [
+    { probe: 'prune', variant: 'reference', signed: false, level: 0.5, layer: 'all' },
+    { probe: 'prune', variant: 'reference', signed: false, level: 0.95, layer: 'all' },
+    { probe: 'prune', variant: 'largest', signed: true, level: 0.99, layer: 'all' },
+    { probe: 'randomize', variant: 'A', signed: false, level: 0.97, layer: 'all' },
+    { probe: 'randomize', variant: 'E', signed: true, level: 0.999, layer: 'all' },
+  ] as ProbeSpec[]) {
+    const m = applyProbe(model79, spec, new Rng(5));
+    const acts = float32Definition(split, m);
+    const acc = new CkaAccumulator(ref);
+    for (let r = 0; r < split.n; r++) acc.add(r, acts, r * 64);
+    // predictions by the twoLayerRelu rule from the definition's activations
+    const W = m.layers[1].weights;
+    const b = m.layers[1].bias!;
+    let correct = 0;
+    for (let r = 0; r < split.n; r++) {
+      let z0 = b[0];
+      let z1 = b[1];
+      for (let j = 0; j < 64; j++) {
+        const x = acts[r * 64 + j];
+        if (x > 0) {
+          z0 += x * W[2 * j];
+          z1 += x * W[2 * j + 1];
+        }
+      }
+      if ((z1 > z0 ? 1 : 0) === split.labels[r]) correct++;
+    }
+    const [got] = ev.measure([m], model79);
+    assert.equal(got.accuracy, correct / split.n, `${spec.variant} ${spec.level}: accuracy`);
+    assert.equal(got.cka, acc.value(), `${spec.variant} ${spec.level}: CKA`);
+  }
+  assert.equal(exactCounters.sparseFloat32Images - sparse, 4 * split.n, 'the four models ≥ 90 % zero took the route over non-zero weights');
 });
