@@ -22,9 +22,10 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
 import { RedisExecutor } from '../src/study/executors/redis.js';
-import { runJob } from '../src/study/jobs.js';
-import { DEFAULT_EVAL_CHUNK } from '../src/study/plan.js';
-import type { EvalJob, Executor } from '../src/study/types.js';
+import { DEFAULT_EVAL_CHUNK } from '../src/study/kinds/reference/plan.js';
+import type { EvalJob } from '../src/study/kinds/reference/types.js';
+import { runJob } from '../src/study/registry.js';
+import type { Executor } from '../src/study/types.js';
 import { redisMissing, startRedis } from '../test/study/redis-server.js';
 import { interleaved, reportRatio } from './ratio.js';
 import { studyBenchSetup, type StudyBench } from './study.js';
@@ -96,11 +97,12 @@ export async function run(): Promise<void> {
     // The queue alone: jobs that compute nothing, one at a time (the round trip's latency), and many
     // at once as a study enqueues them (what each worker spends per job on the queue: taking it,
     // reporting it, taking the next), against one job's compute here (median of the first 5 jobs).
-    const empty = { ...b.jobs[0], evals: [] };
+    const empty: EvalJob = { ...b.jobs[0], evals: [] };
     const trips: number[] = [];
     for (let k = 0; k < 10; k++) {
       const t = performance.now();
-      await executor.run([{ ...empty, baseSeed: 5000 + k }], b.blobs, () => undefined);
+      const job: EvalJob = { ...empty, baseSeed: 5000 + k };
+      await executor.run([job], b.blobs, () => undefined);
       trips.push(performance.now() - t);
     }
     const batches: number[] = [];

@@ -27,8 +27,9 @@ import { allClassPairs, loadDataset, loadSsimRanking } from '../src/data/index.j
 import { loadSpmmKernel } from '../src/model/wasm-kernel.js';
 import { MemoryBlobStore } from '../src/study/blobs.js';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
-import { evalJobs, planStudy, trainJob } from '../src/study/plan.js';
-import type { JobResult, TrainJobResult } from '../src/study/types.js';
+import { evalJobs, planReferenceStudy, trainJob } from '../src/study/kinds/reference/plan.js';
+import type { TrainJob, TrainJobResult } from '../src/study/kinds/reference/types.js';
+import type { JobResult } from '../src/study/types.js';
 import { reportRatio } from './ratio.js';
 
 const RUNS = 10;
@@ -73,7 +74,7 @@ export async function run(): Promise<void> {
   const size = (c: number[], list: [number, number][]) => list.reduce((s, [a, b]) => s + c[a] + c[b], 0);
 
   const blobs = new MemoryBlobStore();
-  const study = await planStudy({
+  const study = await planReferenceStudy({
     dataset: 'mnist', pairs: sampled.map(([a, b]) => `${a}v${b}`).join(','), runs: 1, seed: 1, inputs: 'pm1', validationFraction: 0, quick: false,
     hidden: [64], activation: 'relu', head: 'softmax', epochs: 10, batchSize: 128, learningRate: 0.01, earlyStopping: 0, engine: 'sparse',
   }, data, ranking, blobs);
@@ -85,9 +86,10 @@ export async function run(): Promise<void> {
     const cpu = process.cpuUsage();
     await Promise.all(study.tasks.map(async (task) => {
       const results: JobResult[] = [];
-      await executor.run([{ ...trainJob(study, task, 0), minAccuracy: 0 }], blobs, (r) => void results.push(r));
-      const trained = results[0] as TrainJobResult;
-      await blobs.put(trained.modelBytes!);
+      const job: TrainJob = { ...trainJob(study, task, 0), minAccuracy: 0 };
+      await executor.run([job], blobs, (r) => void results.push(r));
+      const trained = results[0] as unknown as TrainJobResult;
+      await blobs.put(trained.made[0].bytes!);
       await executor.run(evalJobs(study, task, 0, trained.model), blobs, () => undefined);
     }));
     const used = process.cpuUsage(cpu);

@@ -8,23 +8,22 @@ import { UserError } from '../core/errors.js';
 import { asUserError, isSystemError } from '../core/io.js';
 import { registerCommands } from './commands/index.js';
 import { WEIGHTSCOPE_VERSION } from '../core/run-folder.js';
-import { preloadFormats } from '../formats/index.js';
 
-export function buildProgram(): Command {
+/** The `weightscope` program with the command `argv` names registered (every command when it names none). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('weightscope')
     .description('Open up trained neural networks: every dense layer as a signed bipartite network.')
     .version(WEIGHTSCOPE_VERSION)
     // Flag errors as one line like every other error: the help hint on the same line, not a second one.
     .configureOutput({ outputError: (str, write) => write(`weightscope: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await preloadFormats(argv); // readers that start asynchronously (.keras: h5wasm)
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
