@@ -18,7 +18,7 @@
  * way. CKA comes from these pre-activations (rounding-level differences from the float32 path's).
  */
 import type { DenseModel, LayerRecord } from '../core/layer.js';
-import type { SparseInputs } from './evaluator.js';
+import type { SparseInputs } from './sparse-inputs.js';
 import { DELTA_BLOCK_BYTES, loadDeltaKernel, type DeltaKernel } from './delta-kernel.js';
 
 /** Bits of the grid the weights are rounded to (per unit of the pixel offset q). */

@@ -22,26 +22,9 @@ import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel, type SpmmKernel } from './was
 import { loadDeltaKernel, type DeltaKernel } from './delta-kernel.js';
 import { ExactEngine, OutsideGrid, certifiedPredictions, checkGrid, columnStats, exactFirstLayerJs, exactInputs, exactShape, type ExactInputs } from './delta-eval.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
+import type { SparseInputs } from './sparse-inputs.js';
 
-/** The test inputs in the sparse form the evaluator uses. */
-export interface SparseInputs {
-  n: number;
-  /** Inputs per image. */
-  d: number;
-  /** CSR row pointers: image k's entries are [rowPtr[k], rowPtr[k+1]). */
-  rowPtr: Uint32Array;
-  /** Pixel index of each entry. */
-  col: Uint32Array;
-  /** scale·(p − mode) of each entry. */
-  val: Float32Array;
-  /** p − mode of each entry (an integer, −255…255): the exact first layer's inputs (delta-eval.ts). */
-  q: Int16Array;
-  /** The scaled mode value x(m_i) of each pixel, folded into the first layer's bias. */
-  baseX: Float32Array;
-  /** The input scaling's step per pixel unit (val = f32(q·scale)). */
-  scale: number;
-  labels: Uint8Array;
-}
+export type { SparseInputs } from './sparse-inputs.js';
 
 /** Build the sparse form of a split (once per test set). */
 export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
