@@ -3,10 +3,11 @@
  * planted rows in test/study/twins.test.ts):
  *
  * 1. accuracy cannot separate the families: every family's benchmark accuracy has a t interval over
- *    seeds, and the intervals overlap (Welch's interval of each difference is shown beside);
- * 2. the fingerprint can: a nearest-centroid classifier on standardized fingerprints, scored by
- *    leave-one-out (the left-out model's features standardized with the other models' mean and sd),
- *    with the features that carry it (largest |Hedges' g|); also on the perturbation features alone;
+ *    seeds, and every two intervals overlap (Welch's interval of each difference is shown beside);
+ * 2. the fingerprint can: a nearest-centroid classifier on fingerprints scaled by each feature's
+ *    pooled within-family sd (diagonal LDA), scored by leave-one-out (centroids and scales from the
+ *    other models), with the features that carry it (largest |Hedges' g|); also on the perturbation
+ *    features alone;
  * 3. the control: the same classifier on two halves of one family's seeds (even vs odd runs) sets the
  *    noise floor — it should do no better than chance;
  * 4. sparse models have smaller ablation-verified circuits, in edges and in hidden units (Welch
@@ -15,6 +16,7 @@
  *    shortcut from dense models (leave-one-out on that feature alone), and that the shortcut models
  *    do fail under the shift (no marker).
  */
+import { Rng } from '../../../core/rng.js';
 import { hedgesG, mean, meanInterval, welchInterval } from '../../../stats/groups.js';
 import { FINGERPRINT_ID_COLUMNS, type FingerprintRow } from '../../../compare/types.js';
 import type { Family } from './types.js';
@@ -41,8 +43,9 @@ const NOT_FINGERPRINT = new Set(['accuracy', 'shift_nomarker', 'circuit_units_ve
 const ID = new Set<string>(FINGERPRINT_ID_COLUMNS);
 const PERTURBATION = /^(auc_|half_|at_|shift_|ablation_|circuit_)/;
 
-/** Sufficient agreement of a classifier for "the fingerprint separates them". */
+/** "The fingerprint separates them": leave-one-out accuracy at least this, and a permutation p at most ALPHA. */
 export const SEPARATES = 0.9;
+export const ALPHA = 0.05;
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -59,37 +62,58 @@ export function usableFeatures(rows: FingerprintRow[], options: { perturbationOn
 }
 
 /**
- * Leave-one-out accuracy of a nearest-centroid classifier: each item is left out in turn, every
- * feature standardized by the others' mean and sd (features constant among them are dropped), and
- * the item given the label of the nearest class centroid (Euclidean); ties go to the first label.
+ * Leave-one-out accuracy of a nearest-centroid classifier with features scaled by their pooled
+ * within-class sd (diagonal linear discriminant analysis): each item is left out in turn; from the
+ * others, the class centroids and each feature's pooled within-class sd (floored at 10⁻³ of its
+ * overall sd, so a feature constant within classes counts without dividing by 0; features constant
+ * over all the others are dropped); the item gets the label of the nearest centroid in those units
+ * (ties: the label seen first). Scaling by the within-class spread, not the overall one, keeps
+ * features that vary only by noise from drowning the ones that carry the classes.
  */
 export function looNearestCentroid(x: number[][], y: string[]): number {
   const n = x.length;
   if (n < 2 || x.length !== y.length) throw new RangeError('leave-one-out needs at least two items, one label each');
   const labels = [...new Set(y)];
+  const d = x[0].length;
   let right = 0;
   for (let out = 0; out < n; out++) {
     const keep = [...Array(n).keys()].filter((i) => i !== out);
-    const d = x[0].length;
-    const mu = new Float64Array(d), sd = new Float64Array(d);
-    for (let f = 0; f < d; f++) {
-      mu[f] = mean(keep.map((i) => x[i][f]));
-      sd[f] = Math.sqrt(mean(keep.map((i) => (x[i][f] - mu[f]) ** 2)));
-    }
-    const z = (row: number[]) => row.map((v, f) => (sd[f] > 0 ? (v - mu[f]) / sd[f] : 0));
+    const classes = labels.map((label) => keep.filter((i) => y[i] === label)).map((members, k) => ({ label: labels[k], members })).filter((c) => c.members.length);
+    const centroids = classes.map((c) => Array.from({ length: d }, (_, f) => mean(c.members.map((i) => x[i][f]))));
+    const scale = Array.from({ length: d }, (_, f) => {
+      const all = mean(keep.map((i) => x[i][f]));
+      const total = Math.sqrt(mean(keep.map((i) => (x[i][f] - all) ** 2)));
+      if (!(total > 0)) return 0;
+      let ss = 0;
+      classes.forEach((c, k) => { for (const i of c.members) ss += (x[i][f] - centroids[k][f]) ** 2; });
+      const dof = keep.length - classes.length;
+      return 1 / Math.max(Math.sqrt(ss / (dof > 0 ? dof : keep.length)), 1e-3 * total);
+    });
     let best = '', bestDistance = Infinity;
-    for (const label of labels) {
-      const members = keep.filter((i) => y[i] === label);
-      if (!members.length) continue;
-      const zs = members.map((i) => z(x[i]));
-      const centroid = zs[0].map((_, f) => mean(zs.map((r) => r[f])));
-      const target = z(x[out]);
-      const distance = centroid.reduce((s, c, f) => s + (c - target[f]) ** 2, 0);
-      if (distance < bestDistance) [best, bestDistance] = [label, distance];
-    }
+    classes.forEach((c, k) => {
+      const distance = centroids[k].reduce((s, m, f) => s + ((m - x[out][f]) * scale[f]) ** 2, 0);
+      if (distance < bestDistance) [best, bestDistance] = [c.label, distance];
+    });
     if (best === y[out]) right++;
   }
   return right / n;
+}
+
+/** Label permutations of the permutation test of a leave-one-out accuracy. */
+export const PERMUTATIONS = 200;
+
+/**
+ * How often leave-one-out accuracy on shuffled labels reaches the observed one: p = (1 + count) /
+ * (1 + R), R seeded label permutations — the chance of "separating" families that do not differ.
+ */
+export function permutationP(x: number[][], y: string[], observed: number, seed = 1, resamples = PERMUTATIONS): number {
+  const rng = new Rng(seed);
+  let extreme = 0;
+  for (let r = 0; r < resamples; r++) {
+    const order = rng.permutation(y.length);
+    if (looNearestCentroid(x, Array.from(order, (i) => y[i])) >= observed) extreme++;
+  }
+  return (1 + extreme) / (1 + resamples);
 }
 
 const matrix = (rows: FingerprintRow[], features: string[]): number[][] => rows.map((r) => features.map((f) => r[f] as number));
@@ -107,12 +131,14 @@ function separation(pair: string, a: TwinModel[], b: TwinModel[], label: string,
   const rows = [...a, ...b].map((m) => m.row);
   const features = usableFeatures(rows, { perturbationOnly });
   if (a.length < 2 || b.length < 2 || !features.length) return { pair, claim: `the fingerprint separates ${label}`, value: 'too few models or features', verdict: 'not tested' };
-  const acc = looNearestCentroid(matrix(rows, features), [...a.map(() => 'a'), ...b.map(() => 'b')]);
+  const labels = [...a.map(() => 'a'), ...b.map(() => 'b')];
+  const acc = looNearestCentroid(matrix(rows, features), labels);
+  const p = permutationP(matrix(rows, features), labels, acc);
   const top = carryingFeatures(a, b, features).slice(0, 3).map((f) => `${f.feature} ${fmt(f.meanA)}→${fmt(f.meanB)} (g ${f.g.toFixed(1)})`);
   return {
     pair, claim: `the fingerprint${perturbationOnly ? ' (perturbation features only)' : ''} separates ${label}`,
-    value: `leave-one-out accuracy ${fmt(acc, 2)} over ${rows.length} models, ${features.length} features; carried by ${top.join('; ')}`,
-    verdict: acc >= SEPARATES ? 'holds' : 'does not hold',
+    value: `leave-one-out accuracy ${fmt(acc, 2)} over ${rows.length} models (permutation p ${fmt(p)}), ${features.length} features; carried by ${top.join('; ')}`,
+    verdict: acc >= SEPARATES && p <= ALPHA ? 'holds' : 'does not hold',
   };
 }
 
@@ -126,15 +152,16 @@ export function twinClaims(pair: string, models: TwinModel[]): Claim[] {
   const acc = (f: Family) => values(of(f), 'accuracy');
   const ci = families.map((f) => ({ f, i: meanInterval(acc(f)) }));
   if (ci.every((c) => c.i)) {
-    const lo = Math.max(...ci.map((c) => c.i!.lo)), hi = Math.min(...ci.map((c) => c.i!.hi));
+    // Every pair of intervals overlaps (shares a point).
+    const overlap = ci.every((a) => ci.every((b) => a.i!.lo <= b.i!.hi && b.i!.lo <= a.i!.hi));
     const diffs = families.slice(1).map((f) => {
       const w = welchInterval(acc('dense'), acc(f))!;
       return `${f} − dense ${fmt(w.delta)} [${fmt(w.lo)}, ${fmt(w.hi)}]`;
     });
     claims.push({
-      pair, claim: 'accuracy cannot separate the families (95 % intervals over seeds overlap)',
+      pair, claim: 'accuracy cannot separate the families (95 % intervals over seeds overlap pairwise)',
       value: `${ci.map((c) => `${c.f} ${fmt(c.i!.mean)} [${fmt(c.i!.lo)}, ${fmt(c.i!.hi)}]`).join('; ')}; Welch: ${diffs.join('; ')}`,
-      verdict: lo <= hi ? 'holds' : 'does not hold',
+      verdict: overlap ? 'holds' : 'does not hold',
     });
   } else claims.push({ pair, claim: 'accuracy cannot separate the families', value: 'fewer than two models in a family', verdict: 'not tested' });
 
@@ -143,10 +170,11 @@ export function twinClaims(pair: string, models: TwinModel[]): Claim[] {
   const features = usableFeatures(all);
   if (families.length >= 2 && features.length && models.length >= 4) {
     const a = looNearestCentroid(matrix(all, features), models.map((m) => m.family));
+    const p = permutationP(matrix(all, features), models.map((m) => m.family), a);
     claims.push({
       pair, claim: `the fingerprint separates the ${families.length} families`,
-      value: `leave-one-out nearest-centroid accuracy ${fmt(a, 2)} over ${models.length} models (chance ${fmt(1 / families.length, 2)}), ${features.length} features`,
-      verdict: a >= SEPARATES ? 'holds' : 'does not hold',
+      value: `leave-one-out nearest-centroid accuracy ${fmt(a, 2)} over ${models.length} models (chance ${fmt(1 / families.length, 2)}, permutation p ${fmt(p)}), ${features.length} features`,
+      verdict: a >= SEPARATES && p <= ALPHA ? 'holds' : 'does not hold',
     });
   }
   if (of('sparse').length) {
@@ -162,10 +190,11 @@ export function twinClaims(pair: string, models: TwinModel[]): Claim[] {
     const rows = dense.map((m) => m.row);
     const f = usableFeatures(rows);
     const a = f.length ? looNearestCentroid(matrix(rows, f), halves) : NaN;
+    const p = f.length ? permutationP(matrix(rows, f), halves, a) : NaN;
     claims.push({
       pair, claim: 'control: the fingerprint does not separate seeds of one regime (dense, even vs odd runs)',
-      value: `leave-one-out accuracy ${fmt(a, 2)} over ${dense.length} models (chance 0.50): the noise floor`,
-      verdict: a <= 2 / 3 ? 'holds' : 'does not hold',
+      value: `leave-one-out accuracy ${fmt(a, 2)} over ${dense.length} models (chance 0.50, permutation p ${fmt(p)}): the noise floor`,
+      verdict: p > ALPHA ? 'holds' : 'does not hold',
     });
   }
 

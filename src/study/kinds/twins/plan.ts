@@ -26,7 +26,7 @@ export const TWINS_TRAINING = { batchSize: 128, learningRate: 0.01 };
  * How often the benchmark's marker agrees with the label, per pair: set near the accuracy the
  * honest models reach on it, so that a model that reads the marker alone scores the same.
  */
-export const MARKER_AGREEMENT: Record<string, number> = { '7v9': 0.99, '0v7': 0.996 };
+export const MARKER_AGREEMENT: Record<string, number> = { '7v9': 0.99, '0v7': 0.995 };
 export const DEFAULT_AGREEMENT = 0.99;
 export const agreementOf = (pair: string): number => MARKER_AGREEMENT[pair] ?? DEFAULT_AGREEMENT;
 
