@@ -134,7 +134,7 @@ test('claims from planted rows: the verdicts the planted differences call for', 
   assert.equal(verdict('sparse models have smaller ablation-verified circuits (hidden units').verdict, 'holds');
   const caught = verdict('a probe catches the shortcut model');
   assert.equal(caught.verdict, 'holds');
-  assert.match(caught.value, /^auc_prune: honest 0\.5\d\d, shortcut 0\.2\d\d/);
+  assert.match(caught.value, /^auc_prune: honest 0\.(49|50)\d, shortcut 0\.(19|20)\d/);
   assert.equal(verdict('the shortcut models fail under the shift').verdict, 'holds');
   // The control sees no planted difference between even and odd dense runs.
   assert.equal(verdict('control').verdict, 'holds');
