@@ -4,11 +4,13 @@
  * the honest one's while it fails without the marker, the claims' verdicts from planted rows, and
  * the kind run end to end on a tiny plan — in-process and on worker threads, the same rows.
  */
-import test from 'node:test';
+import test, { describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../../src/core/rng.js';
 import { readResultsLog, runPaths } from '../../src/core/run-folder.js';
 import { loadDataset, taskSplits, type Dataset } from '../../src/data/index.js';
@@ -23,6 +25,8 @@ import { markerPixels, withMarker } from '../../src/study/kinds/twins/marker.js'
 import { agreementOf, TWINS_INPUTS, TWINS_QUICK } from '../../src/study/kinds/twins/plan.js';
 import type { Family } from '../../src/study/kinds/twins/types.js';
 import { runStudy } from '../../src/study/run.js';
+import { RedisExecutor } from '../../src/study/executors/redis.js';
+import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 
 let mnist: Dataset | null = null;
 const splits = (testLimit?: number) => taskSplits((mnist ??= loadDataset('mnist')), 'mnist', [7, 9], { inputs: TWINS_INPUTS, seed: 1, validationFraction: 0, testLimit });
@@ -142,8 +146,10 @@ test('claims from planted rows: the verdicts the planted differences call for', 
   assert.equal(twinClaims('mnist-7v9', planted({ shortcutAccuracy: 0.9 })).find((c) => c.claim.startsWith('accuracy cannot'))!.verdict, 'does not hold');
 });
 
+const tiny = { pairs: '7v9', seeds: 2, epochs: 1, density: 0.05, testLimit: 150, seed: 4, quick: true };
+let inProcessRoot = '';
+
 test('the twins kind end to end on a tiny plan: in-process and on worker threads the same rows bit for bit; claims, fingerprints and report written; a rerun resumes with nothing to do', async () => {
-  const tiny = { pairs: '7v9', seeds: 2, epochs: 1, density: 0.05, testLimit: 150, seed: 4, quick: true };
   const roots = [mkdtempSync(join(tmpdir(), 'ws-twins-a-')), mkdtempSync(join(tmpdir(), 'ws-twins-b-'))];
   const local = createInProcessExecutor();
   const pool = createThreadPoolExecutor({ workers: 2 });
@@ -154,6 +160,7 @@ test('the twins kind end to end on a tiny plan: in-process and on worker threads
     await local.close();
     await pool.close();
   }
+  inProcessRoot = roots[0];
   const [a, b] = roots.map((r) => readFileSync(runPaths(r).resultsCsv, 'utf8'));
   assert.equal(a, b, 'results.csv identical');
   assert.equal(readFileSync(join(roots[0], 'fingerprints.csv'), 'utf8'), readFileSync(join(roots[1], 'fingerprints.csv'), 'utf8'));
@@ -177,4 +184,27 @@ test('the twins kind end to end on a tiny plan: in-process and on worker threads
   assert.equal(jobs, 0);
   assert.equal(readResultsLog(runPaths(roots[0]).results).length, before);
   assert.equal(readFileSync(runPaths(roots[0]).resultsCsv, 'utf8'), a);
+});
+
+describe('the twins kind over Redis', { skip: redisMissing('twins over Redis') ?? false }, () => {
+  let redis: RedisInstance;
+  let worker: ChildProcess | null = null;
+  before(async () => { redis = await startRedis(); });
+  after(async () => {
+    worker?.kill();
+    await redis?.stop();
+  });
+
+  test('a `weightscope worker` gives the in-process run\'s results.csv and fingerprints.csv byte for byte', { timeout: 240_000 }, async () => {
+    assert.ok(inProcessRoot, 'the in-process run ran first');
+    worker = spawn(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), 'worker', '--redis', redis.url], { stdio: 'ignore' });
+    const root = mkdtempSync(join(tmpdir(), 'ws-twins-redis-'));
+    const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
+    try {
+      await runStudy('twins', { ...tiny, out: root }, { executor });
+    } finally {
+      await executor.close();
+    }
+    for (const f of ['results.csv', 'fingerprints.csv', 'claims.csv']) assert.equal(readFileSync(join(root, f), 'utf8'), readFileSync(join(inProcessRoot, f), 'utf8'), f);
+  });
 });
