@@ -11,12 +11,15 @@ import type { JobKind, StudyKind } from './kind.js';
 import { JobRefused, type BlobSource, type Job, type JobProgress, type JobResult } from './types.js';
 import { REFERENCE_STUDY } from './kinds/reference/index.js';
 import { TAGGER_STUDY } from './kinds/tagger/index.js';
+import { MULTITASK_STUDY } from './kinds/multitask/index.js';
 
 export const STUDY_KINDS = {
   /** The reference study (arXiv 2508.05463): MLPs on MNIST pairs, five probes — `weightscope reproduce`. */
   reference: REFERENCE_STUDY,
   /** Transformer taggers on the Brown corpus, probed layer by layer — `weightscope transformer`. */
   tagger: TAGGER_STUDY,
+  /** Networks trained on K latent tasks (arXiv 2407.11249): disentanglement, weight lens, probes — `weightscope multitask`. */
+  multitask: MULTITASK_STUDY,
 } satisfies Record<string, StudyKind>;
 
 export type StudyKindName = keyof typeof STUDY_KINDS;

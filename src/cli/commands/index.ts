@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   layers: async () => (await import('./layers.js')).registerLayers,
   'text-lines': async () => (await import('./text-lines.js')).registerTextLines,
   transformer: async () => (await import('./transformer.js')).registerTransformer,
+  multitask: async () => (await import('./multitask.js')).registerMultitask,
   worker: async () => (await import('./worker.js')).registerWorker,
 };
 
