@@ -22,7 +22,7 @@ export function registerMultitask(program: Command): void {
     .option('--noise <list>', `noise σ on the latent, per look (default ${list(DEFAULT_SWEEP.noise)}; --quick ${list(QUICK_SWEEP.noise)}; each ${BOUNDS.noise.min}–${BOUNDS.noise.max})`, numberList)
     .option('--latent-dim <list>', `latent dimensions D (default ${list(DEFAULT_SWEEP.latentDim)}; --quick ${list(QUICK_SWEEP.latentDim)}; each ${BOUNDS.latentDim.min}–${BOUNDS.latentDim.max})`, intList)
     .option('--model <list>', "networks: 'mlp' (observations → 64 → 64 → K sigmoid heads), 'rnn' (64 ReLU units over the noisy looks), or both (mlp,rnn)", modelList, ['mlp'])
-    .addOption(new Option('--observation <map>', "how the latent is observed: 'rbf' (a radial-basis population code) or 'relu' (the authors' frozen random ReLU network, nearly linear)").choices(Object.keys(OBSERVATION_FLAGS)).default('rbf'))
+    .addOption(new Option('--map <map>', "the observation map, how the latent is observed: 'rbf' (a radial-basis population code) or 'relu' (the authors' frozen random ReLU network, nearly linear)").choices(Object.keys(OBSERVATION_FLAGS)).default('rbf'))
     .option('--runs <n>', `independently trained models per setting (default ${DEFAULT_SWEEP.runs}; --quick ${QUICK_SWEEP.runs}; at most ${BOUNDS.runs.max})`, positiveInt)
     .option('--quick', 'a small, fast run: fewer settings, shorter training, fewer probes', false)
     .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
@@ -35,7 +35,7 @@ export function registerMultitask(program: Command): void {
       noise: opts.noise ?? d.noise,
       latentDim: opts.latentDim ?? d.latentDim,
       model: opts.model,
-      observation: OBSERVATION_FLAGS[opts.observation],
+      observation: OBSERVATION_FLAGS[opts.map],
       runs: opts.runs ?? d.runs,
       seed: opts.seed,
       quick: opts.quick,

@@ -29,7 +29,7 @@ export const TRANSFORMER_REFUSAL =
   "--model transformer: the project's transformer (src/model/transformer) reads token ids through embedding tables and has no input projection for " +
   'continuous observations nor K sigmoid heads in its public API, so it cannot be trained on this study\'s observations; use mlp or rnn';
 
-/** `--observation` names: `relu` is the authors' encoder (relu-mlp), `rbf` the radial-basis code. */
+/** `--map` names: `relu` is the authors' encoder (relu-mlp), `rbf` the radial-basis code. */
 export const OBSERVATION_FLAGS: Record<string, ObservationMapKind> = { relu: 'relu-mlp', rbf: 'rbf' };
 
 /**
@@ -96,6 +96,6 @@ export function checkModels(models: string[]): NetKind[] {
 }
 
 export function checkObservation(name: string): ObservationMapKind {
-  if (!(OBSERVATION_MAPS as readonly string[]).includes(name)) throw new UserError(`--observation must be ${Object.keys(OBSERVATION_FLAGS).join(' or ')}, got '${name}'`);
+  if (!(OBSERVATION_MAPS as readonly string[]).includes(name)) throw new UserError(`--map must be ${Object.keys(OBSERVATION_FLAGS).join(' or ')}, got '${name}'`);
   return name as ObservationMapKind;
 }
