@@ -234,7 +234,7 @@ export function effectSize(a: number[], b: number[], seed: number, resamples = M
 /** The graph statistics of the weight lens (columns of a model's row). */
 export const GRAPH_FEATURES = [
   'fraction_positive', 'imbalance_sd_in', 'imbalance_sd_out', 'imbalance_sd_in_z', 'imbalance_sd_out_z', 'nodf_positive', 'nodf_positive_z',
-  'assortativity', 'assortativity_z', 'communities', 'modularity', 'modularity_z', 'community_latent_nmi', 'percolation_all', 'percolation_positive',
+  'assortativity_positive', 'assortativity_positive_z', 'communities', 'modularity', 'modularity_z', 'community_latent_nmi', 'percolation_all', 'percolation_positive',
   'percolation_negative', 'spectral_alpha', 'stable_rank',
 ];
 

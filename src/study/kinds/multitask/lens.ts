@@ -6,7 +6,8 @@
  * - Sign-degree statistics: the fraction of positive weights; the spread (sd over units) of each
  *   unit's sign imbalance (k+ − k−)/(k+ + k−), on the input and the output side, and its z-score
  *   against null model A (the weights shuffled over the slots: signs land anywhere).
- * - NODF of the positive subgraph and degree assortativity, z-scored against the signed Curveball
+ * - NODF and degree assortativity of the positive subgraph (a trained layer has every weight, so
+ *   the whole layer's degrees are all equal and its assortativity undefined), z-scored against the signed Curveball
  *   (every unit's k+ and k− kept).
  * - Communities of the positive subgraph (weights w > 0 as edge weights; Louvain, the
  *   graphology-communities-louvain package, with a seeded random stream): their number (of two units
@@ -40,8 +41,8 @@ export interface LensStats {
   imbalance_sd_out_z: number;
   nodf_positive: number;
   nodf_positive_z: number;
-  assortativity: number;
-  assortativity_z: number;
+  assortativity_positive: number;
+  assortativity_positive_z: number;
   communities: number;
   modularity: number;
   modularity_z: number;
@@ -191,7 +192,7 @@ export function lensStats(layer: LayerRecord, rep: SampleMatrix, latents: Sample
   });
   const structure = zScores(layer, {
     nodf: (l) => nodf(l, 'positive').nodf,
-    assortativity: (l) => degreeAssortativity(l, 'all'),
+    assortativity: (l) => degreeAssortativity(l, 'positive'),
     modularity: (l) => positiveCommunities(l, louvainSeed).modularity,
   }, (l, r) => randomizeLayer(l, 'curveball', r), { samples: nullSamples, rng: new Rng(deriveSeed(seed, 'lens-null', 'curveball')) });
   const communities = positiveCommunities(layer, louvainSeed);
@@ -207,8 +208,8 @@ export function lensStats(layer: LayerRecord, rep: SampleMatrix, latents: Sample
     imbalance_sd_out_z: imbalance.out.z,
     nodf_positive: structure.nodf.observed,
     nodf_positive_z: structure.nodf.z,
-    assortativity: structure.assortativity.observed,
-    assortativity_z: structure.assortativity.z,
+    assortativity_positive: structure.assortativity.observed,
+    assortativity_positive_z: structure.assortativity.z,
     communities: communities.count,
     modularity: communities.modularity,
     modularity_z: structure.modularity.z,
