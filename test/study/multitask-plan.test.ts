@@ -1,15 +1,18 @@
 /**
  * The multi-task study as a plan of jobs (src/study/kinds/multitask/): a tiny plan (two MLPs, the
- * --quick measurements) run in-process and on the thread pool writes the same results.csv bytes and
- * the same networks; a rerun on a finished folder resumes without changing a byte; every model has
- * one well-formed row per planned item, and its baseline accuracy and OOD r² are recomputed here
+ * --quick measurements) run in-process, on the thread pool and over Redis by 2 `weightscope worker`
+ * processes writes the same results.csv bytes and the same networks (Redis: skipped with one line
+ * without redis-server); a rerun on a finished folder resumes without changing a byte; every model
+ * has one well-formed row per planned item, and its baseline accuracy and OOD r² are recomputed here
  * from the saved model.json by an independent forward pass.
  */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readResultsLog } from '../../src/core/run-folder.js';
 import { loadModel } from '../../src/model/files.js';
 import { oodR2, sampleMatrix } from '../../src/stats/index.js';
@@ -19,11 +22,14 @@ import { MAX_HELD_OUT } from '../../src/study/kinds/multitask/metrics.js';
 import { plannedModels, seedsOf } from '../../src/study/kinds/multitask/plan.js';
 import { planOptionsOf, type MultitaskOptions } from '../../src/study/kinds/multitask/study.js';
 import { runStudy } from '../../src/study/run.js';
+import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const TINY: Omit<MultitaskOptions, 'out'> = { tasks: [1, 3], noise: [0.2], latentDim: [2], model: ['mlp'], observation: 'rbf', runs: 1, seed: 4, quick: true };
 
-async function runTiny(executor: 'in-process' | 'threads', out = join(mkdtempSync(join(tmpdir(), 'ws-mt-plan-')), 'run')): Promise<string> {
-  await runStudy('multitask', { ...TINY, out, executor, workers: 2 });
+async function runTiny(executor: 'in-process' | 'threads' | { redis: string }, out = join(mkdtempSync(join(tmpdir(), 'ws-mt-plan-')), 'run')): Promise<string> {
+  await runStudy('multitask', { ...TINY, out, ...(typeof executor === 'string' ? { executor, workers: 2 } : executor) });
   return out;
 }
 
@@ -111,5 +117,32 @@ describe('the multi-task study as jobs', () => {
     assert.ok(before.equals(bytes(inProcess, 'results.csv')));
     const html = bytes(inProcess, 'report.html').toString();
     for (const id of ['C1', 'C2', 'C3', 'C4', 'W1', 'W2']) assert.match(html, new RegExp(`>${id}<`));
+  });
+});
+
+describe('the multi-task study over Redis', { skip: redisMissing('Redis multi-task study test') ?? false }, () => {
+  let redis: RedisInstance;
+  const workers: ChildProcess[] = [];
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+    await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)));
+    await redis?.stop();
+  });
+
+  test('2 worker processes write the same results.csv bytes and networks as in-process', async () => {
+    let log = '';
+    for (let k = 0; k < 2; k++) {
+      const child = spawn(process.execPath, [MAIN, 'worker', '--redis', redis.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (d: Buffer) => { log += d; });
+      workers.push(child);
+    }
+    const viaRedis = await runTiny({ redis: redis.url });
+    assert.ok(bytes(viaRedis, 'results.csv').equals(bytes(inProcess, 'results.csv')), 'results.csv differs over Redis');
+    assert.deepEqual(loadModel(join(viaRedis, 'models', 'mlp-rbf-d2-k3-s0.2', 'run-0')), loadModel(join(inProcess, 'models', 'mlp-rbf-d2-k3-s0.2', 'run-0')));
+    assert.match(log, /done train\/mlp-rbf-d2-k3-s0\.2\/run-0 in /);
+    assert.match(log, /done eval\/mlp-rbf-d2-k3-s0\.2\/run-0\/0-\d+ in /);
   });
 });
