@@ -181,6 +181,8 @@ export function rebuildMultitaskReport(root: string): string {
   const record = readRunRecord(root);
   if (!record) throw new UserError(`${root} has no run.json: not a weightscope run folder`);
   const config = record.config as MultitaskOptions;
-  return writeReport(root, config, readResultRows(root) as Row[], record);
+  // rows in plan order, as the run itself hands them over: the same report bytes
+  const p = planOptionsOf(config);
+  return writeReport(root, config, sortRowsByPlan(p, plannedModels(p), readResultRows(root)) as Row[], record);
 }
 
