@@ -2,14 +2,14 @@
  * The multi-task study as a plan of jobs (src/study/kinds/multitask/): a tiny plan (two MLPs, the
  * --quick measurements) run in-process, on the thread pool and over Redis by 2 `weightscope worker`
  * processes writes the same results.csv bytes and the same networks (Redis: skipped with one line
- * without redis-server); a rerun on a finished folder resumes without changing a byte; every model
+ * without redis-server); an interrupted run resumes to the same bytes, a finished one changes none; every model
  * has one well-formed row per planned item, and its baseline accuracy and OOD r² are recomputed here
  * from the saved model.json by an independent forward pass.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,20 @@ describe('the multi-task study as jobs', () => {
     for (const task of ['mlp-rbf-d2-k1-s0.2', 'mlp-rbf-d2-k3-s0.2']) {
       assert.deepEqual(loadModel(join(inProcess, 'models', task, 'run-0')), loadModel(join(threads, 'models', task, 'run-0')));
     }
+  });
+
+  test('an interrupted run resumes to the same bytes: a lost network is retrained, lost rows are measured again', async () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'ws-mt-resume-')), 'run');
+    cpSync(inProcess, copy, { recursive: true });
+    const lines = readFileSync(join(copy, 'results.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+    // the K = 3 network and all its rows gone; of the K = 1 network, its probe rows after the first
+    const kept = lines.filter((l) => !l.includes('k3-s0.2') && !(l.includes('k1-s0.2') && /"probe":"(noise|signflip|binarize|randomize)"/.test(l)));
+    assert.ok(kept.length > 1 && kept.length < lines.length / 2);
+    writeFileSync(join(copy, 'results.jsonl'), kept.join('\n') + '\n');
+    rmSync(join(copy, 'models', 'mlp-rbf-d2-k3-s0.2'), { recursive: true });
+    await runTiny('in-process', copy);
+    assert.ok(bytes(copy, 'results.csv').equals(bytes(inProcess, 'results.csv')), 'the resumed results.csv differs');
+    assert.deepEqual(loadModel(join(copy, 'models', 'mlp-rbf-d2-k3-s0.2', 'run-0')), loadModel(join(inProcess, 'models', 'mlp-rbf-d2-k3-s0.2', 'run-0')));
   });
 
   test('a rerun on the finished folder resumes: nothing changes, the report is rebuilt with its claims', async () => {
