@@ -19,6 +19,7 @@
  * (docs/performance-model.md). Where WebAssembly SIMD is missing, `loadSpmmKernel` returns null and
  * callers use JS loops.
  */
+import { wasmModuleOnce } from '../core/wasm.js';
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -429,18 +430,11 @@ export interface SpmmKernel {
   ckaAdd: CkaAddFn;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiledKernel = wasmModuleOnce(kernelBytes);
 
 /** Compile (once) and instantiate the kernels with a fresh memory; null where WebAssembly SIMD is unavailable. */
 export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = kernelBytes();
-      compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  const compiled = compiledKernel();
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
