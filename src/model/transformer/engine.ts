@@ -16,13 +16,11 @@
  * logits do not depend on the other sentences of its batch (every product and norm is per row).
  */
 import { UserError } from '../../core/errors.js';
+import { adamFactors, argmaxPadded, Arena, ADAM_BETA1, ADAM_BETA2, crossEntropy, EmbeddingTable, up4 } from './engine-common.js';
 import { GEMM_ACC, GEMM_RELU, kernelsAvailable, loadKernels, type Kernels } from './kernels.js';
 import { EMBEDDINGS, type Ablation, type Batch, type Gradients, type TransformerConfig, type TransformerModel } from './model.js';
 
 const EPS = 1e-5;
-export const ADAM_BETA1 = 0.9;
-export const ADAM_BETA2 = 0.98;
-const up4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /** The engine runs configurations whose attention heads are whole f32x4 vectors (d/heads a multiple of 4), where WebAssembly SIMD exists. */
 export function engineSupports(c: TransformerConfig): boolean {
@@ -88,8 +86,8 @@ export class TransformerEngine {
   private readonly whead: number;
   private readonly bhead: number;
   private readonly placements: Placement[] = [];
-  /** Embedding tables (training): parameters, gradients, moments; the rows a batch touched. */
-  private readonly tables: { at: number; g: number; m: number; v: number; rows: number; touched: Int32Array; stamp: Int32Array; count: number; list: number }[] = [];
+  /** Embedding tables (training), in EMBEDDINGS order. */
+  private readonly tables: EmbeddingTable[] = [];
   /** Transposed weights for the backward pass, per block, and the head's. */
   private readonly transposed: { wqkv: number; wo: number; win: number; wout: number }[] = [];
   private readonly headT: number = 0;
@@ -166,12 +164,8 @@ export class TransformerEngine {
     this.denseFloats = top / 4;
 
     // absolute layout
-    let abs = 64;
-    const alloc = (floats: number): number => {
-      const at = abs;
-      abs += up4(floats) * 4 + 16;
-      return at;
-    };
+    const arena = new Arena(64);
+    const alloc = (floats: number): number => arena.alloc(floats);
     const regions = this.training ? 4 : 1;
     const dense = alloc(regions * this.denseFloats);
     this.P = dense;
@@ -180,20 +174,12 @@ export class TransformerEngine {
     this.V = dense + 12 * this.denseFloats;
     if (this.training) {
       const rowsOf = [config.vocab, config.suffixes, config.shapes, config.lexicon, config.maxLen];
-      EMBEDDINGS.forEach((name, e) => {
-        const rows = rowsOf[e];
-        const at = alloc(rows * d);
-        const g = alloc(rows * d);
-        const m = alloc(rows * d);
-        const v = alloc(rows * d);
-        const list = alloc(rows);
-        this.tables.push({ at, g, m, v, rows, touched: new Int32Array(rows), stamp: new Int32Array(rows).fill(-1), count: 0, list });
-      });
+      for (const rows of rowsOf) this.tables.push(new EmbeddingTable(arena, rows, d));
       for (let b = 0; b < config.blocks; b++) this.transposed.push({ wqkv: alloc(3 * d * d), wo: alloc(d * d), win: alloc(F * d), wout: alloc(d * F) });
       this.headT = alloc(Tp * d);
     }
-    this.actBase = abs;
-    const k = loadKernels(abs + (1 << 20));
+    this.actBase = arena.top;
+    const k = loadKernels(arena.top + (1 << 20));
     if (!k) throw new Error('TransformerEngine: WebAssembly SIMD unavailable');
     this.k = k;
     this.f32 = new Float32Array(k.memory.buffer);
@@ -209,12 +195,8 @@ export class TransformerEngine {
     const N = this.capTokens;
     const nT = N + 4;
     const maxLp = up4(this.config.maxLen);
-    let abs = this.actBase;
-    const alloc = (floats: number): number => {
-      const at = abs;
-      abs += up4(floats) * 4 + 16;
-      return at;
-    };
+    const arena = new Arena(this.actBase);
+    const alloc = (floats: number): number => arena.alloc(floats);
     const blockCache = (): BlockCache => ({
       xhat1: alloc(N * d), h1: alloc(N * d), rstd1: alloc(N), qkv: alloc(3 * N * d), p: alloc(this.capProbs), att: alloc(N * d),
       xhat2: alloc(N * d), h2: alloc(N * d), rstd2: alloc(N), f: alloc(N * F),
@@ -241,7 +223,7 @@ export class TransformerEngine {
       act.dqkv = alloc(3 * N * d);
     }
     this.act = act;
-    const need = abs + 64;
+    const need = arena.top + 64;
     const have = this.k.memory.buffer.byteLength;
     if (need > have) this.k.memory.grow(Math.ceil((need - have) / 65536));
     this.f32 = new Float32Array(this.k.memory.buffer);
@@ -308,7 +290,7 @@ export class TransformerEngine {
   }
 
   private tableViews(which: 'at' | 'g'): Float32Array[] {
-    return this.tables.map((t) => this.f32.subarray(t[which] / 4, t[which] / 4 + t.rows * this.d));
+    return this.tables.map((t) => t.view(this.f32, which));
   }
 
   /** Multi-head attention of block cache C (its qkv) into C.att, per sentence and head. */
@@ -376,50 +358,16 @@ export class TransformerEngine {
   /** Argmax tag of every token (inference). */
   predict(batch: Batch, tables: Float32Array[], ablate?: Ablation): Int32Array {
     this.forwardPass(batch, tables, ablate);
-    const n = batch.word.length;
-    const T = this.config.tags;
-    const f = this.f32;
-    const o = this.act.logits / 4;
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = o + i * this.Tp;
-      let best = 0;
-      for (let t = 1; t < T; t++) if (f[r + t] > f[r + best]) best = t;
-      out[i] = best;
-    }
-    return out;
+    return argmaxPadded(this.f32, this.act.logits / 4, batch.word.length, this.config.tags, this.Tp);
   }
 
   /** Mean cross-entropy of the batch; its gradient is added to the gradient regions (training). */
   lossAndGradient(batch: Batch): number {
     if (!this.training) throw new Error('TransformerEngine: lossAndGradient needs a training engine');
     this.forwardPass(batch, null);
-    const loss = this.crossEntropy(batch);
+    const loss = crossEntropy(this.f32, this.act.logits / 4, this.act.dlogits / 4, batch.word.length, this.config.tags, this.Tp, batch.tag);
     this.backwardPass(batch);
     return loss;
-  }
-
-  /** Mean cross-entropy over the batch; writes its gradient with respect to the logits into act.dlogits. */
-  private crossEntropy(batch: Batch): number {
-    const n = batch.word.length;
-    const T = this.config.tags;
-    const { Tp } = this;
-    const f = this.f32;
-    const lo = this.act.logits / 4;
-    const go = this.act.dlogits / 4;
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const o = lo + i * Tp;
-      let max = -Infinity;
-      for (let t = 0; t < T; t++) if (f[o + t] > max) max = f[o + t];
-      let sum = 0;
-      for (let t = 0; t < T; t++) sum += Math.exp(f[o + t] - max);
-      const g = batch.tag[i];
-      loss += Math.log(sum) + max - f[o + g];
-      for (let t = 0; t < Tp; t++) f[go + i * Tp + t] = t < T ? Math.exp(f[o + t] - max) / sum / n : 0;
-      f[go + i * Tp + g] -= 1 / n;
-    }
-    return loss / n;
   }
 
   private backwardPass(batch: Batch): void {
@@ -490,24 +438,16 @@ export class TransformerEngine {
     }
 
     // embeddings: the input gradient added into the rows each token looked up
-    const grads = this.tableViews('g');
+    const [w, s, h, l, p] = this.tables;
     const f = this.f32;
-    const step = this.steps;
     for (const { a, L } of spans(batch)) {
       for (let i = a; i < a + L; i++) {
-        const rows = [batch.word[i], batch.suffix[i], batch.shape[i], batch.lexicon[i], i - a];
-        const o = dx / 4 + i * d;
-        for (let e = 0; e < rows.length; e++) {
-          const r = rows[e];
-          const t = this.tables[e];
-          if (t.stamp[r] !== step) {
-            t.stamp[r] = step;
-            t.touched[t.count++] = r;
-          }
-          const g = grads[e];
-          const go = r * d;
-          for (let j = 0; j < d; j++) g[go + j] += f[o + j];
-        }
+        const row = dx + 4 * i * d;
+        w.addRow(f, batch.word[i], row);
+        s.addRow(f, batch.suffix[i], row);
+        h.addRow(f, batch.shape[i], row);
+        l.addRow(f, batch.lexicon[i], row);
+        p.addRow(f, i - a, row);
       }
     }
   }
@@ -515,11 +455,7 @@ export class TransformerEngine {
   /** Zero every gradient (the dense region and the embedding tables). */
   zeroGradients(): void {
     this.f32.fill(0, this.G / 4, this.G / 4 + this.denseFloats);
-    for (const t of this.tables) {
-      this.f32.fill(0, t.g / 4, t.g / 4 + t.rows * this.d);
-      t.stamp.fill(-1);
-      t.count = 0;
-    }
+    for (const t of this.tables) t.zeroGradient(this.f32);
   }
 
   /** Add the gradients into a model-shaped `grads`. */
@@ -548,19 +484,9 @@ export class TransformerEngine {
    * parameters all together, the embedding tables lazily (the rows this batch touched) or whole.
    */
   adamStep(lr: number): void {
-    const step = ++this.steps;
-    const a = lr / (1 - ADAM_BETA1 ** step);
-    const b = 1 / (1 - ADAM_BETA2 ** step);
-    const { k } = this;
-    k.adam(this.P, this.G, this.M, this.V, this.denseFloats, a, b, ADAM_BETA1, ADAM_BETA2);
-    const i32 = new Int32Array(this.k.memory.buffer);
-    for (const t of this.tables) {
-      if (this.lazy) {
-        i32.set(t.touched.subarray(0, t.count), t.list / 4);
-        k.adamRows(t.at, t.g, t.m, t.v, t.list, t.count, 4 * this.d, a, b, ADAM_BETA1, ADAM_BETA2);
-      } else k.adam(t.at, t.g, t.m, t.v, t.rows * this.d, a, b, ADAM_BETA1, ADAM_BETA2);
-      t.count = 0;
-    }
+    const { a, b } = adamFactors(lr, ++this.steps);
+    this.k.adam(this.P, this.G, this.M, this.V, this.denseFloats, a, b, ADAM_BETA1, ADAM_BETA2);
+    for (const t of this.tables) t.adam(this.k, a, b, this.lazy);
   }
 }
 
