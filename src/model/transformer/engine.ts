@@ -99,6 +99,8 @@ export class TransformerEngine {
     dx: number; dh: number; df: number; dAtt: number; dqkv: number; nT: number;
   };
   private steps = 0;
+  /** The sentence spans of the batch in hand (set by forwardPass). */
+  private spans: { a: number; L: number }[] = [];
   private readonly training: boolean;
   private readonly lazy: boolean;
 
@@ -229,9 +231,9 @@ export class TransformerEngine {
     this.f32 = new Float32Array(this.k.memory.buffer);
   }
 
-  private probsOf(batch: Batch): number {
+  private probsOf(): number {
     let s = 0;
-    for (const { L } of spans(batch)) s += L * up4(L) * this.H;
+    for (const { L } of this.spans) s += L * up4(L) * this.H;
     return s;
   }
 
@@ -243,7 +245,7 @@ export class TransformerEngine {
       if (src.length !== p.rows * p.cols) throw new UserError(`transformer tensor of ${src.length} values where ${p.rows}×${p.cols} were expected`);
       const base = (this.P + p.at) / 4;
       if (p.stride === p.cols) f.set(src, base);
-      else for (let r = 0; r < p.rows; r++) f.set(src.subarray(r * p.cols, r * p.cols + p.cols), base + r * p.stride);
+      else for (let r = 0; r < p.rows; r++) for (let c = 0; c < p.cols; c++) f[base + r * p.stride + c] = src[r * p.cols + c];
     }
     const tables = embeddingTables(model);
     this.tables.forEach((t, e) => {
@@ -279,7 +281,7 @@ export class TransformerEngine {
     const x = this.act.x / 4;
     const [w, s, h, l, p] = tables;
     const maxLen = this.config.maxLen;
-    for (const { a, L } of spans(batch)) {
+    for (const { a, L } of this.spans) {
       if (L > maxLen) throw new UserError(`sentence longer than the model's ${maxLen} positions`);
       for (let i = a; i < a + L; i++) {
         const ow = batch.word[i] * d, os = batch.suffix[i] * d, oh = batch.shape[i] * d, ol = batch.lexicon[i] * d, op = (i - a) * d;
@@ -294,7 +296,7 @@ export class TransformerEngine {
   }
 
   /** Multi-head attention of block cache C (its qkv) into C.att, per sentence and head. */
-  private attention(C: BlockCache, batch: Batch, n: number): void {
+  private attention(C: BlockCache, n: number): void {
     const { d, H, dh, k } = this;
     const { kT, nT, pScratch } = this.act;
     const scale = 1 / Math.sqrt(dh);
@@ -302,7 +304,7 @@ export class TransformerEngine {
     k.transpose(C.qkv + 4 * d, 12 * d, kT, 4 * nT, n, d);
     for (let r = 0; r < d; r++) this.f32.fill(0, kT / 4 + r * nT + n, kT / 4 + r * nT + nT);
     let po = C.p;
-    for (const { a, L } of spans(batch)) {
+    for (const { a, L } of this.spans) {
       const Lp = up4(L);
       for (let h = 0; h < H; h++) {
         const S = this.training ? po : pScratch;
@@ -320,7 +322,8 @@ export class TransformerEngine {
    */
   private forwardPass(batch: Batch, tables: Float32Array[] | null, ablate?: Ablation): void {
     const n = batch.word.length;
-    this.ensure(n, this.training ? this.probsOf(batch) : 0);
+    this.spans = spans(batch);
+    this.ensure(n, this.training ? this.probsOf() : 0);
     const { d, F, Tp, k } = this;
     const { x } = this.act;
     this.embed(batch, tables ?? this.tableViews('at'));
@@ -330,7 +333,7 @@ export class TransformerEngine {
       if (!ablate?.has(`block${b}.attn`)) {
         k.layerNorm(x, P + B.g1, P + B.b1, C.xhat1, C.h1, C.rstd1, n, d, EPS);
         k.gemm(C.h1, 4 * d, 4, P + B.wqkv, 12 * d, C.qkv, 12 * d, n, 3 * d, d, P + B.bqkv, 0);
-        this.attention(C, batch, n);
+        this.attention(C, n);
         k.gemm(C.att, 4 * d, 4, P + B.wo, 4 * d, x, 4 * d, n, d, d, P + B.bo, GEMM_ACC);
       }
       if (!ablate?.has(`block${b}.ffn`)) {
@@ -416,7 +419,7 @@ export class TransformerEngine {
       k.transpose(C.qkv + 8 * d, 12 * d, vT, 4 * nT, n, d);
       for (let r = 0; r < d; r++) this.f32.fill(0, vT / 4 + r * nT + n, vT / 4 + r * nT + nT);
       let po = C.p;
-      for (const { a, L } of spans(batch)) {
+      for (const { a, L } of this.spans) {
         const Lp = up4(L);
         for (let h = 0; h < H; h++) {
           const ho = h * dh;
@@ -440,7 +443,7 @@ export class TransformerEngine {
     // embeddings: the input gradient added into the rows each token looked up
     const [w, s, h, l, p] = this.tables;
     const f = this.f32;
-    for (const { a, L } of spans(batch)) {
+    for (const { a, L } of this.spans) {
       for (let i = a; i < a + L; i++) {
         const row = dx + 4 * i * d;
         w.addRow(f, batch.word[i], row);
