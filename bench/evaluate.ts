@@ -2,7 +2,7 @@
  * Perturbed-model evaluations per second on the MNIST 0v7 test set (2,008 images, pm1 inputs).
  *
  * The target line measures what `weightscope reproduce` / `npm start` do by default for a noise
- * probe: study eval jobs (src/study/jobs.ts, DEFAULT_EVAL_CHUNK evaluations each) of the default
+ * probe: study eval jobs (src/study/kinds/reference/jobs.ts, DEFAULT_EVAL_CHUNK evaluations each) of the default
  * sweep's noise evaluations (30 absolute and 13 relative levels, repeated with new seeds) on the
  * thread-pool executor at its defaults (a worker per core). One evaluation draws 16 per-batch
  * perturbed models inside the worker (batch b of 128 test images runs through draw b, each from its
@@ -14,10 +14,9 @@
  * Interleaved (ours, ours in one thread, PyTorch 1 thread, PyTorch 2 threads), best of BENCH_REPS
  * (3); every rate also per CPU second of the whole process (less sensitive to a shared machine).
  *
- * Until 2026-11-27 15:30 the target timed pre-drawn models shipped to `pool.measure` (draws not
- * timed, for either side): a path the CLI no longer takes. It is still printed, not a target:
- * `premadeDefaults` (16 per-batch models per evaluation drawn up front, 64 distinct, cycled; the
- * pool's copying timed; PyTorch's peer mode `per-batch`).
+ * Until 2026-11-27 15:30 the target timed pre-drawn models shipped to an evaluator pool (draws not
+ * timed, for either side); the CLI no longer takes that path and the pool (src/model/pool.ts) is
+ * gone: the study executors are the one parallel path, and the target measures them.
  *
  * Also printed, not a target: one model per evaluation, accuracy only (the bench before the
  * per-batch defaults): copies of a trained 784→64→2 model with U(−0.01, 0.01) noise on every weight, evaluated by
@@ -25,31 +24,27 @@
  *   - tfjs `wasm`: the same on the WASM backend (the tfjs-based alternative),
  *   - the evaluator with its plain JS loop (one thread),
  *   - the evaluator with its WASM SIMD kernel (one thread; the default),
- *   - the evaluator pool (worker threads, one per core),
  *   - PyTorch on the same CPU (dense matmul, test tensor resident), when available.
- * The last three are interleaved, best of BENCH_REPS (3) each. Every method's accuracies are checked
+ * The last two are interleaved, best of BENCH_REPS (3) each. Every method's accuracies are checked
  * against the evaluator's.
- * Run: `node dist/bench/evaluate.js`; `BENCH_EVAL=defaults` runs the target only, `BENCH_EVAL=premade`
- * the old pre-drawn measurement only.
+ * Run: `node dist/bench/evaluate.js`; `BENCH_EVAL=defaults` runs the target only.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, cloneModel, type DenseModel } from '../src/core/index.js';
-import { linearCka } from '../src/model/cka.js';
-import { testBatchCount, type Measurement } from '../src/model/evaluator.js';
+import { testBatchCount } from '../src/model/evaluator.js';
 import { loadMnist, makeBinaryTask, mnistPackageDir } from '../src/data/index.js';
-import {
-  REFERENCE_MLP, createEvaluator, createEvaluatorPool, selectBackend, splitInputs, trainMlp, type Split,
-} from '../src/model/index.js';
+import { REFERENCE_MLP, createEvaluator, selectBackend, splitInputs, trainMlp, type Split } from '../src/model/index.js';
 import { runPython } from './train.js';
 import { bestOfThreads, interleaved, reportRatio } from './ratio.js';
 import { studyBenchSetup } from './study.js';
 import type { ResultRow } from '../src/core/results.js';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
-import { runJob } from '../src/study/jobs.js';
-import { DEFAULT_EVAL_CHUNK } from '../src/study/plan.js';
-import type { EvalJob, JobResult } from '../src/study/types.js';
+import { DEFAULT_EVAL_CHUNK } from '../src/study/kinds/reference/plan.js';
+import type { EvalJob, EvalJobResult } from '../src/study/kinds/reference/types.js';
+import { runJob } from '../src/study/registry.js';
+import type { JobResult } from '../src/study/types.js';
 
 /** Accuracy through tfjs ops: test inputs resident as one tensor, one matMul chain per model. */
 function tfjsEvaluator(test: Split): { accuracy(model: DenseModel): number; dispose(): void } {
@@ -103,7 +98,6 @@ export async function run(): Promise<void> {
   const torchOk = runPython('evaluate_peer.py', [mnistPackageDir(), '1', '1']) !== null;
   // BENCH_EVAL=defaults: only the target (study eval jobs of noise probes), e.g. for profiling.
   if (process.env.BENCH_EVAL === 'defaults') return studyDefaults(scale, reps, torchOk);
-  if (process.env.BENCH_EVAL === 'premade') return premadeDefaults(test, base, scale, reps, torchOk);
   const models = perturbed(base, Math.round(600 * scale), 7);
   const evaluator = createEvaluator(test, 'pm1');
   const reference = evaluator.accuracies(models.slice(0, 5));
@@ -132,25 +126,19 @@ export async function run(): Promise<void> {
   const js = await timed(models.slice(0, Math.round(40 * scale)), (ms) => jsEval.accuracies(ms));
   rows.push(['evaluator, plain JS loop, 1 thread', js.perSecond, check('js', js.acc)]);
 
-  // The evaluator in this thread, the pool at its defaults (what sweeps use) and PyTorch at 1 and
-  // 2 threads, interleaved, best of BENCH_REPS (3) each.
+  // The evaluator in this thread and PyTorch at 1 and 2 threads, interleaved, best of BENCH_REPS (3) each.
   evaluator.accuracies(models.slice(0, 20));
-  const pool = createEvaluatorPool({ test, inputs: 'pm1' });
-  await pool.evaluate(models.slice(0, 8)); // workers started and warm
   const peer = bestOfThreads(
     (threads) => (torchOk ? runPython('evaluate_peer.py', [mnistPackageDir(), String(Math.round(300 * scale)), String(threads)]) : null),
     (r) => 1 / (r.evaluations_per_second as number),
   );
-  const [simd, pooled, py1, py2] = await interleaved(reps, [
+  const [simd, py1, py2] = await interleaved(reps, [
     () => timed(models.slice(0, Math.round(300 * scale)), (ms) => evaluator.accuracies(ms)),
-    () => timed(models, (ms) => pool.evaluate(ms)),
     peer(1),
     peer(2),
   ]);
-  await pool.close();
   const bestOf = (xs: { perSecond: number; acc: number[] }[]) => xs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
   rows.push([`evaluator, ${evaluator.kernel}, 1 thread`, bestOf(simd).perSecond, check('simd', bestOf(simd).acc)]);
-  rows.push([`evaluator pool, ${pool.workers} workers (default)`, bestOf(pooled).perSecond, check('pool', bestOf(pooled).acc)]);
   const pyBest = peerRates([[1, py1], [2, py2]]);
   for (const p of pyBest) rows.push([`PyTorch ${p.version}, ${p.threads} thread(s), dense matmul`, p.perSecond, '']);
 
@@ -159,8 +147,7 @@ export async function run(): Promise<void> {
     console.log(`${name.padEnd(44)} ${perSecond.toFixed(1).padStart(8)} evaluations/s  ${(perSecond / baseline).toFixed(1).padStart(6)}× baseline${note}`);
   }
   const peerBest = pyBest.length ? pyBest.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)) : null;
-  if (peerBest) console.log(`one model per evaluation, accuracy only (not a target): the pool ${(bestOf(pooled).perSecond / peerBest.perSecond).toFixed(2)}× PyTorch ${peerBest.version} at its best thread count (${peerBest.threads})`);
-  await premadeDefaults(test, base, scale, reps, torchOk);
+  if (peerBest) console.log(`one model per evaluation, accuracy only (not a target): the evaluator in one thread ${(bestOf(simd).perSecond / peerBest.perSecond).toFixed(2)}× PyTorch ${peerBest.version} at its best thread count (${peerBest.threads})`);
   await studyDefaults(scale, reps, torchOk);
 }
 
@@ -172,46 +159,6 @@ function peerRates(runsByThreads: [number, PeerRun[]][]): { threads: number; per
     const done = runs.filter((r): r is Record<string, unknown> => r !== null);
     return done.length ? [{ threads, perSecond: Math.max(...done.map((r) => r.evaluations_per_second as number)), version: String(done[0].torch) }] : [];
   });
-}
-
-/**
- * Not a target since the CLI builds its probed models inside the workers: per-batch models with
- * CKA drawn up front and shipped to the pool (`pool.measure`), against PyTorch with pre-drawn models.
- */
-async function premadeDefaults(test: Split, base: DenseModel, scale: number, reps: number, torchOk: boolean): Promise<void> {
-  const batches = testBatchCount(test.n);
-  const draws = perturbed(base, 64, 11);
-  const evaluations = (count: number) => Array.from({ length: count }, (_, i) => Array.from({ length: batches }, (_, b) => draws[(i * batches + b) % draws.length]));
-  const reference = { key: 'bench', model: base };
-  const evaluator = createEvaluator(test, 'pm1');
-  // Check the CKA against the plain float64 definition on whole-test-set activations of one evaluation.
-  const [first] = evaluator.measure(evaluations(1), base);
-  const expected = linearCka(hiddenOf(test, [base]), hiddenOf(test, evaluations(1)[0]), test.n, 64, 64);
-  const ckaNote = Math.abs(first.cka! - expected) <= 1e-9 ? '' : ` (CKA ${first.cka} disagrees with the definition's ${expected}!)`;
-  const single = () => timedMeasure(evaluations(Math.round(150 * scale)), (ms) => evaluator.measure(ms, base));
-  await single(); // warm-up
-  const pool = createEvaluatorPool({ test, inputs: 'pm1' });
-  await pool.measure(evaluations(8), reference); // workers started, warm, reference activations computed
-  const peer = bestOfThreads(
-    (threads) => (torchOk ? runPython('evaluate_peer.py', [mnistPackageDir(), String(Math.round(100 * scale)), String(threads), 'per-batch']) : null),
-    (r) => 1 / (r.evaluations_per_second as number),
-  );
-  const [simd, pooled, py1, py2] = await interleaved(reps, [
-    single,
-    () => timedMeasure(evaluations(Math.round(300 * scale)), (ms) => pool.measure(ms, reference)),
-    peer(1),
-    peer(2),
-  ]);
-  await pool.close();
-  const best = (xs: { perSecond: number; out: Measurement[] }[]) => xs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-  const agree = best(pooled).out.slice(0, 5).every((m, k) => m.accuracy === best(simd).out[k].accuracy && m.cka === best(simd).out[k].cka);
-  console.log(`pre-drawn models (not a target): ${batches} per-batch models per evaluation (one per test batch of 128), accuracy + CKA of the hidden layer`);
-  console.log(`evaluator, ${evaluator.kernel}, 1 thread`.padEnd(44) + ` ${best(simd).perSecond.toFixed(1).padStart(8)} evaluations/s${ckaNote}`);
-  console.log(`evaluator pool, ${pool.workers} workers (default)`.padEnd(44) + ` ${best(pooled).perSecond.toFixed(1).padStart(8)} evaluations/s${agree ? '' : ' (disagrees with the single-thread evaluator!)'}`);
-  const pyBest = peerRates([[1, py1], [2, py2]]);
-  for (const p of pyBest) console.log(`PyTorch ${p.version}, ${p.threads} thread(s), per-batch loop`.padEnd(44) + ` ${p.perSecond.toFixed(1).padStart(8)} evaluations/s`);
-  const peerBest = pyBest.length ? pyBest.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)) : null;
-  if (peerBest) console.log(`pre-drawn models (not a target): the pool's ${pool.workers} workers ${(best(pooled).perSecond / peerBest.perSecond).toFixed(2)}× PyTorch ${peerBest.version} at its best thread count (${peerBest.threads})`);
 }
 
 /** Rate of one timed run: evaluations per wall second and per CPU second of this process (all its threads). */
@@ -243,7 +190,7 @@ async function studyDefaults(scale: number, reps: number, torchOk: boolean): Pro
   for (let first = 0; first < evals.length; first += DEFAULT_EVAL_CHUNK) {
     jobs.push({ ...all[0], id: `bench/noise/${first}`, evals: evals.slice(first, first + DEFAULT_EVAL_CHUNK) });
   }
-  const rowsOf = (results: JobResult[]) => results.flatMap((r) => (r.kind === 'eval' ? r.rows : []));
+  const rowsOf = (results: JobResult[]) => results.flatMap((r) => (r.kind === 'eval' ? (r as EvalJobResult).rows : []));
   const executor = createThreadPoolExecutor();
   const onPool = async () => {
     const results: JobResult[] = [];
@@ -290,28 +237,6 @@ async function studyDefaults(scale: number, reps: number, torchOk: boolean): Pro
   } finally {
     await executor.close();
   }
-}
-
-/** First-layer ReLU activations of the test set, batch b through models[b] (one model: all images). */
-function hiddenOf(test: Split, models: DenseModel[]): Float64Array {
-  const x = splitInputs(test, 'pm1');
-  const d = 784;
-  const out = new Float64Array(test.n * 64);
-  for (let k = 0; k < test.n; k++) {
-    const l = models[Math.min(models.length - 1, Math.floor(k / 128))].layers[0];
-    for (let j = 0; j < 64; j++) {
-      let s = l.bias ? l.bias[j] : 0;
-      for (let i = 0; i < d; i++) s += x[k * d + i] * l.weights[i * 64 + j];
-      out[k * 64 + j] = Math.max(0, s);
-    }
-  }
-  return out;
-}
-
-async function timedMeasure(evaluations: DenseModel[][], f: (ms: DenseModel[][]) => Promise<Measurement[]> | Measurement[]): Promise<{ perSecond: number; out: Measurement[] }> {
-  const t = performance.now();
-  const out = await f(evaluations);
-  return { perSecond: evaluations.length / ((performance.now() - t) / 1000), out };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

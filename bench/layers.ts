@@ -74,15 +74,15 @@ interface PhaseResult {
   detail?: unknown;
 }
 
-function timed(fn: () => unknown): PhaseResult {
+async function timed(fn: () => unknown): Promise<PhaseResult> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const detail = fn();
+  const detail = await fn();
   const c = process.cpuUsage(c0);
   return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024, detail };
 }
 
-function runPhase(phase: string, arg: string): PhaseResult {
+async function runPhase(phase: string, arg: string): Promise<PhaseResult> {
   switch (phase) {
     case 'layer': {
       const layer = gaussianLayer(768, 3072);
@@ -93,11 +93,11 @@ function runPhase(phase: string, arg: string): PhaseResult {
       return timed(() => layerEigenvalues(layer).length);
     }
     case 'model':
-      return timed(() => {
+      return timed(async () => {
         const write = process.stdout.write.bind(process.stdout);
         process.stdout.write = () => true; // the table goes to layers.csv; keep the JSON line clean
         try {
-          runLayerTable(arg, { samples: 20, seed: 0, json: false, out: join(arg, '..', 'table') });
+          await runLayerTable(arg, { samples: 20, seed: 0, json: false, out: join(arg, '..', 'table') });
         } finally {
           process.stdout.write = write;
         }
@@ -151,6 +151,6 @@ export async function run(): Promise<void> {
 
 if (process.argv[1] === SELF) {
   const k = process.argv.indexOf('--phase');
-  if (k >= 0) process.stdout.write(JSON.stringify(runPhase(process.argv[k + 1], process.argv[k + 2])));
+  if (k >= 0) process.stdout.write(JSON.stringify(await runPhase(process.argv[k + 1], process.argv[k + 2])));
   else await run();
 }

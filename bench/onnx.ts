@@ -55,10 +55,10 @@ export async function run(): Promise<void> {
   const naiveTargets = targets.slice(0, 3);
   const tn = performance.now();
   for (const target of naiveTargets) {
-    const layer = layerView(target, file.tensor(target.name).values());
+    const layer = layerView(target, file.tensor(target.tensor!).values());
     const probed = applyProbe({ layers: [layer] }, { probe: 'binarize', variant: 'reference', signed: true, level: 0, layer: target.name }, new Rng(0));
     const out = join(dir, 'probed.onnx');
-    file.write(out, new Map([[target.name, tensorLayout(target, probed.layers[0])]]));
+    file.write(out, new Map([[target.tensor!, tensorLayout(target, probed.layers[0])]]));
     const runner = await createOnnxRunner(readOnnx(out), []);
     await runner.run({ data: lines.data, shape: lines.shape });
     await runner.release();

@@ -3,6 +3,7 @@
  * (`weightscope`) is built on exactly these functions.
  */
 export * as core from './core/index.js';
+export * as formats from './formats/index.js';
 export * as data from './data/index.js';
 export * as model from './model/index.js';
 export * as stats from './stats/index.js';

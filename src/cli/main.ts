@@ -8,23 +8,22 @@ import { UserError } from '../core/errors.js';
 import { asUserError, isSystemError } from '../core/io.js';
 import { registerCommands } from './commands/index.js';
 import { WEIGHTSCOPE_VERSION } from '../core/run-folder.js';
-import { preloadFormats } from '../formats/index.js';
 
-export function buildProgram(): Command {
+/** The `weightscope` program with the command `argv` names registered (every command when it names none). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('weightscope')
     .description('Open up trained neural networks: every dense layer as a signed bipartite network.')
     .version(WEIGHTSCOPE_VERSION)
     // Flag errors as one line like every other error: the help hint on the same line, not a second one.
     .configureOutput({ outputError: (str, write) => write(`weightscope: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await preloadFormats(argv); // readers that start asynchronously (.keras: h5wasm)
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
@@ -41,6 +40,14 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 }
+
+// A reader that stops early (`weightscope layers M | head -1`) closes stdout: end quietly, as a
+// Unix filter does, instead of an unhandled EPIPE stack trace. Files are written atomically, so
+// none is left half-written.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -197,32 +197,51 @@ export function checkOutputFile(path: string): void {
 }
 
 /**
- * Read a file the user named. Only regular files: a folder, a device (/dev/zero) or a pipe would
- * fail deep inside a reader or never end. `what` names the file in messages ("model file", …).
+ * Read a file the user named, or a model file names (shards, external data, weights beside a
+ * model.json): every such read goes through here. Only regular files: a folder, a device
+ * (/dev/zero) or a pipe would fail deep inside a reader or never end. `what` names the file in
+ * messages ("model file", …). With `range`, only those bytes are read (a file shorter than the
+ * range is an error: it changed while being read, or a reader trusted a size it should not have).
  */
-export function readInputFile(path: string, what = 'file'): Buffer {
-  const st = statOrNull(path);
-  if (!st) throw new UserError(`${what} not found: ${path}`);
-  if (st.isDirectory()) throw new UserError(`${path} is a folder; expected a ${what}`);
-  if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); expected a ${what}`);
+export function readInputFile(path: string, what = 'file', range?: { offset: number; length: number }): Buffer {
+  const size = inputFileSize(path, what);
+  const offset = range?.offset ?? 0;
   // Read the size stat reports, no more: kernel files (/proc, /sys) report 0 or a page and some
   // (/proc/kmsg) block forever when read to their end.
+  const length = range?.length ?? size;
+  if (range && offset + length > size) throw new UserError(`${path}: needs bytes ${offset}…${offset + length} but the ${what} has ${size}`);
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const buf = Buffer.allocUnsafe(st.size);
+    const buf = Buffer.allocUnsafeSlow(length); // its own ArrayBuffer: readers view it at offset 0
     let at = 0;
-    while (at < st.size) {
-      const n = readSync(fd, buf, at, st.size - at, at);
+    while (at < length) {
+      const n = readSync(fd, buf, at, length - at, offset + at);
       if (n === 0) break;
       at += n;
     }
+    if (range && at < length) throw new UserError(`${path} changed while being read (shorter than before)`);
     return buf.subarray(0, at);
   } catch (err) {
     throw asUserError(err, path, 'cannot read');
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** What is at a path a user or a model file named: a regular `file`, a `folder`, `other` (device, pipe, …) or null. */
+export function inputPathKind(path: string): 'file' | 'folder' | 'other' | null {
+  const st = statOrNull(path);
+  return !st ? null : st.isDirectory() ? 'folder' : st.isFile() ? 'file' : 'other';
+}
+
+/** The size of a file readInputFile would read (the same checks: it exists and is a regular file). */
+export function inputFileSize(path: string, what = 'file'): number {
+  const st = statOrNull(path);
+  if (!st) throw new UserError(`${what} not found: ${path}`);
+  if (st.isDirectory()) throw new UserError(`${path} is a folder; expected a ${what}`);
+  if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); expected a ${what}`);
+  return st.size;
 }
 
 /** Read and parse a JSON file; a missing or corrupt one is one line naming the file. */

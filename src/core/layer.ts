@@ -34,6 +34,13 @@ export function nOut(layer: LayerRecord): number {
   return layer.shape[1];
 }
 
+/** How many values are not 0: a layer's edges (NaN counts: it is not 0; −0 does not). */
+export function countNonZero(values: Float32Array): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
+  return count;
+}
+
 /** A deep copy (probes never mutate their input). */
 export function cloneLayer(layer: LayerRecord): LayerRecord {
   return {

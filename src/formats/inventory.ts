@@ -14,11 +14,17 @@ export type LayerKind = 'dense' | 'conv' | 'attention.q' | 'attention.k' | 'atte
 export type Orientation = 'in-out' | 'out-in';
 /** How a convolution kernel becomes a bipartite layer; see docs/formats.md. */
 export type ConvMapping = 'sum' | 'norm' | 'unfold';
+export type ConvLayout = 'oiw' | 'wio' | 'iow';
 export const CONV_MAPPINGS: readonly ConvMapping[] = ['sum', 'norm', 'unfold'];
 
 export interface InventoryLayer {
-  /** The layer's name: the tensor name without `.weight` / `/kernel` (fused parts get `.q` `.k` `.v`). */
+  /**
+   * The layer's name: the tensor name without `.weight` / `/kernel` (fused parts get `.q` `.k` `.v`);
+   * the layer the format names (Keras, or an ONNX node when the tensor's name is generated) otherwise.
+   */
   name: string;
+  /** Its other natural names, each naming this layer only: the tensor's full name, the ONNX node or Keras layer. */
+  aliases: string[];
   kind: LayerKind;
   /** The tensor it comes from. */
   tensor: string;
@@ -34,8 +40,12 @@ export interface InventoryLayer {
   bias: string | null;
   /** Part `index` of `of` along the output axis (fused q/k/v). */
   part?: { index: number; of: number };
-  /** Convolutions: the window's shape and the mapping used. */
-  conv?: { window: number[]; mapping: ConvMapping };
+  /**
+   * Convolutions: the window's shape, the mapping used, and the kernel's layout: `oiw` (out, in,
+   * window…: PyTorch, ONNX Conv), `wio` (window…, in, out: Keras), `iow` (in, out, window…: ONNX
+   * ConvTranspose, PyTorch ConvTranspose*d).
+   */
+  conv?: { window: number[]; mapping: ConvMapping; layout: ConvLayout };
 }
 
 export interface SkippedTensor {
@@ -100,6 +110,17 @@ function orientationOf(file: ModelFile, t: RawTensor, kind: string, options: Inv
   return file.format === 'safetensors' || /[./]weight$/.test(t.name) ? 'out-in' : 'in-out';
 }
 
+/** Tensor names exporters make up (torch.onnx's anonymous initializers): the node names the layer better. */
+function isGeneratedName(name: string): boolean {
+  return /^onnx::|^(val|_v)_\d+$/.test(name);
+}
+
+/** The layer's primary name: the tensor's (as every format names PyTorch modules), unless the format names the layer better. */
+function layerBaseName(file: ModelFile, t: RawTensor): string {
+  if (file.format === 'onnx' && !isGeneratedName(t.name)) return stripSuffix(t.name);
+  return t.hint?.layer ?? stripSuffix(t.name);
+}
+
 function isNormName(name: string): boolean {
   return /(norm|(^|[._/])ln(_\w+)?([._/]|$)|layernorm|batchnorm|rmsnorm)/i.test(name);
 }
@@ -116,20 +137,22 @@ export function inventory(file: ModelFile, options: InventoryOptions = {}): Inve
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count === 0) { skipped.push({ name: t.name, shape: t.shape, reason: 'empty' }); continue; }
     if (t.shape.length < 2 || t.hint?.kind === 'norm' || t.hint?.kind === 'bias') { vectors.push(t); continue; }
-    const hinted = t.hint?.kind;
+    const transposed = t.hint?.kind === 'conv.transpose';
+    const hinted = transposed ? 'conv' : t.hint?.kind;
     const kind = (hinted as LayerKind | 'attention.qkv' | undefined) ?? (t.shape.length > 2 ? 'conv' : kindFromName(t.name));
-    const orientation = orientationOf(file, t, kind, options);
-    const base = t.hint?.layer ?? stripSuffix(t.name);
+    const orientation = transposed ? 'in-out' : orientationOf(file, t, kind, options);
+    const base = layerBaseName(file, t);
     const biasName = findBias(t, base, byName, file);
     if (kind === 'conv' || t.shape.length > 2) {
-      const window = orientation === 'out-in' ? t.shape.slice(2) : t.shape.slice(0, -2);
-      const [cOut, cIn] = orientation === 'out-in' ? [t.shape[0], t.shape[1]] : [t.shape[t.shape.length - 1], t.shape[t.shape.length - 2]];
+      const layout: ConvLayout = transposed ? 'iow' : orientation === 'out-in' ? 'oiw' : 'wio';
+      const window = layout === 'wio' ? t.shape.slice(0, -2) : t.shape.slice(2);
+      const [cOut, cIn] = layout === 'oiw' ? [t.shape[0], t.shape[1]] : layout === 'iow' ? [t.shape[1], t.shape[0]] : [t.shape[t.shape.length - 1], t.shape[t.shape.length - 2]];
       const w = window.reduce((a, b) => a * b, 1);
       const bias = biasName && byName.get(biasName)!.shape[0] === cOut ? biasName : null;
       if (bias) usedAsBias.add(bias);
       layers.push({
-        name: base, kind: 'conv', tensor: t.name, tensorShape: t.shape, shape: [conv === 'unfold' ? cIn * w : cIn, cOut],
-        orientation, dtype: t.dtype, params: count + (bias ? cOut : 0), bias, conv: { window, mapping: conv },
+        name: base, aliases: [], kind: 'conv', tensor: t.name, tensorShape: t.shape, shape: [conv === 'unfold' ? cIn * w : cIn, cOut],
+        orientation, dtype: t.dtype, params: count + (bias ? cOut : 0), bias, conv: { window, mapping: conv, layout },
       });
       continue;
     }
@@ -139,7 +162,7 @@ export function inventory(file: ModelFile, options: InventoryOptions = {}): Inve
       if (bias) usedAsBias.add(bias);
       (['q', 'k', 'v'] as const).forEach((p, index) => {
         layers.push({
-          name: `${base}.${p}`, kind: `attention.${p}`, tensor: t.name, tensorShape: t.shape, shape: [nIn, nOut / 3], orientation,
+          name: `${base}.${p}`, aliases: [], kind: `attention.${p}`, tensor: t.name, tensorShape: t.shape, shape: [nIn, nOut / 3], orientation,
           dtype: t.dtype, params: (nIn * nOut) / 3 + (bias ? nOut / 3 : 0), bias, part: { index, of: 3 },
         });
       });
@@ -147,7 +170,7 @@ export function inventory(file: ModelFile, options: InventoryOptions = {}): Inve
     }
     if (bias) usedAsBias.add(bias);
     layers.push({
-      name: base, kind: kind === 'attention.qkv' ? 'dense' : kind, tensor: t.name, tensorShape: t.shape, shape: [nIn, nOut],
+      name: base, aliases: [], kind: kind === 'attention.qkv' ? 'dense' : kind, tensor: t.name, tensorShape: t.shape, shape: [nIn, nOut],
       orientation, dtype: t.dtype, params: count + (bias ? nOut : 0), bias,
     });
   }
@@ -160,7 +183,27 @@ export function inventory(file: ModelFile, options: InventoryOptions = {}): Inve
     if (seen.has(l.name)) l.name = l.tensor; // two tensors of one module: keep both, by tensor name
     seen.add(l.name);
   }
+  addAliases(layers, byName);
   return { layers, skipped };
+}
+
+/**
+ * The other natural names of each layer (its tensor's full name, the stripped tensor name, the
+ * ONNX node or Keras layer that uses it), kept only where they name that one layer: a name that is
+ * another layer's name, or that two layers could claim (the three parts of a fused tensor), is no alias.
+ */
+function addAliases(layers: InventoryLayer[], byName: Map<string, RawTensor>): void {
+  const primary = new Set(layers.map((l) => l.name));
+  const candidates = layers.map((l) => {
+    if (l.part) return [];
+    const t = byName.get(l.tensor)!;
+    return [...new Set([l.tensor, stripSuffix(l.tensor), t.hint?.layer].filter((n): n is string => !!n && n !== l.name))];
+  });
+  const claims = new Map<string, number>();
+  for (const list of candidates) for (const n of list) claims.set(n, (claims.get(n) ?? 0) + 1);
+  layers.forEach((l, k) => {
+    l.aliases = candidates[k].filter((n) => !primary.has(n) && claims.get(n) === 1);
+  });
 }
 
 function findBias(t: RawTensor, base: string, byName: Map<string, RawTensor>, file: ModelFile): string | null {
@@ -212,10 +255,12 @@ export function layerRecord(file: ModelFile, layer: InventoryLayer): LayerRecord
 
 /** Index of kernel element (channel c, window position p, output o) in the tensor. */
 function convIndex(layer: InventoryLayer, c: number, p: number, o: number): number {
-  const w = layer.conv!.window.reduce((a, b) => a * b, 1);
-  const cIn = layer.orientation === 'out-in' ? layer.tensorShape[1] : layer.tensorShape[layer.tensorShape.length - 2];
-  const cOut = layer.orientation === 'out-in' ? layer.tensorShape[0] : layer.tensorShape[layer.tensorShape.length - 1];
-  return layer.orientation === 'out-in' ? (o * cIn + c) * w + p : (p * cIn + c) * cOut + o;
+  const { window, layout } = layer.conv!;
+  const w = window.reduce((a, b) => a * b, 1);
+  const s = layer.tensorShape;
+  if (layout === 'oiw') return (o * s[1] + c) * w + p;
+  if (layout === 'iow') return (c * s[1] + o) * w + p;
+  return (p * s[s.length - 2] + c) * s[s.length - 1] + o;
 }
 
 function convToRecord(values: Float32Array | Float64Array, layer: InventoryLayer, out: Float32Array): void {

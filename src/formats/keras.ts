@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { UserError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/io.js';
+import { readInputFile, writeFileAtomic } from '../core/io.js';
 import { unzipEntries, zipEntries } from './npz.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
@@ -120,7 +120,7 @@ function readVars(h5path: string, classes: Map<string, string>, where: string): 
 
 export function readKeras(path: string): ModelFile {
   if (!existsSync(path)) throw new UserError(`no file at ${path}`);
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = new Uint8Array(readInputFile(path, '.keras file'));
   const entries = unzipEntries(path, bytes);
   const weights = entries.find((e) => e.name === WEIGHTS);
   if (!weights) throw new UserError(`${path}: no ${WEIGHTS} in the archive (a .keras file without weights)`);

@@ -1,6 +1,6 @@
 /**
- * NumPy `.npy` arrays (format v1–v3): the one parser of the project (the `.npy` MODEL loader in
- * src/model/files.ts and the `.npz` reader both use it). Little-endian float16/32/64 only.
+ * NumPy `.npy` arrays (format v1–v3): the one parser and writer of the project (the `.npy` MODEL
+ * reader in tfjs.ts, the `.npz` reader, inputs and labels, `export --format npy` all use it).
  */
 import { UserError } from '../core/errors.js';
 import { DTYPE_BYTES, decodeValues } from './dtype.js';
@@ -132,5 +132,29 @@ export function fortranToC<T extends Float32Array | Float64Array>(values: T, sha
       idx[d] = 0;
     }
   }
+  return out;
+}
+
+/** Parse .npy bytes holding a 2-D float array into row-major float32 (a weight matrix). */
+export function parseNpyMatrix(bytes: Uint8Array): { rows: number; cols: number; data: Float32Array } {
+  const layout = parseNpyLayout(bytes);
+  const { shape } = layout;
+  if (shape.length !== 2 || shape.some((x) => x < 1)) {
+    throw new UserError(`.npy array must be 2-D with positive dimensions (a weight matrix), got shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
+  }
+  const values = npyValues(bytes, layout);
+  return { rows: shape[0], cols: shape[1], data: values instanceof Float32Array ? values : Float32Array.from(values) };
+}
+
+/** A float32 array of any shape as the bytes of a little-endian C-order `.npy` (format 1.0). */
+export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  // magic (6) + version (2) + header length (2) + header + '\n' must be a multiple of 64
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length); // the platforms Node runs on are little-endian, as '<f4' says
   return out;
 }

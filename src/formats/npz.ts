@@ -4,10 +4,10 @@
  * replacements re-zips it (same entry names, order and compression, fixed timestamps), each
  * replaced array keeping its `.npy` header, dtype and memory order.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { UserError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/io.js';
+import { readInputFile, writeFileAtomic } from '../core/io.js';
 import { encodeValues } from './dtype.js';
 import { fortranToC, npyValues, parseNpyLayout } from './npy.js';
 import type { ModelFile, RawTensor } from './types.js';
@@ -38,7 +38,7 @@ export function zipEntries(entries: { name: string; data: Uint8Array; compressio
 
 export function readNpz(path: string): ModelFile {
   if (!existsSync(path)) throw new UserError(`no file at ${path}`);
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = new Uint8Array(readInputFile(path, '.npz file'));
   const entries = unzipEntries(path, bytes);
   const tensors: RawTensor[] = [];
   const layouts = new Map<string, { entry: (typeof entries)[number]; layout: ReturnType<typeof parseNpyLayout> }>();

@@ -4,7 +4,8 @@
  * the B input of MatMul (orientation in-out).
  */
 import type { DenseModel } from '../core/layer.js';
-import { encodeValues, onnx, ONNX_DTYPE } from './onnx.js';
+import { encodeValues } from './dtype.js';
+import { onnx, ONNX_DTYPE } from './onnx.js';
 
 const ACTIVATION_OP: Record<string, string | null> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', linear: null };
 
@@ -14,7 +15,7 @@ export function denseModelToOnnx(model: DenseModel): Uint8Array {
   const initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   let current = 'input';
   const tensor = (name: string, dims: number[], values: Float32Array) =>
-    onnx.TensorProto.create({ name, dims, dataType: ONNX_DTYPE.F32, rawData: encodeValues(values, 'F32') });
+    onnx.TensorProto.create({ name, dims, dataType: ONNX_DTYPE.F32, rawData: encodeValues('F32', values) });
   model.layers.forEach((layer, k) => {
     const last = k === model.layers.length - 1;
     const weight = `${layer.name}/kernel`;

@@ -8,13 +8,13 @@
  * the enclosing protobuf fields adjusted when they change), so fields this schema does not know
  * survive and writing with nothing replaced gives the same bytes.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/io.js';
-import { decodeValues as decodeDtype, encodeValues as encodeDtype } from './dtype.js';
+import { inputFileSize, readInputFile, writeFileAtomic } from '../core/io.js';
+import { decodeValues as decodeDtype, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
 export const { onnx } = onnxProto;
@@ -81,7 +81,7 @@ export interface OnnxModelFile extends ModelFile {
 export function readOnnx(path: string): OnnxModelFile {
   if (!existsSync(path)) throw new UserError(`no ONNX file at ${path}`);
   if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder, not an .onnx file`);
-  const buf = readFileSync(path);
+  const buf = readInputFile(path, '.onnx file');
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   const where = (msg: string): UserError => new UserError(`${path}: ${msg}`);
 
@@ -157,9 +157,6 @@ export function readOnnx(path: string): OnnxModelFile {
     write: (out, replaced) => writeOnnx(path, bytes, located, out, replaced),
   };
 }
-
-/** The front door's registration: `.onnx` files are read by readOnnx. */
-export const onnxFormat = { format: 'onnx' as const, extensions: ['.onnx'], read: readOnnx };
 
 // ---------------------------------------------------------------------------------------------
 // hints: how the graph uses each tensor
@@ -272,7 +269,7 @@ function locate(
     if (!existsSync(file)) throw where(`missing external data: tensor '${name}' is stored in '${location}', not found beside the model`);
     const offset = Number(entry.get('offset') ?? 0);
     const length = Number(entry.get('length') ?? expectBytes);
-    const size = statSync(file).size;
+    const size = inputFileSize(file, 'external data file');
     if (length !== expectBytes) throw where(`external data of tensor '${name}' has ${length} bytes, shape [${shape}] of ${dtype} needs ${expectBytes}`);
     if (offset + length > size) throw where(`external data of tensor '${name}' runs past the end of '${location}' (needs bytes ${offset}…${offset + length}, file has ${size})`);
     return { ...base, storage: { kind: 'external', file, location, offset, length } };
@@ -303,7 +300,8 @@ function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array 
   let raw: Uint8Array;
   if (s.kind === 'external') {
     if (!existsSync(s.file)) throw new UserError(`missing external data: '${s.location}' of tensor '${l.name}' is gone from ${dir}`);
-    raw = readFileSync(s.file).subarray(s.offset, s.offset + s.length);
+    const buf = readInputFile(s.file, 'external data file', { offset: s.offset, length: s.length });
+    raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   } else if (s.kind === 'int32_data') {
     const t = onnx.TensorProto.decode(bytes.subarray(l.frames[l.frames.length - 1].valueStart, l.frames[l.frames.length - 1].end));
     const bits = Uint16Array.from(t.int32Data, (v) => v & 0xffff);
@@ -319,11 +317,6 @@ function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array 
 
 // ---------------------------------------------------------------------------------------------
 // writing
-
-/** Values in a dtype's little-endian bytes (F16/BF16 rounded to nearest even): src/formats/dtype.ts. */
-export function encodeValues(values: ArrayLike<number>, dtype: TensorDType): Uint8Array {
-  return encodeDtype(dtype, values);
-}
 
 interface Edit {
   start: number;
@@ -349,11 +342,11 @@ function writeOnnx(
     if (values.length !== l.count) throw new UserError(`cannot write '${name}': shape [${l.shape}] holds ${l.count} values, got ${values.length}`);
     const s = l.storage;
     if (s.kind === 'external') {
-      external.get(s.file)!.edits.push({ start: s.offset, end: s.offset + s.length, bytes: encodeValues(values, l.dtype) });
+      external.get(s.file)!.edits.push({ start: s.offset, end: s.offset + s.length, bytes: encodeValues(l.dtype, values) });
       continue;
     }
     if (s.field.wire !== 2) throw new UserError(`cannot write '${name}': its ${s.kind} is not stored as one packed field`);
-    const data = s.kind === 'int32_data' ? packedVarints(encodeValues(values, l.dtype)) : encodeValues(values, l.dtype);
+    const data = s.kind === 'int32_data' ? packedVarints(encodeValues(l.dtype, values)) : encodeValues(l.dtype, values);
     edits.push({ start: s.field.valueStart, end: s.field.end, bytes: data });
     for (const f of [...l.frames, s.field]) frames.set(f.lenStart, f);
   }
@@ -368,7 +361,7 @@ function writeOnnx(
       }
       continue;
     }
-    externalWrites.push([target, splice(readFileSync(file), [], fileEdits)]);
+    externalWrites.push([target, splice(readInputFile(file, 'external data file'), [], fileEdits)]);
   }
   const model = splice(bytes, [...frames.values()], edits);
   for (const [target, data] of externalWrites) writeFileAtomic(target, data);

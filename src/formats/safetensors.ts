@@ -7,10 +7,10 @@
  * is bounded by the file, so a corrupt header can never make us allocate more than the file holds.
  * A folder of shards is read through its `model.safetensors.index.json` weight map.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError, withPathPrefix } from '../core/errors.js';
-import { writeFileAtomic } from '../core/io.js';
+import { inputFileSize, readInputFile, writeFileAtomic } from '../core/io.js';
 import { DTYPE_BYTES, decodeValues, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType } from './types.js';
 
@@ -101,25 +101,14 @@ export function parseSafetensorsHeader(head: Uint8Array, fileSize: number): Safe
 }
 
 function readRange(path: string, start: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  const fd = openSync(path, 'r');
-  try {
-    let done = 0;
-    while (done < length) {
-      const got = readSync(fd, out, done, length - done, start + done);
-      if (got === 0) throw new UserError(`${path} changed while being read (shorter than before)`);
-      done += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
+  const buf = readInputFile(path, 'safetensors file', { offset: start, length });
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /** The layout of one file on disk (reads the header only). */
 export function readSafetensorsLayout(path: string): SafetensorsLayout {
   if (!existsSync(path)) throw new UserError(`no file at ${path}`);
-  const size = statSync(path).size;
+  const size = inputFileSize(path, 'safetensors file');
   return withPathPrefix(path, () => {
     const lengthBytes = readRange(path, 0, Math.min(8, size));
     if (size < 8) return parseSafetensorsHeader(lengthBytes, size);
@@ -143,7 +132,7 @@ function tensorsOf(path: string, layout: SafetensorsLayout): RawTensor[] {
 
 /** The file's bytes with the named tensors re-encoded in place (same dtype, same length). */
 function replacedBytes(path: string, layout: SafetensorsLayout, replaced: ReadonlyMap<string, Float32Array | Float64Array>): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = new Uint8Array(readInputFile(path, 'safetensors file'));
   for (const e of layout.entries) {
     const values = replaced.get(e.name);
     if (!values) continue;
@@ -184,7 +173,7 @@ export function readSafetensorsShards(path: string): ModelFile {
   const indexPath = isDir ? join(path, SHARD_INDEX) : path;
   const dir = isDir ? path : join(indexPath, '..');
   if (!existsSync(indexPath)) throw new UserError(`no ${SHARD_INDEX} in ${path}`);
-  const indexText = readFileSync(indexPath);
+  const indexText = readInputFile(indexPath, 'shard index');
   let weightMap: Record<string, unknown>;
   try {
     const json = JSON.parse(indexText.toString('utf8')) as { weight_map?: unknown };

@@ -30,7 +30,10 @@ export interface RawTensor {
   hint?: TensorHint;
 }
 
-export type ModelFormat = 'safetensors' | 'onnx' | 'keras' | 'npz' | 'npy' | 'tfjs' | 'gexf' | 'graphml';
+export type ModelFormat = 'safetensors' | 'onnx' | 'keras' | 'npz' | 'npy' | 'tfjs' | 'gexf' | 'graphml' | 'tagger';
+
+/** Layer graphs weightscope exports and reads back (src/formats/graph-file.ts). */
+export const GRAPH_FILE_EXTENSIONS = ['.gexf', '.graphml'] as const;
 
 export interface ModelFile {
   format: ModelFormat;

@@ -9,7 +9,7 @@
  */
 import { DirectedGraph } from 'graphology';
 import { UserError } from '../core/errors.js';
-import type { Activation, LayerRecord } from '../core/layer.js';
+import { countNonZero, type Activation, type LayerRecord } from '../core/layer.js';
 
 export interface UnitAttributes {
   side: 'in' | 'out';
@@ -42,12 +42,6 @@ export const edgeKey = (i: number, j: number): string => `in:${i}-out:${j}`;
 export interface LayerToGraphOptions {
   /** Allow graphs above GRAPHOLOGY_EDGE_LIMIT edges (they take ~300 bytes an edge). */
   allowLarge?: boolean;
-}
-
-export function countNonZero(w: Float32Array): number {
-  let n = 0;
-  for (let k = 0; k < w.length; k++) if (w[k] !== 0) n++;
-  return n;
 }
 
 export function layerToGraph(layer: LayerRecord, options: LayerToGraphOptions = {}): LayerGraph {

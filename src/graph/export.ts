@@ -1,19 +1,21 @@
 /**
  * Export a layer for other tools: CSV node table and edge list (streamed, any size), GEXF
  * (graphology-gexf, through a graphology graph), GraphML (streamed here: graphology-graphml 0.5
- * only parses) and the layer's statistics as JSON. Every file is written atomically.
+ * only parses), the layer's statistics as JSON, and its weights as a `.npy` matrix [nIn, nOut] (rows
+ * are the input units, as `x @ W` uses it; no bias). Every file is written atomically.
  *
  * Node ids are the graph keys of convert.ts (`in:<i>`, `out:<j>`), the same in every format.
  */
 import { join } from 'node:path';
 import { write as writeGexf } from 'graphology-gexf';
 import { UserError } from '../core/errors.js';
-import type { LayerRecord } from '../core/layer.js';
+import { countNonZero, type LayerRecord } from '../core/layer.js';
 import { writeChunksAtomic, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { encodeNpy } from '../formats/npy.js';
 import { unitStats, layerStats, type UnitStats } from '../stats/index.js';
-import { countNonZero, inKey, layerToGraph, outKey, GRAPHOLOGY_EDGE_LIMIT } from './convert.js';
+import { inKey, layerToGraph, outKey, GRAPHOLOGY_EDGE_LIMIT } from './convert.js';
 
-export const EXPORT_FORMATS = ['csv', 'gexf', 'graphml', 'json'] as const;
+export const EXPORT_FORMATS = ['csv', 'gexf', 'graphml', 'json', 'npy'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
@@ -220,6 +222,9 @@ export function exportLayer(layer: LayerRecord, dir: string, options: ExportOpti
     } else if (f === 'graphml') {
       writeChunksAtomic(`${base}.graphml`, graphmlChunks(layer, units));
       files.push(`${base}.graphml`);
+    } else if (f === 'npy') {
+      writeFileAtomic(`${base}.npy`, encodeNpy(layer.weights, [...layer.shape]));
+      files.push(`${base}.npy`);
     } else {
       writeJsonAtomic(`${base}.stats.json`, layerStats(layer));
       files.push(`${base}.stats.json`);

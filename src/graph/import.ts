@@ -1,147 +1,18 @@
 /**
- * Import: a layer back from the graph files weightscope exports (GEXF via graphology-gexf,
- * GraphML via graphology-graphml), e.g. after editing it in Gephi or building it in networkx, and
- * the one loader the CLI uses for "MODEL" arguments (tfjs model, `.npy`, `.gexf`, `.graphml`).
+ * Layers back from graph files, and writing a model in the format a path names. Reading a layer
+ * graph is a MODEL reader (src/formats/graph-file.ts, re-exported here); opening any MODEL is
+ * `openModel` (src/formats/open.ts).
  */
-import { basename, extname } from 'node:path';
-import { DOMParser } from '@xmldom/xmldom';
-import { DirectedGraph } from 'graphology';
-import { parse as parseGexf } from 'graphology-gexf';
-import { parse as parseGraphml } from 'graphology-graphml';
+import { extname } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { validateLayer, validateModel, type DenseModel, type LayerRecord } from '../core/layer.js';
-import { loadAnyModel, saveModel, saveNpy } from '../model/index.js';
-import { readInputFile, writeChunksAtomic, writeFileAtomic } from '../core/io.js';
-import { isTransformerDir, loadTransformer } from '../model/transformer/files.js';
+import type { DenseModel } from '../core/layer.js';
+import { saveModel, saveNpy } from '../model/index.js';
+import { writeChunksAtomic, writeFileAtomic } from '../core/io.js';
+import { GRAPH_FILE_EXTENSIONS } from '../formats/types.js';
 import { graphmlChunks, layerToGexf } from './export.js';
-import { graphToLayer, type LayerGraph } from './convert.js';
-import { isModelFilePath, loadModelLayers } from '../formats/index.js';
 
-export const GRAPH_FILE_EXTENSIONS = ['.gexf', '.graphml'] as const;
-
-/**
- * Parse XML with xmldom (the parser graphology-gexf/graphml use) quietly: xmldom prints every
- * warning and error as several console lines; a malformed file is one UserError naming the first.
- */
-function parseXml(path: string, text: string): Document {
-  const problems: string[] = [];
-  const note = (msg: string): void => {
-    problems.push(msg.replace(/^\[xmldom \w+\]\s*/, '').replace(/\s*@#\[line:(\d+),col:(\d+)\]\s*$/, ' (line $1, column $2)').replace(/\s+/g, ' ').trim());
-  };
-  let doc: Document;
-  try {
-    doc = new DOMParser({ locator: {}, errorHandler: { warning: note, error: note, fatalError: note } }).parseFromString(text, 'application/xml') as unknown as Document;
-  } catch (err) {
-    if (problems.length === 0) note((err as Error).message);
-    doc = undefined as unknown as Document;
-  }
-  if (problems.length > 0 || !doc?.documentElement) {
-    throw new UserError(`${path} is not well-formed XML: ${problems[0] ?? 'no root element'}`);
-  }
-  return doc;
-}
-
-/** Dense [nIn, nOut] weights may take this many bytes, or 64× the file's size if more: bounded by the input, not by what it declares. */
-const MIN_DENSE_BYTES_CAP = 64 * 2 ** 20;
-
-/**
- * A layer from a GEXF or GraphML file whose nodes carry `side` (in/out) and `index`, and edges
- * `weight`. The shape comes from the nodes present (indices 0…n−1 on each side, each once); a
- * declared nIn/nOut must agree with them, and parallel or repeated edges are errors, not merged.
- */
-export function readLayerGraph(path: string): LayerRecord {
-  const ext = extname(path).toLowerCase();
-  const format = ext.slice(1).toUpperCase();
-  const text = readInputFile(path, 'graph file').toString('utf8');
-  const doc = parseXml(path, text);
-  // The graphology parsers merge repeated edges (or fail mid-way): one weight per edge, so refuse them here.
-  const edgeList = doc.getElementsByTagName('edge');
-  const edgeElements = edgeList.length;
-  const ids = new Set<string>();
-  const pairs = new Set<string>();
-  for (let k = 0; k < edgeElements; k++) {
-    const e = edgeList[k];
-    const id = e.getAttribute('id');
-    const pair = `${e.getAttribute('source')}\u0000${e.getAttribute('target')}`;
-    if (id && ids.has(id)) throw new UserError(`${path}: two edges have the id '${id}' (edges ${k + 1} and an earlier one): one edge per weight`);
-    if (pairs.has(pair)) {
-      throw new UserError(`${path}: edge ${k + 1} repeats an edge already in the file ('${e.getAttribute('source')}' → '${e.getAttribute('target')}'): one edge per weight`);
-    }
-    if (id) ids.add(id);
-    pairs.add(pair);
-  }
-  let graph: LayerGraph;
-  try {
-    graph = (ext === '.gexf' ? parseGexf(DirectedGraph, doc) : parseGraphml(DirectedGraph, doc)) as unknown as LayerGraph;
-  } catch (err) {
-    throw new UserError(`${path} is not a readable ${format} file (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (graph.multi || graph.size !== edgeElements) {
-    throw new UserError(`${path}: ${edgeElements - graph.size || 'some'} edge(s) repeat an edge already in the file (same id, or same source and target): one edge per weight`);
-  }
-  const attrs = graph.getAttributes() as unknown as Record<string, unknown>;
-  const keys = { in: [] as string[], out: [] as string[] };
-  const indexOf = new Map<string, number>();
-  graph.forEachNode((key, a) => {
-    const side = a.side as unknown;
-    const index = Number(a.index);
-    if ((side !== 'in' && side !== 'out') || !Number.isSafeInteger(index) || index < 0) {
-      throw new UserError(`${path}: node '${key}' needs a side ('in' or 'out') and an integer index: not a weightscope layer graph`);
-    }
-    keys[side].push(key);
-    indexOf.set(key, index);
-  });
-  const shape = { in: keys.in.length, out: keys.out.length };
-  for (const side of ['in', 'out'] as const) {
-    const owner: (string | undefined)[] = new Array(shape[side]);
-    for (const key of keys[side]) {
-      const index = indexOf.get(key)!;
-      if (index >= shape[side]) {
-        throw new UserError(`${path}: ${side}put node '${key}' has index ${index} but the file has ${shape[side]} ${side}put nodes (indices 0…${shape[side] - 1})`);
-      }
-      if (owner[index] !== undefined) throw new UserError(`${path}: ${side}put nodes '${owner[index]}' and '${key}' both have index ${index}`);
-      owner[index] = key;
-    }
-  }
-  for (const [side, attr] of [['in', 'nIn'], ['out', 'nOut']] as const) {
-    if (attrs[attr] !== undefined && Number(attrs[attr]) !== shape[side]) {
-      throw new UserError(`${path} declares ${attr} = ${String(attrs[attr])} but has ${shape[side]} ${side}put nodes`);
-    }
-  }
-  if (shape.in < 1 || shape.out < 1) throw new UserError(`${path}: no input or no output units`);
-  const denseBytes = shape.in * shape.out * 4;
-  if (denseBytes > Math.max(MIN_DENSE_BYTES_CAP, 64 * text.length)) {
-    throw new UserError(`${path}: a ${shape.in}×${shape.out} layer needs ${(denseBytes / 2 ** 20).toFixed(0)} MiB as a dense matrix, too much for a ${(text.length / 2 ** 10).toFixed(0)} KiB file with ${graph.size} edges`);
-  }
-  graph.forEachNode((key, a) => {
-    a.index = indexOf.get(key)!;
-  });
-  graph.forEachEdge((key, e) => {
-    const w = Number(e.weight);
-    if (!Number.isFinite(w)) throw new UserError(`${path}: edge '${key}' has no finite weight`);
-    e.weight = w;
-  });
-  // GEXF keeps the layer's name on every node (older files: a graph attribute), GraphML on both.
-  const firstNode = graph.findNode(() => true);
-  const nodeLayer = firstNode === undefined ? undefined : (graph.getNodeAttributes(firstNode) as { layer?: unknown }).layer;
-  const name = typeof attrs.name === 'string' ? attrs.name : typeof nodeLayer === 'string' ? nodeLayer : basename(path, extname(path));
-  graph.replaceAttributes({ name, shape: [shape.in, shape.out] });
-  return graphToLayer(graph);
-}
-
-/**
- * What a MODEL argument can be: a tfjs layers model (model.json or its folder), a 2-D `.npy`
- * weight matrix, or a `.gexf` / `.graphml` layer graph. Validated (shapes chain, weights finite).
- */
-export function loadLayerSource(path: string): DenseModel {
-  // .safetensors (file or shard folder), .npz, …: each layer validated, shapes need not chain
-  if (isModelFilePath(path)) return { layers: loadModelLayers(path).layers };
-  // a transformer tagger folder: its projections are records, but consecutive shapes do not chain
-  if (isTransformerDir(path)) return { layers: loadTransformer(path).model.layers.map(validateLayer) };
-  const ext = extname(path).toLowerCase();
-  const model = (GRAPH_FILE_EXTENSIONS as readonly string[]).includes(ext) ? { layers: [readLayerGraph(path)] } : loadAnyModel(path);
-  return validateModel(model);
-}
+export { readLayerGraph } from '../formats/graph-file.js';
+export { GRAPH_FILE_EXTENSIONS } from '../formats/types.js';
 
 /**
  * Write a model in the format `out` names: `.npy`, `.gexf` or `.graphml` (one layer: these hold a

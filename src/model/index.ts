@@ -6,7 +6,5 @@ export * from './backend.js';
 export * from './mlp.js';
 export * from './layers-format.js';
 export * from './files.js';
-export * from './pool.js';
-export * from './train-pool.js';
 export { loadTaggerLayersModel, registerTaggerLayers, taggerInputs, toLayersModel, MaskedSelfAttention, PositionEmbedding, TAGGER_INPUTS } from './transformer/tfjs-layers.js';
 export { padBatch, type PaddedBatch } from './transformer/tfjs-forward.js';

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import { UserError } from '../core/errors.js';
-import { onnx, ONNX_DTYPE, encodeValues, type OnnxModelFile } from '../formats/onnx.js';
+import { encodeValues } from '../formats/dtype.js';
+import { onnx, ONNX_DTYPE, type OnnxModelFile } from '../formats/onnx.js';
 import type { TensorDType } from '../formats/types.js';
 import type { Outputs } from './output-metrics.js';
 
@@ -134,7 +135,7 @@ function ortTensor(values: Float32Array | Float64Array, dtype: TensorDType, dims
     case 'F64':
       return new ort.Tensor('float64', values instanceof Float64Array ? values : Float64Array.from(values), dims);
     case 'F16': {
-      const bytes = encodeValues(values, 'F16');
+      const bytes = encodeValues('F16', values);
       return new ort.Tensor('float16', new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2), dims);
     }
     default:

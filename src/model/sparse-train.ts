@@ -17,7 +17,7 @@
  */
 import { UserError, type DenseModel } from '../core/index.js';
 import { sparseInputs } from './evaluator.js';
-import type { MlpConfig, TrainEngine } from './train-loop.js';
+import type { MlpConfig, TrainEngine } from './engine.js';
 import type { InputScaling, Split } from './split.js';
 import { KERNEL_BLOCK, loadSpmmKernel } from './wasm-kernel.js';
 

@@ -1,7 +1,7 @@
 /**
  * The engine-independent part of training: model and training configs, PyTorch-style
  * initialisation, and the epoch loop (cosine schedule, batch order, early stopping) that drives a
- * TrainEngine. No tfjs here, so training workers (train-pool.ts) load in milliseconds; mlp.ts adds
+ * TrainEngine. No tfjs here, so training workers (the study executors' threads) load in milliseconds; mlp.ts adds
  * the tfjs engine and re-exports all of this.
  *
  * Reproducibility: the initial weights come from the project's `Rng` (PyTorch's nn.Linear default,
@@ -11,23 +11,12 @@
  */
 import { Rng, UserError, deriveSeed, type Activation, type DenseModel, type LayerRecord } from '../core/index.js';
 import type { BackendInfo } from './backend.js';
+import type { MlpConfig, TrainEngine } from './engine.js';
 import { createEvaluator } from './evaluator.js';
 import { createSparseEngine } from './sparse-train.js';
 import { inputSizeOf, type InputScaling, type Split } from './split.js';
 
-export type HiddenActivation = 'relu' | 'sigmoid' | 'tanh';
-export type Head = 'softmax' | 'sigmoid';
-
-export interface MlpConfig {
-  /** Inputs per image (784 for MNIST). */
-  inputSize: number;
-  /** Hidden layer widths, e.g. [64]. */
-  hidden: number[];
-  /** Activation of every hidden layer. */
-  activation: HiddenActivation;
-  /** `softmax`: 2 outputs, cross-entropy (the reference code); `sigmoid`: 1 output, binary cross-entropy. */
-  head: Head;
-}
+export type { Head, HiddenActivation, MlpConfig, TrainEngine } from './engine.js';
 
 /** The reference network: 784 → 64 → 2, ReLU, softmax head. */
 export const REFERENCE_MLP: MlpConfig = { inputSize: 784, hidden: [64], activation: 'relu', head: 'softmax' };
@@ -109,15 +98,6 @@ export function initMlp(mlp: MlpConfig, seed: number): DenseModel {
     return { name: `dense_${k}`, weights, shape: [r, c], bias, activation };
   });
   return { layers };
-}
-
-/** One way of running training epochs (tfjs, or the sparse WASM engine of sparse-train.ts). */
-export interface TrainEngine {
-  /** One epoch over the images in `order`, in mini-batches, at learning rate `lr`; the mean batch loss. */
-  epoch(order: Uint32Array, lr: number): number;
-  /** The current weights as a DenseModel (copies). */
-  snapshot(): DenseModel;
-  dispose(): void;
 }
 
 /** Check a training request; user errors name the bad setting. */

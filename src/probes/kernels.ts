@@ -2,9 +2,10 @@
  * Probe kernels: pure functions over Float32Array that return new arrays (inputs are never
  * mutated). Counts follow the reference code: a fraction f of n elements is `trunc(f · n)`.
  */
+import { countNonZero } from '../core/layer.js';
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
-import { NOISE_LANES, lanesExact, noiseKernel } from './noise-kernel.js';
+import { NOISE_LANES, lanesExact, noiseKernel, type NoiseKernel } from './noise-kernel.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -78,18 +79,43 @@ export function signValues(values: Float32Array): Float32Array {
 }
 
 /**
- * Add U(−a, a) noise to the non-zero elements only (pruned slots stay zero). `out` (values.length
- * long) receives the result, e.g. an array reused from draw to draw: fresh memory costs page faults.
+ * Which loop adds the noise. `wasm`: the WebAssembly kernel (noise-kernel.ts), or the JS loop where
+ * WebAssembly is missing; `js`: the JS loop. Both give the same bits (test/probes/noise.test.ts runs
+ * both on pruned and unpruned weights), so this only chooses speed; `js` is there to test the fallback.
  */
-export function addUniformNoise(
-  values: Float32Array, a: number, rng: Rng, out: Float32Array = new Float32Array(values.length), nonZero?: number,
-): Float32Array {
+export type NoiseLoop = 'wasm' | 'js';
+
+export interface NoiseOptions {
+  /** Where the result goes (values.length long), e.g. an array reused from draw to draw: fresh memory costs page faults. */
+  out?: Float32Array;
+  /** The number of non-zero values, when the caller knows it (the JS loop counts them otherwise). */
+  nonZero?: number;
+  /** Default `wasm`. */
+  loop?: NoiseLoop;
+}
+
+/** The WebAssembly kernel when `loop` asks for it and it loaded, else null (the JS loop). */
+function kernelFor(loop: NoiseLoop = 'wasm'): NoiseKernel | null {
+  return loop === 'wasm' ? noiseKernel() : null;
+}
+
+/** Whether a noise loop draws with the WebAssembly kernel (which counts the non-zero values as it goes). */
+export function noiseLoopIsWasm(loop: NoiseLoop = 'wasm'): boolean {
+  return kernelFor(loop) !== null;
+}
+
+/**
+ * Add U(−a, a) noise to the non-zero elements only (pruned slots stay zero): one rng.next() per
+ * non-zero element, in order, u ↦ (2u − 1)·a. Returns `options.out` (or a new array).
+ */
+export function addUniformNoise(values: Float32Array, a: number, rng: Rng, options: NoiseOptions = {}): Float32Array {
+  const out = options.out ?? new Float32Array(values.length);
   if (out.length !== values.length) throw new RangeError(`addUniformNoise: out has ${out.length} elements, values ${values.length}`);
   if (a <= 0) {
     out.set(values);
     return out;
   }
-  const kernel = useNoiseKernel ? noiseKernel() : null;
+  const kernel = kernelFor(options.loop);
   if (kernel) {
     kernel.addNoise(values, a, rng.getState(noiseState), out);
     rng.setState(noiseState);
@@ -98,7 +124,7 @@ export function addUniformNoise(
   out.set(values);
   // One draw per non-zero element, in order: drawn in bulk (the same stream as rng.next() each).
   const n = out.length;
-  const count = nonZero ?? countNonZero(values);
+  const count = options.nonZero ?? countNonZero(values);
   if (noiseDraws.length < count) noiseDraws = new Float64Array(count);
   const draws = noiseDraws; // a local: the loops below read it 50k times
   rng.nextInto(draws, count);
@@ -115,15 +141,15 @@ export function addUniformNoise(
 
 /**
  * addUniformNoise of the same values with several generators: outs[k] gets what
- * addUniformNoise(values, a, rngs[k], outs[k]) gives, bit for bit, and rngs[k] advances as it would.
- * The WebAssembly kernel draws NOISE_LANES generators per pass (e.g. a layer's per-batch draws).
+ * addUniformNoise(values, a, rngs[k], { out: outs[k] }) gives, bit for bit, and rngs[k] advances as
+ * it would. The WebAssembly kernel draws NOISE_LANES generators per pass (e.g. a layer's per-batch draws).
  */
-export function addUniformNoiseMany(values: Float32Array, a: number, rngs: Rng[], outs: Float32Array[], nonZero?: number): Float32Array[] {
+export function addUniformNoiseMany(values: Float32Array, a: number, rngs: Rng[], outs: Float32Array[], options: Omit<NoiseOptions, 'out'> = {}): Float32Array[] {
   if (outs.length !== rngs.length || outs.some((o) => o.length !== values.length)) {
     throw new RangeError(`addUniformNoiseMany: ${rngs.length} generators need as many outputs of ${values.length} elements`);
   }
-  const kernel = useNoiseKernel ? noiseKernel() : null;
-  if (!kernel || !lanesExact(a)) return rngs.map((r, k) => addUniformNoise(values, a, r, outs[k], nonZero));
+  const kernel = kernelFor(options.loop);
+  if (!kernel || !lanesExact(a)) return rngs.map((r, k) => addUniformNoise(values, a, r, { ...options, out: outs[k] }));
   for (let first = 0; first < rngs.length; first += NOISE_LANES) {
     const group = rngs.slice(first, first + NOISE_LANES);
     const states = group.map((r) => r.getState());
@@ -133,22 +159,9 @@ export function addUniformNoiseMany(values: Float32Array, a: number, rngs: Rng[]
   return outs;
 }
 
-/** How many elements are not 0 (NaN counts: it is not 0). */
-export function countNonZero(values: Float32Array): number {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
-  return count;
-}
-
 /** addUniformNoise's draws, reused (a layer's worth; grown to the largest layer seen). */
 let noiseDraws = new Float64Array(0);
 const noiseState = new Int32Array(4);
-let useNoiseKernel = true;
-
-/** Tests: run addUniformNoise's JS loop (false) or its WebAssembly kernel where available (true, the default). */
-export function useNoiseKernelForTests(on: boolean): void {
-  useNoiseKernel = on;
-}
 
 /** Mean |v| over all elements (the scale of the scaled binarization). */
 export function meanAbs(values: Float32Array): number {

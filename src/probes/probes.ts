@@ -5,16 +5,15 @@
  */
 import { UserError } from '../core/errors.js';
 import type { DenseModel, LayerRecord } from '../core/layer.js';
-import { findLayer } from '../core/layer.js';
+import { countNonZero, findLayer } from '../core/layer.js';
 import type { ProbeName } from '../core/results.js';
 import { Rng } from '../core/rng.js';
-import { nullStream, randomizeLayer } from '../randomize/index.js';
+import { nullStream, randomizeLayer, type RandomizeOptions } from '../randomize/index.js';
 import { moments } from '../stats/describe.js';
 import {
-  addUniformNoise, addUniformNoiseMany, countNonZero, flipValues, magnitudeOrder, meanAbs, pruneValues, signValues,
-  fractionCount, type MagnitudeSelect,
+  addUniformNoise, addUniformNoiseMany, flipValues, magnitudeOrder, meanAbs, noiseLoopIsWasm, pruneValues, signValues,
+  fractionCount, type MagnitudeSelect, type NoiseLoop,
 } from './kernels.js';
-import { noiseKernel } from './noise-kernel.js';
 
 /** What to do to a model: one evaluation of a sweep. */
 export interface ProbeSpec {
@@ -96,12 +95,26 @@ export function validateSpec(spec: ProbeSpec): void {
 
 const SELECT: Record<string, MagnitudeSelect> = { reference: 'smallest', largest: 'largest', random: 'random' };
 
+export interface ProbeOptions {
+  /** The noise probes' loop (kernels.ts NoiseLoop): `wasm` (default) or the JS fallback `js`; both give the same bits. */
+  noiseLoop?: NoiseLoop;
+  /** The randomize probe's null model options: see RandomizeProbeOptions (default: what study rows use). */
+  randomize?: RandomizeProbeOptions;
+}
+
+/**
+ * `weightscope randomize` draws through applyProbe with these, so its --seed gives the probe's model.
+ * `steps` / `weights`: the null model's own options (absent in study rows: the analytic bound,
+ * weights travel). A layer's null stream is keyed by its name, which every command prints alike.
+ */
+export type RandomizeProbeOptions = RandomizeOptions;
+
 /**
  * Apply one probe. Deterministic probes ignore `rng`; random ones draw from it in a fixed order
  * (layer by layer, weights before biases), so the same seed gives the same model bit for bit.
  */
-export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng): DenseModel {
-  return prepareProbe(model, spec)(rng);
+export function applyProbe(model: DenseModel, spec: ProbeSpec, rng: Rng, options: ProbeOptions = {}): DenseModel {
+  return prepareProbe(model, spec, options)(rng);
 }
 
 /**
@@ -116,18 +129,18 @@ export type DrawOutput = (layer: string, part: 'weights' | 'bias', length: numbe
  * test batch. `prepareProbe(model, spec)(rng)` is applyProbe(model, spec, rng); with `out`, the
  * noise probes write into the caller's arrays (the others allocate as usual).
  */
-export function prepareProbe(model: DenseModel, spec: ProbeSpec): ProbeDraw {
+export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeOptions = {}): ProbeDraw {
   validateSpec(spec);
   const targets = spec.layer === 'all' ? new Set(model.layers.map((l) => l.name)) : new Set([findLayer(model, spec.layer).name]);
   const perturbed = spec.probe === 'prune' && spec.variant === 'global' ? pruneGlobal(model, targets, spec.level) : null;
-  const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec) : null));
+  const noise = model.layers.map((layer) => (targets.has(layer.name) ? noiseOf(layer, spec, options.noiseLoop) : null));
 
   const draw = (rng: Rng, into?: DrawOutput): DenseModel => {
     const layers = model.layers.map((layer, k): LayerRecord => {
       if (!targets.has(layer.name)) return layer;
       // A randomization draws from the null model's own stream of this layer (nullStream), the same
       // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
-      let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
+      let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng, options.randomize) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
       if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
       return out;
     });
@@ -141,8 +154,8 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec): ProbeDraw {
       if (!nz) return rngs.map(() => layer);
       const forks = rngs.map((r) => r.fork(layer.name));
       const outs = (part: 'weights' | 'bias', length: number) => rngs.map((_, b) => into?.[b](layer.name, part, length) ?? new Float32Array(length));
-      const weights = addUniformNoiseMany(layer.weights, nz.amplitude, forks, outs('weights', layer.weights.length), nz.weights);
-      const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), nz.bias) : null;
+      const weights = addUniformNoiseMany(layer.weights, nz.amplitude, forks, outs('weights', layer.weights.length), { nonZero: nz.weights, loop: nz.loop });
+      const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), { nonZero: nz.bias, loop: nz.loop }) : null;
       return rngs.map((_, b) => {
         const out: LayerRecord = { ...layer, weights: weights[b], bias: bias ? bias[b] : null };
         return spec.signed ? signLayer(out) : out;
@@ -162,6 +175,7 @@ export type ProbeDraw = ((rng: Rng, out?: DrawOutput) => DenseModel) & { many(rn
 interface LayerNoise {
   /** a of U(−a, a); relative: a = level·σ(w), σ the population standard deviation of the layer's weights. */
   amplitude: number;
+  loop: NoiseLoop;
   /** Draws per call, for the JS loop (the WebAssembly kernel counts as it goes): one per non-zero weight, one per non-zero bias. */
   weights?: number;
   bias?: number;
@@ -176,14 +190,14 @@ function sigmaOf(weights: Float32Array): number {
 }
 
 /** What the noise probes need of a layer, the same for every draw (null for the other probes). */
-function noiseOf(layer: LayerRecord, spec: ProbeSpec): LayerNoise | null {
+function noiseOf(layer: LayerRecord, spec: ProbeSpec, loop: NoiseLoop = 'wasm'): LayerNoise | null {
   if (spec.probe !== 'noise' && spec.probe !== 'binarize+noise') return null;
   const amplitude = spec.variant === 'relative' ? spec.level * sigmaOf(layer.weights) : spec.level;
-  if (noiseKernel()) return { amplitude };
-  return { amplitude, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
+  if (noiseLoopIsWasm(loop)) return { amplitude, loop };
+  return { amplitude, loop, weights: countNonZero(layer.weights), bias: layer.bias ? countNonZero(layer.bias) : 0 };
 }
 
-function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noiseOf(layer, spec), into?: DrawOutput): LayerRecord {
+function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise: LayerNoise | null = null, into?: DrawOutput): LayerRecord {
   const { weights, bias } = layer;
   const withValues = (w: Float32Array, b: Float32Array | null): LayerRecord => ({ ...layer, weights: w, bias: b });
   switch (spec.probe) {
@@ -205,10 +219,10 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noise
     }
     case 'noise':
     case 'binarize+noise': {
-      const { amplitude: a, weights: nw, bias: nb } = noise!;
+      const { amplitude: a, weights: nw, bias: nb, loop } = noise!;
       return withValues(
-        addUniformNoise(weights, a, rng, into?.(layer.name, 'weights', weights.length), nw),
-        bias ? addUniformNoise(bias, a, rng, into?.(layer.name, 'bias', bias.length), nb) : null,
+        addUniformNoise(weights, a, rng, { out: into?.(layer.name, 'weights', weights.length), nonZero: nw, loop }),
+        bias ? addUniformNoise(bias, a, rng, { out: into?.(layer.name, 'bias', bias.length), nonZero: nb, loop }) : null,
       );
     }
     case 'binarize':
@@ -222,11 +236,12 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise = noise
 /**
  * The randomize probe on one layer: the reference prunes the smallest `level` of weights and biases
  * first (pruned slots stay empty), then shuffles; the null draws from `nullStream(rng, variant,
- * layer)` of the evaluation's root stream `rng`. The pruned biases are kept.
+ * layer)` of the evaluation's root stream `rng`. The pruned biases are kept. The one definition of
+ * a randomize row's model: `weightscope randomize` draws through it too (docs/null-models.md).
  */
-function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng): LayerRecord {
+function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, options: RandomizeProbeOptions = {}): LayerRecord {
   const pruned = spec.level > 0 ? probeLayer(layer, { ...spec, probe: 'prune', variant: 'reference' }, rng) : layer;
-  const randomized = randomizeLayer(pruned, spec.variant, nullStream(rng, spec.variant, layer.name));
+  const randomized = randomizeLayer(pruned, spec.variant, nullStream(rng, spec.variant, layer.name), options);
   return { ...randomized, bias: pruned.bias };
 }
 

@@ -7,7 +7,7 @@ import { Rng, deriveSeed } from '../core/rng.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
 import { TEST_BATCH, testBatchCount, type Measurement, type ProbedModel } from '../model/evaluator.js';
-import { applyProbe, isRandomProbe, prepareProbe, referenceInitBiases, validateSpec, type BiasMode, type DrawOutput, type ProbeSpec } from './probes.js';
+import { applyProbe, isRandomProbe, prepareProbe, referenceInitBiases, validateSpec, type BiasMode, type DrawOutput, type ProbeOptions, type ProbeSpec } from './probes.js';
 
 /** One planned evaluation: a probe and, for random probes, which repetition. */
 export interface PlannedEval {
@@ -188,12 +188,12 @@ export function isPerBatchProbe(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boo
  * The model(s) one evaluation runs: per-batch probes give `batches` independent draws (batch b's
  * seed is deriveSeed(seed, 'test-batch', b)); everything else one model.
  */
-export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number, buffers?: DrawBuffers): ProbedModel {
+export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, batches: number, buffers?: DrawBuffers, options: ProbeOptions = {}): ProbedModel {
   if (batches > 0 && isPerBatchProbe(spec)) {
     const rngs = Array.from({ length: batches }, (_, b) => new Rng(deriveSeed(seed, 'test-batch', b)));
-    return prepareProbe(model, spec).many(rngs, buffers ? rngs.map((_, b) => buffers.output(b)) : undefined);
+    return prepareProbe(model, spec, options).many(rngs, buffers ? rngs.map((_, b) => buffers.output(b)) : undefined);
   }
-  return applyProbe(model, spec, new Rng(seed));
+  return applyProbe(model, spec, new Rng(seed), options);
 }
 
 /**

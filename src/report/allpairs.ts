@@ -11,7 +11,25 @@
  * Browser-safe.
  */
 import { pearson, spearman } from '../stats/describe.js';
-import type { TaskSummary } from './summary.js';
+import type { Stat } from './aggregate.js';
+
+/**
+ * What the study reads of each task's summary: summary.ts's TaskSummary has these fields (and
+ * passes its tasks here), so this file needs nothing from summary.ts and the two do not import
+ * each other.
+ */
+export interface PairInput {
+  task: string;
+  classes: [number | string, number | string];
+  full: Stat | null;
+  binarized: Stat | null;
+  randomized: Record<string, { full: Stat | null }>;
+  gaps: {
+    fullMinusBinarized: Stat | null;
+    fullMinusRandomized: Record<string, unknown>;
+    meanFullMinusRandomized: { full: number | null };
+  };
+}
 
 export interface AllPairsEntry {
   task: string;
@@ -41,7 +59,7 @@ export function foldBelowChance(x: number): number {
   return x < 0.5 ? 1 - x : x;
 }
 
-export function allPairsStudy(tasks: TaskSummary[]): AllPairsStudy {
+export function allPairsStudy(tasks: PairInput[]): AllPairsStudy {
   const pairs: AllPairsEntry[] = [];
   for (const t of tasks) {
     if (!t.full || !t.binarized) continue;

@@ -7,3 +7,4 @@ export * from './browser.js';
 export * from './html.js';
 export * from './load.js';
 export * from './layer-table.js';
+export * from './model-table.js';

@@ -7,12 +7,11 @@
 import { join } from 'node:path';
 import { csvFormat } from 'd3-dsv';
 import { chartDocument } from './dom.js';
-import { deriveSeed, Rng } from '../core/rng.js';
 import type { LayerRecord } from '../core/layer.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
 import {
-  assortativityFromDegrees, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, SCALAR_STATISTICS, spectralStats, summarize, unitStats,
-  weightSummary, zScores, type LayerStatistic,
+  assortativityFromDegrees, layerZScores, nodf, NODF_DEFAULT_MAX_WEIGHTS, percolationBySign, spectralStats, summarize, unitStats,
+  weightSummary, type ZScore,
 } from '../stats/index.js';
 import { randomizeLayer } from '../randomize/index.js';
 import { COLORS, scatter } from './charts.js';
@@ -84,11 +83,9 @@ export function layerTableRow(layer: LayerRecord, depth: number, meta: LayerMeta
   }
   if (options.nullModel) {
     const method = options.nullModel;
-    const rng = new Rng(deriveSeed(options.seed ?? 0, 'stats-null', method, layer.name));
-    const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-      Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-    );
-    const z = zScores(layer, statistics, (l, r) => randomizeLayer(l, method, r), { samples: options.samples ?? 20, rng });
+    const z: Record<string, ZScore | undefined> = layerZScores(layer, { name: method, sample: (l, r) => randomizeLayer(l, method, r) }, {
+      seed: options.seed ?? 0, samples: options.samples ?? 20, nestedness: options.nestedness,
+    });
     for (const [name, column] of Object.entries(Z_COLUMNS)) row[column] = z[name] ? num(z[name].z) : null;
   }
   return row;
@@ -120,7 +117,7 @@ export function layerTableHtml(rows: LayerTableRow[], title: string): string {
       .filter((r) => typeof r[stat] === 'number' && Number.isFinite(r[stat]))
       .map((r) => ({ x: Number(r.depth), y: Number(r[stat]), label: String(r.layer), color: colors.get(String(r.kind)) }));
     if (points.length === 0) continue;
-    const svg = scatter(doc, { title: stat, xLabel: 'depth (layer index in the file)', yLabel: stat, points, fit: false, labels: false, legend, width: 460, height: 300 });
+    const svg = scatter(doc, { title: stat, xLabel: 'layer (in file order)', yLabel: stat, points, fit: false, labels: false, legend, width: 460, height: 300, xTicks: rows.map((r) => ({ value: Number(r.depth), label: String(r.layer) })) });
     charts.push(`<figure id="chart-${escapeHtml(stat)}">${svg.outerHTML}</figure>`);
   }
   doc.defaultView?.close();
@@ -138,6 +135,8 @@ body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
 .charts { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 figure { margin: 0; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 1rem; }
+table { display: block; max-width: 100%; overflow-x: auto; }
+th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
 </style>

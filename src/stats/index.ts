@@ -14,3 +14,5 @@ export * from './percolation.js';
 export * from './magnitude.js';
 export * from './layer-stats.js';
 export * from './spectral.js';
+export * from './linear-models.js';
+export * from './disentanglement.js';

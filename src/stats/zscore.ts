@@ -5,8 +5,9 @@
  * many statistics are scored together or in what order.
  */
 import type { LayerRecord } from '../core/layer.js';
-import type { Rng } from '../core/rng.js';
+import { deriveSeed, Rng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
+import { NODF_DEFAULT_MAX_WEIGHTS } from './layer-stats.js';
 import { degreeAssortativity, nodf } from './structure.js';
 
 export type NullSampler = (layer: LayerRecord, rng: Rng) => LayerRecord;
@@ -71,3 +72,30 @@ export const SCALAR_STATISTICS = {
   assortativity: (l: LayerRecord) => degreeAssortativity(l, 'all'),
 } satisfies Record<string, LayerStatistic>;
 export type ScalarStatisticName = keyof typeof SCALAR_STATISTICS;
+
+export interface LayerZScoreOptions {
+  /** The seed the user gave (`--seed`); each layer's null samples draw from deriveSeed(seed, 'stats-null', null model, layer). */
+  seed: number;
+  /** Null samples, ≥ 2. */
+  samples: number;
+  /** NODF on layers above NODF_DEFAULT_MAX_WEIGHTS too (slow on every null sample). */
+  nestedness?: boolean;
+}
+
+/**
+ * The z-scores of a layer against a named null model, as `weightscope stats --null` and the layer
+ * table (`--all-layers --null`) report them: every SCALAR_STATISTICS entry (the NODF ones only on
+ * layers up to NODF_DEFAULT_MAX_WEIGHTS weights unless `nestedness`), on `samples` null samples
+ * drawn from deriveSeed(seed, 'stats-null', nullModel.name, layer.name), so a layer's z-scores do
+ * not depend on which other layers are scored.
+ */
+export function layerZScores(
+  layer: LayerRecord, nullModel: { name: string; sample: NullSampler }, options: LayerZScoreOptions,
+): Partial<Record<ScalarStatisticName, ZScore>> {
+  const rng = new Rng(deriveSeed(options.seed, 'stats-null', nullModel.name, layer.name));
+  const withNodf = options.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
+  const statistics = Object.fromEntries(
+    Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
+  ) as Partial<Record<ScalarStatisticName, LayerStatistic>>;
+  return zScores(layer, statistics as Record<ScalarStatisticName, LayerStatistic>, nullModel.sample, { samples: options.samples, rng });
+}

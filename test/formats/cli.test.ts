@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { csvParse } from 'd3-dsv';
 import { JSDOM } from 'jsdom';
 import { Rng } from '../../src/core/index.js';
-import { encodeSafetensors, loadModelFile, loadModelLayers } from '../../src/formats/index.js';
+import { encodeSafetensors, openModel } from '../../src/formats/index.js';
+import { modelFile } from './fixtures.js';
 import { nodf, spectralStats } from '../../src/stats/index.js';
 import { viewerIndex } from '../cli/view-index.js';
 
@@ -73,7 +74,7 @@ test('layers prints every layer with kind, [nIn, nOut], orientation, dtype and p
   assert.equal(json.layers.length, 13);
 });
 
-test('stats --all-layers --out writes CSV, JSON and an HTML page whose charts plot each statistic against depth', () => {
+test('stats --all-layers --out writes CSV, JSON and an HTML page whose charts plot each statistic against depth', async () => {
   const out = join(dir, 'table');
   const r = run(['stats', model, '--all-layers', '--null', 'B', '--samples', '4', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
@@ -84,7 +85,7 @@ test('stats --all-layers --out writes CSV, JSON and an HTML page whose charts pl
     assert.ok(rows.columns.includes(c), c);
   }
   // the values are the library's statistics of the layer as read from the file
-  const layers = loadModelLayers(model).layers;
+  const layers = (await openModel(model)).records();
   const json = JSON.parse(readFileSync(join(out, 'layers.json'), 'utf8'));
   json.layers.forEach((row: Record<string, number>, k: number) => {
     const s = spectralStats(layers[k]);
@@ -102,11 +103,11 @@ test('stats --all-layers --out writes CSV, JSON and an HTML page whose charts pl
   assert.equal(doc.querySelectorAll('tbody tr').length, 13);
 });
 
-test('randomize --layer writes the model back as safetensors: that layer shuffled by sign, every other tensor byte-identical', () => {
+test('randomize --layer writes the model back as safetensors: that layer shuffled by sign, every other tensor byte-identical', async () => {
   const out = join(dir, 'bert-B.safetensors');
   const r = run(['randomize', model, '--layer', 'transformer.layer.1.attention.v_lin', '--method', 'B', '--seed', '3', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const [a, b] = [loadModelFile(model), loadModelFile(out)];
+  const [a, b] = [await modelFile(model), await modelFile(out)];
   for (const t of a.tensors) {
     const other = b.tensors.find((x) => x.name === t.name)!;
     assert.equal(other.dtype, t.dtype);

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { Rng, type DenseModel, type LayerRecord } from '../../src/core/index.js';
 import {
-  decodeValues, encodeValues, encodeSafetensors, loadModelFile, loadModelLayers, parseSafetensorsHeader, inventory, layerRecord,
-  writeModelLayers, SHARD_INDEX, type TensorDType,
+  decodeValues, encodeValues, encodeSafetensors, openModel, parseSafetensorsHeader, inventory, layerRecord,
+  replacementsFor, SHARD_INDEX, type TensorDType,
 } from '../../src/formats/index.js';
-import { loadLayerSource } from '../../src/graph/index.js';
+import { modelFile } from './fixtures.js';
 import { createEvaluator, selectBackend } from '../../src/model/index.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
 
@@ -67,10 +67,10 @@ test('F16 and BF16 encode to the IEEE / bfloat16 bits worked out by hand, and ev
   }
 });
 
-test('a PyTorch-layout safetensors MLP reads as (in, out) layers that predict exactly what the original predicts', () => {
+test('a PyTorch-layout safetensors MLP reads as (in, out) layers that predict exactly what the original predicts', async () => {
   const path = join(dir, 'mlp.safetensors');
   writeFileSync(path, encodeSafetensors(asTorchTensors(mlp)));
-  const loaded = loadLayerSource(path);
+  const loaded = { layers: (await openModel(path)).records() };
   assert.deepEqual(loaded.layers.map((l) => [l.name, l.shape]), [['dense_0', [784, 16]], ['dense_1', [16, 16]], ['dense_2', [16, 2]]]);
   loaded.layers.forEach((l, k) => {
     assert.deepEqual(l.weights, mlp.layers[k].weights);
@@ -86,12 +86,12 @@ test('a PyTorch-layout safetensors MLP reads as (in, out) layers that predict ex
   assert.notDeepEqual(evaluator.predict(flipped), evaluator.predict(mlp));
 });
 
-test('F16, BF16 and F64 safetensors read to the values they encode and write back byte for byte', () => {
+test('F16, BF16 and F64 safetensors read to the values they encode and write back byte for byte', async () => {
   for (const dtype of ['F16', 'BF16', 'F64'] as const) {
     const path = join(dir, `mlp-${dtype}.safetensors`);
     const bytes = encodeSafetensors(asTorchTensors(mlp, dtype), { format: 'pt' });
     writeFileSync(path, bytes);
-    const file = loadModelFile(path);
+    const file = await modelFile(path);
     const t = file.tensors.find((x) => x.name === 'dense_1.weight')!;
     assert.equal(t.dtype, dtype);
     const expected = transpose(mlp.layers[1].weights, 16, 16);
@@ -106,16 +106,17 @@ test('F16, BF16 and F64 safetensors read to the values they encode and write bac
   }
 });
 
-test('a changed layer is written back in the file\'s orientation and dtype; every other tensor keeps its bytes', () => {
+test('a changed layer is written back in the file\'s orientation and dtype; every other tensor keeps its bytes', async () => {
   const path = join(dir, 'mlp-bf16.safetensors');
   writeFileSync(path, encodeSafetensors(asTorchTensors(mlp, 'BF16')));
-  const model = loadModelLayers(path);
-  const changed: LayerRecord = { ...model.layers[1], weights: model.layers[1].weights.map((w, idx) => (Math.floor(idx / 16) === 3 ? -w : w)) }; // input unit 3
+  const model = await openModel(path);
+  const layer1 = model.layers[1].load();
+  const changed: LayerRecord = { ...layer1, weights: layer1.weights.map((w, idx) => (Math.floor(idx / 16) === 3 ? -w : w)) }; // input unit 3
   const out = join(dir, 'changed.safetensors');
-  writeModelLayers(model, [changed], out);
-  const back = loadModelLayers(out);
-  assert.deepEqual(back.layers[1].weights, changed.weights); // bf16 values negated stay exact
-  const [a, b] = [loadModelFile(path), loadModelFile(out)];
+  model.write([changed], out);
+  const back = (await openModel(out)).records();
+  assert.deepEqual(back[1].weights, changed.weights); // bf16 values negated stay exact
+  const [a, b] = [await modelFile(path), await modelFile(out)];
   for (const name of ['dense_0.weight', 'dense_0.bias', 'dense_1.bias', 'dense_2.weight']) {
     assert.deepEqual(b.tensors.find((t) => t.name === name)!.values(), a.tensors.find((t) => t.name === name)!.values(), name);
   }
@@ -125,7 +126,7 @@ test('a changed layer is written back in the file\'s orientation and dtype; ever
   for (let o = 0; o < 16; o++) for (let i = 0; i < 16; i++) assert.equal(raw[o * 16 + i], i === 3 ? -orig[o * 16 + i] : orig[o * 16 + i]);
 });
 
-test('a folder of shards with model.safetensors.index.json reads as one model and writes back byte for byte', () => {
+test('a folder of shards with model.safetensors.index.json reads as one model and writes back byte for byte', async () => {
   const shardDir = join(dir, 'sharded');
   mkdirSync(shardDir, { recursive: true });
   const tensors = asTorchTensors(mlp);
@@ -137,11 +138,11 @@ test('a folder of shards with model.safetensors.index.json reads as one model an
     for (const t of p) weightMap[t.name] = names[k];
   });
   writeFileSync(join(shardDir, SHARD_INDEX), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }, null, 2));
-  const loaded = loadLayerSource(shardDir);
+  const loaded = { layers: (await openModel(shardDir)).records() };
   assert.deepEqual(loaded.layers.map((l) => l.name), ['dense_0', 'dense_1', 'dense_2']);
   assert.deepEqual(loaded.layers[2].weights, mlp.layers[2].weights);
   const out = join(dir, 'sharded-copy');
-  loadModelFile(shardDir).write(out, new Map());
+  (await modelFile(shardDir)).write(out, new Map());
   assert.deepEqual(readdirSync(out).sort(), [...names, SHARD_INDEX].sort());
   for (const f of [...names, SHARD_INDEX]) assert.deepEqual(readFileSync(join(out, f)), readFileSync(join(shardDir, f)), f);
   // a shard the index names but that is missing
@@ -149,7 +150,7 @@ test('a folder of shards with model.safetensors.index.json reads as one model an
   mkdirSync(broken);
   writeFileSync(join(broken, SHARD_INDEX), JSON.stringify({ weight_map: weightMap }));
   writeFileSync(join(broken, names[0]), readFileSync(join(shardDir, names[0])));
-  assert.throws(() => loadModelFile(broken), (e: Error) => e.name === 'UserError' && /shard 'model-00002-of-00002.safetensors' is missing/.test(e.message));
+  await assert.rejects(openModel(broken), (e: Error) => e.name === 'UserError' && /shard 'model-00002-of-00002.safetensors' is missing/.test(e.message));
 });
 
 /** A safetensors header followed by `data`, written as given (for corrupt files). */
@@ -162,7 +163,7 @@ function rawSafetensors(header: unknown, data: Uint8Array, lengthOverride?: bigi
   return out;
 }
 
-test('corrupt safetensors files are refused with a UserError naming the problem', () => {
+test('corrupt safetensors files are refused with a UserError naming the problem', async () => {
   const t = (offsets: number[], dtype = 'F32', shape = [2]) => ({ dtype, shape, data_offsets: offsets });
   const cases: [string, Uint8Array, RegExp][] = [
     ['empty', new Uint8Array(3), /truncated: 3 bytes/],
@@ -180,7 +181,7 @@ test('corrupt safetensors files are refused with a UserError naming the problem'
   for (const [what, bytes, message] of cases) {
     const path = join(dir, `bad-${what.replace(/ /g, '-')}.safetensors`);
     writeFileSync(path, bytes);
-    assert.throws(() => loadModelFile(path), (e: Error) => e.name === 'UserError' && message.test(e.message) && e.message.startsWith(path), what);
+    await assert.rejects(openModel(path), (e: Error) => e.name === 'UserError' && message.test(e.message) && e.message.startsWith(path), what);
   }
 });
 
@@ -212,7 +213,7 @@ test('fuzz: seeded truncations and byte flips of a safetensors file give a UserE
   assert.ok(refused > 1000 && accepted > 50, `refused ${refused}, accepted ${accepted}`);
 });
 
-test('npz archives (stored and deflated, C and Fortran order) read into (in, out) layers and write back', () => {
+test('npz archives (stored and deflated, C and Fortran order) read into (in, out) layers and write back', async () => {
   const npy = (shape: number[], values: ArrayLike<number>, fortran = false): Uint8Array => {
     let header = `{'descr': '<f4', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
     header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
@@ -231,21 +232,22 @@ test('npz archives (stored and deflated, C and Fortran order) read into (in, out
       'dense_0/bias.npy': [npy([16], l0.bias!), { level }],
       'dense_1/kernel.npy': [npy([16, 16], fortran1, true), { level }],
     }));
-    const model = loadModelLayers(path);
-    assert.deepEqual(model.layers.map((l) => [l.name, l.shape, l.bias?.length ?? 0]), [['dense_0', [784, 16], 16], ['dense_1', [16, 16], 0]]);
-    assert.deepEqual(model.layers[0].weights, l0.weights);
-    assert.deepEqual(model.layers[1].weights, l1.weights);
-    model.file.write(join(dir, 'copy.npz'), new Map());
+    const model = await openModel(path);
+    const layers = model.records();
+    assert.deepEqual(layers.map((l) => [l.name, l.shape, l.bias?.length ?? 0]), [['dense_0', [784, 16], 16], ['dense_1', [16, 16], 0]]);
+    assert.deepEqual(layers[0].weights, l0.weights);
+    assert.deepEqual(layers[1].weights, l1.weights);
+    model.file!.write(join(dir, 'copy.npz'), new Map());
     assert.deepEqual(readFileSync(join(dir, 'copy.npz')), readFileSync(path));
-    const changed = { ...model.layers[1], weights: model.layers[1].weights.map((w) => 2 * w) };
-    writeModelLayers(model, [changed], join(dir, 'changed.npz'));
-    const back = loadModelLayers(join(dir, 'changed.npz'));
-    assert.deepEqual(back.layers[1].weights, changed.weights);
-    assert.deepEqual(back.layers[0].weights, l0.weights);
+    const changed = { ...layers[1], weights: layers[1].weights.map((w) => 2 * w) };
+    model.write([changed], join(dir, 'changed.npz'));
+    const back = (await openModel(join(dir, 'changed.npz'))).records();
+    assert.deepEqual(back[1].weights, changed.weights);
+    assert.deepEqual(back[0].weights, l0.weights);
   }
 });
 
-test('inventory: Hugging Face names give kinds, fused attention splits into q, k, v, norms are skipped, biases attached', () => {
+test('inventory: Hugging Face names give kinds, fused attention splits into q, k, v, norms are skipped, biases attached', async () => {
   const rng = new Rng(11);
   const d = 6;
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
@@ -264,7 +266,7 @@ test('inventory: Hugging Face names give kinds, fused attention splits into q, k
   ].map((t) => ({ ...t, dtype: 'F32' as const, values: rand(t.shape.reduce((a, b) => a * b, 1)) }));
   const path = join(dir, 'hf.safetensors');
   writeFileSync(path, encodeSafetensors(tensors));
-  const file = loadModelFile(path);
+  const file = await modelFile(path);
   const inv = inventory(file);
   assert.deepEqual(inv.layers.map((l) => [l.name, l.kind, l.shape, l.orientation]), [
     ['embeddings.word_embeddings', 'embedding', [50, d], 'in-out'],
@@ -287,11 +289,11 @@ test('inventory: Hugging Face names give kinds, fused attention splits into q, k
   assert.deepEqual(k.bias, tensors[3].values.slice(d, 2 * d));
   // writing q, k, v back reassembles the fused tensor exactly
   const records = inv.layers.slice(1, 4).map((l) => layerRecord(file, l));
-  writeModelLayers({ file, inventory: inv, layers: [] }, records, join(dir, 'hf-copy.safetensors'));
+  file.write(join(dir, 'hf-copy.safetensors'), replacementsFor(file, inv, records));
   assert.deepEqual(readFileSync(join(dir, 'hf-copy.safetensors')), readFileSync(path));
 });
 
-test('convolutions: kernel sum (default), signed norm, or unfolded per window position, in PyTorch and Keras layouts', () => {
+test('convolutions: kernel sum (default), signed norm, or unfolded per window position, in PyTorch and Keras layouts', async () => {
   // PyTorch (out=2, in=3, 2, 2); element value encodes its indices so the expected sums are hand-checkable
   const torch = new Float32Array(2 * 3 * 4);
   for (let o = 0; o < 2; o++) for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) torch[(o * 3 + c) * 4 + p] = (o + 1) * (c % 2 === 0 ? 1 : -1) * (p + 1);
@@ -304,7 +306,7 @@ test('convolutions: kernel sum (default), signed norm, or unfolded per window po
     { name: 'conv.bias', dtype: 'F32', shape: [2], values: [0.5, -0.5] },
     { name: 'k/kernel', dtype: 'F32', shape: [2, 2, 3, 2], values: keras },
   ]));
-  const file = loadModelFile(path);
+  const file = await modelFile(path);
   // sum over the window of (p+1) is 10; sign by channel parity, scale by output
   const sums = [10, 20, -10, -20, 10, 20];
   const norms = sums.map((s, i) => Math.sign(s) * Math.sqrt(30) * (i % 2 === 0 ? 1 : 2)); // √(1+4+9+16)·(o+1)
@@ -322,8 +324,8 @@ test('convolutions: kernel sum (default), signed norm, or unfolded per window po
   assert.deepEqual(a.shape, [12, 2]);
   assert.deepEqual(a.weights, b.weights); // both layouts unfold to the same (channel, position) rows
   assert.equal(a.weights[(2 * 4 + 3) * 2 + 1], torch[(1 * 3 + 2) * 4 + 3]); // channel 2, position 3, output 1
-  assert.throws(() => writeModelLayers({ file, inventory: inventory(file), layers: [] }, [layerRecord(file, inventory(file).layers[0])], join(dir, 'x.safetensors')), /cannot be written back: use --conv unfold/);
-  writeModelLayers({ file, inventory: inv, layers: [] }, [a, b], join(dir, 'conv-copy.safetensors'));
+  assert.throws(() => file.write(join(dir, 'x.safetensors'), replacementsFor(file, inventory(file), [layerRecord(file, inventory(file).layers[0])])), /cannot be written back: use --conv unfold/);
+  file.write(join(dir, 'conv-copy.safetensors'), replacementsFor(file, inv, [a, b]));
   assert.deepEqual(readFileSync(join(dir, 'conv-copy.safetensors')), readFileSync(path));
   assert.ok(!existsSync(join(dir, 'x.safetensors')));
 });

@@ -6,15 +6,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { zipSync } from 'fflate';
-import h5wasm from 'h5wasm/node';
 import { Rng, type DenseModel } from '../../src/core/index.js';
-import { inventory, layerRecord, loadModelFile, loadModelLayers, preloadFormats, writeModelLayers } from '../../src/formats/index.js';
-import { loadLayerSource } from '../../src/graph/index.js';
+import { inventory, layerRecord, openModel } from '../../src/formats/index.js';
+import { modelFile, writeKeras, type KerasVars } from './fixtures.js';
 import { createEvaluator, selectBackend } from '../../src/model/index.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
 
@@ -22,64 +20,35 @@ const dir = mkdtempSync(join(tmpdir(), 'ws-keras-'));
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const mlp = randomModel(new Rng(8), [784, 16, 16, 2], { activation: 'relu', scale: 3 });
 
-type Vars = Record<string, { data: Float32Array; shape: number[] }[]>;
-
-/** A .keras archive with these layer variables (group path → vars) and layer classes. */
-async function writeKeras(path: string, vars: Vars, classes: Record<string, string>, options: { withWeights?: boolean } = {}): Promise<void> {
-  await h5wasm.ready;
-  const h5 = join(dir, `w-${Math.random().toString(36).slice(2)}.h5`);
-  const f = new h5wasm.File(h5, 'w');
-  for (const [group, list] of Object.entries(vars)) {
-    let g: InstanceType<typeof h5wasm.Group> = f;
-    for (const part of ['layers', ...group.split('/'), 'vars']) {
-      const next = g.get(part);
-      g = next instanceof h5wasm.Group ? next : g.create_group(part);
-    }
-    list.forEach((v, k) => g.create_dataset({ name: String(k), data: v.data, shape: v.shape, dtype: '<f' }));
-  }
-  f.close();
-  const config = {
-    module: 'keras', class_name: 'Sequential',
-    config: { name: 'sequential', layers: Object.entries(classes).map(([name, cls]) => ({ module: 'keras.layers', class_name: cls, config: { name } })) },
-  };
-  const files: Record<string, Uint8Array> = {
-    'metadata.json': new TextEncoder().encode('{"keras_version": "3.5.0"}'),
-    'config.json': new TextEncoder().encode(JSON.stringify(config)),
-  };
-  if (options.withWeights ?? true) files['model.weights.h5'] = new Uint8Array(readFileSync(h5));
-  writeFileSync(path, zipSync(files, { level: 0 }));
-  rmSync(h5);
-}
-
-const mlpVars = (m: DenseModel): Vars =>
+const mlpVars = (m: DenseModel): KerasVars =>
   Object.fromEntries(m.layers.map((l) => [l.name, [{ data: l.weights, shape: [...l.shape] }, { data: l.bias!, shape: [l.shape[1]] }]]));
 
 before(async () => {
   await selectBackend();
-  await preloadFormats(['x.keras']);
 });
 
 test('a .keras MLP reads as its (in, out) Dense layers, predicts what the original predicts, and writes back', async () => {
   const path = join(dir, 'mlp.keras');
   await writeKeras(path, { ...mlpVars(mlp), ln: [{ data: new Float32Array(16).fill(1), shape: [16] }, { data: new Float32Array(16), shape: [16] }] },
     { dense_0: 'Dense', dense_1: 'Dense', ln: 'LayerNormalization', dense_2: 'Dense' });
-  const loaded = loadLayerSource(path);
+  const loaded = { layers: (await openModel(path)).records() };
   assert.deepEqual(loaded.layers.map((l) => [l.name, l.shape]), [['dense_0', [784, 16]], ['dense_1', [16, 16]], ['dense_2', [16, 2]]]);
   const withActivations: DenseModel = { layers: loaded.layers.map((l, k) => ({ ...l, activation: mlp.layers[k].activation })) };
   const evaluator = createEvaluator(mnistPair('t10k', 2, 5, 300), 'pm1');
   assert.deepEqual(evaluator.predict(withActivations), evaluator.predict(mlp));
-  const inv = inventory(loadModelFile(path));
+  const inv = inventory(await modelFile(path));
   assert.deepEqual(inv.skipped.map((s) => s.reason).sort(), ['bias', 'bias', 'bias', 'norm', 'norm']);
   // unchanged: the same bytes; changed: the new values, every other variable as before
-  const model = loadModelLayers(path);
-  model.file.write(join(dir, 'same.keras'), new Map());
+  const model = await openModel(path);
+  model.file!.write(join(dir, 'same.keras'), new Map());
   assert.deepEqual(readFileSync(join(dir, 'same.keras')), readFileSync(path));
-  const changed = { ...model.layers[1], weights: model.layers[1].weights.map((w) => -w) };
-  writeModelLayers(model, [changed], join(dir, 'changed.keras'));
-  const back = loadModelLayers(join(dir, 'changed.keras'));
-  assert.deepEqual(back.layers[1].weights, changed.weights);
-  assert.deepEqual(back.layers[0].weights, mlp.layers[0].weights);
-  assert.deepEqual(back.layers[2].bias, mlp.layers[2].bias);
+  const layer1 = model.layers[1].load();
+  const changed = { ...layer1, weights: layer1.weights.map((w) => -w) };
+  model.write([changed], join(dir, 'changed.keras'));
+  const back = (await openModel(join(dir, 'changed.keras'))).records();
+  assert.deepEqual(back[1].weights, changed.weights);
+  assert.deepEqual(back[0].weights, mlp.layers[0].weights);
+  assert.deepEqual(back[2].bias, mlp.layers[2].bias);
 });
 
 test('MultiHeadAttention kernels (d, heads, head_dim) and (heads, head_dim, d) read as q, k, v, o layers [d, heads·head_dim] and [heads·head_dim, d]', async () => {
@@ -94,7 +63,7 @@ test('MultiHeadAttention kernels (d, heads, head_dim) and (heads, head_dim, d) r
     'mha/value': [{ data: r(d * h * hd), shape: [d, h, hd] }, { data: r(h * hd), shape: [h, hd] }],
     'mha/attention_output': [{ data: r(h * hd * d), shape: [h, hd, d] }, { data: r(d), shape: [d] }],
   }, { mha: 'MultiHeadAttention' });
-  const file = loadModelFile(path);
+  const file = await modelFile(path);
   const inv = inventory(file);
   assert.deepEqual(inv.layers.map((l) => [l.name, l.kind, l.shape]), [
     ['mha/query', 'attention.q', [d, h * hd]], ['mha/key', 'attention.k', [d, h * hd]], ['mha/value', 'attention.v', [d, h * hd]], ['mha/attention_output', 'attention.o', [h * hd, d]],

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { PPOCR_DIR as MODELS } from './fixtures.js';
 import { fileURLToPath } from 'node:url';
 import { Rng, UserError } from '../../src/core/index.js';
-import { onnx, readOnnx, ONNX_DTYPE, onnxFormat } from '../../src/formats/onnx.js';
+import { onnx, readOnnx, ONNX_DTYPE } from '../../src/formats/onnx.js';
+import { FORMATS, formatOf } from '../../src/formats/registry.js';
 import { denseModelToOnnx } from '../../src/formats/onnx-mlp.js';
 import { floatToHalf, halfToFloat, floatToBf16 as floatToBfloat16, bf16ToFloat as bfloat16ToFloat } from '../../src/formats/dtype.js';
 import { createEvaluator } from '../../src/model/index.js';
@@ -118,7 +119,7 @@ test('a PyTorch export (Gemm transB=1 and MatMul): hinted orientation maps input
   });
   // the probes' view of each dense layer is [in, out] whatever the storage, and maps back exactly
   probeTargets(model).forEach((target, k) => {
-    const values = model.tensor(target.name).values();
+    const values = model.tensor(target.tensor!).values();
     const view = layerView(target, values);
     const torchW = py.weights[k];
     assert.deepEqual(view.shape, [torchW[0].length, torchW.length]);
@@ -224,7 +225,9 @@ test('bad files: one clear line each', () => {
   userError(() => readOnnx(join(MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx')).write(join(dir, 'x.onnx'), new Map([['nope', new Float32Array(1)]])), /no float tensor of that name/);
 });
 
-test('the front door registration names the reader', () => {
-  assert.deepEqual(onnxFormat.extensions, ['.onnx']);
-  assert.equal(onnxFormat.read, readOnnx);
+test('the front door registration names the reader', async () => {
+  assert.equal(formatOf(join(MODELS, PPOCR[2]))?.format, 'onnx');
+  const entry = FORMATS.find((f) => f.format === 'onnx')!;
+  const read = await entry.read(join(MODELS, PPOCR[2]));
+  assert.ok('file' in read && read.file.format === 'onnx' && read.file.tensors.length === readOnnx(join(MODELS, PPOCR[2])).tensors.length);
 });

@@ -10,18 +10,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLayerSource } from '../../src/graph/index.js';
+import { openModel } from '../../src/formats/index.js';
 import { PYTHON, pythonMissing } from '../python.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../bench/python/torch_linear.py', import.meta.url));
 const missing = pythonMissing(['torch'], 'torch orientation check');
 
-test('a torch MLP saved as safetensors computes torch\'s outputs from the layers weightscope reads', { skip: missing ?? false }, () => {
+test('a torch MLP saved as safetensors computes torch\'s outputs from the layers weightscope reads', { skip: missing ?? false }, async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'ws-torch-')), 'mlp.safetensors');
   const r = spawnSync(PYTHON, [SCRIPT, path], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const { x, y } = JSON.parse(r.stdout) as { x: number[][]; y: number[][] };
-  const model = loadLayerSource(path);
+  const model = { layers: (await openModel(path)).records() };
   assert.deepEqual(model.layers.map((l) => l.shape), [[7, 5], [5, 5], [5, 3]]);
   x.forEach((row, n) => {
     let h = row;

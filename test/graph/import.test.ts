@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportLayer, readLayerGraph, loadLayerSource } from '../../src/graph/index.js';
+import { exportLayer, readLayerGraph } from '../../src/graph/index.js';
+import { openModel } from '../../src/formats/index.js';
 import { UserError } from '../../src/core/errors.js';
 import { randomLayer } from '../stats/fixtures.js';
 
 for (const format of ['gexf', 'graphml'] as const) {
-  test(`a layer exported as ${format} and read back is the same layer, pruned slots and bias included`, () => {
+  test(`a layer exported as ${format} and read back is the same layer, pruned slots and bias included`, async () => {
     const dir = mkdtempSync(join(tmpdir(), `ws-import-${format}-`));
     const layer = randomLayer(11, 23, 7, { zeros: 0.4, bias: true });
     // an isolated output unit: the file must still give the full shape
@@ -19,7 +20,7 @@ for (const format of ['gexf', 'graphml'] as const) {
     assert.deepEqual(back.weights, layer.weights);
     assert.deepEqual(back.bias, layer.bias);
     assert.equal(back.name, layer.name);
-    const model = loadLayerSource(file);
+    const model = await openModel(file);
     assert.equal(model.layers.length, 1);
   });
 }
@@ -44,7 +45,7 @@ test('randomize writes its null model in the format --out names: .npy, .gexf, .g
   const model = { layers: [layer] };
   for (const ext of ['.npy', '.gexf', '.graphml']) {
     const path = saveLayerSource(join(dir, `w${ext}`), model);
-    const back = loadLayerSource(path).layers[0];
+    const back = (await openModel(path)).records()[0];
     assert.deepEqual(back.shape, layer.shape, ext);
     assert.deepEqual(back.weights, layer.weights, ext);
   }

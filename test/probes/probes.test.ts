@@ -4,10 +4,11 @@ import { Rng, deriveSeed } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
 import { applyProbe, referenceInitBiases, type ProbeSpec } from '../../src/probes/probes.js';
-import { magnitudeOrder, useNoiseKernelForTests } from '../../src/probes/kernels.js';
+import { magnitudeOrder } from '../../src/probes/kernels.js';
 import { lanesExact, noiseKernel } from '../../src/probes/noise-kernel.js';
 import { DrawBuffers, planSweep, probedModel, runSweep, evaluationSeed, referenceInitModel } from '../../src/probes/sweep.js';
 import { rowKey } from '../../src/core/results.js';
+import { assertUniformNoise } from './uniform.js';
 
 function randomLayer(name: string, nIn: number, nOut: number, rng: Rng, withBias = true): LayerRecord {
   const w = new Float32Array(nIn * nOut);
@@ -133,27 +134,6 @@ test('binarize variants: reference signs weights and biases, others handle the b
   });
 });
 
-/**
- * Deltas must be U(−a, a): centred on 0, variance a²/3, both signs equally often, flat over [−a, a]
- * (chi-square on 10 bins). Bounds alone would let one-sided U(0, a) noise through.
- */
-function assertUniformNoise(deltas: number[], a: number, label: string): void {
-  const n = deltas.length;
-  assert.ok(deltas.every((d) => Math.abs(d) <= a * (1 + 1e-5)), `${label}: a delta exceeds a`);
-  const mean = deltas.reduce((s, d) => s + d, 0) / n;
-  const sd = a / Math.sqrt(3);
-  assert.ok(Math.abs(mean) < (5 * sd) / Math.sqrt(n), `${label}: mean ${mean} is not ≈ 0 (a = ${a})`);
-  const m2 = deltas.reduce((s, d) => s + d * d, 0) / n;
-  // Var(d²) = a⁴/5 − a⁴/9 = 4a⁴/45 for d ~ U(−a, a)
-  assert.ok(Math.abs(m2 - (a * a) / 3) < (5 * Math.sqrt(4 / 45) * a * a) / Math.sqrt(n), `${label}: E[d²] ${m2} vs a²/3 ${(a * a) / 3}`);
-  const positive = deltas.filter((d) => d > 0).length / n;
-  assert.ok(Math.abs(positive - 0.5) < 5 * 0.5 / Math.sqrt(n), `${label}: ${positive} of the deltas are positive`);
-  const bins = new Array(10).fill(0);
-  for (const d of deltas) bins[Math.min(9, Math.floor(((d / a + 1) / 2) * 10))]++;
-  const chi2 = bins.reduce((s, c) => s + (c - n / 10) ** 2 / (n / 10), 0);
-  assert.ok(chi2 < 27.9, `${label}: chi2 ${chi2.toFixed(1)} (9 dof, p = 0.001 at 27.9)`);
-}
-
 function bigModel(): DenseModel {
   const rng = new Rng(8);
   return { layers: [randomLayer('dense_0', 200, 40, rng), { ...randomLayer('dense_1', 40, 2, rng), activation: 'softmax' }] };
@@ -180,36 +160,37 @@ test('uniform noise is U(−a, a) on the non-zero weights and biases only, and r
   signed.layers.forEach((l, k) => l.weights.forEach((y, i) => assert.equal(y, Math.sign(n1.layers[k].weights[i]))));
 });
 
-test('noise is bit for bit the definition: per layer, rng.fork(name), one next() per non-zero weight then bias, in order (WASM kernel and JS loop)', () => {
-  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.3 }), new Rng(0));
+test('noise is bit for bit the definition: per layer, rng.fork(name), one next() per non-zero weight then bias, in order (WASM kernel and JS loop, pruned and unpruned)', () => {
+  const unpruned = bigModel();
+  const pruned = applyProbe(unpruned, spec({ probe: 'prune', level: 0.3 }), new Rng(0));
   assert.ok(noiseKernel(), 'Node 20 has WebAssembly: the kernel loads');
-  for (const [variant, level, wasm] of [['reference', 0.05, true], ['relative', 0.5, true], ['reference', 0.05, false], ['relative', 0.5, false]] as const) {
-    useNoiseKernelForTests(wasm);
-    const out = applyProbe(pruned, spec({ probe: 'noise', variant, level }), new Rng(17));
-    useNoiseKernelForTests(true);
+  for (const [model, what] of [[pruned, 'pruned'], [unpruned, 'unpruned']] as const) for (const [variant, level, loop] of [['reference', 0.05, 'wasm'], ['relative', 0.5, 'wasm'], ['reference', 0.05, 'js'], ['relative', 0.5, 'js']] as const) {
+    const out = applyProbe(model, spec({ probe: 'noise', variant, level }), new Rng(17), { noiseLoop: loop });
     const root = new Rng(17);
-    pruned.layers.forEach((l, k) => {
+    model.layers.forEach((l, k) => {
       const r = root.fork(l.name);
       let sum = 0, sq = 0;
       l.weights.forEach((x) => (sum += x));
       l.weights.forEach((x) => (sq += (x - sum / l.weights.length) ** 2));
       const a = variant === 'relative' ? level * Math.sqrt(sq / l.weights.length) : level;
       const expect = (values: Float32Array) => Float32Array.from(values, (x) => (x === 0 ? 0 : x + (r.next() * 2 - 1) * a));
-      assert.deepEqual(out.layers[k].weights, expect(l.weights), `${variant} weights of ${l.name} (${wasm ? 'wasm' : 'js'})`);
-      assert.deepEqual(out.layers[k].bias, expect(l.bias!), `${variant} bias of ${l.name} (${wasm ? 'wasm' : 'js'})`);
+      assert.deepEqual(out.layers[k].weights, expect(l.weights), `${variant} weights of ${what} ${l.name} (${loop})`);
+      assert.deepEqual(out.layers[k].bias, expect(l.bias!), `${variant} bias of ${what} ${l.name} (${loop})`);
     });
   }
 });
 
 test('per-batch noise draws (four generators per kernel pass) are bit for bit the definition: batch b from deriveSeed(seed, test-batch, b), per layer fork, one next() per non-zero value', () => {
-  // Zeros from pruning (no draw, the value kept), −0 kept as it is, and a bias with zeros too.
-  const pruned = applyProbe(bigModel(), spec({ probe: 'prune', level: 0.3 }), new Rng(0));
+  // Zeros from pruning (no draw, the value kept), −0 kept as it is, and a bias with zeros too; and an unpruned model (no zero anywhere).
+  const unpruned = bigModel();
+  const pruned = applyProbe(unpruned, spec({ probe: 'prune', level: 0.3 }), new Rng(0));
   pruned.layers[0].weights[7] = -0;
-  const definition = (s: ProbeSpec, seed: number, b: number): DenseModel => {
+  assert.ok(unpruned.layers.every((l) => l.weights.every((x) => x !== 0) && l.bias!.every((x) => x !== 0)));
+  const definition = (model: DenseModel, s: ProbeSpec, seed: number, b: number): DenseModel => {
     const root = new Rng(deriveSeed(seed, 'test-batch', b));
     return {
-      ...pruned,
-      layers: pruned.layers.map((l) => {
+      ...model,
+      layers: model.layers.map((l) => {
         const r = root.fork(l.name);
         let sum = 0, sq = 0;
         l.weights.forEach((x) => (sum += x));
@@ -226,22 +207,20 @@ test('per-batch noise draws (four generators per kernel pass) are bit for bit th
     [{ probe: 'binarize+noise', level: 0.3, signed: true }, 6], [{ probe: 'noise', level: 1e-300 }, 3], // a·2^−31 not exact: one generator at a time
   ];
   for (const [s, batches] of cases) {
-    for (const wasm of [true, false]) {
-      useNoiseKernelForTests(wasm);
-      const plain = probedModel(pruned, spec(s), 99, batches) as DenseModel[];
+    for (const [model, what] of [[pruned, 'pruned'], [unpruned, 'unpruned']] as const) for (const noiseLoop of ['wasm', 'js'] as const) {
+      const plain = probedModel(model, spec(s), 99, batches, undefined, { noiseLoop }) as DenseModel[];
       const buffers = new DrawBuffers();
-      probedModel(pruned, spec({ ...s, level: 0.7 }), 5, batches, buffers); // the buffers hold another draw first
-      const reused = probedModel(pruned, spec(s), 99, batches, buffers) as DenseModel[];
-      useNoiseKernelForTests(true);
+      probedModel(model, spec({ ...s, level: 0.7 }), 5, batches, buffers, { noiseLoop }); // the buffers hold another draw first
+      const reused = probedModel(model, spec(s), 99, batches, buffers, { noiseLoop }) as DenseModel[];
       assert.equal(plain.length, batches);
       for (let b = 0; b < batches; b++) {
-        const want = definition(spec(s), 99, b);
+        const want = definition(model, spec(s), 99, b);
         want.layers.forEach((l, k) => {
-          const label = `${s.probe} ${s.variant ?? 'reference'} ${s.level}, batch ${b} of ${batches}, ${l.name} (${wasm ? 'wasm' : 'js'})`;
+          const label = `${s.probe} ${s.variant ?? 'reference'} ${s.level}, batch ${b} of ${batches}, ${what} ${l.name} (${noiseLoop})`;
           assert.deepEqual(plain[b].layers[k].weights, l.weights, `weights: ${label}`);
           assert.deepEqual(plain[b].layers[k].bias, l.bias, `bias: ${label}`);
           assert.deepEqual(reused[b].layers[k].weights, l.weights, `weights into reused buffers: ${label}`);
-          assert.ok(Object.is(plain[b].layers[0].weights[7], s.signed ? 0 : -0), `−0 kept: ${label}`);
+          if (model === pruned) assert.ok(Object.is(plain[b].layers[0].weights[7], s.signed ? 0 : -0), `−0 kept: ${label}`);
         });
       }
     }

@@ -53,7 +53,7 @@ async function unpackPackagedChromium(): Promise<ChromiumChoice> {
     throw new Error(`no Chromium found: ${DEBIAN_CHROMIUM} is absent and the dev dependency @sparticuz/chromium is not installed (run npm install, or set WEIGHTSCOPE_CHROMIUM)`);
   }
   const version = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  const { default: Packaged, inflate } = await import('@sparticuz/chromium');
+  const { default: Packaged } = await import('@sparticuz/chromium');
   // WebGL through SwiftShader (software), which the package ships beside the binary.
   const args = [...COMMON_ARGS, '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-zygote'];
   const target = join(tmpdir(), `weightscope-chromium-${version}`);
@@ -65,14 +65,19 @@ async function unpackPackagedChromium(): Promise<ChromiumChoice> {
   mkdirSync(staging, { recursive: true });
   // The package unpacks into os.tmpdir(), which reads TMPDIR on every call: point it at the
   // staging folder for the duration of the unpacking.
-  const savedTmpdir = process.env.TMPDIR;
+  // It also unpacks its NSS/expat copies (al2023.tar.br → al2023/lib/) only where it believes it
+  // runs in AWS Lambda's Node 20 image, which it reads from AWS_LAMBDA_JS_RUNTIME: say so for the
+  // unpacking (version 147.0.0, the last whose engines allow Node 20, exports no inflate of its own).
+  const saved = { TMPDIR: process.env.TMPDIR, AWS_LAMBDA_JS_RUNTIME: process.env.AWS_LAMBDA_JS_RUNTIME };
   process.env.TMPDIR = staging;
+  process.env.AWS_LAMBDA_JS_RUNTIME = 'nodejs20.x';
   try {
     await Packaged.executablePath(join(packageRoot, 'bin'));
-    await inflate(join(packageRoot, 'bin', 'al2023.tar.br')); // → al2023/lib/
   } finally {
-    if (savedTmpdir === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = savedTmpdir;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
   try {
     renameSync(staging, target);

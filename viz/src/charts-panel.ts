@@ -5,7 +5,7 @@
 import type { ResultRow } from '../../src/core/results.js';
 import type { LayerRecord } from '../../src/core/layer.js';
 import { groupCurves, type Curve } from '../../src/report/aggregate.js';
-import { lineChart, histogram, integerHistogram, COLORS as CHART_COLORS, type LineSeries } from '../../src/report/charts.js';
+import { lineChart, histogramChart, integerHistogram, COLORS as CHART_COLORS, type LineSeries } from '../../src/report/charts.js';
 import { unitStats, type PercolationCurve } from '../../src/stats/index.js';
 
 const PROBE_COLORS: Record<string, string> = {
@@ -100,7 +100,7 @@ export function drawDegreeChart(el: HTMLElement, layer: LayerRecord, randomized:
     );
   }
   el.append(
-    histogram(document, {
+    histogramChart(document, {
       title: `${side === 'out' ? 'output' : 'input'} units of ${layer.name}`,
       xLabel: 'degree k',
       yLabel: 'P(k)',

@@ -2,7 +2,7 @@
  * Fetch the run index and models from the viewer server (`/api/index.json`, `/run/…`).
  */
 import type { DenseModel } from '../../src/core/layer.js';
-import { layersToDenseModel, weightShardPaths } from '../../src/model/layers-format.js';
+import { layersToDenseModel, weightShardPaths } from '../../src/formats/layers-format.js';
 
 // The index types are the server's own (a type-only import: no Node code reaches the bundle).
 export type { IndexedLayer, IndexedModel, RunIndex } from '../../src/viewer/run-index.js';

@@ -1,14 +1,12 @@
 /**
  * `weightscope stats MODEL --all-layers [--null NAME --samples N] [--out DIR]`: the layer-by-layer
- * table (src/report/layer-table.ts), one layer in memory at a time; printed as a compact table,
- * and written as layers.csv / layers.json / layers.html when --out is given.
+ * table (src/report/model-table.ts), printed as a compact table, and written as layers.csv /
+ * layers.json / layers.html when --out is given.
  */
-import { UserError } from '../../core/errors.js';
-import { getNullModel } from '../../randomize/index.js';
-import { layerTableRow, writeLayerTable, type LayerTableOptions, type LayerTableRow } from '../../report/index.js';
-import type { ConvMapping } from '../../formats/index.js';
-import { findEntry, modelLayerEntries } from './layers.js';
-import { cell, table } from './stats.js';
+import type { ConvMapping } from '../../formats/inventory.js';
+import { openModel } from '../../formats/open.js';
+import { modelLayerTable, writeLayerTable, type LayerTableOptions } from '../../report/index.js';
+import { cell, table } from '../text-table.js';
 
 export interface LayerTableCliOptions {
   layer?: string;
@@ -18,23 +16,14 @@ export interface LayerTableCliOptions {
   nestedness?: boolean;
   out?: string;
   conv?: ConvMapping;
-  json: boolean;
+  json?: boolean;
 }
 
-export function runLayerTable(modelPath: string, opts: LayerTableCliOptions): void {
-  if (opts.null !== undefined) {
-    getNullModel(opts.null);
-    if (opts.samples < 2) throw new UserError('--samples must be at least 2 for z-scores');
-  }
-  const { entries } = modelLayerEntries(modelPath, { conv: opts.conv });
-  const selected = opts.layer ? [findEntry(entries, opts.layer)] : entries;
+export async function runLayerTable(modelPath: string, opts: LayerTableCliOptions): Promise<void> {
   const options: LayerTableOptions = { samples: opts.samples, seed: opts.seed, nestedness: opts.nestedness };
   if (opts.null !== undefined) options.nullModel = opts.null;
-  const rows: LayerTableRow[] = [];
-  for (const entry of selected) {
-    const depth = entries.indexOf(entry);
-    rows.push(layerTableRow(entry.load(), depth, entry.meta, options));
-  }
+  const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
+  const rows = modelLayerTable(model, options);
   if (opts.out) {
     const written = writeLayerTable(opts.out, rows, { model: modelPath, options });
     if (!opts.json) process.stdout.write(`wrote ${written.csv}, ${written.json}, ${written.html}\n`);

@@ -1,99 +1,42 @@
 /**
  * `weightscope layers MODEL`: the layer inventory of any model weightscope reads — which tensors
- * are layers, their kind, shape [nIn, nOut], orientation in the file, dtype and parameter count.
- * Also the helper every command uses to walk a model's layers one at a time with that metadata.
+ * are layers, their kind, shape [nIn, nOut], orientation in the file, dtype and parameter count,
+ * and the other names each layer answers to. The inventory is `openModel` (src/formats/open.ts).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { closestNames, type LayerRecord } from '../../core/layer.js';
-import { UserError } from '../../core/errors.js';
-import { CONV_MAPPINGS, inventory, isModelFilePath, layerRecord, loadModelFile, type ConvMapping, type SkippedTensor } from '../../formats/index.js';
-import { loadLayerSource } from '../../graph/index.js';
-import type { LayerMeta } from '../../report/index.js';
-import { table } from './stats.js';
-
-export interface ModelLayerEntry {
-  name: string;
-  meta: LayerMeta & { shape: [number, number]; tensor?: string };
-  /** The layer record (read from the file when called). */
-  load(): LayerRecord;
-}
-
-export function convMapping(value: string): ConvMapping {
-  if (!(CONV_MAPPINGS as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${CONV_MAPPINGS.join(', ')}.`);
-  return value as ConvMapping;
-}
-
-export const convOption = (): Option =>
-  new Option('--conv <mapping>', 'convolutions as channel graphs: sum (kernel summed over its window), norm (its L2 norm, sign of the sum) or unfold (one input unit per channel and window position)')
-    .argParser(convMapping)
-    .default('sum');
-
-/** The layers of any MODEL, each with its metadata, read lazily (model files) or all at once (tfjs, .npy, graphs). */
-export function modelLayerEntries(path: string, options: { conv?: ConvMapping } = {}): { entries: ModelLayerEntry[]; skipped: SkippedTensor[]; format: string } {
-  if (isModelFilePath(path)) {
-    const file = loadModelFile(path);
-    const inv = inventory(file, { conv: options.conv });
-    if (inv.layers.length === 0) throw new UserError(`${path}: no tensor is a layer (no 2-D or larger float tensor)`);
-    return {
-      format: file.format,
-      skipped: inv.skipped,
-      entries: inv.layers.map((l) => ({
-        name: l.name,
-        meta: { kind: l.kind, orientation: l.orientation, dtype: l.dtype, params: l.params, shape: l.shape, tensor: l.tensor },
-        load: () => {
-          try {
-            return layerRecord(file, l);
-          } catch (err) {
-            if (err instanceof UserError) throw new UserError(`${path}: ${err.message}`);
-            throw err;
-          }
-        },
-      })),
-    };
-  }
-  const model = loadLayerSource(path);
-  return {
-    format: 'weightscope',
-    skipped: [],
-    entries: model.layers.map((l) => ({
-      name: l.name,
-      meta: { kind: 'dense', orientation: 'in-out', dtype: 'F32', params: l.weights.length + (l.bias?.length ?? 0), shape: l.shape },
-      load: () => l,
-    })),
-  };
-}
-
-/** The entry named `name`, or a UserError listing the closest names. */
-export function findEntry(entries: ModelLayerEntry[], name: string): ModelLayerEntry {
-  const entry = entries.find((e) => e.name === name);
-  if (entry) return entry;
-  const names = entries.map((e) => e.name);
-  throw new UserError(`no layer named '${name}' (closest: ${closestNames(name, names, 5).join(', ')}; ${names.length} layers in all, see 'weightscope layers')`);
-}
+import type { Command } from 'commander';
+import type { ConvMapping } from '../../formats/inventory.js';
+import { openModel } from '../../formats/open.js';
+import { table } from '../text-table.js';
+import { convOption, layerOption, modelArgument } from './model-options.js';
 
 export function registerLayers(program: Command): void {
   program
     .command('layers')
-    .description('list the layers of a model: name, kind, shape [nIn, nOut], orientation in the file, dtype, parameters')
-    .argument('<model>', 'a .safetensors file (or a folder of shards), .npz, tfjs model, .npy or .gexf/.graphml')
+    .description('list the layers of a model: name, kind, shape [nIn, nOut], orientation in the file, dtype, parameters, other names')
+    .addArgument(modelArgument())
     .addOption(convOption())
-    .option('--json', 'print the inventory as JSON', false)
-    .action((modelPath: string, opts: { conv: ConvMapping; json: boolean }) => {
-      const { entries, skipped, format } = modelLayerEntries(modelPath, { conv: opts.conv });
+    .addOption(layerOption())
+    .option('--json', 'print the inventory as JSON')
+    .action(async (modelPath: string, opts: { conv: ConvMapping; layer?: string; json?: boolean }) => {
+      const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
+      const layers = model.selected.map(({ load: _load, ...meta }) => meta);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ format, layers: entries.map((e) => ({ name: e.name, ...e.meta })), skipped }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ format: model.format, can: model.can, layers, skipped: model.skipped }, null, 2) + '\n');
         return;
       }
+      // a layer's tensor name with its `.weight` / `/kernel` is accepted too, but says nothing new
+      const shown = (l: (typeof layers)[number]): string[] => l.aliases.filter((a) => !/^(.*)([./](weight|kernel)|_weight)(:0)?$/.test(a) || a.replace(/([./](weight|kernel)|_weight)(:0)?$/, '') !== l.name);
+      const withAliases = layers.some((l) => shown(l).length > 0);
       process.stdout.write(
         table(
-          ['layer', 'kind', 'shape [nIn, nOut]', 'orientation', 'dtype', 'params'],
-          entries.map((e) => [e.name, e.meta.kind, `[${e.meta.shape[0]}, ${e.meta.shape[1]}]`, e.meta.orientation ?? '', e.meta.dtype ?? '', String(e.meta.params ?? '')]),
-        ),
+          ['layer', 'kind', 'shape [nIn, nOut]', 'orientation', 'dtype', 'params', ...(withAliases ? ['also named'] : [])],
+          layers.map((l) => [l.name, l.kind, `[${l.shape[0]}, ${l.shape[1]}]`, l.orientation, l.dtype, String(l.params), ...(withAliases ? [shown(l).join(', ')] : [])]),
+        ).replace(/ +$/gm, ''),
       );
-      const total = entries.reduce((a, e) => a + (e.meta.params ?? 0), 0);
+      const total = layers.reduce((a, l) => a + l.params, 0);
       const reasons = new Map<string, number>();
-      for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
-      const skippedText = skipped.length ? `; not layers: ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')}` : '';
-      process.stdout.write(`${entries.length} layers (${format}), ${total} parameters in them${skippedText}\n`);
+      for (const s of model.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+      const skippedText = model.skipped.length ? `; not layers: ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')}` : '';
+      process.stdout.write(`${layers.length} layers (${model.format}), ${total} parameters in them${skippedText}\n`);
     });
 }

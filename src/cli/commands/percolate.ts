@@ -1,13 +1,17 @@
 /** `weightscope percolate MODEL`: percolation curves under magnitude pruning, per layer and sign. */
 import type { Command } from 'commander';
 import { writeChunksAtomic } from '../../core/io.js';
+import type { ConvMapping } from '../../formats/inventory.js';
+import { openModel } from '../../formats/open.js';
 import { formatFloat32 } from '../../graph/index.js';
 import { percolationBySign, type PercolationCurve } from '../../stats/index.js';
 import { outputFile, positiveInt } from '../options.js';
-import { cell, selectLayers, table } from './stats.js';
+import { cell, table } from '../text-table.js';
+import { convOption, layerOption, modelArgument } from './model-options.js';
 
 interface PercolateOptions {
   layer?: string;
+  conv: ConvMapping;
   points: number;
   out?: string;
 }
@@ -26,14 +30,16 @@ export function registerPercolate(program: Command): void {
   program
     .command('percolate')
     .description('connected components as weights are pruned from the smallest |w| up (whole layer, + and − edges)')
-    .argument('<model>', 'a tfjs layers model (model.json or its folder) or a .npy weight matrix')
-    .option('--layer <name>', 'only this layer')
+    .addArgument(modelArgument())
+    .addOption(layerOption())
+    .addOption(convOption())
     .option('--points <k>', 'points of the curve, evenly spaced in fraction removed (≥ 2)', positiveInt, 101)
     .option('--out <file>', 'write the curves as CSV', outputFile)
     .action(async (modelPath: string, opts: PercolateOptions) => {
-      const layers = await selectLayers(modelPath, opts.layer);
+      const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
       const curves: { layer: string; curve: PercolationCurve }[] = [];
-      for (const layer of layers) {
+      for (const entry of model.selected) {
+        const layer = entry.load();
         const bySign = percolationBySign(layer, { points: opts.points });
         for (const curve of [bySign.all, bySign.positive, bySign.negative]) curves.push({ layer: layer.name, curve });
       }

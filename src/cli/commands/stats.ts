@@ -1,34 +1,13 @@
 /** `weightscope stats MODEL`: per-layer network statistics, optionally z-scored against a null model. */
 import type { Command } from 'commander';
-import { deriveSeed, Rng } from '../../core/rng.js';
-import { findLayer, type LayerRecord } from '../../core/layer.js';
 import { UserError } from '../../core/errors.js';
-import { loadLayerSource } from '../../graph/index.js';
+import type { ConvMapping } from '../../formats/inventory.js';
+import { openModel } from '../../formats/open.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
-import { layerStats, zScores, SCALAR_STATISTICS, NODF_DEFAULT_MAX_WEIGHTS, type LayerStatistic, type LayerStats, type ZScore } from '../../stats/index.js';
+import { layerStats, layerZScores, type LayerStats, type ZScore } from '../../stats/index.js';
 import { positiveInt, seedValue } from '../options.js';
-import { convOption } from './layers.js';
-import { runLayerTable } from './layer-table.js';
-
-/** The layers a command works on: the one named by --layer, or all of them. */
-export async function selectLayers(modelPath: string, layerName: string | undefined): Promise<LayerRecord[]> {
-  const model = loadLayerSource(modelPath);
-  return layerName ? [findLayer(model, layerName)] : model.layers;
-}
-
-/** Fixed-width text table (first column left-aligned, the rest right-aligned). */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const fmt = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [fmt(header), ...rows.map(fmt)].join('\n') + '\n';
-}
-
-/** Numbers for tables: 4 significant digits, '—' for undefined (NaN). */
-export function cell(x: number | null | undefined): string {
-  if (x === null || x === undefined || Number.isNaN(x)) return '—';
-  if (Number.isInteger(x)) return String(x);
-  return Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(3) : String(Number(x.toPrecision(4)));
-}
+import { cell, table } from '../text-table.js';
+import { convOption, layerOption, modelArgument } from './model-options.js';
 
 interface StatsOptions {
   layer?: string;
@@ -39,42 +18,37 @@ interface StatsOptions {
   nestedness?: boolean;
   allLayers?: boolean;
   out?: string;
-  conv?: 'sum' | 'norm' | 'unfold';
+  conv: ConvMapping;
 }
 
 export function registerStats(program: Command): void {
   program
     .command('stats')
     .description('network statistics of each dense layer: signed degrees/strengths, weights, assortativity, NODF')
-    .argument('<model>', 'a .safetensors file (or shard folder), .npz, tfjs layers model (model.json or its folder) or a .npy weight matrix')
-    .option('--layer <name>', 'only this layer')
+    .addArgument(modelArgument())
+    .addOption(layerOption())
     .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md)')
     .option('--samples <n>', 'null samples for z-scores', positiveInt, 20)
-    .option('--seed <s>', 'seed of the null samples', seedValue, 0)
+    .option('--seed <n>', 'seed of the null samples', seedValue, 1)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
-    .option('--json', 'print the full statistics as JSON', false)
+    .option('--json', 'print the full statistics as JSON')
     .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
     .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here')
     .addOption(convOption())
     .action(async (modelPath: string, opts: StatsOptions) => {
-      if (opts.allLayers || opts.out !== undefined) return runLayerTable(modelPath, opts);
-      const layers = await selectLayers(modelPath, opts.layer);
+      if (opts.allLayers || opts.out !== undefined) return (await import('./layer-table.js')).runLayerTable(modelPath, opts);
+      const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
       if (opts.null !== undefined) {
         getNullModel(opts.null);
         if (opts.samples < 2) throw new UserError('--samples must be at least 2 for z-scores');
       }
       const out: (LayerStats & { zScores?: Record<string, ZScore> })[] = [];
-      for (const layer of layers) {
+      for (const entry of model.selected) {
+        const layer = entry.load();
         const st: LayerStats & { zScores?: Record<string, ZScore> } = layerStats(layer, opts.nestedness ? { nestedness: true } : {});
         if (opts.null !== undefined) {
           const method = opts.null;
-          const rng = new Rng(deriveSeed(opts.seed, 'stats-null', method, layer.name));
-          // NODF on every null sample of a big layer is too slow unless asked for (as in layerStats).
-          const withNodf = opts.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
-          const statistics: Record<string, LayerStatistic> = Object.fromEntries(
-            Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-          );
-          st.zScores = zScores(layer, statistics, (l, r) => randomizeLayer(l, method, r), { samples: opts.samples, rng });
+          st.zScores = layerZScores(layer, { name: method, sample: (l, r) => randomizeLayer(l, method, r) }, { seed: opts.seed, samples: opts.samples, nestedness: opts.nestedness });
         }
         out.push(st);
       }

@@ -8,34 +8,39 @@ import { UserError } from '../../core/errors.js';
 import { startViewer } from '../../viewer/index.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isModelFilePath } from '../../formats/index.js';
+import { basename, join, resolve } from 'node:path';
+import type { ConvMapping } from '../../formats/inventory.js';
+import { openModel } from '../../formats/open.js';
+import { formatOf } from '../../formats/registry.js';
+import { isTaggerFolder } from '../../formats/tagger.js';
 import { saveModel } from '../../model/index.js';
-import { isTransformerDir } from '../../model/transformer/files.js';
-import { convOption, findEntry, modelLayerEntries } from './layers.js';
+import { convOption, layerOption, modelHelp } from './model-options.js';
 
 /**
  * A model file (.safetensors, .npz, …) or a transformer tagger folder is shown as a folder of
  * one-layer models, one per layer (its layers need not chain); a transformer run folder as those of
  * each of its taggers (`run-<k>.<layer>`). Written to a temporary folder removed when the viewer stops.
  */
-function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: 'sum' | 'norm' | 'unfold' }): { folder: string; cleanup: () => void } {
+async function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: ConvMapping }): Promise<{ folder: string; labels: Map<string, string>; cleanup: () => void }> {
   const folder = mkdtempSync(join(tmpdir(), 'weightscope-view-'));
   const cleanup = (): void => rmSync(folder, { recursive: true, force: true });
+  // the page names each one-layer model after its layer in the user's file, not its folder here
+  const labels = new Map<string, string>();
   try {
     for (const { prefix, path } of sources) {
-      const { entries } = modelLayerEntries(path, { conv: opts.conv });
-      const chosen = opts.layer !== undefined ? [findEntry(entries, opts.layer)] : entries;
-      chosen.forEach((e, k) => {
+      const model = await openModel(path, { conv: opts.conv, layer: opts.layer });
+      model.selected.forEach((e, k) => {
         const layer = e.load();
-        saveModel(join(folder, `${prefix}${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`), { layers: [{ ...layer, activation: 'linear' }] });
+        const sub = `${prefix}${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`;
+        saveModel(join(folder, sub), { layers: [{ ...layer, activation: 'linear' }] });
+        labels.set(`${sub}/model.json`, `${prefix}${e.name}`);
       });
     }
   } catch (err) {
     cleanup();
     throw err;
   }
-  return { folder, cleanup };
+  return { folder, labels, cleanup };
 }
 
 /** The tagger folders of a `weightscope transformer` run folder (models/<task>/run-<k>), or none. */
@@ -46,15 +51,19 @@ function taggerRuns(target: string): { prefix: string; path: string }[] {
     const dir = join(models, task);
     if (!statSync(dir).isDirectory()) return [];
     return readdirSync(dir)
-      .filter((name) => /^run-\d+$/.test(name) && isTransformerDir(join(dir, name)))
+      .filter((name) => /^run-\d+$/.test(name) && isTaggerFolder(join(dir, name)))
       .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
       .map((name) => ({ prefix: `${task}.${name}.`, path: join(dir, name) }));
   });
 }
 
-/** What the viewer is given for a target: converted one-layer models, or null to serve it as it is. */
-function convertedSources(target: string): { prefix: string; path: string }[] | null {
-  if (isModelFilePath(target) || isTransformerDir(target)) return [{ prefix: '', path: target }];
+/**
+ * What the viewer is given for a target: converted one-layer models, or null to serve it as it is
+ * (a run folder, a tfjs model folder or model.json without --layer: the viewer reads those itself).
+ */
+function convertedSources(target: string, layer: string | undefined): { prefix: string; path: string }[] | null {
+  const format = formatOf(target)?.format;
+  if (format !== undefined && (format !== 'tfjs' || layer !== undefined)) return [{ prefix: '', path: target }];
   const runs = existsSync(target) && statSync(target).isDirectory() ? taggerRuns(target) : [];
   return runs.length ? runs : null;
 }
@@ -63,18 +72,19 @@ export function registerView(program: Command): void {
   program
     .command('view')
     .description('Open the network viewer on a run folder (or a model folder / model.json)')
-    .argument('<target>', 'run folder written by `weightscope reproduce` or `weightscope transformer`, a model folder, a model.json, a .safetensors / .npz model file, or a transformer tagger folder')
+    .argument('<target>', `a run folder written by \`weightscope reproduce\` or \`weightscope transformer\`, or a model: ${modelHelp()}`)
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--host <h>', 'interface to bind (keep 127.0.0.1 unless you mean to share it)', '127.0.0.1')
     .option('--no-open', 'do not open a browser, just print the URL')
-    .option('--layer <name>', 'model files (.safetensors, .npz, …) and tagger folders: show only this layer')
+    .addOption(layerOption('a model: show only this layer'))
     .addOption(convOption())
-    .action(async (target: string, opts: { port: string; host: string; open: boolean; layer?: string; conv: 'sum' | 'norm' | 'unfold' }) => {
+    .action(async (target: string, opts: { port: string; host: string; open: boolean; layer?: string; conv: ConvMapping }) => {
       if (!/^\d+$/.test(opts.port)) throw new UserError(`--port must be an integer in 0…65535, got '${opts.port}'`);
       // a model file, or a transformer tagger folder (its projections do not chain): one-layer models
-      const sources = convertedSources(target);
-      const converted = sources ? viewableFolder(sources, opts) : null;
-      const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port) }).catch((err: unknown) => {
+      const sources = convertedSources(target, opts.layer);
+      const converted = sources ? await viewableFolder(sources, opts) : null;
+      const shown = converted ? { name: basename(resolve(target)), labels: converted.labels } : {};
+      const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port), ...shown }).catch((err: unknown) => {
         converted?.cleanup();
         throw err;
       });

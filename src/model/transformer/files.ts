@@ -9,19 +9,18 @@
  * Tensor names: `<layer>/kernel` ([nIn, nOut] row-major, the layer record's layout), `<layer>/bias`,
  * `<norm>/gamma`, `<norm>/beta`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
+import { readInputFile, writeFileAtomic, writeJsonAtomic } from '../../core/io.js';
 import type { Vocabulary } from '../../data/brown.js';
+import { isTaggerFolder, readTaggerFolder, TAGGER_FILE as TRANSFORMER_FILE, TAGGER_FORMAT_VERSION as TRANSFORMER_FORMAT_VERSION, TAGGER_WEIGHTS } from '../../formats/tagger.js';
 import { checkConfig, initTransformer, type TransformerConfig, type TransformerModel } from './model.js';
-import { parameterTensors as tensorsOf, type TensorSpec } from './tensors.js';
+import { parameterTensors as tensorsOf } from './tensors.js';
 import { LAYERS_MODEL_FILE, taggerModelJson } from './tfjs-layers.js';
 
-export const TRANSFORMER_FILE = 'transformer.json';
-const WEIGHTS_FILE = 'weights.bin';
-/** 2: the lexicon input (embed.lexicon) was added; version-1 folders cannot be read. */
-export const TRANSFORMER_FORMAT_VERSION = 2;
+export { TAGGER_FILE as TRANSFORMER_FILE, TAGGER_FORMAT_VERSION as TRANSFORMER_FORMAT_VERSION } from '../../formats/tagger.js';
+const WEIGHTS_FILE = TAGGER_WEIGHTS;
 
 /** vocab.json's content (the format above). */
 export function vocabularyJson(vocab: Vocabulary): { words: string[]; suffixes: string[]; lexicon: Record<string, number> } {
@@ -35,8 +34,9 @@ export function readVocabulary(dir: string): Vocabulary {
   if (!existsSync(path)) throw new UserError(`${dir} holds no vocab.json (the tagger's vocabulary)`);
   let raw: { words?: unknown; suffixes?: unknown; lexicon?: unknown };
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
+    raw = JSON.parse(readInputFile(path, 'vocab.json').toString('utf8'));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${path} is not valid JSON`);
   }
   const isList = (x: unknown): x is string[] => Array.isArray(x) && x.every((w) => typeof w === 'string');
@@ -67,44 +67,28 @@ export function saveTransformer(dir: string, model: TransformerModel, extra: { t
 }
 
 export function isTransformerDir(path: string): boolean {
-  return existsSync(join(path, TRANSFORMER_FILE));
+  return isTaggerFolder(path);
 }
 
+/** The tagger of a folder: its tensors read by src/formats/tagger.ts, checked against the configuration it lists. */
 export function loadTransformer(dir: string): { model: TransformerModel; tags: string[] } {
+  const folder = readTaggerFolder(dir);
   const path = join(dir, TRANSFORMER_FILE);
-  if (!existsSync(path)) throw new UserError(`${dir} holds no ${TRANSFORMER_FILE}`);
-  let meta: { format?: string; version?: number; config?: TransformerConfig; tags?: string[]; tensors?: TensorSpec[] };
-  try {
-    meta = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new UserError(`${path} is not valid JSON`);
-  }
-  if (meta.format !== 'weightscope-transformer' || !meta.config || !Array.isArray(meta.tensors)) {
-    throw new UserError(`${path} is not a weightscope transformer file (format, config and tensors are required)`);
-  }
-  if (meta.version !== TRANSFORMER_FORMAT_VERSION) {
-    throw new UserError(`${path} is format version ${meta.version}, this weightscope reads version ${TRANSFORMER_FORMAT_VERSION} (retrain the tagger)`);
-  }
-  checkConfig(meta.config);
-  const bytes = readFileSync(join(dir, WEIGHTS_FILE));
-  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const model = initTransformer(meta.config, 0);
+  const config = folder.config as TransformerConfig;
+  checkConfig(config);
+  const model = initTransformer(config, 0);
   const expected = tensorsOf(model);
-  if (expected.length !== meta.tensors.length) throw new UserError(`${path}: ${meta.tensors.length} tensors listed, the config needs ${expected.length}`);
-  let o = 0;
+  if (expected.length !== folder.values.length) throw new UserError(`${path}: ${folder.values.length} tensors listed, the config needs ${expected.length}`);
   expected.forEach((t, k) => {
-    const spec = meta.tensors![k];
+    const spec = folder.values[k];
     if (spec.name !== t.spec.name || spec.shape.join('x') !== t.spec.shape.join('x')) {
       throw new UserError(`${path}: tensor ${k} is '${spec.name}' [${spec.shape}], expected '${t.spec.name}' [${t.spec.shape}]`);
     }
-    if (o + t.data.length > values.length) throw new UserError(`${join(dir, WEIGHTS_FILE)} is too short for '${spec.name}'`);
-    t.data.set(values.subarray(o, o + t.data.length));
-    o += t.data.length;
+    t.data.set(spec.data);
   });
-  if (o !== values.length) throw new UserError(`${join(dir, WEIGHTS_FILE)} has ${values.length - o} values more than the tensors listed`);
   for (const l of model.layers) {
     const bad = l.weights.findIndex((w) => !Number.isFinite(w));
     if (bad >= 0) throw new UserError(`layer '${l.name}': weight ${bad} is ${l.weights[bad]} (weights must be finite)`);
   }
-  return { model, tags: meta.tags ?? [] };
+  return { model, tags: folder.tags };
 }

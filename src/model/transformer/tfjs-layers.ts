@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError, withPathPrefix } from '../../core/errors.js';
 import { readInputFile } from '../../core/io.js';
-import { weightShardPaths } from '../layers-format.js';
+import { weightShardPaths } from '../../formats/layers-format.js';
 import { checkConfig, type TransformerConfig, type TransformerModel } from './model.js';
 import { parameterTensors, type TensorSpec } from './tensors.js';
 import type { PaddedBatch } from './tfjs-forward.js';
