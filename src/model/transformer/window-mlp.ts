@@ -147,7 +147,7 @@ function lossAndGradient(model: WindowMlp, batch: Batch, grads: { weights: Float
 
 export function trainWindowMlp(model: WindowMlp, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
   if (windowEngineAvailable()) {
-    const engine = new WindowMlpEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? true });
+    const engine = new WindowMlpEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false });
     engine.load(model);
     const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
     const r = forEachBatch(train, cfg, (batch, k) => {
