@@ -18,7 +18,7 @@
 import { UserError } from '../../core/errors.js';
 import { adamFactors, argmaxPadded, Arena, ADAM_BETA1, ADAM_BETA2, crossEntropy, EmbeddingTable, up4 } from './engine-common.js';
 import { GEMM_ACC, GEMM_RELU, kernelsAvailable, loadKernels, type Kernels } from './kernels.js';
-import { EMBEDDINGS, type Ablation, type Batch, type Gradients, type TransformerConfig, type TransformerModel } from './model.js';
+import { EMBEDDINGS, type Ablation, type Batch, type Gradients, type TransformerConfig, type TransformerModel } from './records.js';
 
 const EPS = 1e-5;
 

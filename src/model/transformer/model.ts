@@ -17,36 +17,11 @@ import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { embeddingTables, engineSupports, inferenceEngine, TransformerEngine } from './engine.js';
 import { referenceForward, referenceLossAndGradient } from './reference.js';
+import { EMBEDDINGS, type Ablation, type Batch, type Gradients, type NormParams, type SentenceInput, type TransformerConfig, type TransformerModel } from './records.js';
 
-export interface TransformerConfig {
-  vocab: number;
-  suffixes: number;
-  shapes: number;
-  /** Rows of the lexicon embedding: the task's tags + 1 (row 0: a word unseen in training). */
-  lexicon: number;
-  maxLen: number;
-  blocks: number;
-  dim: number;
-  heads: number;
-  ffn: number;
-  tags: number;
-}
+export { EMBEDDINGS, softmaxCrossEntropy } from './records.js';
+export type { Ablation, Batch, Gradients, NormParams, SentenceInput, TransformerConfig, TransformerModel } from './records.js';
 
-export interface NormParams {
-  name: string;
-  gamma: Float32Array;
-  beta: Float32Array;
-}
-
-export interface TransformerModel {
-  config: TransformerConfig;
-  /** embed.word, embed.suffix, embed.shape, embed.lexicon, embed.position, blockK.attn.{q,k,v,o}, blockK.ffn.{in,out}…, head. */
-  layers: LayerRecord[];
-  /** blockK.norm1, blockK.norm2 …, final.norm. */
-  norms: NormParams[];
-}
-
-export const EMBEDDINGS = ['embed.word', 'embed.suffix', 'embed.shape', 'embed.lexicon', 'embed.position'] as const;
 export const BLOCK_LAYERS = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'] as const;
 
 /** Layer names in model order. */
@@ -137,26 +112,6 @@ export function withLayers(model: TransformerModel, dense: DenseModel): Transfor
   return { ...model, layers: model.layers.map((l) => byName.get(l.name) ?? l) };
 }
 
-/** Sentences packed end to end. */
-export interface Batch {
-  word: Int32Array;
-  suffix: Int32Array;
-  shape: Int32Array;
-  lexicon: Int32Array;
-  /** Gold tags (ignored by inference). */
-  tag: Int32Array;
-  /** Sentence s covers tokens starts[s] … starts[s+1]-1. */
-  starts: Int32Array;
-}
-
-export interface SentenceInput {
-  word: ArrayLike<number>;
-  suffix: ArrayLike<number>;
-  shape: ArrayLike<number>;
-  lexicon: ArrayLike<number>;
-  tag: ArrayLike<number>;
-}
-
 export function packBatch(sentences: SentenceInput[]): Batch {
   const n = sentences.reduce((s, x) => s + x.word.length, 0);
   const b: Batch = { word: new Int32Array(n), suffix: new Int32Array(n), shape: new Int32Array(n), lexicon: new Int32Array(n), tag: new Int32Array(n), starts: new Int32Array(sentences.length + 1) };
@@ -174,38 +129,11 @@ export function packBatch(sentences: SentenceInput[]): Batch {
   return b;
 }
 
-/** Branches to drop from the residual stream: `blockK.attn` or `blockK.ffn` (the block's branch output is zeroed, the skip path kept). */
-export type Ablation = ReadonlySet<string>;
-
-/** Gradients, in the same layout as the model. */
-export interface Gradients {
-  layers: Map<string, { weights: Float32Array; bias: Float32Array | null }>;
-  norms: Map<string, { gamma: Float32Array; beta: Float32Array }>;
-}
-
 export function zeroGradients(model: TransformerModel): Gradients {
   return {
     layers: new Map(model.layers.map((l) => [l.name, { weights: new Float32Array(l.weights.length), bias: l.bias ? new Float32Array(l.bias.length) : null }])),
     norms: new Map(model.norms.map((l) => [l.name, { gamma: new Float32Array(l.gamma.length), beta: new Float32Array(l.beta.length) }])),
   };
-}
-
-/** Mean cross-entropy of logits [n×T] against gold tags; writes its gradient into dLogits. */
-export function softmaxCrossEntropy(logits: Float32Array, gold: Int32Array, T: number, dLogits: Float32Array): number {
-  const n = gold.length;
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const o = i * T;
-    let max = -Infinity;
-    for (let t = 0; t < T; t++) if (logits[o + t] > max) max = logits[o + t];
-    let sum = 0;
-    for (let t = 0; t < T; t++) sum += Math.exp(logits[o + t] - max);
-    const g = gold[i];
-    loss += Math.log(sum) + max - logits[o + g];
-    for (let t = 0; t < T; t++) dLogits[o + t] = Math.exp(logits[o + t] - max) / sum / n;
-    dLogits[o + g] -= 1 / n;
-  }
-  return loss / n;
 }
 
 /** Row-wise argmax of logits [n×T]. */

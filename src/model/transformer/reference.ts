@@ -7,7 +7,7 @@
 import type { LayerRecord } from '../../core/layer.js';
 import { UserError } from '../../core/errors.js';
 import { addColumnSums, matmul, matmulABt, matmulAtB } from './linalg.js';
-import { EMBEDDINGS, softmaxCrossEntropy, type Ablation, type Batch, type Gradients, type NormParams, type TransformerModel } from './model.js';
+import { EMBEDDINGS, softmaxCrossEntropy, type Ablation, type Batch, type Gradients, type NormParams, type TransformerModel } from './records.js';
 
 /** What the backward pass needs from the forward pass, per block. */
 interface BlockCache {

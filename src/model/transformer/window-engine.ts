@@ -12,8 +12,7 @@
 import { UserError } from '../../core/errors.js';
 import { adamFactors, argmaxPadded, Arena, ADAM_BETA1, ADAM_BETA2, crossEntropy, EmbeddingTable, up4 } from './engine-common.js';
 import { GEMM_ACC, GEMM_RELU, kernelsAvailable, loadKernels, type Kernels } from './kernels.js';
-import type { Batch } from './model.js';
-import type { WindowMlp, WindowMlpConfig } from './window-mlp.js';
+import type { Batch, WindowMlp, WindowMlpConfig } from './records.js';
 
 /** Layer order of a window MLP (initWindowMlp). */
 const WORD = 0, SUFFIX = 1, SHAPE = 2, LEXICON = 3, BOUNDARY = 4, HIDDEN = 5, HEAD = 6;

@@ -9,7 +9,7 @@
  *
  * No attention, no position beyond the window: what the transformer adds is measured against it.
  * Trained and run on the WebAssembly kernels (window-engine.ts), with the same Adam as the tagger
- * (lazy on the embedding rows); the JS forward and backward passes below are the reference it is
+ * (dense on the embedding rows by default); the JS forward and backward passes below are the reference it is
  * tested against and the fallback where WebAssembly SIMD is missing.
  */
 import type { LayerRecord } from '../../core/layer.js';
@@ -18,25 +18,9 @@ import { addColumnSums, matmul, matmulABt, matmulAtB } from './linalg.js';
 import { argmaxRows, packBatch, softmaxCrossEntropy, type Batch, type SentenceInput } from './model.js';
 import { batchesOf, forEachBatch, scheduledLr, stepsFor, trainLoop, type AdamParam, type TaggerTrainConfig } from './train.js';
 import { windowEngineAvailable, windowInferenceEngine, WindowMlpEngine } from './window-engine.js';
+import type { WindowMlp, WindowMlpConfig } from './records.js';
 
-export interface WindowMlpConfig {
-  vocab: number;
-  suffixes: number;
-  shapes: number;
-  lexicon: number;
-  /** Embedding width of one token. */
-  dim: number;
-  /** Tokens each side of the tagged one. */
-  radius: number;
-  hidden: number;
-  tags: number;
-}
-
-export interface WindowMlp {
-  config: WindowMlpConfig;
-  /** embed.word, embed.suffix, embed.shape, embed.lexicon, embed.boundary, hidden, head. */
-  layers: LayerRecord[];
-}
+export type { WindowMlp, WindowMlpConfig } from './records.js';
 
 export function initWindowMlp(config: WindowMlpConfig, seed: number): WindowMlp {
   const rng = new Rng(seed);
