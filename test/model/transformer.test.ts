@@ -8,6 +8,9 @@ import {
 import { trainTagger, tagSentences } from '../../src/model/transformer/train.js';
 import { padBatch, tfjsForward } from '../../src/model/transformer/tfjs-forward.js';
 import { useTfjsMatmul } from '../../src/model/transformer/linalg.js';
+import { referenceForward, referenceLossAndGradient } from '../../src/model/transformer/reference.js';
+import { engineSupports, TransformerEngine } from '../../src/model/transformer/engine.js';
+import { Adam, scheduledLr, type AdamParam } from '../../src/model/transformer/train.js';
 import { mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +31,8 @@ function randomSentences(rng: Rng, count: number, c: TransformerConfig): Sentenc
 }
 
 /** A model with non-trivial biases and norms, so the comparisons exercise every parameter. */
-function perturbed(seed: number): ReturnType<typeof initTransformer> {
-  const m = initTransformer(small, seed);
+function perturbed(seed: number, config: TransformerConfig = small): ReturnType<typeof initTransformer> {
+  const m = initTransformer(config, seed);
   const rng = new Rng(seed + 1);
   for (const l of m.layers) if (l.bias) for (let i = 0; i < l.bias.length; i++) l.bias[i] = 0.3 * rng.normal();
   for (const n of m.norms) for (let i = 0; i < n.gamma.length; i++) {
@@ -43,16 +46,17 @@ before(async () => {
   await selectBackend();
 });
 
-test('the packed engine agrees with a padded, masked tfjs forward pass to float rounding (both matmul paths)', () => {
+test('both packed engines agree with a padded, masked tfjs forward pass to float rounding (the reference on both matmul paths)', () => {
   const model = perturbed(4);
   const sentences = randomSentences(new Rng(9), 6, small);
   const padded = padBatch(sentences);
   const ref = tfjsForward(model, padded);
   const refData = ref.dataSync();
   ref.dispose();
-  for (const viaTfjs of [true, false]) {
-    useTfjsMatmul(viaTfjs);
-    const { logits } = forward(model, packBatch(sentences));
+  assert.ok(engineSupports(small), 'the WebAssembly engine runs the small config');
+  for (const path of ['engine', 'reference, tfjs matMul', 'reference, JS loops'] as const) {
+    useTfjsMatmul(path !== 'reference, JS loops');
+    const { logits } = path === 'engine' ? forward(model, packBatch(sentences)) : referenceForward(model, packBatch(sentences));
     let o = 0;
     let maxDiff = 0;
     sentences.forEach((s, k) => {
@@ -60,7 +64,7 @@ test('the packed engine agrees with a padded, masked tfjs forward pass to float 
         for (let t = 0; t < small.tags; t++) maxDiff = Math.max(maxDiff, Math.abs(logits[o * small.tags + t] - refData[(k * padded.t + i) * small.tags + t]));
       }
     });
-    assert.ok(maxDiff < 1e-4, `max |Δlogit| = ${maxDiff}`);
+    assert.ok(maxDiff < 1e-4, `${path}: max |Δlogit| = ${maxDiff}`);
   }
   useTfjsMatmul(true);
 });
@@ -116,6 +120,137 @@ test('the gradient matches finite differences of the loss on every parameter kin
   }
   useTfjsMatmul(true);
   assert.ok(worst < 0.05, `worst relative error ${worst}`);
+});
+
+/** Shapes the WebAssembly engine must agree with the reference on: FFN widths and tag counts it pads, one to four heads of 4–16 floats. */
+const SHAPES: TransformerConfig[] = [
+  small,
+  { ...small, ffn: 10, tags: 3 },
+  { vocab: 30, suffixes: 7, shapes: 5, lexicon: 13, maxLen: 40, blocks: 3, dim: 12, heads: 3, ffn: 18, tags: 12 },
+  { vocab: 50, suffixes: 11, shapes: 5, lexicon: 13, maxLen: 64, blocks: 1, dim: 32, heads: 2, ffn: 64, tags: 12 },
+];
+
+/** Every |a − b| within tol · max(1, max |b|) (float32 arithmetic summed in different orders). */
+function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  assert.ok(worst <= tol * scale, `${what}: max |Δ| ${worst} (scale ${scale})`);
+}
+
+test('the WebAssembly engine computes the reference engine\'s logits (branches removed too), loss and every gradient to float32 rounding', () => {
+  useTfjsMatmul(false);
+  for (const [k, c] of SHAPES.entries()) {
+    assert.ok(engineSupports(c), `engine supports ${JSON.stringify(c)}`);
+    const model = perturbed(20 + k, c);
+    const batch = packBatch(randomSentences(new Rng(30 + k), 7, c));
+    for (const ablate of [undefined, new Set(['block0.attn']), new Set(['block0.ffn', `block${c.blocks - 1}.attn`])]) {
+      assertClose(forward(model, batch, ablate).logits, referenceForward(model, batch, ablate).logits, 2e-5, `shape ${k} logits, removed ${[...(ablate ?? [])]}`);
+    }
+    const ours = zeroGradients(model);
+    const ref = zeroGradients(model);
+    const loss = lossAndGradient(model, batch, ours);
+    assert.ok(Math.abs(loss - referenceLossAndGradient(model, batch, ref)) < 1e-5, `shape ${k} loss`);
+    for (const [name, g] of ours.layers) {
+      assertClose(g.weights, ref.layers.get(name)!.weights, 1e-4, `shape ${k} ∂${name}`);
+      if (g.bias) assertClose(g.bias, ref.layers.get(name)!.bias!, 1e-4, `shape ${k} ∂${name} bias`);
+    }
+    for (const [name, g] of ours.norms) {
+      assertClose(g.gamma, ref.norms.get(name)!.gamma, 1e-4, `shape ${k} ∂${name} γ`);
+      assertClose(g.beta, ref.norms.get(name)!.beta, 1e-4, `shape ${k} ∂${name} β`);
+    }
+  }
+  useTfjsMatmul(true);
+});
+
+/** The model's parameters with their reference gradients, in the order trainTagger's reference path uses. */
+function adamParams(model: ReturnType<typeof initTransformer>, grads: ReturnType<typeof zeroGradients>): AdamParam[] {
+  const params: AdamParam[] = [];
+  for (const l of model.layers) {
+    params.push({ value: l.weights, grad: grads.layers.get(l.name)!.weights });
+    if (l.bias) params.push({ value: l.bias, grad: grads.layers.get(l.name)!.bias! });
+  }
+  for (const n of model.norms) params.push({ value: n.gamma, grad: grads.norms.get(n.name)!.gamma }, { value: n.beta, grad: grads.norms.get(n.name)!.beta });
+  return params;
+}
+
+test('engine training steps with dense Adam are the reference Adam steps; lazy Adam leaves the rows a batch did not touch where they were', () => {
+  useTfjsMatmul(false);
+  const c = SHAPES[2];
+  const schedule = { lr: 1e-2, warmupSteps: 2, totalSteps: 10 };
+  const batches = [0, 1, 2].map((k) => packBatch(randomSentences(new Rng(50 + k), 4, c)));
+  const ours = perturbed(40, c);
+  const ref = perturbed(40, c);
+  const engine = new TransformerEngine(c, { training: true, lazyEmbeddings: false });
+  engine.load(ours);
+  const grads = zeroGradients(ref);
+  const adam = new Adam(adamParams(ref, grads), schedule);
+  batches.forEach((batch, k) => {
+    engine.lossAndGradient(batch);
+    engine.adamStep(scheduledLr(k + 1, schedule));
+    adam.zeroGrad();
+    referenceLossAndGradient(ref, batch, grads);
+    adam.update();
+  });
+  engine.store(ours);
+  ours.layers.forEach((l, k) => assertClose(l.weights, ref.layers[k].weights, 1e-5, `${l.name} after 3 steps`));
+  ours.norms.forEach((n, k) => assertClose(n.gamma, ref.norms[k].gamma, 1e-5, `${n.name} γ after 3 steps`));
+
+  // lazy: two steps; a word row of batch 0 that batch 1 does not use keeps its value after step 1, a row neither uses its initial value
+  const lazyModel = perturbed(41, c);
+  const initial = lazyModel.layers[0].weights.slice();
+  const lazy = new TransformerEngine(c, { training: true, lazyEmbeddings: true });
+  lazy.load(lazyModel);
+  const short = [0, 1].map((k) => packBatch(randomSentences(new Rng(55 + k), 1, { ...c, maxLen: 6 })));
+  lazy.lossAndGradient(short[0]);
+  lazy.adamStep(1e-2);
+  lazy.store(lazyModel);
+  const afterOne = lazyModel.layers[0].weights.slice();
+  lazy.lossAndGradient(short[1]);
+  lazy.adamStep(1e-2);
+  lazy.store(lazyModel);
+  const used = short.map((b) => new Set(b.word));
+  const row = (w: Float32Array, r: number) => Array.from(w.subarray(r * c.dim, (r + 1) * c.dim));
+  let checked = 0;
+  for (let r = 0; r < c.vocab; r++) {
+    if (!used[0].has(r) && !used[1].has(r)) assert.deepEqual(row(lazyModel.layers[0].weights, r), row(initial, r), `untouched row ${r}`);
+    else if (used[0].has(r) && !used[1].has(r)) {
+      assert.notDeepEqual(row(afterOne, r), row(initial, r), `row ${r} moved in step 1`);
+      assert.deepEqual(row(lazyModel.layers[0].weights, r), row(afterOne, r), `row ${r} not moved in step 2`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0, 'some row was used by batch 0 only');
+  useTfjsMatmul(true);
+});
+
+test('the engine\'s logits do not depend on the batch around a sentence nor on what ran before (bit for bit)', () => {
+  const c = SHAPES[3];
+  const model = perturbed(60, c);
+  const rng = new Rng(61);
+  const few = randomSentences(rng, 2, c);
+  const many = randomSentences(rng, 12, c);
+  const alone = forward(model, packBatch(few)).logits.slice();
+  forward(model, packBatch(many)); // the engine grows for the larger batch
+  assert.deepEqual(forward(model, packBatch(few)).logits, alone);
+  const mixed = forward(model, packBatch([...many.slice(0, 5), ...few])).logits;
+  const offset = many.slice(0, 5).reduce((s, x) => s + x.word.length, 0) * c.tags;
+  assert.deepEqual(mixed.subarray(offset), alone);
+  const fresh = new TransformerEngine(c, { training: false });
+  fresh.load(model);
+  assert.deepEqual(fresh.logits(packBatch(few), model.layers.slice(0, 5).map((l) => l.weights)), alone);
+});
+
+test('a configuration whose heads are not whole f32x4 vectors runs on the reference engine', () => {
+  const c = { ...small, dim: 6, heads: 2 };
+  assert.equal(engineSupports(c), false);
+  const model = perturbed(70, c);
+  const batch = packBatch(randomSentences(new Rng(71), 3, c));
+  assert.deepEqual(forward(model, batch).logits, referenceForward(model, batch).logits);
+  trainTagger(model, randomSentences(new Rng(72), 10, c), { tokens: 100, batchTokens: 40, lr: 1e-2, warmupSteps: 1, seed: 1 });
+  assert.ok(model.layers.every((l) => l.weights.every(Number.isFinite)));
 });
 
 test('training is seeded: same seed, same weights; another seed, other weights', () => {

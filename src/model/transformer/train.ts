@@ -4,7 +4,9 @@
  */
 import { Rng } from '../../core/rng.js';
 import { UserError } from '../../core/errors.js';
-import { lossAndGradient, packBatch, predictBatch, zeroGradients, type Ablation, type Batch, type SentenceInput, type TransformerModel } from './model.js';
+import { engineSupports, TransformerEngine } from './engine.js';
+import { packBatch, predictBatch, zeroGradients, type Ablation, type Batch, type SentenceInput, type TransformerModel } from './model.js';
+import { referenceLossAndGradient } from './reference.js';
 
 export interface TaggerTrainConfig {
   /** Training tokens to consume in total (sentences are drawn in a seeded order, epoch after epoch). */
@@ -14,10 +16,16 @@ export interface TaggerTrainConfig {
   lr: number;
   warmupSteps: number;
   seed: number;
+  /**
+   * Adam on the embedding rows each batch touches only (lazy; engine.ts), or (the default here) on
+   * every row every step, as plain Adam and the PyTorch peer of bench/transformer.ts do.
+   */
+  lazyEmbeddings?: boolean;
   onStep?: (tokensDone: number, loss: number) => void;
 }
 
-export const DEFAULT_TAGGER_TRAIN = { batchTokens: 256, lr: 1e-2, warmupSteps: 30 } as const;
+/** Batches of 512 tokens: 0.3 point above 256 at 900,000 tokens (docs/transformer.md), and fewer, cheaper steps per token. */
+export const DEFAULT_TAGGER_TRAIN = { batchTokens: 512, lr: 1e-2, warmupSteps: 30 } as const;
 
 /** Cut a token stream of sentences into batches of at most batchTokens tokens (a longer sentence is a batch alone). */
 export function batchesOf(sentences: SentenceInput[], batchTokens: number): Batch[] {
@@ -65,9 +73,7 @@ export class Adam {
     const beta1 = 0.9;
     const beta2 = 0.98;
     const step = ++this.step;
-    const { lr: peak, warmupSteps, totalSteps } = this.cfg;
-    const warm = Math.min(1, step / warmupSteps);
-    const lr = peak * warm * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+    const lr = scheduledLr(step, this.cfg);
     const c1 = 1 - beta1 ** step;
     const c2 = 1 - beta2 ** step;
     this.params.forEach((p, k) => {
@@ -85,6 +91,13 @@ export class Adam {
   }
 }
 
+/** The learning rate of step `step` (1, 2, …): linear warm-up over warmupSteps, cosine decay to 0 at totalSteps. */
+export function scheduledLr(step: number, cfg: { lr: number; warmupSteps: number; totalSteps: number }): number {
+  const { lr: peak, warmupSteps, totalSteps } = cfg;
+  const warm = Math.min(1, step / warmupSteps);
+  return peak * warm * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
+}
+
 /** Steps a token budget takes in batches of about batchTokens (for the decay schedule). */
 export function stepsFor(train: SentenceInput[], tokens: number, batchTokens: number): number {
   const totalTokens = train.reduce((s, x) => s + x.word.length, 0);
@@ -97,9 +110,23 @@ export function stepsFor(train: SentenceInput[], tokens: number, batchTokens: nu
  * the params' grad arrays and returns its mean loss. Returns the mean loss of the last tenth of the steps.
  */
 export function trainLoop(params: AdamParam[], train: SentenceInput[], cfg: TaggerTrainConfig, lossAndGrad: (batch: Batch) => number): { steps: number; finalLoss: number } {
+  const adam = new Adam(params, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) });
+  return forEachBatch(train, cfg, (batch) => {
+    adam.zeroGrad();
+    const loss = lossAndGrad(batch);
+    adam.update();
+    return loss;
+  });
+}
+
+/**
+ * The batches of a training run: sentences in a seeded order, epoch after epoch, cut into
+ * batches, until `cfg.tokens` tokens are consumed; `step(batch, k)` (k = 1, 2, …) trains on one
+ * and returns its loss. Returns the mean loss of the last tenth of the steps.
+ */
+export function forEachBatch(train: SentenceInput[], cfg: TaggerTrainConfig, step: (batch: Batch, k: number) => number): { steps: number; finalLoss: number } {
   if (train.length === 0) throw new UserError('no training sentences');
   const rng = new Rng(cfg.seed).fork('order');
-  const adam = new Adam(params, { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) });
   let steps = 0;
   let done = 0;
   const losses: number[] = [];
@@ -107,9 +134,7 @@ export function trainLoop(params: AdamParam[], train: SentenceInput[], cfg: Tagg
     const order = rng.permutation(train.length);
     for (const batch of batchesOf(Array.from(order, (k) => train[k]), cfg.batchTokens)) {
       if (done >= cfg.tokens) break;
-      adam.zeroGrad();
-      const loss = lossAndGrad(batch);
-      adam.update();
+      const loss = step(batch, steps + 1);
       steps++;
       done += batch.word.length;
       losses.push(loss);
@@ -120,8 +145,24 @@ export function trainLoop(params: AdamParam[], train: SentenceInput[], cfg: Tagg
   return { steps, finalLoss: tail.reduce((s, x) => s + x, 0) / tail.length };
 }
 
-/** Train in place; returns the mean loss of the last tenth of the steps. */
+/**
+ * Train in place; returns the mean loss of the last tenth of the steps. On the WebAssembly engine
+ * (engine.ts: Adam on the embedding rows each batch touches), else on the reference engine with
+ * dense Adam.
+ */
 export function trainTagger(model: TransformerModel, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
+  if (engineSupports(model.config)) {
+    const engine = new TransformerEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false });
+    engine.load(model);
+    const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
+    const r = forEachBatch(train, cfg, (batch, k) => {
+      const loss = engine.lossAndGradient(batch);
+      engine.adamStep(scheduledLr(k, schedule));
+      return loss;
+    });
+    engine.store(model);
+    return r;
+  }
   const grads = zeroGradients(model);
   const params: AdamParam[] = [];
   for (const l of model.layers) {
@@ -133,7 +174,7 @@ export function trainTagger(model: TransformerModel, train: SentenceInput[], cfg
     const g = grads.norms.get(nrm.name)!;
     params.push({ value: nrm.gamma, grad: g.gamma }, { value: nrm.beta, grad: g.beta });
   }
-  return trainLoop(params, train, cfg, (batch) => lossAndGradient(model, batch, grads));
+  return trainLoop(params, train, cfg, (batch) => referenceLossAndGradient(model, batch, grads));
 }
 
 /** Predicted tags per sentence, evaluated in batches. */

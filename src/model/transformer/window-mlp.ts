@@ -8,31 +8,19 @@
  *   logits_i = head(relu(hidden([e_{i−r}; …; e_{i+r}])))
  *
  * No attention, no position beyond the window: what the transformer adds is measured against it.
+ * Trained and run on the WebAssembly kernels (window-engine.ts), with the same Adam as the tagger
+ * (dense on the embedding rows by default); the JS forward and backward passes below are the reference it is
+ * tested against and the fallback where WebAssembly SIMD is missing.
  */
 import type { LayerRecord } from '../../core/layer.js';
 import { Rng } from '../../core/rng.js';
 import { addColumnSums, matmul, matmulABt, matmulAtB } from './linalg.js';
 import { argmaxRows, packBatch, softmaxCrossEntropy, type Batch, type SentenceInput } from './model.js';
-import { batchesOf, trainLoop, type AdamParam, type TaggerTrainConfig } from './train.js';
+import { batchesOf, forEachBatch, scheduledLr, stepsFor, trainLoop, type AdamParam, type TaggerTrainConfig } from './train.js';
+import { windowEngineAvailable, windowInferenceEngine, WindowMlpEngine } from './window-engine.js';
+import type { WindowMlp, WindowMlpConfig } from './records.js';
 
-export interface WindowMlpConfig {
-  vocab: number;
-  suffixes: number;
-  shapes: number;
-  lexicon: number;
-  /** Embedding width of one token. */
-  dim: number;
-  /** Tokens each side of the tagged one. */
-  radius: number;
-  hidden: number;
-  tags: number;
-}
-
-export interface WindowMlp {
-  config: WindowMlpConfig;
-  /** embed.word, embed.suffix, embed.shape, embed.lexicon, embed.boundary, hidden, head. */
-  layers: LayerRecord[];
-}
+export type { WindowMlp, WindowMlpConfig } from './records.js';
 
 export function initWindowMlp(config: WindowMlpConfig, seed: number): WindowMlp {
   const rng = new Rng(seed);
@@ -142,6 +130,18 @@ function lossAndGradient(model: WindowMlp, batch: Batch, grads: { weights: Float
 }
 
 export function trainWindowMlp(model: WindowMlp, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
+  if (windowEngineAvailable()) {
+    const engine = new WindowMlpEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false });
+    engine.load(model);
+    const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
+    const r = forEachBatch(train, cfg, (batch, k) => {
+      const loss = engine.lossAndGradient(batch);
+      engine.adamStep(scheduledLr(k, schedule));
+      return loss;
+    });
+    engine.store(model);
+    return r;
+  }
   const grads = model.layers.map((l) => ({ weights: new Float32Array(l.weights.length), bias: l.bias ? new Float32Array(l.bias.length) : null }));
   const params: AdamParam[] = [];
   model.layers.forEach((l, k) => {
@@ -154,12 +154,15 @@ export function trainWindowMlp(model: WindowMlp, train: SentenceInput[], cfg: Ta
 /** Predicted tags per sentence. */
 export function tagWithWindowMlp(model: WindowMlp, sentences: SentenceInput[]): Int32Array[] {
   const out: Int32Array[] = [];
+  const engine = windowEngineAvailable() ? windowInferenceEngine(model.config) : null;
+  engine?.load(model);
+  const tables = model.layers.slice(0, 4).map((l) => l.weights);
   for (const batch of batchesOf(sentences, 4096)) {
-    const pred = argmaxRows(forward(model, batch).logits, batch.word.length, model.config.tags);
+    const pred = engine ? engine.predict(batch, tables) : argmaxRows(forward(model, batch).logits, batch.word.length, model.config.tags);
     for (let s = 0; s + 1 < batch.starts.length; s++) out.push(pred.slice(batch.starts[s], batch.starts[s + 1]));
   }
   return out;
 }
 
-/** Exposed for the gradient test. */
+/** The reference JS passes, exposed for the tests. */
 export const windowMlpInternals = { forward, lossAndGradient, packBatch };
