@@ -107,15 +107,22 @@ function show(name: BoundName, n: number): string {
   return unit === 'bytes' ? formatBytes(n) : unit === '×' ? `${n}×` : `${n.toLocaleString('en-US')} ${unit}`;
 }
 
-/** The message of a value past its bound: what, how much, the bound, how to raise it. */
-export function boundMessage(name: BoundName, value: number, label: string = BOUNDS[name].what): string {
-  const b = bound(name);
-  return `${label}: ${show(name, value)} is above the bound of ${show(name, b)} (${BOUNDS[name].why}); raise it with ${boundEnv(name)}=N if you mean it`;
+/** The message of a value past its bound: what (`label`, default the bound's own), how much, the bound, how to raise it. */
+export function boundMessage(name: BoundName, value: number, label: string | null = BOUNDS[name].what): string {
+  const text = `${show(name, value)} is above the bound of ${show(name, bound(name))} (${BOUNDS[name].why}); raise it with ${boundEnv(name)}=N if you mean it`;
+  return label === null ? text : `${label}: ${text}`;
 }
 
 /** Throw a one-line UserError when `value` is above the bound `name`. */
-export function checkBound(name: BoundName, value: number, label?: string): void {
+export function checkBound(name: BoundName, value: number, label?: string | null): void {
   if (!(value <= bound(name))) throw new UserError(boundMessage(name, value, label));
+}
+
+/** The last step whose memory was estimated (checkMemory, wasmMemory): named when memory runs out anyway. */
+let lastEstimate: { step: string; bytes: number } | null = null;
+
+export function lastMemoryEstimate(): { step: string; bytes: number } | null {
+  return lastEstimate;
 }
 
 /**
@@ -123,7 +130,45 @@ export function checkBound(name: BoundName, value: number, label?: string): void
  * file's declared sizes) against the `memory` bound. `step` names what needs it.
  */
 export function checkMemory(step: string, bytes: number): void {
+  lastEstimate = { step, bytes };
   if (!(bytes <= bound('memory'))) {
     throw new UserError(`${step} would need about ${formatBytes(bytes)} of memory, above the bound of ${formatBytes(bound('memory'))}; use smaller sizes, or raise it with ${boundEnv('memory')}=BYTES if this machine has the memory`);
+  }
+}
+
+/** True for what an allocation the machine refuses raises: the heap, an ArrayBuffer, WebAssembly memory. */
+export function isOutOfMemory(err: unknown): boolean {
+  const message = String((err as Error)?.message ?? '');
+  return err instanceof Error && !(err instanceof UserError) && /could not allocate memory|Cannot allocate Wasm memory|Array buffer allocation failed|WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded|Out of memory/i.test(message);
+}
+
+/** The one line for memory the machine refused: the step, what it needed, what to do. */
+export function outOfMemoryError(step: string, bytes: number | null, err: unknown): UserError {
+  const reason = String((err as Error)?.message ?? err).split('\n')[0].replace(/^Aborted\((.*)\)\.?.*$/, '$1');
+  return new UserError(
+    `not enough memory for ${step}${bytes !== null ? `, which needs about ${formatBytes(bytes)}` : ''} (${reason}): free memory, use smaller sizes, or raise the process's limit (ulimit -v: each WebAssembly memory also reserves about 8 GiB of address space)`,
+  );
+}
+
+/** A WebAssembly memory of at least `bytes`, or the one line saying how much `step` needed. */
+export function wasmMemory(bytes: number, step: string): WebAssembly.Memory {
+  lastEstimate = { step, bytes };
+  try {
+    return new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  } catch (err) {
+    if (isOutOfMemory(err)) throw outOfMemoryError(step, bytes, err);
+    throw err;
+  }
+}
+
+/** Grow a WebAssembly memory to at least `bytes`, or the one line saying how much `step` needed. */
+export function growWasmMemory(memory: WebAssembly.Memory, bytes: number, step: string): void {
+  if (memory.buffer.byteLength >= bytes) return;
+  lastEstimate = { step, bytes };
+  try {
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  } catch (err) {
+    if (err instanceof RangeError || isOutOfMemory(err)) throw outOfMemoryError(step, bytes, err);
+    throw err;
   }
 }

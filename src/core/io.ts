@@ -4,15 +4,55 @@
  */
 import {
   mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync, constants as fsConstants,
-  statSync, fstatSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, realpathSync, type Stats,
+  statSync, fstatSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, realpathSync, mkdtempSync, type Stats,
 } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { UserError } from './errors.js';
 
 let counter = 0;
 function tempPathFor(path: string): string {
+  removeStaleTemps(path);
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
+}
+
+/**
+ * Remove the temp files of `path` that a killed process left (`.<name>.tmp-<pid>-<n>` of a pid that
+ * no longer runs): a write killed mid-way leaves at most its temp file, and the next write of the
+ * same file removes it, so nothing is left behind for good.
+ */
+function removeStaleTemps(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-\d+$/.exec(name.slice(prefix.length));
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Write a set of files that belong together (a table as CSV + JSON + HTML; an array and its text)
+ * so that, killed at any moment, it leaves either the complete set or a set marked incomplete:
+ * `marker` is written first (saying which files are being written), each file is then written
+ * atomically by `write`, and the marker is removed last. A set whose marker is there is
+ * incomplete; before the marker is written nothing has changed.
+ */
+export function writeFileSet<T>(marker: string, files: string[], write: () => T): T {
+  writeFileAtomic(marker, `INCOMPLETE: weightscope (process ${process.pid}, ${new Date().toISOString()}) was writing ${files.map((f) => basename(f)).join(', ')} here and did not finish; they do not belong together. Run the command again.\n`);
+  const result = write();
+  try {
+    rmSync(marker, { force: true });
+  } catch (err) {
+    throw asUserError(err, marker, 'cannot remove');
+  }
+  return result;
 }
 
 /** Temp files of writeFileAtomic / writeChunksAtomic (`.<name>.tmp-<pid>-<n>`): what a killed run leaves. */
@@ -360,6 +400,31 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
   }
 }
 
+/**
+ * A temporary folder under the system's temp dir, named `<prefix>-<pid>-…`, and the function that
+ * removes it. Folders of the same prefix left by processes that no longer run (killed before they
+ * could clean up) are removed first, so none is left behind for good.
+ */
+export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
+  const base = tmpdir();
+  const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)-`);
+  try {
+    for (const name of readdirSync(base)) {
+      const m = own.exec(name);
+      if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(base, name), { recursive: true, force: true });
+    }
+  } catch {
+    /* an unreadable temp dir: nothing to sweep */
+  }
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(base, `${prefix}-${process.pid}-`));
+  } catch (err) {
+    throw asUserError(err, base, 'cannot create a folder in');
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** Remove temp files (see writeFileAtomic) that a killed process left anywhere under `dir`; returns their paths. */
 export function removeTempFiles(dir: string): string[] {
   const removed: string[] = [];
@@ -410,7 +475,8 @@ interface LockRecord {
   started: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this id runs on this machine (a lock's or a temp file's owner). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -15,16 +15,37 @@
  * is checked against the file before it is read, and only the variables under `layers/` are
  * read, one at a time, when asked for. HDF5's own diagnostics become one line.
  */
-import h5wasm from 'h5wasm';
-import { bound, checkBound } from '../core/bounds.js';
+import { bound, checkBound, isOutOfMemory, outOfMemoryError } from '../core/bounds.js';
 import { UserError } from '../core/errors.js';
 import { inputPathKind, readInputFile, writeFileAtomic } from '../core/io.js';
 import { openZip, zipEntries } from './zip.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
-const H5 = await h5wasm.ready;
-// HDF5 errors as exceptions carrying the error stack, never printed to stderr.
-H5.activate_throwing_error_handler();
+/**
+ * The emscripten module prints its own diagnostics with the console.error it finds when it loads
+ * (a failed start prints two lines before it rejects): it is loaded with a console.error that
+ * keeps them, so the user sees one line. Its HDF5 errors are exceptions carrying the error stack
+ * (activate_throwing_error_handler), never printed.
+ */
+const diagnostics: string[] = [];
+const consoleError = console.error;
+console.error = (...args: unknown[]): void => {
+  diagnostics.push(args.map(String).join(' ').slice(0, 1000));
+  if (diagnostics.length > 20) diagnostics.shift();
+};
+let h5wasm: typeof import('h5wasm').default;
+let H5: Awaited<typeof import('h5wasm').default.ready>;
+try {
+  h5wasm = (await import('h5wasm')).default;
+  H5 = await h5wasm.ready;
+  H5.activate_throwing_error_handler();
+} catch (err) {
+  const cause = isOutOfMemory(err) ? err : new Error(diagnostics.find((d) => /memory/i.test(d)) ?? String((err as Error)?.message ?? err));
+  if (isOutOfMemory(cause)) throw outOfMemoryError('HDF5 (h5wasm, WebAssembly), the Keras weights reader', 19_333_120, cause);
+  throw err;
+} finally {
+  console.error = consoleError;
+}
 
 const WEIGHTS = 'model.weights.h5';
 type H5Group = InstanceType<typeof h5wasm.Group>;

@@ -5,7 +5,7 @@ import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
 import { layerStats, layerZScores, type LayerStats, type ZScore } from '../../stats/index.js';
-import { positiveInt, seedValue } from '../options.js';
+import { boundedInt, outputDir, seedValue } from '../options.js';
 import { cell, table } from '../text-table.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
 
@@ -28,14 +28,17 @@ export function registerStats(program: Command): void {
     .addArgument(modelArgument())
     .addOption(layerOption())
     .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md)')
-    .option('--samples <n>', 'null samples for z-scores', positiveInt, 20)
+    .option('--samples <n>', 'null samples for z-scores', boundedInt('samples'), 20)
     .option('--seed <n>', 'seed of the null samples', seedValue, 1)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
     .option('--json', 'print the full statistics as JSON')
     .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
-    .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here')
+    .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here', outputDir)
     .addOption(convOption())
-    .action(async (modelPath: string, opts: StatsOptions) => {
+    .action(async (modelPath: string, opts: StatsOptions, cmd: Command) => {
+      for (const flag of ['samples', 'seed'] as const) {
+        if (opts.null === undefined && cmd.getOptionValueSource(flag) === 'cli') throw new UserError(`--${flag} sizes the null samples of z-scores: it needs --null NAME (or leave it out)`);
+      }
       if (opts.allLayers || opts.out !== undefined) return (await import('./layer-table.js')).runLayerTable(modelPath, opts);
       const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
       if (opts.null !== undefined) {
