@@ -59,7 +59,7 @@ export const BOUNDS = {
   epochs: { max: 10_000, unit: 'epochs', what: '--epochs', why: 'each is a pass over the training set' },
   batchSize: { max: 65_536, unit: 'images', what: '--batch-size (training)', why: 'MNIST has 60,000 training images' },
   workers: { max: 256, unit: 'threads', what: '--workers / --concurrency', why: 'one per core' },
-  blocks: { max: 64, unit: 'blocks', what: 'transformer --blocks', why: 'the default is 2' },
+  blocks: { max: 64, unit: 'blocks', what: 'transformer --blocks', why: 'the default is 4; time grows with it' },
   dim: { max: 4_096, unit: 'units', what: 'transformer --dim (model width)', why: 'the default is 64; time grows with dim²' },
   heads: { max: 64, unit: 'heads', what: 'transformer --heads', why: 'each head is at least one unit of --dim' },
   ffn: { max: 16_384, unit: 'units', what: 'transformer --ffn (feed-forward width)', why: 'the default is 256' },
@@ -171,4 +171,13 @@ export function growWasmMemory(memory: WebAssembly.Memory, bytes: number, step: 
     if (err instanceof RangeError || isOutOfMemory(err)) throw outOfMemoryError(step, bytes, err);
     throw err;
   }
+}
+
+/** docs/security.md's table of bounds, generated (a test checks the doc holds exactly this). */
+export function boundsTable(): string {
+  const rows = (Object.keys(BOUNDS) as BoundName[]).map((name) => {
+    const b = BOUNDS[name];
+    return `| ${b.what} | ${show(name, b.max)} | \`${boundEnv(name)}\` | ${b.why} |`;
+  });
+  return ['| bounds | default | raise it with | why |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -74,7 +74,9 @@ export function hdf5Reason(err: unknown): string {
 
 function hdf5Error(where: string, what: string, err: unknown): UserError {
   if (err instanceof UserError) return err;
-  return new UserError(`${where}: ${what} (HDF5: ${hdf5Reason(err)})`);
+  const reason = hdf5Reason(err);
+  if (/external raw data file|\(external storage\)/.test(reason)) return new UserError(`${where}: ${what}: it keeps its data in an external file (HDF5 external storage), which weightscope refuses: a model reads only its own file`);
+  return new UserError(`${where}: ${what} (HDF5: ${reason})`);
 }
 
 /** Layer classes → kind of their kernel; the other variables of a known layer are its bias or norm parameters. */
@@ -182,6 +184,15 @@ function readVars(file: InstanceType<typeof h5wasm.File>, classes: Map<string, s
           throw new UserError(`${where}: ${WEIGHTS}: dataset '${varPath}' of shape [${storedShape.join(', ')}] needs ${need} bytes but the file has ${fileBytes}`);
         }
         if (meta.chunks) checkBound('zipRatio', Math.ceil(need / Math.max(1, fileBytes)), `${where}: ${WEIGHTS}: dataset '${varPath}' (compressed): its size over the file's`);
+        // One element read now: a dataset whose data HDF5 cannot reach (external storage, a broken
+        // chunk index) is refused when the model is opened, not when a command gets to it.
+        if (storedShape.every((n) => n > 0)) {
+          try {
+            ds.slice(storedShape.map(() => [0, 1] as [number, number]));
+          } catch (err) {
+            throw hdf5Error(where, `${WEIGHTS}: dataset '${varPath}' cannot be read`, err);
+          }
+        }
         let shape = storedShape;
         const hint: TensorHint = { layer: path.replace(/^layers\//, '') };
         const layerClass = classes.get(layerName);

@@ -8,6 +8,7 @@
  * A folder of shards is read through its `model.safetensors.index.json` weight map.
  */
 import { dirname, join, resolve } from 'node:path';
+import { checkBound } from '../core/bounds.js';
 import { UserError, withPathPrefix } from '../core/errors.js';
 import { confinedPath, inputFileSize, inputPathKind, modelRoot, readInputFile, writeFileAtomic } from '../core/io.js';
 import { DTYPE_BYTES, decodeValues, encodeValues } from './dtype.js';
@@ -172,6 +173,7 @@ export function readSafetensorsShards(path: string): ModelFile {
   const indexPath = isDir ? join(path, SHARD_INDEX) : path;
   const dir = isDir ? path : join(indexPath, '..');
   if (inputPathKind(indexPath) === null) throw new UserError(`no ${SHARD_INDEX} in ${path}`);
+  checkBound('jsonBytes', inputFileSize(indexPath, 'shard index'), `${indexPath}: the shard index`);
   const indexText = readInputFile(indexPath, 'shard index');
   let weightMap: Record<string, unknown>;
   try {

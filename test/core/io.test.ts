@@ -6,13 +6,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
 import {
   appendLines, checkOutputDir, checkOutputFile, confinedOutputPath, confinedPath, ensureDir, isInsideFolder, lockDir, modelRoot, readInputFile, readJsonFile,
-  removeTempFiles, repairTornTail, writeFileAtomic,
+  removeTempFiles, repairTornTail, writeFileAtomic, writeFileSet,
 } from '../../src/core/io.js';
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), 'ws-io-'));
@@ -187,4 +187,34 @@ test('readInputFile refuses a FIFO at once, before it would block', { skip: proc
   assert.throws(() => readInputFile(fifo, 'weight shard'), (e: Error) => e instanceof UserError && /not a regular file/.test(e.message));
   assert.throws(() => readInputFile(fifo, 'weight shard', { offset: 0, length: 4 }), /not a regular file/);
   assert.ok(Date.now() - t0 < 5000);
+});
+
+test('writeFileSet: killed at any moment, a set is complete or marked INCOMPLETE; a temp file a kill left is removed by the next write', () => {
+  const d = fresh();
+  const io = new URL('../../src/core/io.js', import.meta.url).href;
+  // A child that writes a.csv, b.json, c.html as one set and is SIGKILLed after `k` of them.
+  const killedAfter = (k: number): void => {
+    const script = `import('${io}').then((io) => io.writeFileSet(${JSON.stringify(join(d, 'set.INCOMPLETE'))}, ['a.csv', 'b.json', 'c.html'], () => {
+      ['a.csv', 'b.json', 'c.html'].forEach((f, i) => { if (i === ${k}) process.kill(process.pid, 'SIGKILL'); io.writeFileAtomic(${JSON.stringify(d)} + '/' + f, 'run ${k}'); });
+      if (${k} === 3) process.kill(process.pid, 'SIGKILL');
+    }))`;
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  };
+  for (const k of [0, 1, 2, 3]) {
+    killedAfter(k);
+    assert.ok(existsSync(join(d, 'set.INCOMPLETE')), `killed after ${k} files: the set is marked`);
+    assert.match(readFileSync(join(d, 'set.INCOMPLETE'), 'utf8'), /^INCOMPLETE: .*a\.csv, b\.json, c\.html/);
+  }
+  writeFileSet(join(d, 'set.INCOMPLETE'), ['a.csv', 'b.json', 'c.html'], () => {
+    for (const f of ['a.csv', 'b.json', 'c.html']) writeFileAtomic(join(d, f), 'whole');
+  });
+  assert.ok(!existsSync(join(d, 'set.INCOMPLETE')), 'a finished set has no marker');
+  assert.deepEqual(['a.csv', 'b.json', 'c.html'].map((f) => readFileSync(join(d, f), 'utf8')), ['whole', 'whole', 'whole']);
+  // A writer killed mid-write leaves its temp file; the next write of that file removes it.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const stale = join(d, `.a.csv.tmp-${dead.stdout}-0`);
+  writeFileSync(stale, 'partial');
+  writeFileAtomic(join(d, 'a.csv'), 'again');
+  assert.ok(!existsSync(stale), 'the stale temp file is gone');
+  assert.deepEqual(readdirSync(d).sort(), ['a.csv', 'b.json', 'c.html']);
 });
