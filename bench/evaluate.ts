@@ -2,7 +2,7 @@
  * Perturbed-model evaluations per second on the MNIST 0v7 test set (2,008 images, pm1 inputs).
  *
  * The target line measures what `weightscope reproduce` / `npm start` do by default for a noise
- * probe: study eval jobs (src/study/jobs.ts, DEFAULT_EVAL_CHUNK evaluations each) of the default
+ * probe: study eval jobs (src/study/kinds/reference/jobs.ts, DEFAULT_EVAL_CHUNK evaluations each) of the default
  * sweep's noise evaluations (30 absolute and 13 relative levels, repeated with new seeds) on the
  * thread-pool executor at its defaults (a worker per core). One evaluation draws 16 per-batch
  * perturbed models inside the worker (batch b of 128 test images runs through draw b, each from its
@@ -41,9 +41,10 @@ import { bestOfThreads, interleaved, reportRatio } from './ratio.js';
 import { studyBenchSetup } from './study.js';
 import type { ResultRow } from '../src/core/results.js';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
-import { runJob } from '../src/study/jobs.js';
-import { DEFAULT_EVAL_CHUNK } from '../src/study/plan.js';
-import type { EvalJob, JobResult } from '../src/study/types.js';
+import { DEFAULT_EVAL_CHUNK } from '../src/study/kinds/reference/plan.js';
+import type { EvalJob, EvalJobResult } from '../src/study/kinds/reference/types.js';
+import { runJob } from '../src/study/registry.js';
+import type { JobResult } from '../src/study/types.js';
 
 /** Accuracy through tfjs ops: test inputs resident as one tensor, one matMul chain per model. */
 function tfjsEvaluator(test: Split): { accuracy(model: DenseModel): number; dispose(): void } {
@@ -189,7 +190,7 @@ async function studyDefaults(scale: number, reps: number, torchOk: boolean): Pro
   for (let first = 0; first < evals.length; first += DEFAULT_EVAL_CHUNK) {
     jobs.push({ ...all[0], id: `bench/noise/${first}`, evals: evals.slice(first, first + DEFAULT_EVAL_CHUNK) });
   }
-  const rowsOf = (results: JobResult[]) => results.flatMap((r) => (r.kind === 'eval' ? r.rows : []));
+  const rowsOf = (results: JobResult[]) => results.flatMap((r) => (r.kind === 'eval' ? (r as EvalJobResult).rows : []));
   const executor = createThreadPoolExecutor();
   const onPool = async () => {
     const results: JobResult[] = [];

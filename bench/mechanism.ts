@@ -15,7 +15,7 @@ import { Rng, deriveSeed, type DenseModel } from '../src/core/index.js';
 import { checkTaskName, loadMnist, taskSplits } from '../src/data/index.js';
 import { createEvaluator, loadModel, selectBackend, trainMlp, testBatchCount } from '../src/model/index.js';
 import { applyProbe } from '../src/probes/index.js';
-import { mlpConfigOf, trainConfigOf } from '../src/study/tasks.js';
+import { mlpConfigOf, trainConfigOf } from '../src/study/kinds/reference/tasks.js';
 
 const [dir, taskArg = 'mnist-7v9', aArg] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node dist/bench/mechanism.js RUN_DIR [task] [a]');

@@ -18,9 +18,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
 import { RedisExecutor } from '../src/study/executors/redis.js';
-import { runJob } from '../src/study/jobs.js';
-import { DEFAULT_EVAL_CHUNK } from '../src/study/plan.js';
-import type { EvalJob, Executor } from '../src/study/types.js';
+import { DEFAULT_EVAL_CHUNK } from '../src/study/kinds/reference/plan.js';
+import type { EvalJob } from '../src/study/kinds/reference/types.js';
+import { runJob } from '../src/study/registry.js';
+import type { Executor } from '../src/study/types.js';
 import { redisMissing, startRedis } from '../test/study/redis-server.js';
 import { interleaved, reportRatio } from './ratio.js';
 import { studyBenchSetup, type StudyBench } from './study.js';
@@ -88,11 +89,12 @@ export async function run(): Promise<void> {
     reportRatio(WHAT, PEER, r.perSecond / p.perSecond, 0.95);
 
     // The queue alone: jobs that compute nothing, one at a time, against one job's compute here.
-    const empty = { ...b.jobs[0], evals: [] };
+    const empty: EvalJob = { ...b.jobs[0], evals: [] };
     const trips: number[] = [];
     for (let k = 0; k < 10; k++) {
       const t = performance.now();
-      await executor.run([{ ...empty, baseSeed: 5000 + k }], b.blobs, () => undefined);
+      const job: EvalJob = { ...empty, baseSeed: 5000 + k };
+      await executor.run([job], b.blobs, () => undefined);
       trips.push(performance.now() - t);
     }
     const computes: number[] = [];

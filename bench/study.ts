@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset, loadSsimRanking } from '../src/data/index.js';
 import { MemoryBlobStore } from '../src/study/blobs.js';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
-import { runJob } from '../src/study/jobs.js';
-import { DEFAULT_EVAL_CHUNK, evalJobs, planStudy, trainJob } from '../src/study/plan.js';
-import type { BlobStore, EvalJob, Executor, TrainJobResult } from '../src/study/types.js';
+import { DEFAULT_EVAL_CHUNK, evalJobs, planReferenceStudy, trainJob } from '../src/study/kinds/reference/plan.js';
+import type { EvalJob, TrainJob, TrainJobResult } from '../src/study/kinds/reference/types.js';
+import { runJob } from '../src/study/registry.js';
+import type { BlobStore, Executor } from '../src/study/types.js';
 import { interleaved, reportRatio } from './ratio.js';
 
 export interface StudyBench {
@@ -32,13 +33,14 @@ export interface StudyBench {
  */
 export async function studyBenchSetup(jobCount = Number(process.env.BENCH_JOBS ?? Infinity)): Promise<StudyBench> {
   const blobs = new MemoryBlobStore();
-  const study = await planStudy({
+  const study = await planReferenceStudy({
     dataset: 'mnist', pairs: '0v7', runs: 1, seed: 1, inputs: 'pm1', validationFraction: 0, quick: false,
     hidden: [64], activation: 'relu', head: 'softmax', epochs: 1, batchSize: 128, learningRate: 0.01, earlyStopping: 0, engine: 'sparse',
   }, loadDataset('mnist'), loadSsimRanking('mnist').rows, blobs);
   const task = study.tasks[0];
-  const trained = (await runJob({ ...trainJob(study, task, 0), minAccuracy: 0 }, blobs)) as TrainJobResult;
-  await blobs.put(trained.modelBytes!);
+  const job: TrainJob = { ...trainJob(study, task, 0), minAccuracy: 0 };
+  const trained = (await runJob(job, blobs)) as TrainJobResult;
+  await blobs.put(trained.made[0].bytes!);
   // Spread over the whole sweep (prune, noise, flips, randomizations), not its first probes only.
   const all = evalJobs(study, task, 0, trained.model);
   const step = Math.max(1, Math.floor(all.length / Math.min(jobCount, all.length)));

@@ -16,11 +16,11 @@ import { loadTagging } from '../src/data/brown.js';
 import { initTransformer, packBatch } from '../src/model/transformer/model.js';
 import { tagSentences, trainTagger } from '../src/model/transformer/train.js';
 import { padBatch, tfjsForward } from '../src/model/transformer/tfjs-forward.js';
-import { evaluationSample, taggerConfig, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/cli/transformer/study.js';
+import { evaluationSample, taggerConfig, DEFAULT_STUDY, MAX_LEN, MIN_WORD_COUNT } from '../src/study/kinds/tagger/config.js';
 import { MemoryBlobStore } from '../src/study/blobs.js';
 import { createThreadPoolExecutor } from '../src/study/executors/thread-pool.js';
-import { serializeSentences, serializeTagger } from '../src/study/tagger-blobs.js';
-import { planStudy, taggerEvalJobs } from '../src/study/tagger-plan.js';
+import { serializeSentences, serializeTagger } from '../src/study/kinds/tagger/blobs.js';
+import { taggerStudyItems, taggerEvalJobs } from '../src/study/kinds/tagger/plan.js';
 import { runPython } from './train.js';
 
 const cpuSeconds = () => {
@@ -61,7 +61,7 @@ export async function run(): Promise<void> {
   });
 
   // probed-model evaluation as the study's eval jobs on the thread pool: 16 items of the real plan
-  const items = planStudy({ blocks: config.blocks, runs: 1, seed: 1, task: 'bench', quick: false }).filter((i) => i.probe === 'binarize').slice(0, 16);
+  const items = taggerStudyItems({ blocks: config.blocks, runs: 1, seed: 1, task: 'bench', quick: false }).filter((i) => i.probe === 'binarize').slice(0, 16);
   const workers = availableParallelism();
   const blobs = new MemoryBlobStore();
   const target = { task: 'bench', tagTask: 'upos' as const, backend: 'wasm' as const };

@@ -4,22 +4,13 @@
  * stdout stays clean for data.
  */
 import cliProgress from 'cli-progress';
+import { QUIET, type Progress, type Stage } from '../study/progress.js';
 
-export interface Stage {
-  update(done: number, total?: number): void;
-  stop(): void;
-}
-
-export interface Progress {
-  stage(name: string, total: number, unit?: string): Stage;
-  log(message: string): void;
-}
+export type { Progress, Stage };
 
 export function createProgress(options: { quiet?: boolean; tty?: boolean } = {}): Progress {
   const tty = options.tty ?? Boolean(process.stderr.isTTY);
-  if (options.quiet) {
-    return { stage: () => ({ update() {}, stop() {} }), log() {} };
-  }
+  if (options.quiet) return QUIET;
   if (!tty) {
     return {
       log: (m) => process.stderr.write(`${m}\n`),

@@ -5,15 +5,16 @@
  *
  *     <run>/run.json                     configuration, sessions, versions, timings (the run record)
  *     <run>/results.jsonl                one ResultRow per line, appended as evaluations finish
- *     <run>/results.csv, summary.json, ssim.json, report.html
- *     <run>/models/<task>/run-<k>/       model.json + weights.bin + training.json
+ *     <run>/results.csv, summary.json, ssim.json (MLP studies), layers.json (tagger studies), report.html
+ *     <run>/models/<task>/run-<k>/       the model's files (model.json + weights.bin, or a tagger's) + training.json
+ *     <run>/models/<task>/<name>.json    a task's other trained records (the tagger study's window-mlp.json)
  *     <run>/graphs/<task>/run-<k>/       <layer>.nodes.csv, .edges.csv, .gexf, …
  *     <run>/.weightscope.lock            held while a process writes the folder
  *
  * It lives in core (paths, JSON and JSON lines only) so that report/ and viewer/ can read run
  * folders too; the study layer (src/study) adds what needs models and data.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from './errors.js';
@@ -28,6 +29,7 @@ export const RUN_FILES = {
   summary: 'summary.json',
   ssim: 'ssim.json',
   report: 'report.html',
+  layers: 'layers.json',
 } as const;
 
 /** A trained model's record beside its model.json. */
@@ -40,10 +42,13 @@ export function runSubdir(parent: string, run: number): string {
 
 /** Every path of one run folder. */
 export function runPaths(root: string): {
-  root: string; record: string; results: string; resultsCsv: string; summary: string; ssim: string; report: string;
+  root: string; record: string; results: string; resultsCsv: string; summary: string; ssim: string; report: string; layers: string;
   modelDir(task: string, run: number): string;
+  /** `models/<task>/<name>.json`: a record of the task's beside its runs (the window-MLP baseline). */
+  taskRecord(task: string, name: string): string;
   graphDir(task: string, run: number): string;
   graphsRoot: string;
+  modelsRoot: string;
 } {
   return {
     root,
@@ -53,9 +58,12 @@ export function runPaths(root: string): {
     summary: join(root, RUN_FILES.summary),
     ssim: join(root, RUN_FILES.ssim),
     report: join(root, RUN_FILES.report),
+    layers: join(root, RUN_FILES.layers),
     modelDir: (task, run) => runSubdir(join(root, 'models', task), run),
+    taskRecord: (task, name) => join(root, 'models', task, `${name}.json`),
     graphDir: (task, run) => runSubdir(join(root, 'graphs', task), run),
     graphsRoot: join(root, 'graphs'),
+    modelsRoot: join(root, 'models'),
   };
 }
 
@@ -201,9 +209,11 @@ export function lockRunFolder(root: string): () => void {
 
 /**
  * Run `body` as the one writer of a run folder: the folder is checked and locked first and unlocked
- * after; a run that fails before writing anything (bad data folder, …) leaves no empty folder behind.
+ * after. A run that fails in a folder it made itself leaves nothing behind unless `keep()` says it
+ * wrote something worth resuming from (a trained model, result rows): a refused flag, bad data or
+ * an untrainable configuration leaves no folder, no run.json.
  */
-export async function inRunFolder<T>(root: string, body: () => Promise<T>): Promise<T> {
+export async function inRunFolder<T>(root: string, body: () => Promise<T>, options: { keep?: () => boolean } = {}): Promise<T> {
   checkOutputDir(root);
   const existed = existsSync(root);
   const unlock = lockRunFolder(root);
@@ -211,9 +221,7 @@ export async function inRunFolder<T>(root: string, body: () => Promise<T>): Prom
     return await body();
   } catch (err) {
     unlock();
-    if (!existed) {
-      try { rmdirSync(root); } catch { /* not empty: keep what it wrote */ }
-    }
+    if (!existed && !(options.keep?.() ?? false)) rmSync(root, { recursive: true, force: true });
     throw err;
   } finally {
     unlock();

@@ -7,7 +7,7 @@ import { chartDocument } from './dom.js';
 import type { ResultRow } from '../core/results.js';
 import { formatLevel } from '../core/results.js';
 import { COLORS, lineChart, type LineSeries } from './charts.js';
-import { CSS, escapeHtml } from './html.js';
+import { escapeHtml, page } from './page.js';
 
 export interface DepthLayer {
   name: string;
@@ -43,11 +43,13 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
     });
     const svg = lineChart(doc, {
       title: `${probe} (${variant}), one layer at a time`,
-      xLabel: 'depth (layer index, input → output)',
+      xLabel: 'layer (input → output)',
+      // the layers' names at their depth, not d3's 0.5, 1.5, … between them
+      xTicks: layers.map((l) => ({ value: l.depth, label: l.name })),
       yLabel: metric === 'agreement' ? 'top-1 agreement with the unprobed model' : 'accuracy',
       series,
       yDomain: [0, 1],
-      width: 760,
+      width: layers.length > 12 ? 1136 : 760,
       hLines: options.baseline && metric === 'accuracy' ? [{ value: options.baseline.accuracy, label: 'unprobed', color: COLORS.reference, dash: '4 3' }] : [],
     });
     figures.push(`<figure>${svg.outerHTML}<figcaption>${escapeHtml(`${mine.length} evaluations; the band spans the seeds of random probes.`)}</figcaption></figure>`);
@@ -56,22 +58,11 @@ export function buildDepthHtml(rows: ResultRow[], layers: DepthLayer[], options:
   const table = layers
     .map((l) => `<tr><td class="num">${l.depth}</td><td>${escapeHtml(l.name)}</td><td>${escapeHtml(l.kind)}</td><td>${escapeHtml((l.shape ?? []).join(' × '))}</td></tr>`)
     .join('');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(options.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<header><h1>${escapeHtml(options.title)}</h1><p class="lead">${escapeHtml(`${metric} per layer probed, against the layer's depth`)}</p></header>
-<section id="depth"><h2>Metric against depth</h2>
+  return page({
+    title: options.title,
+    lead: `${metric} per layer probed, against the layer's depth`,
+    body: `<section id="depth"><h2>Metric against depth</h2>
 <div class="charts">${figures.length ? figures.join('\n') : '<p class="not-run">No per-layer rows to plot.</p>'}</div></section>
-<section id="layers"><h2>Layers</h2><table><thead><tr><th class="num">depth</th><th>tensor</th><th>kind</th><th>shape</th></tr></thead><tbody>${table}</tbody></table></section>
-</main>
-</body>
-</html>
-`;
+<section id="layers"><h2>Layers</h2><div class="table-wrap"><table><thead><tr><th class="num">depth</th><th>tensor</th><th>kind</th><th>shape</th></tr></thead><tbody>${table}</tbody></table></div></section>`,
+  });
 }

@@ -117,7 +117,7 @@ export function layerTableHtml(rows: LayerTableRow[], title: string): string {
       .filter((r) => typeof r[stat] === 'number' && Number.isFinite(r[stat]))
       .map((r) => ({ x: Number(r.depth), y: Number(r[stat]), label: String(r.layer), color: colors.get(String(r.kind)) }));
     if (points.length === 0) continue;
-    const svg = scatter(doc, { title: stat, xLabel: 'depth (layer index in the file)', yLabel: stat, points, fit: false, labels: false, legend, width: 460, height: 300 });
+    const svg = scatter(doc, { title: stat, xLabel: 'layer (in file order)', yLabel: stat, points, fit: false, labels: false, legend, width: 460, height: 300, xTicks: rows.map((r) => ({ value: Number(r.depth), label: String(r.layer) })) });
     charts.push(`<figure id="chart-${escapeHtml(stat)}">${svg.outerHTML}</figure>`);
   }
   doc.defaultView?.close();
@@ -135,6 +135,8 @@ body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
 .charts { display: flex; flex-wrap: wrap; gap: 0.5rem; }
 figure { margin: 0; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 1rem; }
+table { display: block; max-width: 100%; overflow-x: auto; }
+th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 td:first-child, th:first-child { text-align: left; }
 </style>

@@ -5,11 +5,11 @@
  * min–max bands (docs/transformer.md).
  */
 import { chartDocument } from './dom.js';
-import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { runPaths } from '../core/run-folder.js';
 import type { ResultRow } from '../core/results.js';
-import { COLORS, DASH, lineChart, type LineSeries } from './charts.js';
-import { escapeHtml } from './html.js';
+import { COLORS, DASH, lineChart, smallMultiples, type LegendItem, type LineSeries } from './charts.js';
+import { configTables, escapeHtml, page } from './page.js';
 import type { TaskScores } from '../data/brown.js';
 import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
 
@@ -88,16 +88,23 @@ export function summarizeTransformerRows(rows: ResultRow[], metric: 'accuracy' |
   return out;
 }
 
-const PROBE_LABELS: [string, string, string][] = [
-  ['binarize', 'reference', 'binarize: sign(w), sign(b)'],
-  ['binarize', 'scaled', 'binarize: sign(w)·mean|w|, bias kept'],
-  ['prune', 'reference', 'prune 50% smallest, then sign'],
-  ['binarize+noise', 'relative', 'noise U(±σ(w)) before sign'],
-  ['randomize', 'B', 'randomization B (sign pattern kept)'],
-  ['randomize', 'E', 'randomization E (per input unit, by sign)'],
-  ['randomize', 'F', 'randomization F (per output unit, by sign)'],
-  ['randomize', 'curveball', 'Curveball (degrees kept)'],
+/** [probe, variant, label, short label for table headers]. */
+const PROBE_LABELS: [string, string, string, string][] = [
+  ['binarize', 'reference', 'binarize: sign(w), sign(b)', 'sign(w), sign(b)'],
+  ['binarize', 'scaled', 'sign(w)·mean|w|, bias kept', 'sign(w)·mean|w|'],
+  ['prune', 'reference', 'prune 50% smallest, then sign', 'prune 50%, sign'],
+  ['binarize+noise', 'relative', 'noise U(±σ(w)) before sign', 'noise σ(w), sign'],
+  ['randomize', 'B', 'rand. B (sign pattern kept)', 'rand. B'],
+  ['randomize', 'E', 'rand. E (per input, by sign)', 'rand. E'],
+  ['randomize', 'F', 'rand. F (per output, by sign)', 'rand. F'],
+  ['randomize', 'curveball', 'Curveball (degrees kept)', 'Curveball'],
 ];
+
+/** A table header cell: the short label, the full one on hover. */
+const probeHead = ([, , label, short]: [string, string, string, string]): string => `<th title="${escapeHtml(label)}">${escapeHtml(short)}</th>`;
+
+/** A table in a box that scrolls sideways rather than widen the page. */
+const wrap = (tableHtml: string): string => `<div class="table-wrap">${tableHtml}</div>`;
 const KINDS = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'ffn.in', 'ffn.out'];
 
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -131,13 +138,13 @@ function baselineSection(input: TransformerReportInput, base: TransformerSummary
       `(macro-F1: ${versus(ours.map((s) => s.f1), mft.test.f1)}${names ? `; entity F1: ${versus(ours.map((s) => s.entityF1 ?? 0), mft.test.entityF1 ?? 0)}` : ''})` +
       (windowMlp ? ` and ${versus(ours.map((s) => s.accuracy), windowMlp.test.accuracy)} the window MLP's.</p>` : '.</p>')
     : '';
-  return `<section><h2>Tagger and baselines</h2>
+  return `<section id="baselines"><h2>Tagger and baselines</h2>
 <p>Transformer: median over ${base?.runs ?? 0} trained models [min–max]. The evaluation sample (${escapeHtml(input.rows.find((r) => r.probe === 'baseline')?.n_test ?? 0)} held-out tokens) is what every probed model is scored on; the whole test set has ${mft.test.n} tokens.</p>
-<table><tr><th>model</th><th>sample: accuracy %</th><th>sample: ${f1Label(input.rows)} %</th><th>test set: accuracy %</th><th>test set: macro-F1 %</th>${names ? '<th>test set: entity F1 %</th>' : ''}</tr>
+<div class="table-wrap"><table><tr><th>model</th><th>sample: accuracy %</th><th>sample: ${f1Label(input.rows)} %</th><th>test set: accuracy %</th><th>test set: macro-F1 %</th>${names ? '<th>test set: entity F1 %</th>' : ''}</tr>
 <tr><td>transformer tagger</td><td>${pct(base?.median)} [${pct(base?.min)}–${pct(base?.max)}]</td><td>${pct(baseF1?.median)} [${pct(baseF1?.min)}–${pct(baseF1?.max)}]</td>${testCells(spread(ours.map((s) => s.accuracy)), spread(ours.map((s) => s.f1)), spread(ours.map((s) => s.entityF1 ?? NaN)))}</tr>
 ${windowMlp ? line(`MLP on a ±${windowMlp.config.radius}-token window of embeddings (${windowMlp.tokens.toLocaleString('en-US')} training tokens)`, pct(windowMlp.evaluation.accuracy), pct(rowF1(windowMlp.evaluation)), windowMlp.test) : ''}
 ${line('most frequent tag per word (every training word; unseen words: the hapaxes\' most frequent tag)', pct(mft.evaluation.accuracy), pct(rowF1(mft.evaluation)), mft.test)}
-</table>${margin}</section>`;
+</table></div>${margin}</section>`;
 }
 
 export function buildTransformerReport(input: TransformerReportInput): string {
@@ -148,13 +155,13 @@ export function buildTransformerReport(input: TransformerReportInput): string {
   const base = get(acc, 'baseline', 'reference', 'all');
   const baseF1 = get(f1, 'baseline', 'reference', 'all');
   const blocks = Number((input.config.config as { blocks?: number } | undefined)?.blocks ?? 0);
-  const svg = (el: SVGSVGElement) => el.outerHTML;
   const parts: string[] = [];
 
   parts.push(baselineSection(input, base, baseF1));
 
-  // metric vs depth, per probe, one series per layer kind
-  const charts: string[] = [];
+  // metric vs depth: one panel per probe, one series per layer kind, the blocks named on the axis
+  const blockTicks = Array.from({ length: blocks }, (_, b) => ({ value: b, label: `block${b}` }));
+  const panels: { label: string; series: LineSeries[] }[] = [];
   for (const [probe, variant, label] of PROBE_LABELS) {
     const series: LineSeries[] = [];
     KINDS.forEach((kind, k) => {
@@ -169,15 +176,26 @@ export function buildTransformerReport(input: TransformerReportInput): string {
         .filter((p): p is NonNullable<typeof p> => p !== null);
       if (points.length) series.push({ id: `${branch}-branch`, label: `whole ${branch} branch`, points, color, band: false });
     }
-    if (!series.length) continue;
-    charts.push(svg(lineChart(doc, {
-      title: label, xLabel: 'block (depth)', yLabel: 'token accuracy', series, width: 480, height: 300,
-      hLines: [...(base ? [{ value: base.median, label: 'unprobed' }] : []), { value: input.baselines.mostFrequentTag.evaluation.accuracy, label: 'most-frequent tag', color: COLORS.chance, dash: DASH.dotted }],
-    })));
+    if (series.length) panels.push({ label, series });
   }
-  parts.push(`<section><h2>Token accuracy against depth, per probe and layer kind</h2>
-<p>Each point: one projection (dashed: feed-forward) or one whole branch probed alone, every other layer intact; median over models, band = min–max.</p>
-<div class="charts">${charts.join('\n')}</div></section>`);
+  const mft = input.baselines.mostFrequentTag.evaluation.accuracy;
+  const legend: LegendItem[] = [...new Map(panels.flatMap((p) => p.series).map((s) => [s.id, { label: s.label, color: s.color, dash: s.dash }])).values()];
+  legend.push({ label: 'unprobed model', color: COLORS.chance, dash: '4 3' }, { label: 'most-frequent tag', color: COLORS.chance, dash: DASH.dotted });
+  if (panels.length)
+    parts.push(`<section id="depth"><h2>Token accuracy against depth, per probe and layer kind</h2>
+<p class="note">Each point: one projection (dashed: feed-forward) or one whole branch probed alone, every other layer intact; median over models, band = min–max.</p>
+<figure>${smallMultiples(doc, {
+      items: panels,
+      width: 1136,
+      minPanelWidth: 270,
+      panelHeight: 230,
+      legend,
+      draw: (p, size, _i, column) =>
+        lineChart(doc, {
+          title: p.label, xLabel: 'block (depth)', yLabel: column === 0 ? 'token accuracy' : undefined, marginLeft: 50, series: p.series, xTicks: blockTicks, legend: false, ...size,
+          hLines: [...(base ? [{ value: base.median }] : []), { value: mft, color: COLORS.chance, dash: DASH.dotted }],
+        }),
+    }).outerHTML}</figure></section>`);
 
   // cumulative prefixes and suffixes
   const spans: string[] = [];
@@ -189,8 +207,8 @@ export function buildTransformerReport(input: TransformerReportInput): string {
     const cells = PROBE_LABELS.map(([p, v]) => get(acc, p, v, name)).map((s) => `<td>${pct(s?.median)}</td>`).join('');
     return `<tr><td>${escapeHtml(name)}</td>${cells}</tr>`;
   });
-  spans.push(`<table><tr><th>blocks probed</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>${spanRows.join('')}</table>`);
-  parts.push(`<section><h2>Cumulative prefixes and suffixes of blocks</h2><p>Token accuracy % (median over models) with every block in the span probed.</p>${spans.join('')}</section>`);
+  spans.push(wrap(`<table><tr><th>blocks probed</th>${PROBE_LABELS.map(probeHead).join('')}</tr>${spanRows.join('')}</table>`));
+  parts.push(`<section id="spans"><h2>Cumulative prefixes and suffixes of blocks</h2><p>Token accuracy % (median over models) with every block in the span probed.</p>${spans.join('')}</section>`);
 
   // residual compensation
   const resid = Array.from({ length: blocks }, (_, b) => ['attn', 'ffn'].map((br) => {
@@ -201,9 +219,9 @@ export function buildTransformerReport(input: TransformerReportInput): string {
     const rnd = get(acc, 'randomize', 'B', name);
     return `<tr><td>${name}</td><td>${pct(removed?.median)}</td><td>${pct(bin?.median)}</td><td>${pct(scaled?.median)}</td><td>${pct(rnd?.median)}</td></tr>`;
   }).join('')).join('');
-  parts.push(`<section><h2>Residual stream: branch damaged vs branch removed</h2>
+  parts.push(`<section id="residual"><h2>Residual stream: branch damaged vs branch removed</h2>
 <p>Removing a branch keeps the skip path: x ← x instead of x ← x + branch(x). A damaged branch scoring below its removal means the residual stream does not shield the rest of the network from it.</p>
-<table><tr><th>branch</th><th>removed</th><th>binarized (reference)</th><th>binarized (scaled)</th><th>randomized B</th></tr>${resid}</table></section>`);
+${wrap(`<table><tr><th>branch</th><th>removed</th><th>binarized (reference)</th><th>binarized (scaled)</th><th>randomized B</th></tr>${resid}</table>`)}</section>`);
 
   // per-layer table: graph statistics beside the probe results
   const statsBy = new Map<string, TransformerLayerStats[]>();
@@ -221,27 +239,30 @@ export function buildTransformerReport(input: TransformerReportInput): string {
     }).join('');
     return `<tr><td>${escapeHtml(name)}</td><td>${st[0] ? st[0].shape.join('×') : ''}</td><td>${m((s) => s.sigma).toPrecision(3)}</td><td>${m((s) => s.meanAbs).toPrecision(3)}</td><td>${pct(m((s) => s.fractionPositive))}</td><td>${m((s) => s.meanKPlusIn).toFixed(1)}</td><td>${m((s) => s.meanKPlusOut).toFixed(1)}</td>${cells}</tr>`;
   });
-  parts.push(`<section><h2>Every layer: graph statistics and probe results</h2>
-<p>Statistics: medians over models. Probe cells: token accuracy % (${f1Label(input.rows)} % below), that layer alone probed.</p>
-<table class="wide"><tr><th>layer</th><th>[nIn×nOut]</th><th>σ(w)</th><th>mean|w|</th><th>% positive</th><th>mean k+ (input unit)</th><th>mean k+ (output unit)</th>${PROBE_LABELS.map(([, , l]) => `<th>${escapeHtml(l)}</th>`).join('')}</tr>
-${layerRows.join('\n')}</table></section>`);
+  parts.push(`<section id="layers"><h2>Every layer: graph statistics and probe results</h2>
+<p>Statistics: medians over models. Probe cells: token accuracy % (${f1Label(input.rows)} % below), that layer alone probed; hover a header for the probe.</p>
+${wrap(`<table class="wide"><tr><th>layer</th><th>nIn×nOut</th><th>σ(w)</th><th>mean|w|</th><th>% pos.</th><th title="mean positive degree of an input unit">k+ in</th><th title="mean positive degree of an output unit">k+ out</th>${PROBE_LABELS.map(probeHead).join('')}</tr>
+${layerRows.join('\n')}</table>`)}</section>`);
+  parts.push(`<section id="config"><h2>Run configuration</h2>${configTables(input.config)}</section>`);
 
   doc.defaultView?.close();
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>weightscope transformer</title>
-<style>body{font:14px system-ui,sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;vertical-align:top}th{background:#f4f4f4}td:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:8px}small{color:#777}</style>
-</head><body><h1>weightscope transformer: the layer-by-layer study</h1>
-<p>${escapeHtml(input.rows.length)} evaluations · config ${escapeHtml(JSON.stringify(input.config.model ?? {}))}</p>
-${parts.join('\n')}
-</body></html>
-`;
+  const model = (input.config.model ?? {}) as Record<string, unknown>;
+  const shape = ['blocks', 'dim', 'heads', 'ffn'].filter((k) => model[k] !== undefined).map((k) => `${k} ${String(model[k])}`).join(', ');
+  const runs = new Set(input.rows.map((r) => r.run)).size;
+  return page({
+    title: 'weightscope transformer: the layer-by-layer study',
+    lead: `${input.rows.length} evaluations · ${runs} trained model${runs === 1 ? '' : 's'}${shape ? ` · ${shape}` : ''}`,
+    nav: [['baselines', 'Baselines'], ['depth', 'Against depth'], ['spans', 'Prefixes and suffixes'], ['residual', 'Residual stream'], ['layers', 'Every layer'], ['config', 'Configuration']],
+    body: parts.join('\n'),
+    css: 'table.wide td, table.wide th { text-align: right; } table.wide td:first-child { text-align: left; white-space: nowrap; } small { color: #777; }',
+  });
 }
 
 export function writeTransformerReport(dir: string, input: TransformerReportInput): string {
   const html = buildTransformerReport(input);
-  const path = join(dir, 'report.html');
-  writeFileAtomic(path, html);
+  const paths = runPaths(dir);
+  writeFileAtomic(paths.report, html);
   const summary = [...summarizeTransformerRows(input.rows, 'accuracy').values(), ...summarizeTransformerRows(input.rows, 'f1').values()];
-  writeJsonAtomic(join(dir, 'summary.json'), { baselines: input.baselines, rows: summary });
-  return path;
+  writeJsonAtomic(paths.summary, { baselines: input.baselines, rows: summary });
+  return paths.report;
 }

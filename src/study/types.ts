@@ -1,23 +1,18 @@
 /**
- * The contract of the study layer (docs/architecture.md): a study is data, expanded into jobs with
- * stable ids; a job is run by one pure runner wherever it executes (this thread, a worker thread,
- * a process on another machine behind Redis); large inputs travel as content-addressed blobs.
+ * The contract of the study layer (docs/study.md): a study is data, expanded into jobs with stable
+ * ids; a job is run by the runner its kind names (registry.ts) wherever it executes (this thread,
+ * a worker thread, a process on another machine behind Redis); large inputs travel as
+ * content-addressed blobs.
  *
- * Every executor gives the same result for the same job, bit for bit: a job carries everything
- * its result depends on (seeds included), and nothing about where or when it runs.
+ * Nothing here knows a study kind: a job is `{ kind, id, … }`, and what a kind's jobs hold is its
+ * own business (src/study/kinds/<kind>/types.ts). Every executor gives the same result for the
+ * same job, bit for bit: a job carries everything its result depends on (seeds, engine, tfjs
+ * backend, dtype, the hashes of its inputs), and nothing about where or when it runs. A worker
+ * that cannot honour a job refuses it (JobRefused) instead of computing something else.
  */
-import type { Difficulty, ResultRow } from '../core/results.js';
-import type { DiscardedModelRecord } from './records.js';
-import type { EpochInfo, InputScaling, MlpConfig } from '../model/index.js';
-import type { PlannedEval } from '../probes/index.js';
-import type { TagTask, TaskScores } from '../data/brown.js';
-import type { BackendName } from '../model/backend.js';
-import type { TransformerConfig } from '../model/transformer/model.js';
-import type { TaggerTrainConfig } from '../model/transformer/train.js';
-import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
-import type { StudyItem } from './tagger-plan.js';
+import { UserError } from '../core/errors.js';
 
-/** The content hash (sha256, hex) of a blob: a serialized split or model. */
+/** The content hash (sha256, hex) of a blob: a serialized split, sentence set or model. */
 export type BlobHash = string;
 
 /** Where jobs read their large inputs: by content hash. Every executor brings its own. */
@@ -30,171 +25,46 @@ export interface BlobStore extends BlobSource {
   put(bytes: Uint8Array): Promise<BlobHash>;
 }
 
-/** Which model a job is about: fills the identifying columns of its rows. */
-export interface JobTarget {
-  task: string;
-  difficulty: Difficulty;
-  run: number;
-  inputs: InputScaling;
-}
-
-/** Train one model of one task, applying the discard rule over `seeds` (attempt k uses seeds[k]). */
-export interface TrainJob {
-  kind: 'train';
-  /** Stable: `train/<task>/run-<run>`. */
-  id: string;
-  target: JobTarget;
-  /** Blob of the training split (and validation split when early stopping). */
-  train: BlobHash;
-  /** Blob of the test split the discard rule measures on. */
-  test: BlobHash;
-  mlp: MlpConfig;
-  training: {
-    epochs: number;
-    batchSize: number;
-    learningRate: number;
-    cosineTMax: number;
-    engine: 'tfjs' | 'sparse';
-    earlyStoppingPatience: number;
-  };
-  seeds: number[];
-  minAccuracy: number;
-}
-
-export interface TrainJobResult {
-  kind: 'train';
-  id: string;
-  /** Blob of the trained model (the first attempt above minAccuracy). */
-  model: BlobHash;
-  trainSeed: number;
-  attempts: number;
-  testAccuracy: number;
-  discarded: DiscardedModelRecord[];
-  history: EpochInfo[];
-  backend: string;
-  /** The tfjs (or sparse engine) version that trained it, for training.json. */
-  backendVersion?: string;
-  /**
-   * The model blob's bytes, as the runner made them: the executor puts them into its BlobStore
-   * (so eval jobs find the model) and may drop them before delivering the result.
-   */
-  modelBytes?: Uint8Array;
-}
-
-/** Evaluate a run of planned probed copies of one model on a test split. */
-export interface EvalJob {
-  kind: 'eval';
-  /** Stable: `eval/<task>/run-<run>/<first>-<last>` (indices into the model's full sweep plan). */
-  id: string;
-  target: JobTarget;
-  model: BlobHash;
-  test: BlobHash;
-  evals: PlannedEval[];
-  baseSeed: number;
-  /** Re-draw per-batch probes every this many test images (0 = one draw per evaluation). */
-  testBatch: number;
-}
-
-export interface EvalJobResult {
-  kind: 'eval';
-  id: string;
-  rows: ResultRow[];
+/** A job: `kind` names its runner in the registry (registry.ts); `id` is stable and says what it computes. */
+export interface Job {
+  readonly kind: string;
+  readonly id: string;
 }
 
 /**
- * Which tagger study a tagger job belongs to. `backend` is the tfjs backend its matrix products run
- * on (the tagger's linalg uses tfjs' WASM kernels where available, whose sums round differently
- * from the plain loops): part of what the result depends on, so the job names it.
+ * A blob a job made (a trained model): its hash always, its bytes as the runner made them. An
+ * executor puts the bytes into its BlobStore before it delivers the result (so the jobs that read
+ * the blob find it) and may drop them on the way.
  */
-export interface TaggerTarget {
-  /** The rows' task column, e.g. `brown-upos`. */
-  task: string;
-  tagTask: TagTask;
-  backend?: BackendName;
+export interface MadeBlob {
+  hash: BlobHash;
+  bytes?: Uint8Array;
 }
 
-/** Training settings of a tagger or window-MLP job (model/transformer/train.ts), seed included. */
-export type TaggerTraining = Omit<TaggerTrainConfig, 'onStep'>;
-
-/** Train one transformer tagger (docs/transformer.md) and score it on the whole test set. */
-export interface TaggerTrainJob {
-  kind: 'train-tagger';
-  /** Stable: `train/<task>/run-<run>`. */
-  id: string;
-  target: TaggerTarget & { run: number };
-  config: TransformerConfig;
-  training: TaggerTraining;
-  /** Blob of the packed training sentences. */
-  train: BlobHash;
-  /** Blob of the packed test sentences the trained tagger is scored on. */
-  test: BlobHash;
+export interface JobResult {
+  readonly kind: string;
+  readonly id: string;
+  /** Blobs this job made, stored by the executor before delivery. */
+  made?: MadeBlob[];
 }
-
-export interface TaggerTrainJobResult {
-  kind: 'train-tagger';
-  id: string;
-  /** Blob of the trained tagger (study/tagger-blobs.ts). */
-  model: BlobHash;
-  /** As TrainJobResult.modelBytes: the executor stores them and may drop them. */
-  modelBytes?: Uint8Array;
-  finalLoss: number;
-  test: TaskScores;
-  /** Wall seconds of the training (a record for training.json, not a result). */
-  seconds: number;
-  /** The tfjs backend it ran on. */
-  backend: string;
-}
-
-/** Train the window-MLP baseline on the same tokens and score it on the evaluation and test sentences. */
-export interface WindowMlpJob {
-  kind: 'train-window-mlp';
-  /** Stable: `train/<task>/window-mlp`. */
-  id: string;
-  target: TaggerTarget;
-  config: WindowMlpConfig;
-  training: TaggerTraining;
-  train: BlobHash;
-  evaluation: BlobHash;
-  test: BlobHash;
-}
-
-export interface WindowMlpJobResult {
-  kind: 'train-window-mlp';
-  id: string;
-  evaluation: TaskScores;
-  test: TaskScores;
-  seconds: number;
-}
-
-/** Evaluate a chunk of layer-by-layer study items on one tagger, on the evaluation sentences. */
-export interface TaggerEvalJob {
-  kind: 'eval-tagger';
-  /** Stable: `eval/<task>/run-<run>/<first>-<last>` (indices into that model's plan). */
-  id: string;
-  target: TaggerTarget;
-  model: BlobHash;
-  evaluation: BlobHash;
-  /** The items, seeds included (study/tagger-plan.ts). */
-  items: StudyItem[];
-}
-
-export interface TaggerEvalJobResult {
-  kind: 'eval-tagger';
-  id: string;
-  rows: ResultRow[];
-}
-
-export type Job = TrainJob | EvalJob | TaggerTrainJob | WindowMlpJob | TaggerEvalJob;
-export type JobResult = TrainJobResult | EvalJobResult | TaggerTrainJobResult | WindowMlpJobResult | TaggerEvalJobResult;
 
 /**
- * Progress a runner may report while it works (epochs of a training, evaluations done); `note` is a
- * line for the user (a model discarded by the discard rule), passed on as it happens.
+ * What a runner reports while it works, as typed data (never text a coordinator must parse):
+ * - `progress`: units of work done so far in this job (epochs, tokens, evaluations — the unit
+ *   its kind declares);
+ * - `seed-discarded`: a model failed the discard rule; `line` says so to the user, `retrying`
+ *   whether the next seed trains, `addedWork` how many units that adds to the job;
+ * - `note`: a line for the user.
  */
-export type JobProgress = (done: number, note?: string) => void;
+export type JobEvent =
+  | { type: 'progress'; done: number }
+  | { type: 'seed-discarded'; seed: number; testAccuracy: number; minAccuracy: number; retrying: boolean; addedWork: number; line: string }
+  | { type: 'note'; line: string };
 
-/** The one function that does a job; every executor calls it. */
-export type JobRunner = (job: Job, blobs: BlobSource, onProgress?: JobProgress) => Promise<JobResult>;
+export type JobProgress = (event: JobEvent) => void;
+
+/** The one function that does a job of a kind; every executor calls it (through registry.ts runJob). */
+export type JobRunner<J extends Job = Job, R extends JobResult = JobResult> = (job: J, blobs: BlobSource, onEvent?: JobProgress) => Promise<R>;
 
 /**
  * Runs jobs somewhere. Results arrive through onResult as jobs finish (any order); run() resolves
@@ -206,6 +76,22 @@ export type JobRunner = (job: Job, blobs: BlobSource, onProgress?: JobProgress) 
  */
 export interface Executor {
   readonly name: string;
-  run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number, note?: string) => void): Promise<void>;
+  run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onEvent?: (id: string, event: JobEvent) => void): Promise<void>;
   close(): Promise<void>;
+  /** A line about what this executor saved (jobs taken from Redis instead of computed), or null. */
+  summary?(): string | null;
+}
+
+/**
+ * A job this worker cannot honour as it is written (another weightscope version, an unknown kind,
+ * a tfjs backend or dtype it does not have): the job is recorded as failed with this one line and
+ * not retried; nothing is computed in its place.
+ */
+export class JobRefused extends UserError {
+  override name = 'JobRefused';
+}
+
+/** Refuse a job whose numbers are not float32 (every weightscope engine computes in float32). */
+export function requireFloat32(dtype: unknown): void {
+  if (dtype !== 'float32') throw new JobRefused(`the job computes in '${String(dtype)}'; this worker computes in float32 only`);
 }

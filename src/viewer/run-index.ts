@@ -19,6 +19,11 @@ export interface IndexedLayer {
 export interface IndexedModel {
   /** Task name (`mnist-0v7`) when the model sits at models/<task>/run-<k>/, else its folder's name. */
   task: string;
+  /**
+   * What the page calls the model when it is not `<task> · run <k>`: the layer's name in the user's
+   * file for the one-layer models `weightscope view` converts a model file into.
+   */
+  label?: string;
   /** Run index, or null when the path does not say. */
   run: number | null;
   /** model.json path relative to the served root, with forward slashes. */
@@ -29,7 +34,7 @@ export interface IndexedModel {
 }
 
 export interface RunIndex {
-  /** Name of the served folder (for the page title). */
+  /** Name of the served folder, or of the file the user opened (for the page title). */
   name: string;
   models: IndexedModel[];
   /** Well-known run files that exist (relative paths): results.csv, summary.json, … */

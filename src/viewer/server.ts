@@ -26,6 +26,13 @@ export interface ViewerOptions {
   port?: number;
   /** Built viewer assets; defaults to dist/viz/ of this package. */
   assetsDir?: string;
+  /**
+   * What the page is titled after, when the served folder is not the user's (a model file shown
+   * through a temporary folder of one-layer models): the file's name.
+   */
+  name?: string;
+  /** The page's name for a model, by its model.json path in the served folder (e.g. the layer's name in the user's file). */
+  labels?: ReadonlyMap<string, string>;
 }
 
 export interface ViewerHandle {
@@ -68,6 +75,11 @@ const CSP =
 
 export async function startViewer(options: ViewerOptions): Promise<ViewerHandle> {
   const { root, index } = resolveTarget(options.target);
+  if (options.name) index.name = options.name;
+  for (const m of index.models) {
+    const label = options.labels?.get(m.path);
+    if (label !== undefined) m.label = label;
+  }
   const assetsDir = realpathOr(options.assetsDir ?? DEFAULT_ASSETS_DIR);
   const host = (options.host ?? '127.0.0.1').trim();
   const port = options.port ?? 0;

@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/core/errors.js';
 import type { DenseModel } from '../../src/core/layer.js';
 import { deriveSeed } from '../../src/core/rng.js';
-import { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY } from '../../src/cli/reproduce.js';
-import { trainWithDiscardRule, type DiscardRuleOptions } from '../../src/study/jobs.js';
-import { trainSeeds } from '../../src/study/plan.js';
+import { trainWithDiscardRule, type DiscardRuleOptions } from '../../src/study/kinds/reference/jobs.js';
+import { MAX_TRAIN_ATTEMPTS, MIN_ACCURACY, trainSeeds } from '../../src/study/kinds/reference/plan.js';
 import type { TrainResult } from '../../src/model/index.js';
 
 /** A fake trainer: attempt k's model carries k in its only weight and scores the k-th scripted accuracy. */
@@ -92,4 +91,17 @@ test('reproduce with a learning rate that cannot train: one line, non-zero exit,
   assert.equal(lines.filter((l) => /discarded as in the reference/.test(l)).length, 5, r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(existsSync(join(out, 'results.jsonl')) ? readFileSync(join(out, 'results.jsonl'), 'utf8').trim() : '', '');
+});
+
+test('train applies the discard rule as reproduce does: one line per discarded seed, then one line that the configuration does not train, and no model saved', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'ws-discard-train-')), 'models');
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'train', '--pair', '7v9', '--runs', '1', '--epochs', '1',
+    '--lr', '1e6', '--train-limit', '300', '--test-limit', '300', '--out', out], { encoding: 'utf8', timeout: 240_000 });
+  assert.notEqual(r.status, 0);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[0], /training 1 model\(s\) on mnist-7v9 .*kept above 60% test accuracy \(the hard pairs' discard rule, as reproduce\)/);
+  assert.match(lines[lines.length - 1], /mnist-7v9 run 0: all 5 models trained stayed at or below 60.0% test accuracy.*does not train/);
+  assert.equal(lines.filter((l) => /discarded as in the reference/.test(l)).length, 5, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(!existsSync(join(out, 'run-0')), 'no model saved');
 });

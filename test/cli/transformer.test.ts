@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultBrownDir } from '../../src/data/brown.js';
 import { parseRow } from '../../src/core/results.js';
-import { planStudy } from '../../src/study/tagger-plan.js';
+import { taggerStudyItems } from '../../src/study/kinds/tagger/plan.js';
 import { loadTransformer } from '../../src/model/transformer/files.js';
 import { layerToGraph, graphToLayer } from '../../src/graph/convert.js';
 import { viewerIndex } from './view-index.js';
@@ -47,7 +47,7 @@ test('transformer --quick writes rows for the whole plan, a report and the model
   const r = run(args(data, out));
   assert.equal(r.code, 0, r.stderr);
   const rows = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').map(parseRow).filter((x) => x !== null);
-  const plan = planStudy({ blocks: 2, runs: 1, seed: 1, task: 'brown-upos', quick: true });
+  const plan = taggerStudyItems({ blocks: 2, runs: 1, seed: 1, task: 'brown-upos', quick: true });
   assert.equal(rows.length, plan.length);
   assert.ok(rows.every((x) => x.f1! >= 0 && x.f1! <= 1 && x.n_test >= 300));
   assert.ok(rows.some((x) => x.layer === 'block1.attn' && x.probe === 'binarize'));

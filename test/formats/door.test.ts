@@ -13,15 +13,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { Rng, UserError, type LayerRecord } from '../../src/core/index.js';
-import { registerCommands } from '../../src/cli/commands/index.js';
 import { openModel } from '../../src/formats/index.js';
 import { parseNpyMatrix } from '../../src/formats/npy.js';
 import { safeFileName } from '../../src/graph/index.js';
 import { saveNpyArray } from '../../src/model/index.js';
 import { loadTransformer } from '../../src/model/transformer/files.js';
 import { CONV_SHAPE, modelFixtures, smallBrown, type ModelFixture } from './fixtures.js';
+import { runInProcess } from '../cli/in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-door-'));
 let fixtures: ModelFixture[] = [];
@@ -33,23 +32,7 @@ before(async () => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Run one command in this process exactly as `weightscope` parses it; its stdout. */
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('weightscope').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  await registerCommands(program, args);
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+const cli = runInProcess;
 
 async function userError(args: string[], pattern: RegExp): Promise<void> {
   await assert.rejects(cli(args), (e: unknown) => {

@@ -16,7 +16,7 @@ import { padBatch, tfjsForward } from '../../src/model/transformer/tfjs-forward.
 import { loadTaggerLayersModel, taggerInputs, toLayersModel, MaskedSelfAttention, PositionEmbedding } from '../../src/model/transformer/tfjs-layers.js';
 import { defaultBrownDir, loadTagging, type EncodedSentence } from '../../src/data/brown.js';
 import { UserError } from '../../src/core/errors.js';
-import { taggerConfig } from '../../src/cli/transformer/study.js';
+import { taggerConfig } from '../../src/study/kinds/tagger/config.js';
 import { buildIndex } from '../../src/viewer/index.js';
 
 let model: TransformerModel;

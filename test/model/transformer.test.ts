@@ -15,7 +15,7 @@ import { defaultBrownDir, loadTagging, predictMostFrequent, taggingScores, type 
 import { applyProbe } from '../../src/probes/index.js';
 import { Rng } from '../../src/core/rng.js';
 import { UserError } from '../../src/core/errors.js';
-import { taggerConfig } from '../../src/cli/transformer/study.js';
+import { taggerConfig } from '../../src/study/kinds/tagger/config.js';
 
 const small: TransformerConfig = { vocab: 20, suffixes: 9, shapes: 5, lexicon: 6, maxLen: 16, blocks: 2, dim: 8, heads: 2, ffn: 12, tags: 5 };
 

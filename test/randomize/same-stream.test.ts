@@ -18,11 +18,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { Rng } from '../../src/core/rng.js';
 import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
 import type { ResultRow } from '../../src/core/results.js';
-import { registerCommands } from '../../src/cli/commands/index.js';
 import { loadMnist } from '../../src/data/index.js';
 import { denseModelToOnnx } from '../../src/formats/onnx-mlp.js';
 import { readOnnx } from '../../src/formats/onnx.js';
@@ -32,34 +30,14 @@ import { PROBE_VARIANTS } from '../../src/probes/index.js';
 import { layerView, probeTargets } from '../../src/probes/onnx-probe.js';
 import { NULL_MODEL_NAMES, randomizeLayer } from '../../src/randomize/index.js';
 import { mnistPair, randomModel } from '../model/fixtures.js';
+import { runInProcess } from '../cli/in-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const bin = join(root, 'dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'ws-same-stream-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * `weightscope ARGS` through the command table, in this process; what it printed. Only text is
- * captured: the test runner reports to its parent through this process's stdout in binary frames,
- * which must go through (a test may end while another's command runs).
- */
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('weightscope').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  await registerCommands(program, args);
-  let out = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    if (typeof chunk !== 'string') return write.call(process.stdout, chunk, ...rest);
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
+const cli = runInProcess;
 
 /** `weightscope ARGS` as its own process. */
 function binary(args: string[]): string {

@@ -140,3 +140,29 @@ test('scatter draws every point and a fit line with its correlation', () => {
   assert.ok(svg.querySelector('line.fit'));
   assert.ok([...svg.querySelectorAll('text')].some((t) => t.textContent === 'Pearson r = 1.00'));
 });
+
+test('labelled ticks: the prefix and suffix layer names share are left to the axis label; rotated labels stay inside the chart', async () => {
+  const { sharedAffixes, tickLayout } = await import('../../src/report/charts/common.js');
+  const names = ['encoder.layer.0.attention.q_lin.weight', 'encoder.layer.0.ffn.out.weight', 'encoder.layer.1.attention.q_lin.weight', 'encoder.layer.1.ffn.out.weight'];
+  assert.deepEqual(sharedAffixes(names), { prefix: 'encoder.layer.', suffix: '.weight' });
+  assert.deepEqual(sharedAffixes(['block0', 'block1', 'block2']), { prefix: '', suffix: '' }, 'cut only at a separator');
+  assert.deepEqual(sharedAffixes(['a.x', 'a.x.y', 'a.x.z']), { prefix: 'a.', suffix: '' }, 'no label left empty');
+  // labels that fit side by side are written whole and level
+  const wide = tickLayout(names.map((label, value) => ({ value, label })), 400);
+  assert.equal(wide.rotate, false);
+  assert.deepEqual(wide.texts, names);
+  const ticks = names.map((label, value) => ({ value, label }));
+  const svg = lineChart(doc, { xLabel: 'layer', series: [{ id: 's', label: 's', color: '#000', points: ticks.map((t) => ({ x: t.value, y: 0.5 })) }], xTicks: ticks, width: 300 });
+  const drawn = [...svg.querySelectorAll('.x-axis .tick')];
+  assert.deepEqual(drawn.map((t) => t.getAttribute('data-label')), names, 'the full names stay on the ticks');
+  const texts = drawn.map((t) => t.querySelector('text')!.childNodes[0].textContent);
+  assert.ok(texts.filter(Boolean).length >= 2, texts.join(' | '));
+  for (const t of texts.filter(Boolean)) assert.ok(names.some((n) => n === `encoder.layer.${t}.weight`), `${t} is a name without its shared parts`);
+  assert.match(svg.querySelector('.x-label')!.textContent!, /^layer · encoder\.layer\.\*\.weight$/);
+  assert.match(drawn[0].querySelector('text')!.getAttribute('transform') ?? '', /rotate\(-40\)/);
+  // the first label, rotated 40° and anchored at its tick, does not reach left of the chart
+  const plotX = translateX(svg.querySelector('g.plot')!);
+  const tickX = translateX(drawn[0]);
+  const reach = texts[0]!.length * 10 * 0.6 * Math.cos((40 * Math.PI) / 180);
+  assert.ok(plotX + tickX - reach >= 0, `the first label starts at ${plotX + tickX - reach} px`);
+});

@@ -5,6 +5,7 @@
  */
 import { Rng, type Difficulty, type ProbeName, type ResultRow } from '../../src/core/index.js';
 import type { LayerInput, SsimRow, TaskInfo } from '../../src/report/index.js';
+import type { PlannedEval } from '../../src/probes/index.js';
 
 export interface FixtureOptions {
   seed?: number;
@@ -176,3 +177,51 @@ export const RUN_CONFIG = {
   model: { hidden: 64, head: 2, activation: 'relu' },
   training: { epochs: 10, batch: 128, lr: 0.01, schedule: 'cosine' },
 };
+
+/**
+ * Rows of the default sweep (`planSweep()`: every probe, variant and level `weightscope reproduce`
+ * evaluates, 37 pruning and 23 randomization levels among them) for an easy and a hard task, with
+ * accuracies drawn from the same response model as generateRows: a report built from them has
+ * the size and shape of a real run's.
+ */
+export function generateSweepRows(plan: PlannedEval[], options: { seed?: number; runs?: number } = {}): ResultRow[] {
+  const rng = new Rng(options.seed ?? 11);
+  const runs = options.runs ?? 3;
+  const rows: ResultRow[] = [];
+  const keep: Record<string, [number, number]> = { A: [0.25, 0.0], B: [0.9, 0.25], C: [0.45, 0.05], D: [0.5, 0.1], E: [0.92, 0.3], F: [0.88, 0.25], G: [0.85, 0.2], curveball: [0.8, 0.2] };
+  for (const { task, difficulty } of [{ task: 'mnist-0v7', difficulty: 'easy' as Difficulty }, { task: 'mnist-7v9', difficulty: 'hard' as Difficulty }]) {
+    const hard = difficulty === 'hard';
+    for (let run = 0; run < runs; run++) {
+      const shift = (rng.next() - 0.5) * 0.01;
+      const full = clamp((hard ? 0.975 : 0.996) + shift);
+      const bin = clamp((hard ? 0.55 : 0.97) + 3 * shift + rng.normal() * 0.02);
+      for (const { spec, rep } of plan) {
+        const { probe, variant, signed, level } = spec;
+        const start = signed ? bin : full;
+        let acc: number;
+        if (probe === 'baseline') acc = full;
+        else if (probe === 'binarize') acc = variant === 'scaled' ? full - (hard ? 0.05 : 0.01) : bin + (variant === 'bias-keep' ? 0.01 : variant === 'bias-zero' ? -0.01 : 0);
+        else if (probe === 'prune') {
+          if (level >= 1) acc = 0.5;
+          else if (variant === 'largest') acc = 0.5 + (start - 0.5) * Math.exp(-level * 12);
+          else if (variant === 'random') acc = 0.5 + (start - 0.5) * (1 - level ** 2);
+          else if (!signed) acc = full - (full - 0.5) * sigmoid((level - 0.9) * 40);
+          else acc = hard ? bin + (0.93 - bin) * sigmoid((level - 0.45) * 60) : bin + (0.985 - bin) * sigmoid((level - 0.3) * 20) - 0.3 * sigmoid((level - 0.92) * 40);
+        } else if (probe === 'noise' || probe === 'binarize+noise') {
+          const a = variant === 'relative' ? level * 0.05 : level;
+          const bump = signed ? (hard ? 0.12 : 0.018) * Math.exp(-(Math.log2(a / 0.025) ** 2) / 2) : 0;
+          acc = 0.5 + (start - 0.5 + bump) * (1 - sigmoid(Math.log2(a / (signed ? 0.2 : 0.12)) * 2.3));
+        } else if (probe === 'signflip') {
+          acc = variant === 'largest' ? 0.5 + (start - 0.5) * Math.exp(-level * 15) : variant === 'random' ? start - (start - 0.02) * level : 0.5 + (start - 0.5) * (1 - sigmoid((level - 0.55) * 14));
+        } else {
+          const [ke, kh] = keep[variant] ?? [0.5, 0.1];
+          acc = 0.5 + (start - 0.5) * (hard ? kh : ke) * (1 + level * 0.1) * (level > 0.95 ? 0 : 1);
+        }
+        acc = clamp(acc + rng.normal() * 0.01);
+        const cka = probe === 'baseline' ? 1 : clamp(1 - 1.5 * (full - acc));
+        rows.push({ task, difficulty, probe, variant, signed, level, layer: 'all', run, seed: rep, accuracy: acc, n_test: hard ? 2037 : 2008, inputs: 'pm1', cka });
+      }
+    }
+  }
+  return rows;
+}

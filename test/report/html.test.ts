@@ -36,9 +36,10 @@ test('the report parses, has every section, and every chart has content', () => 
   // the SSIM table lists all 45 pairs and highlights the two trained ones
   assert.equal(doc.querySelectorAll('#ssim tbody tr').length, 45);
   assert.equal(doc.querySelectorAll('#ssim tr.chosen').length, 2);
-  // CKA beside accuracy: the same probes, one accuracy and one CKA chart each
-  const ckaCharts = [...doc.querySelectorAll('#cka svg')].map((x) => x.getAttribute('aria-label') ?? '');
-  assert.ok(ckaCharts.some((l) => /Pruning, then sign\(\): CKA/.test(l)) && ckaCharts.some((l) => /Pruning, then sign\(\): test accuracy/.test(l)), ckaCharts.join(' | '));
+  // CKA beside accuracy: the same probes, one accuracy and one CKA panel each
+  const ckaCharts = [...doc.querySelectorAll('#cka svg.panel')].map((x) => x.getAttribute('aria-label') ?? '');
+  assert.ok(ckaCharts.includes('Prune, then sign(): CKA') && ckaCharts.includes('Prune, then sign()'), ckaCharts.join(' | '));
+  assert.equal(ckaCharts.length % 2, 0, 'an accuracy panel above each CKA panel');
   // one claim row per claim, each with a verdict badge
   assert.equal(doc.querySelectorAll('#claims tbody tr .verdict').length, 6);
 });
@@ -106,10 +107,12 @@ test('a report over all 45 class pairs puts tasks in rows and keeps legends shor
   assert.equal(doc.querySelector('#randomization table tbody')!.querySelectorAll('tr').length, 45);
   assert.ok(doc.querySelector('#randomization table thead')!.querySelectorAll('th').length < 15);
   assert.equal(doc.querySelector('#complexity table tbody')!.querySelectorAll('tr').length, 45);
-  for (const svg of doc.querySelectorAll('#pruning svg')) {
-    assert.equal(svg.querySelectorAll('path.series').length, 45);
-    assert.ok(svg.querySelectorAll('.legend-item').length <= 3);
-  }
+  // one panel per pruning variant, each with a plain and a signed line per task; one short legend for the figure
+  const pruning = doc.querySelector('#pruning svg[data-chart="small-multiples"]')!;
+  const panels = pruning.querySelectorAll('svg.panel');
+  assert.equal(panels.length, 3, 'reference, largest, random');
+  for (const panel of panels) assert.equal(panel.querySelectorAll('path.series').length, 2 * 45);
+  assert.equal(pruning.querySelectorAll('.legend-item').length, 3 + 2, 'the two ends of the colour scale, a note, two line styles');
   // the all-pairs study as the reference shows it: two 10×10 maps (45 cells each) and the scatter with both statistics, labelled
   const maps = doc.querySelectorAll('#complexity svg[data-chart="heatmap"]');
   assert.equal(maps.length, 2);
@@ -119,7 +122,7 @@ test('a report over all 45 class pairs puts tasks in rows and keeps legends shor
   assert.ok(notes.some((t) => /Pearson r = .*weightscope, all null models/.test(t!)), notes.join(' | '));
   assert.match(doc.querySelector('#complexity')!.textContent!, /mean over A, B, C/);
   // every task has its own colour
-  const colours = new Set([...doc.querySelector('#pruning svg')!.querySelectorAll('path.series')].map((p) => p.getAttribute('stroke')));
+  const colours = new Set([...doc.querySelector('#pruning svg.panel')!.querySelectorAll('path.series')].map((p) => p.getAttribute('stroke')));
   assert.ok(colours.size > 30, `${colours.size} colours`);
 });
 
@@ -147,4 +150,66 @@ test('σ(w) pooled over layers equals the standard deviation of all the model\'s
   const three = [1, 2, 3].map((k) => [layer(k, 'dense_0', a.map((x) => x * k)), layer(k, 'dense_1', b.map((x) => x * k))]).flat();
   const got = pooledSigmaByTask(three).get('t')!;
   assert.ok(Math.abs(got - std([...a, ...b].map((x) => x * 2))) < 1e-12, `${got}`); // the median run is k = 2
+});
+
+test('the report leads with the answer: claims, then headline figures; tasks, SSIM ranking and configuration folded away', () => {
+  const doc = parse(fullReport().html);
+  const ids = [...doc.querySelectorAll('main > section')].map((s) => s.id);
+  assert.deepEqual(ids.slice(0, 2), ['claims', 'accuracy']);
+  assert.deepEqual(ids, REPORT_SECTIONS);
+  for (const id of ['tasks', 'ssim', 'config']) {
+    const details = doc.querySelector(`section#${id} > details`);
+    assert.ok(details, `${id} is a disclosure`);
+    assert.equal(details!.hasAttribute('open'), false, `${id} starts closed`);
+    assert.ok(details!.querySelector(':scope > summary h2'), `${id}'s heading is its summary`);
+  }
+  // every table can scroll sideways inside its section rather than widen the page
+  for (const t of doc.querySelectorAll('table')) assert.ok(t.closest('.table-wrap, .ssim-grid'), `a table outside a scrolling box: ${t.textContent!.slice(0, 60)}`);
+});
+
+test("the headline table shows each task's full-precision and binarized accuracy as the mean over runs of its rows", () => {
+  const input = fullInput();
+  const doc = parse(fullReport().html);
+  const headers = [...doc.querySelectorAll('#accuracy table')[0].querySelectorAll('thead th')].map((th) => th.textContent!);
+  const col = (name: string): number => headers.findIndex((h) => h.startsWith(name));
+  for (const [i, task] of ['mnist-0v7', 'mnist-7v9'].entries()) {
+    const cells = [...doc.querySelectorAll('#accuracy table')[0].querySelectorAll('tbody tr')[i].querySelectorAll('td')];
+    assert.match(cells[0].textContent!, new RegExp(task));
+    // independent: the rows' mean per run (one row each here), then the mean over the runs
+    const meanOf = (probe: string): number => {
+      const rows = input.rows.filter((r) => r.task === task && r.probe === probe && r.variant === 'reference' && r.layer === 'all');
+      const runs = [...new Set(rows.map((r) => r.run))];
+      return runs.map((k) => rows.filter((r) => r.run === k).reduce((a, r) => a + r.accuracy, 0) / rows.filter((r) => r.run === k).length).reduce((a, b) => a + b, 0) / runs.length;
+    };
+    assert.ok(cells[col('full precision')].textContent!.startsWith(meanOf('baseline').toFixed(3)), cells[col('full precision')].textContent!);
+    assert.ok(cells[col('binarized')].textContent!.startsWith(meanOf('binarize').toFixed(3)), cells[col('binarized')].textContent!);
+  }
+});
+
+test('randomizations: one panel per randomization across the pruning levels, a full and a binarized line per task', () => {
+  const input = fullInput();
+  const doc = parse(fullReport().html);
+  const letters = [...new Set(input.rows.filter((r) => r.probe === 'randomize').map((r) => r.variant))];
+  const levels = new Set(input.rows.filter((r) => r.probe === 'randomize').map((r) => r.level));
+  const panels = [...doc.querySelectorAll('#randomization svg.panel')];
+  assert.equal(panels.length, letters.length);
+  assert.deepEqual(panels.map((p) => p.getAttribute('aria-label')!.split(':')[0]).sort(), letters.sort());
+  for (const p of panels) {
+    const paths = [...p.querySelectorAll('path.series')];
+    assert.equal(paths.length, 2 * 2, 'two tasks, full and binarized');
+    // one vertex per pruning level
+    for (const path of paths) assert.equal((path.getAttribute('d')!.match(/[ML]/g) ?? []).length, levels.size);
+  }
+  // the figure is one chart, not a table and a bar chart per level
+  assert.equal(doc.querySelectorAll('#randomization svg[data-chart="bar"]').length, 0);
+  assert.equal(doc.querySelectorAll('#randomization > figure').length, 1);
+});
+
+test('the configuration shows the timings run.json records, leaving out those written after the report', () => {
+  const rows = generateRows({ runs: 1, probes: ['baseline'] });
+  const doc = parse(buildReport({ rows, config: { command: 'reproduce', timings: { data_s: 0.5, train_s: 2.5, probe_s: 10, report_s: 1, total_s: 14 }, finished: 'later' } }).html);
+  const cells = [...doc.querySelectorAll('#config table.timings tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+  assert.deepEqual(cells, [['data', '0.5'], ['train', '2.5'], ['probe', '10.0'], ['these stages', '13.0']]);
+  assert.doesNotMatch(doc.querySelector('#config')!.textContent!, /finished|later|14\.0/);
+  assert.match(doc.querySelector('#config')!.textContent!, /command\s*reproduce/);
 });

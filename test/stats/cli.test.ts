@@ -4,14 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { registerStats } from '../../src/cli/commands/stats.js';
-import { registerPercolate } from '../../src/cli/commands/percolate.js';
-import { registerExport } from '../../src/cli/commands/export.js';
 import { UserError } from '../../src/core/errors.js';
 import { percolationBySign, layerStats } from '../../src/stats/index.js';
 import type { LayerRecord } from '../../src/core/layer.js';
 import { randomLayer } from './fixtures.js';
+import { runInProcess } from '../cli/in-process.js';
 
 /** A little-endian float32 C-order .npy file of the layer's weights. */
 function writeNpy(path: string, layer: LayerRecord): void {
@@ -23,24 +20,7 @@ function writeNpy(path: string, layer: LayerRecord): void {
   writeFileSync(path, Buffer.concat([head, new Uint8Array(layer.weights.buffer)]));
 }
 
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('weightscope').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerStats(program);
-  registerPercolate(program);
-  registerExport(program);
-  let out = '';
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = original;
-  }
-  return out;
-}
+const cli = runInProcess;
 
 const dir = mkdtempSync(join(tmpdir(), 'ws-stats-cli-'));
 const layer = randomLayer(61, 30, 12, { zeros: 0.25 });

@@ -5,7 +5,8 @@
  * can kill a worker mid-job). Train jobs return a "model" blob made from their inputs, as the real runner returns its model's bytes.
  */
 import { createHash } from 'node:crypto';
-import type { EvalJob, Job, JobResult, JobRunner, TrainJob } from '../../src/study/types.js';
+import type { Job, JobResult, JobRunner } from '../../src/study/types.js';
+import type { EvalJob, EvalJobResult, TrainJob, TrainJobResult } from '../../src/study/kinds/reference/types.js';
 import type { ResultRow } from '../../src/core/results.js';
 import { blobHash } from '../../src/study/blobs.js';
 
@@ -15,15 +16,19 @@ function digest(...parts: (string | Uint8Array)[]): Buffer {
   return h.digest();
 }
 
-export const fakeRunner: JobRunner = async (job, blobs, onProgress) => {
+export const fakeRunner: JobRunner = async (any, blobs, onEvent) => {
   const ms = Number(process.env.WEIGHTSCOPE_FAKE_JOB_MS ?? 20);
-  if (job.kind === 'train') {
+  if (any.kind === 'train') {
+    const job = any as TrainJob;
     const [train, test] = await Promise.all([blobs.get(job.train), blobs.get(job.test)]);
     await new Promise((r) => setTimeout(r, ms));
     const model = new Uint8Array(digest(job.id, train, test, String(job.seeds[0])));
-    return { kind: 'train', id: job.id, model: blobHash(model), modelBytes: model, trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, discarded: [], history: [], backend: 'fake' };
+    const hash = blobHash(model);
+    const result: TrainJobResult = { kind: 'train', id: job.id, model: hash, made: [{ hash, bytes: model }], trainSeed: job.seeds[0], attempts: 1, testAccuracy: model[0] / 255, nTest: test.length, discarded: [], history: [], backend: 'fake' };
+    return result;
   }
-  if (job.kind !== 'eval') throw new Error(`fake runner: no ${job.kind} jobs`);
+  if (any.kind !== 'eval') throw new Error(`fake runner: no ${any.kind} jobs`);
+  const job = any as EvalJob;
   const [model, test] = await Promise.all([blobs.get(job.model), blobs.get(job.test)]);
   const rows: ResultRow[] = [];
   for (const [i, e] of job.evals.entries()) {
@@ -31,9 +36,10 @@ export const fakeRunner: JobRunner = async (job, blobs, onProgress) => {
     await new Promise((r) => setTimeout(r, ms / job.evals.length));
     const d = digest(model, test, JSON.stringify(e), String(job.baseSeed));
     rows.push({ task: job.target.task, difficulty: job.target.difficulty, probe: e.spec.probe, variant: e.spec.variant, signed: e.spec.signed, level: e.spec.level, layer: e.spec.layer, run: job.target.run, seed: e.rep, accuracy: d.readUInt32BE(0) / 2 ** 32, n_test: test.length, inputs: job.target.inputs });
-    onProgress?.(i + 1);
+    onEvent?.({ type: 'progress', done: i + 1 });
   }
-  return { kind: 'eval', id: job.id, rows };
+  const result: EvalJobResult = { kind: 'eval', id: job.id, rows };
+  return result;
 };
 
 /** Blobs for the fake jobs: a "test split" and a "model". */
@@ -52,6 +58,7 @@ export function fakeEvalJobs(n: number, perJob: number, hashes: { model: string;
     evals: Array.from({ length: perJob }, (_, i) => ({ spec: { probe: 'prune', variant: 'reference', signed: false, level: (k * perJob + i) / (n * perJob), layer: 'all' }, rep: 0 })),
     baseSeed,
     testBatch: 0,
+    dtype: 'float32',
   }));
 }
 
@@ -61,13 +68,13 @@ export function fakeTrainJob(run: number, hashes: { train: string; test: string 
     train: hashes.train, test: hashes.test,
     mlp: { hidden: [4] } as unknown as TrainJob['mlp'],
     training: { epochs: 1, batchSize: 8, learningRate: 0.1, cosineTMax: 1, engine: 'sparse', earlyStoppingPatience: 0 },
-    seeds: [run + 10], minAccuracy: 0,
+    dtype: 'float32', seeds: [run + 10], minAccuracy: 0,
   };
 }
 
 /** Rows of results in one canonical order, for comparing executors. */
 export function sortedRows(results: JobResult[]): ResultRow[] {
-  return results.flatMap((r) => (r.kind === 'eval' ? r.rows : [])).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return results.flatMap((r) => (r.kind === 'eval' ? (r as EvalJobResult).rows : [])).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
 export type { Job };

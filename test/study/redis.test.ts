@@ -25,6 +25,7 @@ import { repairRunFolder, runPaths } from '../../src/core/run-folder.js';
 import { blobHash, MemoryBlobStore } from '../../src/study/blobs.js';
 import { createInProcessExecutor, createThreadPoolExecutor } from '../../src/study/executors/index.js';
 import { KEY_PREFIX, PROTOCOL, QUEUE_NAME, RedisBlobStore, RedisExecutor, connectRedis, queueId } from '../../src/study/executors/redis.js';
+import type { TrainJobResult } from '../../src/study/kinds/reference/types.js';
 import type { Executor, JobResult } from '../../src/study/types.js';
 import { fakeBlobs, fakeEvalJobs, fakeRunner, fakeTrainJob, sortedRows } from './fake-runner.js';
 import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
@@ -34,8 +35,9 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const FAKE_WORKER = fileURLToPath(new URL('./fake-worker.js', import.meta.url));
 const COORDINATOR = fileURLToPath(new URL('./redis-coordinator.js', import.meta.url));
 
-/** Short locks, checked often: a killed worker's job is back in the queue within ~2 s. */
-const FAST_STALLS = { WEIGHTSCOPE_REDIS_LOCK_MS: '1500', WEIGHTSCOPE_REDIS_STALL_MS: '500' };
+/** Short locks, checked often (worker options): a killed worker's job is back in the queue within ~2 s. */
+const FAST_STALLS = { lockMs: 1500, stalledMs: 500 };
+const fastStallFlags = ['--lock-ms', String(FAST_STALLS.lockMs), '--stall-check-ms', String(FAST_STALLS.stalledMs)];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,8 +70,8 @@ function startWorker(args: string[], ready: RegExp, env: Record<string, string> 
   });
 }
 
-const startFakeWorker = (url: string, env: Record<string, string> = {}) => startWorker([FAKE_WORKER, url], /^ready$/, env);
-const startCliWorker = (url: string, env: Record<string, string> = {}) => startWorker([MAIN, 'worker', '--redis', url], /waiting for jobs/, env);
+const startFakeWorker = (url: string, env: Record<string, string> = {}) => startWorker([FAKE_WORKER, url, String(FAST_STALLS.lockMs), String(FAST_STALLS.stalledMs)], /^ready$/, env);
+const startCliWorker = (url: string, args: string[] = []) => startWorker([MAIN, 'worker', '--redis', url, ...fastStallFlags, ...args], /waiting for jobs/);
 
 async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
   for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
@@ -111,7 +113,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
     assert.equal(a.rows.length, total);
     assert.equal(JSON.stringify(b.rows), JSON.stringify(a.rows));
 
-    const workers = await Promise.all([0, 1, 2].map(() => startCliWorker(redis.url, FAST_STALLS)));
+    const workers = await Promise.all([0, 1, 2].map(() => startCliWorker(redis.url)));
     const root = join(mkdtempSync(join(tmpdir(), 'ws-redis-study-')), 'run');
     const results = runPaths(root).results;
     const rowsWritten = () => (existsSync(results) ? readFileSync(results, 'utf8').split('\n').filter(Boolean).length : 0);
@@ -144,8 +146,8 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
       assert.equal(JSON.stringify(c.rows), JSON.stringify(a.rows), 'the same rows as in-process, bit for bit');
       // The same models too.
       for (const m of a.outcome.models) {
-        const weights = (r: string) => readFileSync(join(runPaths(r).modelDir(m.task.task, m.run), 'weights.bin'));
-        assert.ok(weights(root).equals(weights(a.root)), `${m.task.task} run ${m.run}`);
+        const weights = (r: string) => readFileSync(join(runPaths(r).modelDir(m.slot.task, m.slot.run), 'weights.bin'));
+        assert.ok(weights(root).equals(weights(a.root)), `${m.slot.task} run ${m.slot.run}`);
       }
       // The killed worker's job was done by another; no worker finished a job twice.
       const survivors = workers.filter((w) => w !== killed!.worker);
@@ -171,7 +173,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
 
   test('weightscope worker refuses a job of another version with one line, without retrying, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
     // Every worker of a queue shares one stalled-job check (its interval is whoever checked last's): short here too.
-    const worker = await startCliWorker(redis.url, FAST_STALLS);
+    const worker = await startCliWorker(redis.url);
     const client = await connectRedis(redis.url);
     const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
     try {
@@ -209,7 +211,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
     const direct: JobResult[] = [];
     for (const job of jobs) direct.push(await fakeRunner(job, local));
 
-        const env = { WEIGHTSCOPE_FAKE_JOB_MS: '800', ...FAST_STALLS };
+    const env = { WEIGHTSCOPE_FAKE_JOB_MS: '800' };
     const workers = await Promise.all([startFakeWorker(redis.url, env), startFakeWorker(redis.url, env)]);
     const results: JobResult[] = [];
     const first = await RedisExecutor.connect(redis.url, { pollMs: 500 });
@@ -241,7 +243,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
       assert.deepEqual(again.find((r) => r.kind === 'train'), direct.find((r) => r.kind === 'train'));
       // The trained model's blob was copied into the coordinator's own store.
       const trained = again.find((r) => r.kind === 'train')!;
-      assert.ok(trained.kind === 'train' && local.has(trained.model));
+      assert.ok(trained.kind === 'train' && local.has((trained as TrainJobResult).model));
       // The killed job was finished by the other worker; no job ran to completion twice.
       const done = doneIds(workers);
       assert.equal(new Set(done).size, done.length, `a job ran twice:\n${done.join('\n')}`);
@@ -256,7 +258,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
   });
 
   test('a job that fails on every attempt ends the run with one line naming the job and the reason', { timeout: 30_000 }, async () => {
-    const worker = await startFakeWorker(redis.url, FAST_STALLS);
+    const worker = await startFakeWorker(redis.url);
     const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
     try {
       const local = new MemoryBlobStore();

@@ -1,7 +1,8 @@
 /**
  * A small study (2 tasks × 2 runs, a --quick-sized sweep, a few hundred real MNIST images) and a
- * function that runs it on any executor into a fresh run folder: the comparison every executor
- * test makes (in-process, thread pool, Redis) — identical sorted rows, nothing lost, nothing twice.
+ * function that runs it — the whole study run of src/study/run.ts, run folder and report included —
+ * on any executor into a fresh run folder: the comparison every executor test makes (in-process,
+ * thread pool, Redis) — identical sorted rows, nothing lost, nothing twice.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +11,11 @@ import { rowKey, type ResultRow } from '../../src/core/results.js';
 import { readResultsLog, runPaths } from '../../src/core/run-folder.js';
 import { loadDataset, loadSsimRanking, type Dataset } from '../../src/data/index.js';
 import { MemoryBlobStore } from '../../src/study/blobs.js';
-import { planStudy, type Study, type StudyConfig } from '../../src/study/plan.js';
-import { runStudy, type StudyOutcome } from '../../src/study/run-study.js';
+import { planReferenceStudy, type ReferenceConfig, type ReferenceStudyPlan } from '../../src/study/kinds/reference/plan.js';
+import { runStudy, type StudyOutcome } from '../../src/study/run.js';
 import type { BlobStore, Executor } from '../../src/study/types.js';
 
-export const SMALL_STUDY: StudyConfig = {
+export const SMALL_STUDY: ReferenceConfig = {
   dataset: 'mnist',
   pairs: '0v7,7v9',
   runs: 2,
@@ -40,9 +41,9 @@ export const SMALL_EVAL_CHUNK = 25;
 let mnist: Dataset | null = null;
 
 /** The small study planned (its splits put into `blobs`). */
-export function planSmallStudy(blobs: BlobStore, config: Partial<StudyConfig> = {}): Promise<Study> {
+export function planSmallStudy(blobs: BlobStore, config: Partial<ReferenceConfig> = {}, backend?: 'node' | 'wasm' | 'cpu'): Promise<ReferenceStudyPlan> {
   mnist ??= loadDataset('mnist');
-  return planStudy({ ...SMALL_STUDY, ...config }, mnist, loadSsimRanking('mnist').rows, blobs, { evalChunk: SMALL_EVAL_CHUNK });
+  return planReferenceStudy({ ...SMALL_STUDY, ...config }, mnist, loadSsimRanking('mnist').rows, blobs, { evalChunk: SMALL_EVAL_CHUNK, backend });
 }
 
 /** Rows in one canonical order (by rowKey), for comparing runs whose jobs finished in other orders. */
@@ -52,7 +53,7 @@ export function sortedRows(rows: ResultRow[]): ResultRow[] {
 
 export interface SmallRun {
   root: string;
-  study: Study;
+  study: ReferenceStudyPlan;
   outcome: StudyOutcome;
   /** Every row of the folder's results log, sorted. */
   rows: ResultRow[];
@@ -60,13 +61,13 @@ export interface SmallRun {
 
 /**
  * Run the small study on `executor` into `root` (default: a fresh folder), resuming from what the
- * folder's results log and models hold. `blobs`: the executor's store (default in memory).
+ * folder's results log and models hold. `blobs`: the executor's store (default in memory);
+ * `config`: changes to the study (another engine, say).
  */
-export async function runSmallStudy(executor: Executor, options: { root?: string; blobs?: BlobStore } = {}): Promise<SmallRun> {
+export async function runSmallStudy(executor: Executor, options: { root?: string; blobs?: BlobStore; config?: Partial<ReferenceConfig> & { backend?: 'node' | 'wasm' | 'cpu' } } = {}): Promise<SmallRun> {
   const root = options.root ?? join(mkdtempSync(join(tmpdir(), 'ws-study-')), 'run');
-  const blobs = options.blobs ?? new MemoryBlobStore();
-  const study = await planSmallStudy(blobs);
-  const done = new Set(readResultsLog(runPaths(root).results).map(rowKey));
-  const outcome = await runStudy({ study, root, executor, blobs, done });
+  const config = { ...SMALL_STUDY, ...options.config };
+  const outcome = await runStudy('reference', { ...config, out: root, evalChunk: SMALL_EVAL_CHUNK, graphs: false }, { executor, blobs: options.blobs });
+  const study = await planSmallStudy(new MemoryBlobStore(), config, options.config?.backend ?? 'wasm');
   return { root, study, outcome, rows: sortedRows(readResultsLog(runPaths(root).results)) };
 }

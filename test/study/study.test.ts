@@ -12,8 +12,9 @@ import { rowKey } from '../../src/core/results.js';
 import { runPaths } from '../../src/core/run-folder.js';
 import { MemoryBlobStore } from '../../src/study/blobs.js';
 import { createInProcessExecutor, createThreadPoolExecutor } from '../../src/study/executors/index.js';
-import { evalJobs, trainJob, trainJobs } from '../../src/study/plan.js';
-import type { EvalJob, Executor, Job } from '../../src/study/types.js';
+import { evalJobs, trainJob, trainJobs } from '../../src/study/kinds/reference/plan.js';
+import type { EvalJob, TrainJob } from '../../src/study/kinds/reference/types.js';
+import type { Executor, Job } from '../../src/study/types.js';
 import { planSmallStudy, runSmallStudy, SMALL_EVAL_CHUNK, SMALL_STUDY, type SmallRun } from './small-plan.js';
 
 /** An executor that records the jobs it was given, then runs them on `inner`. */
@@ -54,10 +55,10 @@ test('in-process and on the thread pool, the small plan gives identical rows: no
   assert.equal(local.jobs.filter((j) => j.kind === 'train').length, models);
   assert.equal(local.jobs.filter((j) => j.kind === 'eval').length, models * Math.ceil(perModel / SMALL_EVAL_CHUNK));
   // The trained models are the same files.
-  for (const m of inProcess.outcome.models) {
-    const dir = (r: SmallRun): string => runPaths(r.root).modelDir(m.task.task, m.run);
-    assert.ok(readFileSync(join(dir(threads), 'weights.bin')).equals(readFileSync(join(dir(inProcess), 'weights.bin'))), `${m.task.task} run ${m.run}`);
-    assert.ok(m.testAccuracy! > 0.6, `${m.task.task} run ${m.run} trains (${m.testAccuracy})`);
+  for (const { slot, record } of inProcess.outcome.models) {
+    const dir = (r: SmallRun): string => runPaths(r.root).modelDir(slot.task, slot.run);
+    assert.ok(readFileSync(join(dir(threads), 'weights.bin')).equals(readFileSync(join(dir(inProcess), 'weights.bin'))), `${slot.task} run ${slot.run}`);
+    assert.ok(record!.test!.accuracy > 0.6, `${slot.task} run ${slot.run} trains (${record!.test!.accuracy})`);
   }
 });
 
@@ -69,6 +70,10 @@ test('a resumed run runs only the missing jobs, and ends with the same rows', as
   // first 30 rows of run 1 (one whole job and part of the next).
   mkdirSync(root, { recursive: true });
   for (const run of [0, 1]) cpSync(runPaths(inProcess.root).modelDir('mnist-0v7', run), paths.modelDir('mnist-0v7', run), { recursive: true });
+  // ...and run 1's training.json in the shape reproduce wrote before records had one (no formatVersion).
+  const current = JSON.parse(readFileSync(join(paths.modelDir('mnist-0v7', 1), 'training.json'), 'utf8'));
+  const legacy = { seed: current.seed, attempts: current.attempts, backend: current.backend, history: current.history, testAccuracy: current.test.accuracy, discarded: current.discarded };
+  writeFileSync(join(paths.modelDir('mnist-0v7', 1), 'training.json'), JSON.stringify(legacy));
   const kept = inProcess.rows.filter((r) => r.task === 'mnist-0v7' && r.run === 0).concat(
     inProcess.study.evaluations.slice(0, 30).map((e) => inProcess.rows.find((r) => r.task === 'mnist-0v7' && r.run === 1 && r.probe === e.spec.probe && r.variant === e.spec.variant && r.signed === e.spec.signed && r.level === e.spec.level && (r.bias ?? 'trained') === (e.spec.bias ?? 'trained'))!),
   );
@@ -81,13 +86,19 @@ test('a resumed run runs only the missing jobs, and ends with the same rows', as
     await local.close();
   }
   assert.deepEqual(local.jobs.filter((j) => j.kind === 'train').map((j) => j.id), ['train/mnist-7v9/run-0', 'train/mnist-7v9/run-1']);
-  const evals = local.jobs.filter((j): j is EvalJob => j.kind === 'eval');
+  const evals = local.jobs.filter((j): j is EvalJob => j.kind === 'eval') as EvalJob[];
   assert.deepEqual(evals.filter((j) => j.target.task === 'mnist-0v7').map((j) => [j.id, j.evals.length]), [
     ['eval/mnist-0v7/run-1/25-49', 20], ['eval/mnist-0v7/run-1/50-74', 25], ['eval/mnist-0v7/run-1/75-99', 25], ['eval/mnist-0v7/run-1/100-108', 9],
   ]);
   assert.equal(evals.reduce((a, j) => a + j.evals.length, 0), 4 * 109 - kept.length, 'every missing evaluation, none twice');
   assert.equal(JSON.stringify(resumed.rows), JSON.stringify(inProcess.rows));
   assert.deepEqual(resumed.outcome.models.map((m) => m.trained), [false, false, true, true]);
+  // The legacy record read as the current shape: the same seed, attempts and accuracy, in run.json too.
+  const upgraded = resumed.outcome.models[1].record!;
+  assert.deepEqual([upgraded.formatVersion, upgraded.seed, upgraded.attempts, upgraded.test!.accuracy], [1, current.seed, current.attempts, current.test.accuracy]);
+  const run = JSON.parse(readFileSync(paths.record, 'utf8'));
+  assert.deepEqual(run.models.map((m: { task: string; run: number; trained: boolean }) => [m.task, m.run, m.trained]), [['mnist-0v7', 0, false], ['mnist-0v7', 1, false], ['mnist-7v9', 0, true], ['mnist-7v9', 1, true]]);
+  assert.equal(run.models[1].seed, current.seed);
 });
 
 test('job ids are stable: the same plan gives the same jobs, whatever order its tasks are listed in', async () => {
@@ -110,11 +121,11 @@ test('job ids are stable: the same plan gives the same jobs, whatever order its 
 test('a job that fails on a worker thread fails its run with the same one-line error', async () => {
   const blobs = new MemoryBlobStore();
   const study = await planSmallStudy(blobs);
-  const job = { ...trainJob(study, study.tasks[0], 0), minAccuracy: 1, seeds: trainJob(study, study.tasks[0], 0).seeds.slice(0, 2) };
+  const job: TrainJob = { ...trainJob(study, study.tasks[0], 0), minAccuracy: 1, seeds: trainJob(study, study.tasks[0], 0).seeds.slice(0, 2) };
   const pool = createThreadPoolExecutor({ workers: 1 });
   const notes: string[] = [];
   try {
-    await assert.rejects(pool.run([job], blobs, () => undefined, (_id, _n, note) => note && notes.push(note)),
+    await assert.rejects(pool.run([job], blobs, () => undefined, (_id, event) => event.type === 'seed-discarded' && notes.push(event.line)),
       (e: unknown) => e instanceof UserError && /^mnist-0v7 run 0: all 2 models trained stayed at or below 100.0% test accuracy/.test(e.message));
   } finally {
     await pool.close();

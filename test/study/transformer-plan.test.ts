@@ -1,5 +1,5 @@
 /**
- * The transformer study as a plan of study jobs (src/study/tagger-plan.ts, tagger-jobs.ts): a tiny
+ * The tagger study as a plan of study jobs (src/study/kinds/tagger/): a tiny
  * study (one 1-block tagger, a few hundred training tokens, the --quick items) run in-process, on
  * the thread pool and over Redis by 2 `weightscope worker` processes gives the same sorted rows and
  * the same tagger bytes. The in-process run is checked against the model library called directly
@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,11 @@ import { selectBackend } from '../../src/model/backend.js';
 import { initTransformer, packBatch } from '../../src/model/transformer/model.js';
 import { loadTransformer } from '../../src/model/transformer/files.js';
 import { DEFAULT_TAGGER_TRAIN, tagSentences, trainTagger } from '../../src/model/transformer/train.js';
-import { evaluationSample, MAX_LEN, MIN_WORD_COUNT, taggerConfig, transformerStudy, type TransformerStudyOptions } from '../../src/cli/transformer/study.js';
-import { deserializeSentences, deserializeTagger, serializeSentences, serializeTagger } from '../../src/study/tagger-blobs.js';
-import { planStudy, taggerEvalJobs } from '../../src/study/tagger-plan.js';
+import { evaluationSample, MAX_LEN, MIN_WORD_COUNT, taggerConfig } from '../../src/study/kinds/tagger/config.js';
+import type { TaggerStudyOptions } from '../../src/study/kinds/tagger/study.js';
+import { deserializeSentences, deserializeTagger, serializeSentences, serializeTagger } from '../../src/study/kinds/tagger/blobs.js';
+import { taggerStudyItems, taggerEvalJobs } from '../../src/study/kinds/tagger/plan.js';
+import { rebuildReport, runStudy } from '../../src/study/run.js';
 import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -38,9 +40,9 @@ function smallCorpus(): string {
 const corpus = smallCorpus();
 const TINY = { blocks: 1, dim: 8, heads: 2, ffn: 16, runs: 1, trainTokens: 300, evalTokens: 100, lr: 1.5e-2, seed: 5, task: 'upos' as const, quick: true };
 
-async function runTiny(flags: Pick<TransformerStudyOptions, 'executor' | 'workers' | 'redis'>): Promise<{ out: string; rows: ResultRow[]; weights: Buffer }> {
+async function runTiny(flags: Partial<Pick<TaggerStudyOptions, 'executor' | 'workers' | 'redis'>>): Promise<{ out: string; rows: ResultRow[]; weights: Buffer }> {
   const out = join(mkdtempSync(join(tmpdir(), 'ws-tr-plan-')), 'run');
-  await transformerStudy({ ...TINY, dataDir: corpus, out, quiet: true, ...flags });
+  await runStudy('tagger', { ...TINY, dataDir: corpus, out, ...flags });
   const rows = readResultsLog(join(out, 'results.jsonl')).sort((a, b) => rowKey(a).localeCompare(rowKey(b)));
   return { out, rows, weights: readFileSync(join(out, 'models', 'brown-upos', 'run-0', 'weights.bin')) };
 }
@@ -59,7 +61,7 @@ describe('the transformer study as jobs', () => {
   });
 
   test('in-process: one row per planned item; the tagger is the one the model library trains from the derived seed', async () => {
-    const plan = planStudy({ blocks: TINY.blocks, runs: 1, seed: TINY.seed, task: 'brown-upos', quick: true });
+    const plan = taggerStudyItems({ blocks: TINY.blocks, runs: 1, seed: TINY.seed, task: 'brown-upos', quick: true });
     assert.equal(inProcess.rows.length, plan.length);
     assert.deepEqual(new Set(inProcess.rows.map(rowKey)).size, plan.length);
 
@@ -85,6 +87,22 @@ describe('the transformer study as jobs', () => {
     assert.deepEqual(windowBaseline(threads.out), windowBaseline(inProcess.out));
     // results.csv is written in plan order, whatever order the jobs finished in
     assert.equal(readFileSync(join(threads.out, 'results.csv'), 'utf8'), readFileSync(join(inProcess.out, 'results.csv'), 'utf8'));
+  });
+
+  test('weightscope report rebuilds the tagger report of a tagger run folder (its kind from run.json), from the folder\'s files', async () => {
+    const report = join(inProcess.out, 'report.html');
+    const written = readFileSync(report, 'utf8');
+    rmSync(report);
+    assert.equal(await rebuildReport(inProcess.out), report);
+    const rebuilt = readFileSync(report, 'utf8');
+    // The tagger report (layer names of the tagger, its baselines), not the MLP study's.
+    for (const html of [written, rebuilt]) assert.match(html, /block0\.attn\.q/);
+    assert.match(rebuilt, /window/i);
+    const run = JSON.parse(readFileSync(join(inProcess.out, 'run.json'), 'utf8'));
+    assert.deepEqual([run.kind, run.command, run.formatVersion, run.status], ['tagger', 'transformer', 1, 'complete']);
+    const training = JSON.parse(readFileSync(join(inProcess.out, 'models', 'brown-upos', 'run-0', 'training.json'), 'utf8'));
+    assert.deepEqual([training.formatVersion, training.model, training.engine, training.backend.name], [1, 'tagger', 'tagger', run.backend.name], 'trained on the backend the run resolved');
+    assert.deepEqual(run.models.map((m: { seed: number }) => m.seed), [training.seed]);
   });
 });
 
@@ -131,8 +149,8 @@ test('tagger and sentence blobs round-trip exactly; a blob of another kind or a 
   const bytes = serializeTagger(model);
   assert.throws(() => deserializeTagger(bytes.subarray(0, bytes.length - 4)), UserError);
   // eval job ids index the model's plan; chunks of 4, the last one shorter
-  const plan = planStudy({ blocks: 1, runs: 1, seed: 1, task: 'brown-upos', quick: true });
-  const jobs = taggerEvalJobs({ task: 'brown-upos', tagTask: 'upos' }, 0, 'm', 'e', plan);
+  const plan = taggerStudyItems({ blocks: 1, runs: 1, seed: 1, task: 'brown-upos', quick: true });
+  const jobs = taggerEvalJobs({ task: 'brown-upos', tagTask: 'upos', backend: 'wasm' }, 0, 'm', 'e', plan);
   assert.deepEqual(jobs.map((j) => j.id).slice(0, 2), ['eval/brown-upos/run-0/0-3', 'eval/brown-upos/run-0/4-7']);
   assert.equal(jobs.flatMap((j) => j.items).length, plan.length);
   assert.equal(jobs[jobs.length - 1].id, `eval/brown-upos/run-0/${Math.floor((plan.length - 1) / 4) * 4}-${plan.length - 1}`);

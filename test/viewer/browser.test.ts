@@ -4,7 +4,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,6 +16,7 @@ import type { LayerRecord } from '../../src/core/layer.js';
 import { percolation, unitStats } from '../../src/stats/index.js';
 import { randomizeLayer } from '../../src/randomize/index.js';
 import { Rng } from '../../src/core/rng.js';
+import { encodeSafetensors } from '../../src/formats/index.js';
 import { makeRunFixture, type RunFixture } from './fixture.js';
 import { findChromium } from './chromium.js';
 
@@ -25,6 +28,8 @@ let viewer: ViewerHandle;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
+/** The viewer servers the page may talk to; any other origin is a bug. */
+const servers = new Set<string>();
 
 /** What the page exposes on window.__weightscope (see viz/src/main.ts). */
 interface Hook {
@@ -44,6 +49,8 @@ interface Hook {
   exportPngDataUrl(): Promise<string>;
   exportSvg(): string;
   nodePosition(key: string): { x: number; y: number } | null;
+  onScreen(key: string): { x: number; y: number; width: number; height: number } | null;
+  search(text: string): Promise<void>;
   layoutRunning: boolean;
   randomizedIn: string;
 }
@@ -120,9 +127,10 @@ before(async () => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
   // Everything is bundled: any request to another origin is a bug.
+  servers.add(viewer.url);
   await page.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(viewer.url) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+    if ([...servers].some((s) => url.startsWith(s)) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
     pageErrors.push(`request to another origin: ${url}`);
     return route.abort();
   });
@@ -179,6 +187,53 @@ test('moving the threshold slider hides weak edges and reports the library’s l
     if (position === 700) await shot('02-threshold');
   }
   assert.ok(previousEdges > 0, 'the strongest edges survive');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the |w| slider is a quantile scale: at p % of its travel the strongest (100 − p) % of the edges remain', async () => {
+  await open();
+  const layer = firstLayer();
+  // independent: the non-zero |w| sorted from the strongest
+  const abs = [...layer.weights].filter((w) => w !== 0).map(Math.abs).sort((a, b) => b - a);
+  for (const position of [100, 600, 900, 999]) {
+    await page.locator('#threshold-slider').fill(String(position));
+    const keep = Math.max(1, Math.round(abs.length * (1 - position / 1000)));
+    assert.equal(await hook((h) => h.threshold), Math.fround(abs[keep - 1]), `the threshold is the |w| of the ${keep}-th strongest edge`);
+    const kept = await hook((h) => h.keptEdges);
+    assert.ok(Math.abs(kept - keep) <= 1, `${kept} edges kept at ${position / 10} %, expected ${keep} of ${abs.length}`);
+  }
+  assert.match((await page.locator('#threshold-share').textContent()) ?? '', /strongest 0\.1 %/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("searching a unit keeps its receptive field on screen: the unit and every unit its edges reach", async () => {
+  await open();
+  const layer = firstLayer();
+  const [nIn, nOut] = layer.shape;
+  const inside = async (keys: string[]): Promise<string[]> => {
+    const at = await page.evaluate((ks) => ks.map((k) => (globalThis as unknown as Win).__weightscope.onScreen(k)), keys);
+    return keys.flatMap((k, i) => {
+      const p = at[i];
+      return !p || p.x < 0 || p.y < 0 || p.x > p.width || p.y > p.height ? [`${k} at ${p ? `${Math.round(p.x)},${Math.round(p.y)} of ${p.width}×${p.height}` : 'nowhere'}`] : [];
+    });
+  };
+  for (const unit of ['out:3', 'in:406']) {
+    await page.locator('#search-input').fill(unit);
+    await page.evaluate(`window.__weightscope.search(${JSON.stringify(unit)})`);
+    // independent: the units this one has a non-zero weight to, from the layer itself
+    const [side, idx] = unit.split(':');
+    const field = side === 'out'
+      ? Array.from({ length: nIn }, (_, i) => i).filter((i) => layer.weights[i * nOut + Number(idx)] !== 0).map((i) => `in:${i}`)
+      : Array.from({ length: nOut }, (_, j) => j).filter((j) => layer.weights[Number(idx) * nOut + j] !== 0).map((j) => `out:${j}`);
+    assert.ok(field.length > 10, `${unit} reaches ${field.length} units`);
+    assert.deepEqual(await inside([unit, ...field]), [], `${unit}'s field is on screen`);
+    if (unit === 'out:3') await shot('08-search-receptive-field');
+  }
+  // the field is what hovering paints: every unit with a weight to it, drawn at this threshold or not
+  await page.locator('#threshold-slider').fill('995');
+  await page.evaluate('window.__weightscope.search("out:3")');
+  const all = Array.from({ length: nIn }, (_, i) => i).filter((i) => layer.weights[i * nOut + 3] !== 0).map((i) => `in:${i}`);
+  assert.deepEqual(await inside(['out:3', ...all]), []);
   assert.deepEqual(pageErrors, []);
 });
 
@@ -298,5 +353,45 @@ test('ForceAtlas2 lays the graph out in a web worker', async () => {
   const after = await hook((h) => h.nodePosition('out:0'));
   assert.ok(before && after && (before.x !== after.x || before.y !== after.y), 'positions move while the layout runs');
   await shot('07-forceatlas2');
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a model file is shown under the user's names: the page title and run name are the file's, each model the layer's name in it", async () => {
+  // the fixture's MLP saved as PyTorch does: nn.Linear weights [out, in] under "0.weight", "2.weight"
+  const dir = mkdtempSync(join(tmpdir(), 'weightscope-viewer-file-'));
+  const file = join(dir, 'my-mlp.safetensors');
+  const tensors = fx.models[0].model.layers.flatMap((l, k) => {
+    const [nIn, nOut] = l.shape;
+    const outIn = new Float32Array(nIn * nOut);
+    for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) outIn[j * nIn + i] = l.weights[i * nOut + j];
+    return [
+      { name: `${2 * k}.weight`, dtype: 'F32' as const, shape: [nOut, nIn], values: outIn },
+      { name: `${2 * k}.bias`, dtype: 'F32' as const, shape: [nOut], values: l.bias ?? new Float32Array(nOut) },
+    ];
+  });
+  writeFileSync(file, encodeSafetensors(tensors));
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'view', file, '--no-open', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  child.stdout.on('data', (d: Buffer) => (printed += String(d)));
+  child.stderr.on('data', (d: Buffer) => (printed += String(d)));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  try {
+    for (let k = 0; k < 300 && !/http:\/\/\S+/.test(printed); k++) await new Promise((r) => setTimeout(r, 50));
+    const url = /http:\/\/\S+/.exec(printed)?.[0];
+    assert.ok(url, `printed a URL: ${printed}`);
+    assert.match(printed, /\(2 models from my-mlp\.safetensors;/);
+    servers.add(url);
+    await page.goto(url);
+    await page.waitForFunction(() => (globalThis as unknown as Win).__weightscope?.ready === true, null, { timeout: 20_000 });
+    assert.equal(await page.title(), 'weightscope · my-mlp.safetensors');
+    assert.equal(await page.locator('#run-name').textContent(), 'my-mlp.safetensors');
+    assert.deepEqual(await page.locator('#model-select option').allTextContents(), ['0', '2']);
+    assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /weightscope-view-|\b00\d-/);
+    await shot('09-model-file');
+  } finally {
+    child.kill('SIGINT');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
   assert.deepEqual(pageErrors, []);
 });

@@ -16,6 +16,9 @@ export interface CameraState {
   angle: number;
 }
 
+/** Camera ratio when focusing one unit with no neighbour on screen. */
+const LONE_UNIT_RATIO = 0.35;
+
 export class GraphView {
   private renderer: Sigma<NodeAttrs, EdgeAttrs> | null = null;
   private graph: ViewGraph | null = null;
@@ -106,10 +109,30 @@ export class GraphView {
     this.renderer?.refresh();
   }
 
-  focus(node: string): void {
-    if (!this.renderer || !this.graph?.hasNode(node)) return;
-    const d = this.renderer.getNodeDisplayData(node);
-    if (d) void this.renderer.getCamera().animate({ x: d.x, y: d.y, ratio: 0.35 }, { duration: 400 });
+  /**
+   * Move the camera so that these units are all on screen (a unit and its neighbours: an output
+   * unit's receptive field), centred, with a margin; a lone unit is zoomed to as before.
+   */
+  focus(nodes: readonly string[], durationMs = 400): Promise<void> {
+    if (!this.renderer || !this.graph) return Promise.resolve();
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const n of nodes) {
+      const d = this.graph.hasNode(n) ? this.renderer.getNodeDisplayData(n) : undefined;
+      if (!d) continue;
+      x0 = Math.min(x0, d.x); x1 = Math.max(x1, d.x);
+      y0 = Math.min(y0, d.y); y1 = Math.max(y1, d.y);
+    }
+    if (!Number.isFinite(x0)) return Promise.resolve();
+    const x = (x0 + x1) / 2, y = (y0 + y1) / 2;
+    // The box's size on screen scales as 1 / ratio: measure it at ratio 1, then pick the ratio
+    // that fits it in the viewport less a margin (never closer than a lone unit's zoom).
+    const at1 = { cameraState: { x, y, ratio: 1, angle: 0 } };
+    const a = this.renderer.framedGraphToViewport({ x: x0, y: y0 }, at1);
+    const b = this.renderer.framedGraphToViewport({ x: x1, y: y1 }, at1);
+    const { width, height } = this.renderer.getDimensions();
+    const margin = 40;
+    const ratio = Math.min(4, Math.max(LONE_UNIT_RATIO, Math.abs(b.x - a.x) / Math.max(1, width - 2 * margin), Math.abs(b.y - a.y) / Math.max(1, height - 2 * margin)));
+    return this.renderer.getCamera().animate({ x, y, ratio, angle: 0 }, { duration: durationMs });
   }
 
   resetCamera(): void {

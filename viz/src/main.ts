@@ -60,6 +60,7 @@ const ui = {
   unitList: $<HTMLDataListElement>('unit-list'),
   slider: $<HTMLInputElement>('threshold-slider'),
   thresholdValue: $('threshold-value'),
+  thresholdShare: $('threshold-share'),
   edgeCount: $('edge-count'),
   componentSize: $('component-size'),
   capNote: $('cap-note'),
@@ -130,7 +131,7 @@ async function init(): Promise<void> {
   ui.runName.textContent = index.name;
   document.title = `weightscope · ${index.name}`;
   for (const [k, m] of index.models.entries()) {
-    ui.model.append(new Option(m.run === null ? m.task : `${m.task} · run ${m.run}`, String(k)));
+    ui.model.append(new Option(modelName(m), String(k)));
   }
   for (const m of METHODS) {
     const o = new Option(m.label, m.name);
@@ -151,6 +152,11 @@ async function init(): Promise<void> {
   await selectModel();
   wireEvents();
   state.ready = true;
+}
+
+/** What the page calls a model: its label (a layer of the user's file), or `<task> · run <k>`. */
+function modelName(m: IndexedModel): string {
+  return m.label ?? (m.run === null ? m.task : `${m.task} · run ${m.run}`);
 }
 
 /** ?model=<k>&layer=<name>&method=<m>&seed=<s>&mode=<mode>&layout=<l> preselects the controls. */
@@ -281,8 +287,17 @@ async function rebuild(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // threshold and percolation
 
+/**
+ * The slider is a quantile scale: position p hides the p/SLIDER_STEPS weakest edges of the (first)
+ * layer, so every step removes as many edges, wherever |w| sits. On a linear |w| scale most of the
+ * slider's travel was spent on the few strongest edges (at 60 % of it only 9 of 2,048 remained).
+ * The threshold is the |w| of the last edge kept, read from the percolation curve's order.
+ */
 function sliderToThreshold(pos: number): number {
-  return (pos / SLIDER_STEPS) * state.maxAbs;
+  const curve = paneA.curve;
+  if (pos <= 0 || !curve?.full || curve.edges === 0) return 0;
+  const keep = Math.max(1, Math.round(curve.edges * (1 - Math.min(1, pos / SLIDER_STEPS))));
+  return curve.full.threshold[keep];
 }
 
 /** Show edges with |w| ≥ t: only the edges between the old and new prefix are repainted. */
@@ -309,6 +324,8 @@ function largestComponent(pane: Pane): number {
 function updateThresholdReadout(): void {
   const panes = activePanes();
   ui.thresholdValue.textContent = state.threshold.toPrecision(3);
+  const share = paneA.curve!.edges ? paneA.kept / paneA.curve!.edges : 1;
+  ui.thresholdShare.textContent = `strongest ${(100 * share).toFixed(share < 0.1 ? 1 : 0)} %`;
   ui.edgeCount.textContent = panes.map((p) => p.kept.toLocaleString('en')).join(' | ');
   ui.componentSize.textContent = panes
     .map((p) => `${largestComponent(p).toLocaleString('en')} / ${(p.layer!.shape[0] + p.layer!.shape[1]).toLocaleString('en')}`)
@@ -417,7 +434,13 @@ function placeTooltip(node: string): void {
   ui.tooltip.style.top = `${top}px`;
 }
 
-function search(text: string): void {
+/**
+ * Find a unit, show it as on hover, and move the camera so that the unit and every unit it has a
+ * weight to are on screen: an output unit's receptive field, painted on the input grid, stays in
+ * view (zooming onto the unit alone put the grid off screen). In side-by-side mode the second
+ * view follows.
+ */
+async function search(text: string): Promise<void> {
   const q = text.trim().toLowerCase();
   if (!q || !paneA.display) return;
   const m = /^(in|out)?\s*[:/ ]?\s*(\d+)$/.exec(q);
@@ -428,7 +451,11 @@ function search(text: string): void {
   }
   setStatus('');
   hover(key);
-  for (const p of activePanes()) p.view.focus(key);
+  // the units painted as its field: every neighbour, drawn edge or not (as paintNeighbours colours them)
+  const field = new Set<string>([key]);
+  for (const p of activePanes()) p.display!.graph.forEachNeighbor(key, (n) => void field.add(n));
+  await paneA.view.focus([...field]);
+  placeTooltip(key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,9 +525,9 @@ function wireEvents(): void {
   ui.mode.addEventListener('change', () => void guarded(rebuild));
   ui.layout.addEventListener('change', () => void guarded(rebuild));
   ui.slider.addEventListener('input', () => applyThreshold(sliderToThreshold(Number(ui.slider.value))));
-  ui.search.addEventListener('change', () => search(ui.search.value));
+  ui.search.addEventListener('change', () => void search(ui.search.value));
   ui.search.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') search(ui.search.value);
+    if (e.key === 'Enter') void search(ui.search.value);
     if (e.key === 'Escape') hover(null);
   });
   document.addEventListener('keydown', (e) => {
@@ -525,7 +552,7 @@ function wireEvents(): void {
 
 function fileStem(): string {
   const m = state.modelInfo!;
-  return [m.task, m.run !== null ? `run-${m.run}` : '', state.layer!.name, mode() === 'original' ? '' : `${ui.method.value}-seed${ui.seed.value}`]
+  return [m.label ?? m.task, m.run !== null ? `run-${m.run}` : '', state.layer!.name, mode() === 'original' ? '' : `${ui.method.value}-seed${ui.seed.value}`]
     .filter(Boolean)
     .join('_')
     .replace(/[^\w.-]+/g, '-');
@@ -643,6 +670,11 @@ const hook = {
     let ink = 0;
     for (let k = 0; k < data.length; k += 4) if (data[k] < 245 || data[k + 1] < 245 || data[k + 2] < 245) ink++;
     return ink / (data.length / 4);
+  },
+  /** A unit's position on screen in pane a (CSS pixels from the drawing's top left) and the drawing's size. */
+  onScreen(key: string): { x: number; y: number; width: number; height: number } | null {
+    const p = paneA.view.nodeOnScreen(key);
+    return p ? { x: p.x, y: p.y, ...paneA.view.size() } : null;
   },
   /** Graph coordinates of a unit in pane a. */
   nodePosition(key: string): { x: number; y: number } | null {

@@ -17,10 +17,12 @@ import { loadTransformer, readVocabulary } from '../../model/transformer/files.j
 import { isRandomProbe, validateSpec } from '../../probes/index.js';
 import { MemoryBlobStore } from '../../study/blobs.js';
 import { createThreadPoolExecutor } from '../../study/executors/thread-pool.js';
-import { serializeSentences, serializeTagger } from '../../study/tagger-blobs.js';
-import { STUDY_TASK, taggerEvalJobs, type StudyItem } from '../../study/tagger-plan.js';
-import type { TaggerEvalJobResult } from '../../study/types.js';
-import { DEFAULT_STUDY, evaluationSample } from '../transformer/study.js';
+import { serializeSentences, serializeTagger } from '../../study/kinds/tagger/blobs.js';
+import { DEFAULT_STUDY, evaluationSample } from '../../study/kinds/tagger/config.js';
+import { STUDY_TASK, taggerEvalJobs, type StudyItem } from '../../study/kinds/tagger/plan.js';
+import type { TaggerEvalJobResult } from '../../study/kinds/tagger/types.js';
+import { backendNameOf } from '../../study/backend.js';
+import { selectBackend } from '../../model/backend.js';
 import { createProgress } from '../progress.js';
 
 export interface TaggerProbeFlags {
@@ -71,7 +73,9 @@ export async function probeTaggerCommand(dir: string, opts: TaggerProbeFlags): P
   const progress = createProgress({ quiet: opts.quiet || opts.json });
   const stage = progress.stage(`probe ${dir}`, items.length, 'evaluations');
   const blobs = new MemoryBlobStore();
-  const jobs = taggerEvalJobs({ task: taskName, tagTask: task }, 0, blobs.putSync(serializeTagger(model)), blobs.putSync(serializeSentences(packBatch(evaluation))), items);
+  // The backend every job names (the workers' matrix products run on exactly it).
+  const backend = backendNameOf(await selectBackend());
+  const jobs = taggerEvalJobs({ task: taskName, tagTask: task, backend }, 0, blobs.putSync(serializeTagger(model)), blobs.putSync(serializeSentences(packBatch(evaluation))), items);
   const executor = createThreadPoolExecutor({ workers: Math.max(1, Math.min(availableParallelism(), jobs.length)) });
   const rowsOf = new Map<string, ResultRow[]>();
   const progressOf = new Map<string, number>();
@@ -81,8 +85,9 @@ export async function probeTaggerCommand(dir: string, opts: TaggerProbeFlags): P
       rowsOf.set(r.id, (r as TaggerEvalJobResult).rows);
       progressOf.set(r.id, (r as TaggerEvalJobResult).rows.length);
       update();
-    }, (id, n) => {
-      progressOf.set(id, n);
+    }, (id, event) => {
+      if (event.type !== 'progress') return;
+      progressOf.set(id, event.done);
       update();
     });
   } finally {

@@ -19,7 +19,7 @@ import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, t
 import { boundedInt, boundedList, numberList, outputFile } from '../options.js';
 import { addDataOptions } from './shared.js';
 import { modelArgument } from './model-options.js';
-import { DEFAULT_STUDY } from '../transformer/study.js';
+import { DEFAULT_STUDY } from '../../study/kinds/tagger/config.js';
 
 
 /** The one line for a model weightscope cannot run from its weights alone. */

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { reproduce } from '../reproduce.js';
+import { runStudy } from '../../study/run.js';
+import { createProgress } from '../progress.js';
 import { outputDir, probeList, timestamp } from '../options.js';
 import { addDataOptions, addExecutorOptions, addTrainingOptions } from './shared.js';
 import { UserError } from '../../core/errors.js';
@@ -31,7 +32,7 @@ export function registerReproduce(program: Command): void {
   addDataOptions(cmd);
   addTrainingOptions(cmd);
   cmd.action(async (opts) => {
-    await reproduce({
+    await runStudy('reference', {
       dataset: opts.dataset,
       dataDir: opts.dataDir,
       pairs: opts.pairs,
@@ -59,7 +60,6 @@ export function registerReproduce(program: Command): void {
       layer: opts.layer,
       backend: opts.backend,
       engine: opts.engine,
-      quiet: opts.quiet,
-    });
+    }, { progress: createProgress({ quiet: opts.quiet }) });
   });
 }

@@ -47,7 +47,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--quiet', 'no progress output', false);
 }
 
-/** Where a study's jobs run (reproduce, transformer): read by cli/executor.ts executorChoice. */
+/** Where a study's jobs run (reproduce, transformer): study/executors/index.ts executorChoice reads them. */
 export function addExecutorOptions(cmd: Command): Command {
   return cmd
     .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)

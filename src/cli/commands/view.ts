@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { startViewer } from '../../viewer/index.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { makeTempDir } from '../../core/io.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
@@ -21,22 +21,26 @@ import { convOption, layerOption, modelHelp } from './model-options.js';
  * one-layer models, one per layer (its layers need not chain); a transformer run folder as those of
  * each of its taggers (`run-<k>.<layer>`). Written to a temporary folder removed when the viewer stops.
  */
-async function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: ConvMapping }): Promise<{ folder: string; cleanup: () => void }> {
+async function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: ConvMapping }): Promise<{ folder: string; labels: Map<string, string>; cleanup: () => void }> {
   // named after this process: a viewer killed before it could clean up has its folder removed by the next one
   const { dir: folder, remove: cleanup } = makeTempDir('weightscope-view');
+  // the page names each one-layer model after its layer in the user's file, not its folder here
+  const labels = new Map<string, string>();
   try {
     for (const { prefix, path } of sources) {
       const model = await openModel(path, { conv: opts.conv, layer: opts.layer });
       model.selected.forEach((e, k) => {
         const layer = e.load();
-        saveModel(join(folder, `${prefix}${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`), { layers: [{ ...layer, activation: 'linear' }] });
+        const sub = `${prefix}${String(k).padStart(3, '0')}-${e.name.replace(/[^\w.-]/g, '_')}`;
+        saveModel(join(folder, sub), { layers: [{ ...layer, activation: 'linear' }] });
+        labels.set(`${sub}/model.json`, `${prefix}${e.name}`);
       });
     }
   } catch (err) {
     cleanup();
     throw err;
   }
-  return { folder, cleanup };
+  return { folder, labels, cleanup };
 }
 
 /** The tagger folders of a `weightscope transformer` run folder (models/<task>/run-<k>), or none. */
@@ -79,7 +83,8 @@ export function registerView(program: Command): void {
       // a model file, or a transformer tagger folder (its projections do not chain): one-layer models
       const sources = convertedSources(target, opts.layer);
       const converted = sources ? await viewableFolder(sources, opts) : null;
-      const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port) }).catch((err: unknown) => {
+      const shown = converted ? { name: basename(resolve(target)), labels: converted.labels } : {};
+      const viewer = await startViewer({ target: converted?.folder ?? target, host: opts.host, port: Number(opts.port), ...shown }).catch((err: unknown) => {
         converted?.cleanup();
         throw err;
       });

@@ -2,10 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { UserError } from '../../core/errors.js';
-import { PROTOCOL, connectRedis, parseRedisUrl, startRedisWorker } from '../../study/executors/redis.js';
-import { runJob } from '../../study/jobs.js';
-import type { JobRunner } from '../../study/types.js';
-import { selectBackend } from '../../model/index.js';
+import { DEFAULT_LOCK_MS, DEFAULT_STALLED_MS, PROTOCOL, connectRedis, parseRedisUrl, shownUrl, startRedisWorker } from '../../study/executors/redis.js';
+import { preloadRunners, runJob } from '../../study/registry.js';
 import { outputDir, positiveInt } from '../options.js';
 
 /** `--redis <url>`: a redis:// URL, checked as the flag is parsed (reaching it is checked on connect). */
@@ -28,25 +26,24 @@ export function registerWorker(program: Command): void {
     .requiredOption('--redis <url>', 'the Redis the coordinator enqueues on (`reproduce --redis`), e.g. redis://10.0.0.5:6379', redisUrl)
     .option('--concurrency <n>', 'jobs run at once, one worker process each (one per core uses the machine)', positiveInt, 1)
     .option('--cache <dir>', 'also keep fetched models and task data here, across restarts (default: in memory only)', outputDir)
-    .action(async (opts: { redis: string; concurrency: number; cache?: string }) => {
+    .option('--lock-ms <ms>', `how long a running job's lock lasts unrenewed before the job may go to another worker (default ${DEFAULT_LOCK_MS}); give every worker the same`, positiveInt)
+    .option('--stall-check-ms <ms>', `how often workers look for jobs whose worker died (default ${DEFAULT_STALLED_MS}); give every worker the same`, positiveInt)
+    .action(async (opts: { redis: string; concurrency: number; cache?: string; lockMs?: number; stallCheckMs?: number }) => {
       // Unreachable Redis: one line, before anything starts.
       (await connectRedis(opts.redis)).disconnect();
       // More than one: copies of this command, one job each, so every core computes.
       let stopping = false;
       const children: ChildProcess[] = [];
       for (let k = 1; k < opts.concurrency; k++) {
-        const args = [process.argv[1], 'worker', '--redis', opts.redis, ...(opts.cache ? ['--cache', opts.cache] : [])];
+        const args = [process.argv[1], 'worker', '--redis', opts.redis, ...(opts.cache ? ['--cache', opts.cache] : []),
+          ...(opts.lockMs ? ['--lock-ms', String(opts.lockMs)] : []), ...(opts.stallCheckMs ? ['--stall-check-ms', String(opts.stallCheckMs)] : [])];
         children.push(spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'inherit', 'inherit'] }));
       }
       for (const c of children) c.once('exit', (code, signal) => { if (!stopping) line(`worker process ${c.pid} ended (${signal ?? code})`); });
-      // Training with the tfjs engine runs on tfjs' default backend, chosen as reproduce chooses it.
-      let backend: Promise<unknown> | undefined;
-      const runner: JobRunner = async (job, blobs, onProgress) => {
-        if (job.kind === 'train' && job.training.engine === 'tfjs') await (backend ??= selectBackend());
-        return runJob(job, blobs, onProgress);
-      };
-      const worker = await startRedisWorker(opts.redis, { runner, cacheDir: opts.cache, log: line });
-      line(`worker ${hostname()}:${process.pid} waiting for jobs on ${opts.redis.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')} (weightscope ${PROTOCOL.weightscope}, plan format ${PROTOCOL.planFormat}${children.length ? `, ${children.length + 1} processes` : ''})`);
+      // Each job names its engine, tfjs backend and dtype: the runner honours them or refuses the job.
+      await preloadRunners();
+      const worker = await startRedisWorker(opts.redis, { runner: runJob, cacheDir: opts.cache, log: line, lockMs: opts.lockMs, stalledMs: opts.stallCheckMs });
+      line(`worker ${hostname()}:${process.pid} waiting for jobs on ${shownUrl(opts.redis)} (weightscope ${PROTOCOL.weightscope}, plan format ${PROTOCOL.planFormat}${children.length ? `, ${children.length + 1} processes` : ''})`);
       await new Promise<void>((resolve) => {
         let firstSignal = 0;
         const stop = (signal: NodeJS.Signals) => {

@@ -1,8 +1,8 @@
 /**
- * The in-process executor: runJob in this thread, one job at a time, in the order jobs were given.
- * The reference every other executor must match bit for bit.
+ * The in-process executor: each job's runner (registry.ts runJob) in this thread, one job at a
+ * time, in the order jobs were given. The reference every other executor must match bit for bit.
  */
-import { runJob } from '../jobs.js';
+import { runJob } from '../registry.js';
 import type { Executor } from '../types.js';
 import { JobQueue } from './queue.js';
 
@@ -16,7 +16,7 @@ export function createInProcessExecutor(): Executor {
       for (let q = queue.take(); q; q = queue.take()) {
         const { job, batch } = q;
         try {
-          const result = await runJob(job, batch.blobs, (done, note) => batch.onProgress?.(job.id, done, note));
+          const result = await runJob(job, batch.blobs, (event) => batch.onEvent?.(job.id, event));
           await queue.deliver(q, result);
         } catch (err) {
           queue.fail(q, err);
@@ -28,7 +28,7 @@ export function createInProcessExecutor(): Executor {
   }
   return {
     name: 'in-process',
-    run: (jobs, blobs, onResult, onProgress) => queue.add(jobs, blobs, onResult, onProgress),
+    run: (jobs, blobs, onResult, onEvent) => queue.add(jobs, blobs, onResult, onEvent),
     async close() {
       queue.close(new Error('the in-process executor is closed'));
     },

@@ -4,14 +4,13 @@
  * own jobs have results. A job's result is stored (model bytes into the blob store) before it is
  * delivered, so a job enqueued from onResult finds its inputs.
  */
-import { isModelResult } from '../job-kinds.js';
-import type { BlobStore, Job, JobResult } from '../types.js';
+import type { BlobStore, Job, JobEvent, JobResult } from '../types.js';
 
 /** One run() call: its jobs, where results go, and how it ends. */
 export interface Batch {
   blobs: BlobStore;
   onResult: (result: JobResult) => void | Promise<void>;
-  onProgress?: (id: string, done: number, note?: string) => void;
+  onEvent?: (id: string, event: JobEvent) => void;
   left: number;
   failed: boolean;
   resolve: () => void;
@@ -30,11 +29,11 @@ export class JobQueue {
   constructor(private readonly wake: () => void) {}
 
   /** Queue a run() call's jobs; resolves when all have been delivered, rejects on the first failure. */
-  add(jobs: Job[], blobs: BlobStore, onResult: Batch['onResult'], onProgress?: Batch['onProgress']): Promise<void> {
+  add(jobs: Job[], blobs: BlobStore, onResult: Batch['onResult'], onEvent?: Batch['onEvent']): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     if (jobs.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const batch: Batch = { blobs, onResult, onProgress, left: jobs.length, failed: false, resolve, reject };
+      const batch: Batch = { blobs, onResult, onEvent, left: jobs.length, failed: false, resolve, reject };
       for (const job of jobs) this.waiting.push({ job, batch });
       this.wake();
     });
@@ -59,12 +58,12 @@ export class JobQueue {
     return this.waiting.length;
   }
 
-  /** Store what the result carries, deliver it, and settle its call when it was the last. */
+  /** Store the blobs the result made, deliver it, and settle its call when it was the last. */
   async deliver(q: QueuedJob, result: JobResult): Promise<void> {
     const { batch } = q;
     if (batch.failed) return;
     try {
-      if (isModelResult(result) && result.modelBytes) await batch.blobs.put(result.modelBytes);
+      for (const made of result.made ?? []) if (made.bytes) await batch.blobs.put(made.bytes);
       await batch.onResult(result);
     } catch (err) {
       return this.fail(q, err);

@@ -19,11 +19,15 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
 import { WEIGHTSCOPE_VERSION } from '../../core/run-folder.js';
 import { blobHash } from '../blobs.js';
-import { blobsOf, describeResult, isModelResult } from '../job-kinds.js';
-import type { BlobHash, BlobStore, Executor, Job, JobResult, JobRunner } from '../types.js';
+import { jobKind } from '../registry.js';
+import { JobRefused, type BlobHash, type BlobStore, type Executor, type Job, type JobEvent, type JobResult, type JobRunner } from '../types.js';
 
-/** Bumped whenever the meaning of a job's JSON changes, or kinds are added (2: the tagger jobs): a worker refuses jobs of another format. */
-export const PLAN_FORMAT = 2;
+/**
+ * Bumped whenever the meaning of a job's JSON changes, or kinds are added (2: the tagger jobs;
+ * 3: study kinds — jobs name their tfjs backend and dtype, results the blobs they made, progress
+ * is typed events): a worker refuses jobs of another format.
+ */
+export const PLAN_FORMAT = 3;
 
 /** Workers run only jobs of their own weightscope version. */
 export { WEIGHTSCOPE_VERSION };
@@ -40,12 +44,6 @@ export const PROTOCOL: Protocol = { weightscope: WEIGHTSCOPE_VERSION, planFormat
 export interface QueuedJobData {
   protocol: Protocol;
   job: Job;
-}
-
-/** A job's progress with a line for the user (a discarded model), as it travels through Redis. */
-interface ProgressNote {
-  done: number;
-  note?: string;
 }
 
 /** Every key weightscope writes in Redis starts with this (BullMQ's prefix and the blobs'). */
@@ -84,7 +82,7 @@ export function parseRedisUrl(url: string): RedisOptions {
 }
 
 /** The URL without its password, for messages. */
-function shownUrl(url: string): string {
+export function shownUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
@@ -211,8 +209,6 @@ export class RedisBlobStore implements BlobStore {
   }
 }
 
-export { blobsOf } from '../job-kinds.js';
-
 // ---------------------------------------------------------------------------------------------
 // Queue ids and timing
 
@@ -226,25 +222,20 @@ export function queueId(data: QueuedJobData): string {
   return `${data.job.id.replaceAll(':', '_')}#${digest}`;
 }
 
-/** Lock and stall-check timings; short ones (environment, for tests) make a killed worker's job come back sooner. */
-function timings(): { lockDuration: number; stalledInterval: number } {
-  const ms = (name: string, fallback: number) => {
-    const v = process.env[name];
-    if (v === undefined || v === '') return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < 100) throw new UserError(`${name}='${v}': expected milliseconds (≥ 100)`);
-    return Number(v);
-  };
-  return { lockDuration: ms('WEIGHTSCOPE_REDIS_LOCK_MS', 30_000), stalledInterval: ms('WEIGHTSCOPE_REDIS_STALL_MS', 30_000) };
-}
+/** Default lock of a running job, and interval of the stalled-job check (docs/distributed.md). */
+export const DEFAULT_LOCK_MS = 30_000;
+export const DEFAULT_STALLED_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
 // The coordinator's side
 
 export interface RedisExecutorOptions {
-  /** One line per notable event (lost connection, a retried job). */
+  /** One line per notable event (lost connection, a retried job, no worker listening). */
   log?: (line: string) => void;
   /** How often pending jobs are also polled, in case an event was missed (default 10 s). */
   pollMs?: number;
+  /** How long jobs may wait with no worker listening before the coordinator says so (default 5 s). */
+  idleWarningMs?: number;
 }
 
 /** Runs jobs on whatever workers listen on the Redis at `url`. */
@@ -253,6 +244,13 @@ export class RedisExecutor implements Executor {
   private closed = false;
   /** The fail() of each run() in progress (several may run at once). */
   private readonly running = new Set<(err: Error) => void>();
+  /** Jobs whose results were in Redis already when a run() asked for them. */
+  private reused = 0;
+  /** Jobs waiting for results, over all run() calls: the watch for listening workers runs while there are some. */
+  private waiting = 0;
+  private watch: NodeJS.Timeout | undefined;
+  /** Workers seen listening at the last look, or 1 once one was heard from (null: not looked yet). */
+  private listening: number | null = null;
 
   private constructor(
     readonly url: string,
@@ -274,7 +272,41 @@ export class RedisExecutor implements Executor {
     return new RedisExecutor(url, client, queue, events, new RedisBlobStore(client), options);
   }
 
-  async run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onProgress?: (id: string, done: number, note?: string) => void): Promise<void> {
+  /** The line a run ends with: how many jobs were taken from Redis instead of computed. */
+  summary(): string | null {
+    return this.reused ? `reused ${this.reused} job${this.reused === 1 ? '' : 's'} already finished in Redis at ${shownUrl(this.url)} (results taken from there, not computed again)` : null;
+  }
+
+  /**
+   * While jobs wait, look every few seconds for workers listening on the queue: none is one line
+   * for the user (jobs would wait forever, silently), and a worker arriving after that another.
+   */
+  private watchWorkers(): void {
+    if (this.watch || this.closed) return;
+    const log = this.options.log ?? (() => {});
+    const look = async (): Promise<void> => {
+      this.watch = undefined;
+      if (this.closed || this.waiting === 0) return;
+      const n = await this.queue.getWorkersCount().catch(() => null);
+      if (n === 0 && this.listening !== 0) {
+        this.listening = 0;
+        log(`no weightscope worker is listening on Redis at ${shownUrl(this.url)}: ${this.waiting} ${this.waiting === 1 ? 'job waits' : 'jobs wait'} in queue ${KEY_PREFIX}:${QUEUE_NAME} — start one with \`weightscope worker --redis ${shownUrl(this.url)}\``);
+      } else if (n !== null && n > 0) {
+        this.heardFromWorker();
+        this.listening = n;
+      }
+      if (!this.closed && this.waiting > 0) this.watch = setTimeout(() => void look(), this.listening === null ? 1000 : 10_000).unref();
+    };
+    this.watch = setTimeout(() => void look(), this.options.idleWarningMs ?? 5000).unref();
+  }
+
+  /** A worker is there (seen, or its job's progress or result arrived): after a "no worker" line, say so once. */
+  private heardFromWorker(): void {
+    if (this.listening === 0) (this.options.log ?? (() => {}))('a weightscope worker is taking the jobs now');
+    if (!this.listening) this.listening = 1;
+  }
+
+  async run(jobs: Job[], blobs: BlobStore, onResult: (result: JobResult) => void | Promise<void>, onEvent?: (id: string, event: JobEvent) => void): Promise<void> {
     if (this.closed) throw new Error('the Redis executor is closed');
     if (jobs.length === 0) return;
     const log = this.options.log ?? (() => {});
@@ -283,7 +315,7 @@ export class RedisExecutor implements Executor {
     if (byQueueId.size !== new Set(jobs.map((j) => j.id)).size) throw new Error('two jobs of the plan share an id');
 
     // Upload what the workers will read, unless Redis already has it.
-    const needed = [...new Set(jobs.flatMap(blobsOf))];
+    const needed = [...new Set(jobs.flatMap((job) => jobKind(job.kind).reads(job)))];
     for (const hash of needed) if (!(await this.store.has(hash))) await this.store.put(await blobs.get(hash));
 
     const pending = new Set(byQueueId.keys());
@@ -301,15 +333,20 @@ export class RedisExecutor implements Executor {
     // caller's store first, so the caller finds them where it finds everything else.
     const deliver = (qid: string, value: unknown) => {
       if (!pending.delete(qid)) return; // reported twice (an event and a poll): delivered once
+      this.waiting--;
       const job = byQueueId.get(qid)!;
       delivering = delivering.then(async () => {
         if (failure) return;
         const result = value as JobResult;
         if (!result || result.id !== job.id || result.kind !== job.kind) throw new Error(`the result of ${qid} is not the result of job ${job.id}`);
-        if (isModelResult(result)) {
-          const modelBytes = await this.store.get(result.model);
-          await blobs.put(modelBytes);
-          await onResult({ ...result, modelBytes });
+        if (result.made?.length) {
+          const made = [];
+          for (const { hash } of result.made) {
+            const bytes = await this.store.get(hash);
+            await blobs.put(bytes);
+            made.push({ hash, bytes });
+          }
+          await onResult({ ...result, made });
         } else await onResult(result);
         if (pending.size === 0) settle.resolve();
       }).catch(fail);
@@ -320,6 +357,7 @@ export class RedisExecutor implements Executor {
     };
 
     const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+      if (byQueueId.has(jobId)) this.heardFromWorker();
       if (byQueueId.has(jobId)) deliver(jobId, typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
     };
     // A failed attempt that will be retried leaves the job waiting or delayed: only a final failure counts.
@@ -332,9 +370,9 @@ export class RedisExecutor implements Executor {
     };
     const onJobProgress = ({ jobId, data }: { jobId: string; data: unknown }) => {
       const job = byQueueId.get(jobId);
-      if (!job || !pending.has(jobId)) return;
-      if (typeof data === 'number') onProgress?.(job.id, data);
-      else if (data && typeof data === 'object' && typeof (data as ProgressNote).done === 'number') onProgress?.(job.id, (data as ProgressNote).done, (data as ProgressNote).note);
+      if (!job || !pending.has(jobId) || !isJobEvent(data)) return;
+      this.heardFromWorker();
+      onEvent?.(job.id, data);
     };
     const onStalled = ({ jobId }: { jobId: string }) => {
       const job = byQueueId.get(jobId);
@@ -349,7 +387,9 @@ export class RedisExecutor implements Executor {
     // run, e.g. refused by a worker of another version) are tried again at the start and end the
     // run later. BullMQ sets finishedOn only when a job is done for good (not on a retried attempt).
     let polling = false;
-    const poll = async (retryFailed: boolean) => {
+    /** Jobs delivered by the look before enqueueing: finished in Redis before this run asked. */
+    let before = 0;
+    const poll = async (retryFailed: boolean, counting = false) => {
       if (polling) return;
       polling = true;
       try {
@@ -358,7 +398,10 @@ export class RedisExecutor implements Executor {
           await Promise.all(ids.slice(i, i + 200).map(async (qid) => {
             const queued = await this.queue.getJob(qid);
             if (!queued?.finishedOn) return;
-            if (!queued.failedReason && queued.returnvalue !== null && queued.returnvalue !== undefined) deliver(qid, queued.returnvalue);
+            if (!queued.failedReason && queued.returnvalue !== null && queued.returnvalue !== undefined) {
+              if (counting && pending.has(qid)) before++;
+              deliver(qid, queued.returnvalue);
+            }
             else if ((await queued.getState()) !== 'failed') return;
             else if (retryFailed) await queued.retry('failed');
             else failed(qid, queued.failedReason);
@@ -369,7 +412,13 @@ export class RedisExecutor implements Executor {
       }
     };
     const timer = setInterval(() => void poll(false).catch(fail), this.options.pollMs ?? 10_000);
+    this.waiting += pending.size;
     try {
+      // Jobs already in Redis first (a restarted coordinator, a new run folder of the same plan):
+      // finished ones are delivered from their stored results, finally failed ones tried again.
+      await poll(true, true);
+      this.reused += before;
+      this.watchWorkers();
       // Events flow before the jobs go in, so none is missed; adding an id already there is a no-op.
       const entries = [...byQueueId].map(([qid, job]) => ({
         name: job.kind,
@@ -377,7 +426,6 @@ export class RedisExecutor implements Executor {
         opts: { jobId: qid, attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
       }));
       for (let i = 0; i < entries.length; i += 500) await this.queue.addBulk(entries.slice(i, i + 500));
-      await poll(true);
       await finished;
       await delivering;
       if (failure) throw failure;
@@ -388,6 +436,7 @@ export class RedisExecutor implements Executor {
       this.events.off('progress', onJobProgress);
       this.events.off('stalled', onStalled);
       this.running.delete(fail);
+      this.waiting -= pending.size;
     }
   }
 
@@ -399,6 +448,7 @@ export class RedisExecutor implements Executor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.watch);
     for (const fail of this.running) fail(new Error('the Redis executor was closed while jobs were running'));
     await this.events.close();
     await this.queue.close();
@@ -410,6 +460,7 @@ export class RedisExecutor implements Executor {
 // The worker's side
 
 export interface RedisWorkerOptions {
+  /** Does a job (the registry's runJob; tests pass others). */
   runner: JobRunner;
   /** Jobs run at once in this process (default 1). */
   concurrency?: number;
@@ -417,11 +468,34 @@ export interface RedisWorkerOptions {
   cacheDir?: string;
   /** One line per job (and per outage). */
   log?: (line: string) => void;
+  /**
+   * How long a running job's lock lasts without renewal, and how often stalled jobs are looked for
+   * (default 30 s each): a killed worker's job is queued again after about their sum. Give every
+   * worker of a queue the same values (they share one stalled-job check).
+   */
+  lockMs?: number;
+  stalledMs?: number;
 }
 
 export interface RedisWorker {
   /** Stop taking jobs; resolves when the running ones have finished (force: at once, their jobs come back to the queue when their locks expire). */
   close(force?: boolean): Promise<void>;
+}
+
+/** One line of what a result holds (its kind's words), for the worker's log. */
+function describeResult(result: JobResult): string {
+  try {
+    return jobKind(result.kind).describe(result);
+  } catch {
+    return result.kind;
+  }
+}
+
+/** A job's event as it comes back through Redis (anything else is ignored). */
+function isJobEvent(data: unknown): data is JobEvent {
+  if (!data || typeof data !== 'object') return false;
+  const e = data as Record<string, unknown>;
+  return e.type === 'progress' ? typeof e.done === 'number' : (e.type === 'note' || e.type === 'seed-discarded') && typeof e.line === 'string';
 }
 
 /** Why this worker cannot run a job of that protocol, or null when it can. */
@@ -440,36 +514,39 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
   const processor = async (queued: QueuedJob<QueuedJobData, JobResult>): Promise<JobResult> => {
     const { protocol, job } = queued.data;
     const id = job?.id ?? queued.id;
-    const why = refusal(protocol);
-    if (why) {
+    const refuse = (why: string): never => {
       log(`refused ${id}: ${why}`);
       throw new UnrecoverableError(`refused by worker ${name}: ${why}`);
-    }
+    };
+    const why = refusal(protocol);
+    if (why) refuse(why);
     const t0 = performance.now();
     let last = 0;
-    const onProgress = (done: number, note?: string) => {
-      // Progress travels through Redis: a few updates a second at most, and every note.
+    const onEvent = (event: JobEvent) => {
+      // Events travel through Redis: progress a few times a second at most, every other event.
       const now = performance.now();
-      if (note === undefined && now - last < 250) return;
+      if (event.type === 'progress' && now - last < 250) return;
       last = now;
-      const data: number | ProgressNote = note === undefined ? done : { done, note };
-      void queued.updateProgress(data).catch(() => {});
+      void queued.updateProgress(event).catch(() => {});
     };
     try {
-      let result = await options.runner(job, store, onProgress);
-      if (isModelResult(result)) {
-        // The trained model goes to the store, not into the (small) return value; it is in Redis
-        // before the coordinator hears of the result.
-        const { modelBytes, ...rest } = result;
-        if (modelBytes) {
-          if (blobHash(modelBytes) !== result.model) throw new Error(`the result of ${id} names model ${result.model}, but its bytes hash differently`);
-          await store.put(modelBytes);
-        } else if (!(await store.has(result.model))) throw new Error(`the result of ${id} names model ${result.model}, which is in no store`);
-        result = rest;
+      let result = await options.runner(job, store, onEvent);
+      if (result.made?.length) {
+        // What the job made (a trained model) goes to the store, not into the (small) return
+        // value: it is in Redis before the coordinator hears of the result.
+        for (const { hash, bytes } of result.made) {
+          if (bytes) {
+            if (blobHash(bytes) !== hash) throw new Error(`the result of ${id} names blob ${hash}, but its bytes hash differently`);
+            await store.put(bytes);
+          } else if (!(await store.has(hash))) throw new Error(`the result of ${id} names blob ${hash}, which is in no store`);
+        }
+        result = { ...result, made: result.made.map(({ hash }) => ({ hash })) };
       }
       log(`done ${id} in ${((performance.now() - t0) / 1000).toFixed(2)} s (${describeResult(result)})`);
       return result;
     } catch (err) {
+      // A job this worker cannot honour (another engine, backend, dtype, kind): recorded as failed, not retried.
+      if (err instanceof JobRefused) refuse(err.message);
       log(`failed ${id} after ${((performance.now() - t0) / 1000).toFixed(2)} s: ${(err as Error).message?.split('\n')[0] ?? err}`);
       throw err;
     }
@@ -480,7 +557,8 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     name,
     concurrency: options.concurrency ?? 1,
     maxStalledCount: 10,
-    ...timings(),
+    lockDuration: options.lockMs ?? DEFAULT_LOCK_MS,
+    stalledInterval: options.stalledMs ?? DEFAULT_STALLED_MS,
   });
   worker.on('error', () => {}); // outages are reported once through the client above
   await worker.waitUntilReady();

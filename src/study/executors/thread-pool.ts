@@ -1,16 +1,17 @@
 /**
- * The thread-pool executor: a worker thread per core (or `workers`), each running runJob on one job
- * at a time — training jobs as well as evaluations. A worker asks for a blob the first time a job
- * needs it and keeps it (thread-worker.ts), so a test set or a model crosses to each worker once.
+ * The thread-pool executor: a worker thread per core (or `workers`), each running one job at a
+ * time with its kind's runner (registry.ts) — training jobs as well as evaluations. A worker asks
+ * for a blob the first time a job needs it and keeps it (thread-worker.ts), so a test set or a
+ * model crosses to each worker once.
  *
- * Training with the tfjs engine stays in this thread: tfjs runs on the backend the process chose
- * (selectBackend), which a fresh worker would not share, and its results would differ.
+ * Jobs whose kind asks for the main thread (training with the tfjs engine: tfjs-node loads in no
+ * worker thread) run in this thread, on the backend the job names.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../../core/errors.js';
-import { runJob } from '../jobs.js';
-import type { Executor, JobResult } from '../types.js';
+import { jobKind, runJob } from '../registry.js';
+import { JobRefused, type Executor, type JobEvent, type JobResult } from '../types.js';
 import { JobQueue, type QueuedJob } from './queue.js';
 
 export interface ThreadPoolOptions {
@@ -22,7 +23,7 @@ export interface ThreadPoolOptions {
 
 type Reply =
   | { type: 'need'; hash: string }
-  | { type: 'progress'; seq: number; done: number; note?: string }
+  | { type: 'event'; seq: number; event: JobEvent }
   | { type: 'result'; seq: number; result: JobResult }
   | { type: 'error'; seq: number; error: { name: string; message: string; stack?: string } };
 
@@ -32,12 +33,24 @@ interface Slot {
 }
 
 function errorFrom(e: { name: string; message: string; stack?: string }): Error {
-  const err = e.name === 'UserError' ? new UserError(e.message) : new Error(e.message);
+  const err = e.name === 'JobRefused' ? new JobRefused(e.message) : e.name === 'UserError' ? new UserError(e.message) : new Error(e.message);
   if (e.stack) err.stack = e.stack;
   return err;
 }
 
-const onThisThread = (q: QueuedJob): boolean => q.job.kind === 'train' && q.job.training.engine === 'tfjs';
+/** Jobs of a kind that must run on the main thread; a job of an unknown kind is taken here too, and refused. */
+function onThisThread(q: QueuedJob): boolean {
+  try {
+    return jobKind(q.job.kind).mainThread?.(q.job) ?? false;
+  } catch {
+    return true;
+  }
+}
+
+/** The pool's size for `workers` (default: one per core). */
+export function threadCount(workers?: number): number {
+  return Math.max(1, Math.floor(workers ?? availableParallelism()));
+}
 
 export interface ThreadPoolExecutor extends Executor {
   /** Blobs sent to workers so far (each worker asks for a blob once and keeps it). */
@@ -45,7 +58,7 @@ export interface ThreadPoolExecutor extends Executor {
 }
 
 export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): ThreadPoolExecutor {
-  const count = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
+  const count = threadCount(options.workers);
   const url = new URL('./thread-worker.js', import.meta.url);
   let closed = false;
   let seq = 0;
@@ -70,7 +83,7 @@ export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Threa
         return;
       }
       if (!q || msg.seq !== q.seq) return;
-      if (msg.type === 'progress') return q.batch.onProgress?.(q.job.id, msg.done, msg.note);
+      if (msg.type === 'event') return q.batch.onEvent?.(q.job.id, msg.event);
       slot.running = null;
       if (msg.type === 'error') queue.fail(q, errorFrom(msg.error));
       else void queue.deliver(q, msg.result);
@@ -96,7 +109,7 @@ export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Threa
       for (let q = queue.take(onThisThread); q; q = queue.take(onThisThread)) {
         const { job, batch } = q;
         try {
-          await queue.deliver(q, await runJob(job, batch.blobs, (done, note) => batch.onProgress?.(job.id, done, note)));
+          await queue.deliver(q, await runJob(job, batch.blobs, (event) => batch.onEvent?.(job.id, event)));
         } catch (err) {
           queue.fail(q, err);
         }
@@ -123,7 +136,7 @@ export function createThreadPoolExecutor(options: ThreadPoolOptions = {}): Threa
     get blobsSent() {
       return blobsSent;
     },
-    run: (jobs, blobs, onResult, onProgress) => queue.add(jobs, blobs, onResult, onProgress),
+    run: (jobs, blobs, onResult, onEvent) => queue.add(jobs, blobs, onResult, onEvent),
     async close() {
       if (closed) return;
       closed = true;

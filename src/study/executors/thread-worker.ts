@@ -1,13 +1,14 @@
 /**
- * A worker thread of the thread-pool executor: runs the jobs it is sent with runJob, and fetches
+ * A worker thread of the thread-pool executor: runs the jobs it is sent with their kind's runner
+ * (registry.ts runJob), and fetches
  * the blobs a job needs from the coordinator the first time (then keeps them, by hash, up to a
  * byte budget).
  *
  *   in:  {type: 'job', seq, job} | {type: 'blob', hash, bytes} | {type: 'blob-missing', hash, message}
- *   out: {type: 'need', hash} | {type: 'progress', seq, done, note?} | {type: 'result', seq, result} | {type: 'error', seq, error}
+ *   out: {type: 'need', hash} | {type: 'event', seq, event} | {type: 'result', seq, result} | {type: 'error', seq, error}
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runJob } from '../jobs.js';
+import { runJob } from '../registry.js';
 import type { BlobHash, BlobSource, Job } from '../types.js';
 
 type Incoming =
@@ -61,7 +62,7 @@ port.on('message', (msg: Incoming) => {
     return;
   }
   const { seq, job } = msg;
-  runJob(job, blobs, (done, note) => port.postMessage({ type: 'progress', seq, done, note })).then(
+  runJob(job, blobs, (event) => port.postMessage({ type: 'event', seq, event })).then(
     (result) => port.postMessage({ type: 'result', seq, result }),
     (err: Error) => port.postMessage({ type: 'error', seq, error: { name: err?.name ?? 'Error', message: err?.message ?? String(err), stack: err?.stack } }),
   );

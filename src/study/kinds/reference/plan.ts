@@ -1,5 +1,5 @@
 /**
- * A study as data, and its expansion into jobs (docs/study.md).
+ * The reference study as data, and its expansion into jobs (docs/study.md).
  *
  * The study is the reproduce configuration (dataset, pairs, runs, seed, inputs, limits, sweep,
  * training flags). It expands into one train job per task × run, and — once a model is known —
@@ -8,20 +8,24 @@
  * and every seed in it is derived from the study's seed exactly as `weightscope reproduce` always
  * derived it, so rows match those of earlier runs and their folders stay resumable.
  */
-import { UserError } from '../core/errors.js';
-import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
-import { rowKey } from '../core/results.js';
-import { deriveSeed } from '../core/rng.js';
-import { allClassPairs, parsePairs, pickAutoPairs, ssimDistanceOf, taskName, type Dataset, type DatasetName, type SsimRow } from '../data/index.js';
-import type { InputScaling } from '../model/index.js';
-import { TEST_BATCH } from '../model/index.js';
-import { evaluationSeed, planSweep, sweepRow, type BiasMode, type PlannedEval, type SweepOptions } from '../probes/index.js';
+import { UserError } from '../../../core/errors.js';
+import type { Difficulty, ProbeName, ResultRow } from '../../../core/results.js';
+import { rowKey } from '../../../core/results.js';
+import { deriveSeed } from '../../../core/rng.js';
+import { allClassPairs, parsePairs, pickAutoPairs, ssimDistanceOf, taskName, type Dataset, type DatasetName, type SsimRow } from '../../../data/index.js';
+import type { BackendName } from '../../../model/backend.js';
+import { TEST_BATCH } from '../../../model/evaluator.js';
+import type { InputScaling } from '../../../model/split.js';
+import type { BiasMode } from '../../../probes/probes.js';
+import { evaluationSeed, planSweep, sweepRow, type PlannedEval, type SweepOptions } from '../../../probes/sweep.js';
+import { evalJobId, trainJobId } from '../../job-ids.js';
+import type { BlobHash, BlobStore } from '../../types.js';
 import { serializeSplit } from './blobs.js';
 import { mlpConfigOf, prepareTask, type TrainingFlags } from './tasks.js';
-import type { BlobHash, BlobStore, EvalJob, JobTarget, TrainJob } from './types.js';
+import type { EvalJob, JobTarget, TrainJob } from './types.js';
 
 /** What a study computes: every field changes its rows (or which rows there are). */
-export interface StudyConfig extends TrainingFlags {
+export interface ReferenceConfig extends TrainingFlags {
   dataset: DatasetName;
   dataDir?: string;
   /** `reference`, `auto`, `all` (the 45 pairs), or a list like `0v7,7v9`. */
@@ -111,7 +115,7 @@ export function resolveTasks(dataset: DatasetName, pairs: string, ranking: SsimR
 }
 
 /** The sweep a study runs on every model (checks --layer against the models' layers). */
-export function sweepOf(config: StudyConfig): SweepOptions {
+export function sweepOf(config: ReferenceConfig): SweepOptions {
   const layerNames = Array.from({ length: config.hidden.length + 1 }, (_, k) => `dense_${k}`);
   if (config.layer && !layerNames.includes(config.layer)) {
     throw new UserError(`no layer named '${config.layer}' (the models have: ${layerNames.join(', ')})`);
@@ -129,9 +133,6 @@ export function trainSeeds(seed: number, task: string, run: number, attempts = M
   return Array.from({ length: attempts }, (_, k) => (k === 0 ? deriveSeed(seed, 'train', task, run) : deriveSeed(seed, 'train', task, run, 'attempt', k + 1)));
 }
 
-export { evalJobId, trainJobId } from './job-kinds.js';
-import { evalJobId, trainJobId } from './job-kinds.js';
-
 /** One task of a planned study: the blobs its jobs read its splits from. */
 export interface StudyTask extends TaskPlan {
   /** Images in the test split (the rows' n_test). */
@@ -141,8 +142,10 @@ export interface StudyTask extends TaskPlan {
   testBlob: BlobHash;
 }
 
-export interface Study {
-  config: StudyConfig;
+export interface ReferenceStudyPlan {
+  config: ReferenceConfig;
+  /** The tfjs backend the tfjs engine trains on (jobs carry it); undefined with the sparse engine. */
+  backend?: BackendName;
   tasks: StudyTask[];
   sweep: SweepOptions;
   /** Every evaluation of one model, in the fixed order eval job ids index. */
@@ -151,16 +154,24 @@ export interface Study {
   evalChunk: number;
 }
 
-/**
- * Plan a study on loaded data: resolve its tasks, prepare their splits (limits applied, seeded as
- * reproduce always did) and put them into the blob store. `config.engine` must be set (the default
- * engine is part of a run's identity).
- */
-export async function planStudy(
-  config: StudyConfig, data: Dataset, ranking: SsimRow[], blobs: BlobStore, options: { evalChunk?: number } = {},
-): Promise<Study> {
+/** Check what a configuration can be checked for without data (every flag but the pairs and the data folder). */
+export function checkReferenceConfig(config: ReferenceConfig): void {
   if (!Number.isInteger(config.runs) || config.runs < 1) throw new UserError(`--runs must be a positive integer, got ${config.runs}`);
-  if (!config.engine) throw new Error('planStudy: config.engine must be resolved');
+  sweepOf(config);
+}
+
+/**
+ * Plan the reference study on loaded data: resolve its tasks, prepare their splits (limits applied,
+ * seeded as reproduce always did) and put them into the blob store. `config.engine` must be set
+ * (the default engine is part of a run's identity), and with the tfjs engine `options.backend`
+ * (every train job names the backend it trains on).
+ */
+export async function planReferenceStudy(
+  config: ReferenceConfig, data: Dataset, ranking: SsimRow[], blobs: BlobStore, options: { evalChunk?: number; backend?: BackendName } = {},
+): Promise<ReferenceStudyPlan> {
+  checkReferenceConfig(config);
+  if (!config.engine) throw new Error('planReferenceStudy: config.engine must be resolved');
+  if (config.engine === 'tfjs' && !options.backend) throw new Error('planReferenceStudy: the tfjs engine needs options.backend');
   const sweep = sweepOf(config);
   const evalChunk = options.evalChunk ?? DEFAULT_EVAL_CHUNK;
   if (!Number.isInteger(evalChunk) || evalChunk < 1) throw new UserError(`the eval job size must be a positive integer, got ${evalChunk}`);
@@ -175,15 +186,15 @@ export async function planStudy(
       testBlob: await blobs.put(serializeSplit(prepared.test)),
     });
   }
-  return { config, tasks, sweep, evaluations: planSweep(sweep), evalChunk };
+  return { config, ...(config.engine === 'tfjs' ? { backend: options.backend } : {}), tasks, sweep, evaluations: planSweep(sweep), evalChunk };
 }
 
-function targetOf(study: Study, task: StudyTask, run: number): JobTarget {
+function targetOf(study: ReferenceStudyPlan, task: StudyTask, run: number): JobTarget {
   return { task: task.task, difficulty: task.difficulty, run, inputs: study.config.inputs };
 }
 
 /** The train job of one run of one task. */
-export function trainJob(study: Study, task: StudyTask, run: number): TrainJob {
+export function trainJob(study: ReferenceStudyPlan, task: StudyTask, run: number): TrainJob {
   const c = study.config;
   return {
     kind: 'train',
@@ -198,20 +209,22 @@ export function trainJob(study: Study, task: StudyTask, run: number): TrainJob {
       learningRate: c.learningRate,
       cosineTMax: 10,
       engine: c.engine!,
+      ...(c.engine === 'tfjs' ? { backend: study.backend } : {}),
       earlyStoppingPatience: c.earlyStopping,
     },
+    dtype: 'float32',
     seeds: trainSeeds(c.seed, task.task, run),
     minAccuracy: MIN_ACCURACY[task.difficulty],
   };
 }
 
 /** Every train job of the study, task by task, run by run. */
-export function trainJobs(study: Study): TrainJob[] {
+export function trainJobs(study: ReferenceStudyPlan): TrainJob[] {
   return study.tasks.flatMap((t) => Array.from({ length: study.config.runs }, (_, run) => trainJob(study, t, run)));
 }
 
 /** The rowKey an evaluation's row will have (to skip what a results log already holds). */
-export function evaluationKey(study: Study, task: StudyTask, run: number, e: PlannedEval): string {
+export function evaluationKey(study: ReferenceStudyPlan, task: StudyTask, run: number, e: PlannedEval): string {
   const target = targetOf(study, task, run);
   return rowKey(sweepRow(target, task.nTest, e, evaluationSeed(study.config.seed, target, e), 0));
 }
@@ -221,7 +234,7 @@ export function evaluationKey(study: Study, task: StudyTask, run: number, e: Pla
  * Evaluations whose rows are in `done` are left out (a chunk keeps its id); a chunk left empty is
  * no job at all.
  */
-export function evalJobs(study: Study, task: StudyTask, run: number, model: BlobHash, done?: ReadonlySet<string>): EvalJob[] {
+export function evalJobs(study: ReferenceStudyPlan, task: StudyTask, run: number, model: BlobHash, done?: ReadonlySet<string>): EvalJob[] {
   const jobs: EvalJob[] = [];
   const all = study.evaluations;
   for (let first = 0; first < all.length; first += study.evalChunk) {
@@ -237,6 +250,7 @@ export function evalJobs(study: Study, task: StudyTask, run: number, model: Blob
       evals,
       baseSeed: study.config.seed,
       testBatch: TEST_BATCH,
+      dtype: 'float32',
     });
   }
   return jobs;
@@ -246,7 +260,7 @@ export function evalJobs(study: Study, task: StudyTask, run: number, model: Blob
  * Rows in plan order (task, run, evaluation), whatever order jobs finished in: results.csv is the
  * same for every executor. Rows the plan does not name (none, normally) keep their order at the end.
  */
-export function sortRowsByPlan(study: Study, rows: ResultRow[]): ResultRow[] {
+export function sortRowsByPlan(study: ReferenceStudyPlan, rows: ResultRow[]): ResultRow[] {
   const order = new Map<string, number>();
   let k = 0;
   for (const t of study.tasks) for (let run = 0; run < study.config.runs; run++) for (const e of study.evaluations) order.set(evaluationKey(study, t, run, e), k++);

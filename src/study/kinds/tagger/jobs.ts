@@ -1,26 +1,28 @@
 /**
- * The runner of the tagger study's jobs (types.ts TaggerTrainJob, WindowMlpJob, TaggerEvalJob),
- * called by jobs.ts runJob. Loaded on demand: the tagger's matrix products go through tfjs, which
- * a worker that only runs MLP jobs never loads.
+ * The runners of the tagger study's jobs (types.ts TaggerTrainJob, WindowMlpJob, TaggerEvalJob),
+ * called through the registry. Loaded on demand: the tagger's matrix products go through tfjs,
+ * which a worker that only runs MLP jobs never loads. Each job runs on exactly the tfjs backend it
+ * names, or is refused.
  *
  * As for MLP jobs, what a runner decodes from blobs (sentence sets, taggers) it keeps per hash in
  * this thread, a few at a time: consecutive eval jobs of one tagger decode it once.
  */
-import { UserError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
-import type { ResultRow } from '../core/results.js';
-import { rowF1, taskScores, type TagTask, type TaskScores } from '../data/brown.js';
-import { backendInfo, selectBackend, silenceTfjs, type BackendName } from '../model/backend.js';
-import { asDense, initTransformer, withLayers, type Batch, type SentenceInput, type TransformerModel } from '../model/transformer/model.js';
-import { tagSentences, trainTagger } from '../model/transformer/train.js';
-import { initWindowMlp, tagWithWindowMlp, trainWindowMlp } from '../model/transformer/window-mlp.js';
-import { applyProbe } from '../probes/probes.js';
-import { blobHash } from './blobs.js';
-import { Lru } from './lru.js';
-import { deserializeSentences, deserializeTagger, serializeTagger } from './tagger-blobs.js';
-import { rowIdentity, type StudyItem } from './tagger-plan.js';
+import { Rng } from '../../../core/rng.js';
+import type { ResultRow } from '../../../core/results.js';
+import { rowF1, taskScores, type TagTask, type TaskScores } from '../../../data/brown.js';
+import type { BackendInfo } from '../../../model/backend.js';
+import { asDense, initTransformer, withLayers, type Batch, type SentenceInput, type TransformerModel } from '../../../model/transformer/model.js';
+import { tagSentences, trainTagger } from '../../../model/transformer/train.js';
+import { initWindowMlp, tagWithWindowMlp, trainWindowMlp } from '../../../model/transformer/window-mlp.js';
+import { applyProbe } from '../../../probes/probes.js';
+import { useBackend } from '../../backend.js';
+import { blobHash } from '../../blobs.js';
+import { Lru } from '../../lru.js';
+import { requireFloat32, type BlobHash, type BlobSource, type JobProgress } from '../../types.js';
+import { deserializeSentences, deserializeTagger, serializeTagger } from './blobs.js';
+import { rowIdentity } from './plan.js';
 import type {
-  BlobHash, BlobSource, JobProgress, TaggerEvalJob, TaggerEvalJobResult, TaggerTarget, TaggerTrainJob, TaggerTrainJobResult, WindowMlpJob, WindowMlpJobResult,
+  StudyItem, TaggerEvalJob, TaggerEvalJobResult, TaggerTarget, TaggerTrainJob, TaggerTrainJobResult, WindowMlpJob, WindowMlpJobResult,
 } from './types.js';
 
 /** Sentences of a packed batch as views (no copies). */
@@ -51,14 +53,10 @@ const taggers = new Lru<TransformerModel>(2);
 const sentencesOf = (hash: BlobHash, blobs: BlobSource): Promise<SentenceInput[]> => sentenceSets.get(hash, async () => unpack(deserializeSentences(await blobs.get(hash))));
 const taggerOf = (hash: BlobHash, blobs: BlobSource): Promise<TransformerModel> => taggers.get(hash, async () => deserializeTagger(await blobs.get(hash)));
 
-/** The job's tfjs backend, selected once per thread (selectBackend's own order when it names none). */
-let backend: { name: BackendName | undefined; ready: Promise<unknown> } | undefined;
-function backendFor(target: TaggerTarget): Promise<unknown> {
-  if (!backend || backend.name !== target.backend) {
-    silenceTfjs();
-    backend = { name: target.backend, ready: selectBackend(target.backend) };
-  }
-  return backend.ready;
+/** What a tagger job needs of this process: float32 and exactly its tfjs backend. */
+function honour(job: { target: TaggerTarget; dtype: unknown }): Promise<BackendInfo> {
+  requireFloat32(job.dtype);
+  return useBackend(job.target.backend);
 }
 
 const scoresOf = (tagTask: TagTask, set: SentenceInput[], predicted: Int32Array[]): TaskScores => taskScores(tagTask, set.map((x) => x.tag), predicted);
@@ -66,8 +64,9 @@ const scoresOf = (tagTask: TagTask, set: SentenceInput[], predicted: Int32Array[
 /** Progress every this many training tokens. */
 const PROGRESS_TOKENS = 2000;
 
-async function runTaggerTrain(job: TaggerTrainJob, blobs: BlobSource, onProgress?: JobProgress): Promise<TaggerTrainJobResult> {
-  await backendFor(job.target);
+/** Train one tagger; progress in training tokens. */
+export async function runTaggerTrain(job: TaggerTrainJob, blobs: BlobSource, onEvent?: JobProgress): Promise<TaggerTrainJobResult> {
+  const backend = await honour(job);
   const [train, test] = await Promise.all([sentencesOf(job.train, blobs), sentencesOf(job.test, blobs)]);
   const t0 = Date.now();
   const model = initTransformer(job.config, job.training.seed);
@@ -77,49 +76,40 @@ async function runTaggerTrain(job: TaggerTrainJob, blobs: BlobSource, onProgress
     onStep: (done) => {
       if (done - last < PROGRESS_TOKENS) return;
       last = done;
-      onProgress?.(done);
+      onEvent?.({ type: 'progress', done });
     },
   });
   const seconds = (Date.now() - t0) / 1000;
   const bytes = serializeTagger(model);
+  const hash = blobHash(bytes);
   return {
-    kind: 'train-tagger', id: job.id, model: blobHash(bytes), modelBytes: bytes, finalLoss: r.finalLoss,
-    test: scoresOf(job.target.tagTask, test, tagSentences(model, test)), seconds, backend: backendInfo().name,
+    kind: 'train-tagger', id: job.id, model: hash, made: [{ hash, bytes }], finalLoss: r.finalLoss,
+    test: scoresOf(job.target.tagTask, test, tagSentences(model, test)), seconds, backend: backend.name, backendVersion: backend.version,
   };
 }
 
-async function runWindowMlp(job: WindowMlpJob, blobs: BlobSource, onProgress?: JobProgress): Promise<WindowMlpJobResult> {
-  await backendFor(job.target);
+/** Train the window-MLP baseline; its progress is its training tokens, at the end. */
+export async function runWindowMlp(job: WindowMlpJob, blobs: BlobSource, onEvent?: JobProgress): Promise<WindowMlpJobResult> {
+  await honour(job);
   const [train, evaluation, test] = await Promise.all([sentencesOf(job.train, blobs), sentencesOf(job.evaluation, blobs), sentencesOf(job.test, blobs)]);
   const t0 = Date.now();
   const model = initWindowMlp(job.config, job.training.seed);
   trainWindowMlp(model, train, job.training);
-  onProgress?.(job.training.tokens);
+  onEvent?.({ type: 'progress', done: job.training.tokens });
   const score = (set: SentenceInput[]): TaskScores => scoresOf(job.target.tagTask, set, tagWithWindowMlp(model, set));
   return { kind: 'train-window-mlp', id: job.id, evaluation: score(evaluation), test: score(test), seconds: (Date.now() - t0) / 1000 };
 }
 
-async function runTaggerEval(job: TaggerEvalJob, blobs: BlobSource, onProgress?: JobProgress): Promise<TaggerEvalJobResult> {
-  await backendFor(job.target);
+/** Evaluate a chunk of study items on one tagger; progress in evaluations. */
+export async function runTaggerEval(job: TaggerEvalJob, blobs: BlobSource, onEvent?: JobProgress): Promise<TaggerEvalJobResult> {
+  await honour(job);
   const [model, evaluation] = await Promise.all([taggerOf(job.model, blobs), sentencesOf(job.evaluation, blobs)]);
   const rows: ResultRow[] = [];
   for (const item of job.items) {
     rows.push(evaluateItem(model, item, evaluation, job.target.tagTask, job.target.task));
-    onProgress?.(rows.length);
+    onEvent?.({ type: 'progress', done: rows.length });
     // Let the event loop breathe between evaluations (messages, signals).
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { kind: 'eval-tagger', id: job.id, rows };
-}
-
-export function runTaggerJob(job: TaggerTrainJob | WindowMlpJob | TaggerEvalJob, blobs: BlobSource, onProgress?: JobProgress): Promise<TaggerTrainJobResult | WindowMlpJobResult | TaggerEvalJobResult> {
-  switch (job.kind) {
-    case 'train-tagger':
-      return runTaggerTrain(job, blobs, onProgress);
-    case 'train-window-mlp':
-      return runWindowMlp(job, blobs, onProgress);
-    case 'eval-tagger':
-      return runTaggerEval(job, blobs, onProgress);
-  }
-  throw new UserError(`not a tagger job: '${(job as { kind: unknown }).kind}'`);
 }

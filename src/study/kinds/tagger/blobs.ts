@@ -4,9 +4,9 @@
  * (model/transformer/files.ts): `<layer>/kernel`, `<layer>/bias`, `<norm>/gamma`, `<norm>/beta`;
  * the configuration is in the metadata. The bytes are a pure function of the value.
  */
-import { UserError } from '../core/errors.js';
-import { initTransformer, type Batch, type TransformerConfig, type TransformerModel } from '../model/transformer/model.js';
-import { decodeBlob, encodeBlob, type BlobTensor } from './blobs.js';
+import { UserError } from '../../../core/errors.js';
+import { initTransformer, type Batch, type TransformerConfig, type TransformerModel } from '../../../model/transformer/model.js';
+import { decodeBlob, encodeBlob, type BlobTensor } from '../../blobs.js';
 
 const TAGGER_KIND = 'weightscope-tagger';
 const SENTENCES_KIND = 'weightscope-sentences';

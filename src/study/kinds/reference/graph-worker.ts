@@ -4,10 +4,10 @@
  * Messages: {id, dir, task, run, layers} → {id, stats} or {id, error}.
  */
 import { parentPort } from 'node:worker_threads';
-import type { LayerRecord } from '../core/layer.js';
-import { exportLayer } from '../graph/index.js';
-import { unitStats, weightSummary } from '../stats/index.js';
-import type { LayerInput } from '../report/index.js';
+import type { LayerRecord } from '../../../core/layer.js';
+import { exportLayer } from '../../../graph/index.js';
+import { unitStats, weightSummary } from '../../../stats/index.js';
+import type { LayerInput } from '../../../report/index.js';
 
 /** Export one model's layers into dir (none when dir is null); the report's per-layer inputs. */
 export function exportModelGraphs(dir: string | null, task: string, run: number, layers: LayerRecord[]): LayerInput[] {

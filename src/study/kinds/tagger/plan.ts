@@ -3,23 +3,19 @@
  * attention and feed-forward branches, on whole blocks, on cumulative prefixes and suffixes of
  * blocks, and on the embeddings; plus each branch removed from the residual stream.
  */
-import { deriveSeed } from '../core/rng.js';
-import { rowKey, type ProbeName, type ResultRow } from '../core/results.js';
-import { isRandomProbe } from '../probes/probes.js';
-import { BLOCK_LAYERS, EMBEDDINGS, layerNames, type TransformerConfig } from '../model/transformer/model.js';
-import type { WindowMlpConfig } from '../model/transformer/window-mlp.js';
-import { evalJobId, trainJobId } from './job-kinds.js';
-import type { BlobHash, TaggerEvalJob, TaggerTarget, TaggerTrainJob, TaggerTraining, WindowMlpJob } from './types.js';
+import { deriveSeed } from '../../../core/rng.js';
+import { rowKey, type ResultRow } from '../../../core/results.js';
+import { isRandomProbe } from '../../../probes/probes.js';
+import { BLOCK_LAYERS, EMBEDDINGS, layerNames, type TransformerConfig } from '../../../model/transformer/model.js';
+import type { WindowMlpConfig } from '../../../model/transformer/window-mlp.js';
+import { evalJobId, trainJobId } from '../../job-ids.js';
+import type { BlobHash } from '../../types.js';
+import type { StudyItem, StudyProbe, TaggerEvalJob, TaggerTarget, TaggerTrainJob, TaggerTraining, WindowMlpJob } from './types.js';
+
+export type { StudyItem, StudyProbe } from './types.js';
 
 export const STUDY_TASK = { upos: 'brown-upos', names: 'brown-names' } as const;
 export const STUDY_INPUTS = 'brown';
-
-export interface StudyProbe {
-  probe: ProbeName;
-  variant: string;
-  signed: boolean;
-  level: number;
-}
 
 /** The reference's probes as the issue lists them (docs/transformer.md). */
 export const STUDY_PROBES: StudyProbe[] = [
@@ -62,17 +58,8 @@ export function studyTargets(blocks: number, quick = false): Target[] {
   return targets;
 }
 
-/** One evaluation to do. */
-export interface StudyItem extends StudyProbe {
-  run: number;
-  target: string;
-  layers: string[];
-  /** Branches removed from the residual stream (ablation rows). */
-  ablate?: string[];
-  seed: number;
-}
-
-export function planStudy(o: { blocks: number; runs: number; seed: number; task: string; quick: boolean; probes?: StudyProbe[] }): StudyItem[] {
+/** Every item of the layer-by-layer study, run by run (each model's plan: the items of its run, in order). */
+export function taggerStudyItems(o: { blocks: number; runs: number; seed: number; task: string; quick: boolean; probes?: StudyProbe[] }): StudyItem[] {
   const probes = o.probes ?? (o.quick ? QUICK_PROBES : STUDY_PROBES);
   const targets = studyTargets(o.blocks, o.quick);
   const items: StudyItem[] = [];
@@ -127,14 +114,14 @@ export interface TaggerStudyJobs {
 export function taggerTrainJob(s: TaggerStudyJobs, run: number): TaggerTrainJob {
   return {
     kind: 'train-tagger', id: trainJobId(s.target.task, run), target: { ...s.target, run }, config: s.config,
-    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, run) }, train: s.train, test: s.test,
+    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, run) }, dtype: 'float32', train: s.train, test: s.test,
   };
 }
 
 export function windowMlpJob(s: TaggerStudyJobs): WindowMlpJob {
   return {
     kind: 'train-window-mlp', id: `train/${s.target.task}/window-mlp`, target: s.target, config: s.window,
-    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, 'window-mlp') }, train: s.train, evaluation: s.evaluation, test: s.test,
+    training: { ...s.training, seed: deriveSeed(s.seed, 'train', s.target.task, 'window-mlp') }, dtype: 'float32', train: s.train, evaluation: s.evaluation, test: s.test,
   };
 }
 
@@ -152,7 +139,7 @@ export function taggerEvalJobs(
   for (let first = 0; first < items.length; first += chunk) {
     const last = Math.min(items.length, first + chunk) - 1;
     const todo = items.slice(first, last + 1).filter((item) => !done?.has(itemKey(item, target.task)));
-    if (todo.length) jobs.push({ kind: 'eval-tagger', id: evalJobId(target.task, run, first, last), target, model, evaluation, items: todo });
+    if (todo.length) jobs.push({ kind: 'eval-tagger', id: evalJobId(target.task, run, first, last), target, model, evaluation, items: todo, dtype: 'float32' });
   }
   return jobs;
 }

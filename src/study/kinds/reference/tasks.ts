@@ -2,8 +2,10 @@
  * What reproduce, train and probe share: turning flags into a binary task with its (optionally
  * limited) splits, and into the model and training configuration.
  */
-import { taskSplits, type BinaryTask, type Dataset, type DatasetName } from '../data/index.js';
-import { defaultTrainEngine, type EpochInfo, type InputScaling, type MlpConfig, type Split, type TrainConfig } from '../model/index.js';
+import { taskSplits, type BinaryTask, type Dataset, type DatasetName } from '../../../data/index.js';
+import { defaultTrainEngine } from '../../../model/backend.js';
+import type { InputScaling, Split } from '../../../model/split.js';
+import type { EpochInfo, MlpConfig, TrainConfig } from '../../../model/train-loop.js';
 
 export interface TaskFlags {
   inputs: InputScaling;

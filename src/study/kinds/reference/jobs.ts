@@ -1,24 +1,27 @@
 /**
- * The one job runner (types.ts `JobRunner`): what every executor calls, in this thread, a worker
- * thread or a process on another machine. A job's result depends on the job alone (its seeds are
- * in it), so it is the same wherever and whenever it runs.
+ * The runners of the reference study's jobs (types.ts TrainJob, EvalJob), called through the
+ * registry by every executor, in this thread, a worker thread or a process on another machine. A
+ * job's result depends on the job alone (its seeds, engine, backend and dtype are in it), so it is
+ * the same wherever and whenever it runs; a job this process cannot honour is refused.
  *
  * What a runner builds from blobs (evaluators of a test split, decoded models) it keeps per blob
  * hash in this thread, a few at a time: consecutive eval jobs of one model reuse them.
  */
-import { UserError } from '../core/errors.js';
-import type { DenseModel } from '../core/layer.js';
-import type { ResultRow } from '../core/results.js';
+import { UserError } from '../../../core/errors.js';
+import type { DenseModel } from '../../../core/layer.js';
+import type { ResultRow } from '../../../core/results.js';
 // Modules, not the model/probes indexes: those load tfjs and onnxruntime, which a worker thread
 // that evaluates and trains with the sparse engine never needs (it starts in milliseconds).
-import { createEvaluator, testBatchCount, type Evaluator } from '../model/evaluator.js';
-import type { InputScaling, Split } from '../model/split.js';
-import { trainSparse, type TrainConfig, type TrainResult } from '../model/train-loop.js';
-import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../probes/sweep.js';
-import { Lru } from './lru.js';
-import { blobHash, deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
-import type { DiscardedModelRecord } from './records.js';
-import type { BlobHash, BlobSource, EvalJob, EvalJobResult, Job, JobProgress, JobResult, JobRunner, TrainJob, TrainJobResult } from './types.js';
+import { createEvaluator, testBatchCount, type Evaluator } from '../../../model/evaluator.js';
+import type { InputScaling, Split } from '../../../model/split.js';
+import { trainSparse, type TrainConfig, type TrainResult } from '../../../model/train-loop.js';
+import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../../../probes/sweep.js';
+import { blobHash } from '../../blobs.js';
+import { Lru } from '../../lru.js';
+import type { DiscardedModelRecord } from '../../records.js';
+import { JobRefused, requireFloat32, type BlobHash, type BlobSource, type JobProgress } from '../../types.js';
+import { deserializeModel, deserializeSplit, serializeModel } from './blobs.js';
+import type { EvalJob, EvalJobResult, TrainJob, TrainJobResult } from './types.js';
 
 const evaluators = new Lru<Evaluator>(3);
 const drawBuffers = new DrawBuffers();
@@ -42,8 +45,8 @@ export interface DiscardRuleOptions {
   minAccuracy: number;
   train(seed: number): Promise<TrainResult>;
   accuracy(model: DenseModel): number | Promise<number>;
-  /** One line per discarded model, as it is discarded. */
-  onDiscard?: (line: string) => void;
+  /** One line per discarded model, as it is discarded; `retrying` when the next seed trains. */
+  onDiscard?: (line: string, discarded: DiscardedModelRecord, retrying: boolean) => void;
 }
 
 export interface KeptModel {
@@ -67,13 +70,27 @@ export async function trainWithDiscardRule(o: DiscardRuleOptions): Promise<KeptM
     const result = await o.train(seed);
     const acc = await o.accuracy(result.model);
     if (acc > o.minAccuracy) return { result, seed, attempts: k + 1, testAccuracy: acc, discarded };
-    discarded.push({ attempt: k + 1, seed, testAccuracy: acc });
-    o.onDiscard?.(`${o.label}: model from seed ${seed} reached ${pct(acc)} (≤ ${pct(o.minAccuracy)}): discarded as in the reference${k + 1 < o.seeds.length ? ', training a new seed' : ''}`);
+    const record = { attempt: k + 1, seed, testAccuracy: acc };
+    discarded.push(record);
+    const retrying = k + 1 < o.seeds.length;
+    o.onDiscard?.(`${o.label}: model from seed ${seed} reached ${pct(acc)} (≤ ${pct(o.minAccuracy)}): discarded as in the reference${retrying ? ', training a new seed' : ''}`, record, retrying);
   }
   throw new UserError(
     `${o.label}: all ${o.seeds.length} models trained stayed at or below ${pct(o.minAccuracy)} test accuracy ` +
       `(best ${pct(Math.max(...discarded.map((d) => d.testAccuracy)))}); this configuration does not train — try more --epochs, another --lr, --hidden or --inputs`,
   );
+}
+
+/** What a train job needs of this process: float32, a known engine, and for the tfjs engine exactly its backend. */
+async function honour(job: TrainJob): Promise<void> {
+  requireFloat32(job.dtype);
+  const { engine, backend } = job.training;
+  if (engine === 'sparse') return;
+  if (engine !== 'tfjs') throw new JobRefused(`the job trains with engine '${String(engine)}'; this worker has the engines sparse and tfjs`);
+  if (!backend) throw new JobRefused('the job trains with the tfjs engine but names no tfjs backend (a job of an older plan)');
+  // Loaded here only: the backend module loads tfjs, which sparse-engine workers never need.
+  const { useBackend } = await import('../../backend.js');
+  await useBackend(backend);
 }
 
 /** trainMlp for a job: the sparse engine without loading tfjs (workers start fast), tfjs on demand. */
@@ -90,11 +107,13 @@ async function trainFor(job: TrainJob, train: Split, validation: Split | null, s
     onProgress: onEpoch,
   };
   if (t.engine === 'sparse') return trainSparse(train, job.target.inputs, job.mlp, cfg);
-  const { trainMlp } = await import('../model/mlp.js');
+  const { trainMlp } = await import('../../../model/mlp.js');
   return trainMlp(train, job.target.inputs, job.mlp, cfg);
 }
 
-async function runTrainJob(job: TrainJob, blobs: BlobSource, onProgress?: JobProgress): Promise<TrainJobResult> {
+/** Train one model with the discard rule; progress in epochs (a discarded model adds the next seed's). */
+export async function runTrainJob(job: TrainJob, blobs: BlobSource, onEvent?: JobProgress): Promise<TrainJobResult> {
+  await honour(job);
   const { split: train, validation } = deserializeSplit(await blobs.get(job.train));
   const checker = await evaluatorOf(job.test, job.target.inputs, blobs);
   let epochs = 0;
@@ -102,19 +121,23 @@ async function runTrainJob(job: TrainJob, blobs: BlobSource, onProgress?: JobPro
     label: `${job.target.task} run ${job.target.run}`,
     seeds: job.seeds,
     minAccuracy: job.minAccuracy,
-    train: (seed) => trainFor(job, train, validation, seed, () => onProgress?.(++epochs)),
+    train: (seed) => trainFor(job, train, validation, seed, () => onEvent?.({ type: 'progress', done: ++epochs })),
     accuracy: (m) => checker.accuracy(m),
-    onDiscard: (line) => onProgress?.(epochs, line),
+    onDiscard: (line, d, retrying) => onEvent?.({
+      type: 'seed-discarded', seed: d.seed, testAccuracy: d.testAccuracy, minAccuracy: job.minAccuracy, retrying, addedWork: retrying ? job.training.epochs : 0, line,
+    }),
   });
   const bytes = serializeModel(kept.result.model);
+  const hash = blobHash(bytes);
   return {
     kind: 'train',
     id: job.id,
-    model: blobHash(bytes),
-    modelBytes: bytes,
+    model: hash,
+    made: [{ hash, bytes }],
     trainSeed: kept.seed,
     attempts: kept.attempts,
     testAccuracy: kept.testAccuracy,
+    nTest: checker.n,
     discarded: kept.discarded,
     history: kept.result.history,
     backend: kept.result.backend.name,
@@ -122,10 +145,18 @@ async function runTrainJob(job: TrainJob, blobs: BlobSource, onProgress?: JobPro
   };
 }
 
-/** Evaluations per measure() call: bounds the probed copies held at once (as runSweep's batches). */
-const MEASURE_BATCH = 16;
+/** Progress is reported every this many evaluations (and at the end). */
+const PROGRESS_EVERY = 16;
 
-async function runEvalJob(job: EvalJob, blobs: BlobSource, onProgress?: JobProgress): Promise<EvalJobResult> {
+/**
+ * Evaluate a chunk of one model's sweep; progress in evaluations. One evaluation at a time: its
+ * per-batch draws reuse this thread's buffers (measured before the next draw), each probed model is
+ * measured against its own start model (its CKA reference), and the event loop gets a turn after
+ * each one (a Redis worker renews its job's lock there; an expensive null model under load must
+ * not outlast the lock).
+ */
+export async function runEvalJob(job: EvalJob, blobs: BlobSource, onEvent?: JobProgress): Promise<EvalJobResult> {
+  requireFloat32(job.dtype);
   const evaluator = await evaluatorOf(job.test, job.target.inputs, blobs);
   const held = await modelOf(job.model, blobs);
   const target = { ...job.target, model: held.model };
@@ -138,37 +169,14 @@ async function runEvalJob(job: EvalJob, blobs: BlobSource, onProgress?: JobProgr
   };
   const batches = job.testBatch > 0 ? testBatchCount(evaluator.n, job.testBatch) : 0;
   const rows: ResultRow[] = [];
-  for (let start = 0; start < job.evals.length; start += MEASURE_BATCH) {
-    const batch = job.evals.slice(start, start + MEASURE_BATCH).map((e) => ({ e, seed: evaluationSeed(job.baseSeed, target, e) }));
-    const out = new Array<ResultRow>(batch.length);
-    // One measure() per start model, so each is measured against its own CKA reference.
-    for (const mode of new Set(batch.map(({ e }) => e.spec.bias ?? 'trained'))) {
-      const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
-      const from = startOf(mode);
-      // One evaluation at a time: its per-batch draws reuse this thread's buffers (measured before the next draw).
-      const measured = idx.map((k) => evaluator.measure([probedModel(from, batch[k].e.spec, batch[k].seed, batches, drawBuffers)], from)[0]);
-      idx.forEach((k, i) => (out[k] = sweepRow(job.target, evaluator.n, batch[k].e, batch[k].seed, measured[i])));
-    }
-    rows.push(...out);
-    onProgress?.(rows.length);
-    // Let the event loop breathe between batches (messages, signals).
+  for (const e of job.evals) {
+    const seed = evaluationSeed(job.baseSeed, target, e);
+    const from = startOf(e.spec.bias);
+    const [measured] = evaluator.measure([probedModel(from, e.spec, seed, batches, drawBuffers)], from);
+    rows.push(sweepRow(job.target, evaluator.n, e, seed, measured));
+    if (rows.length % PROGRESS_EVERY === 0 || rows.length === job.evals.length) onEvent?.({ type: 'progress', done: rows.length });
+    // Let the event loop breathe between evaluations (messages, signals, lock renewals).
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { kind: 'eval', id: job.id, rows };
 }
-
-/** Do one job. */
-export const runJob: JobRunner = async (job: Job, blobs: BlobSource, onProgress?: JobProgress): Promise<JobResult> => {
-  switch (job.kind) {
-    case 'train':
-      return runTrainJob(job, blobs, onProgress);
-    case 'eval':
-      return runEvalJob(job, blobs, onProgress);
-    case 'train-tagger':
-    case 'train-window-mlp':
-    case 'eval-tagger':
-      // Loaded on the first tagger job only: the tagger's matrix products load tfjs.
-      return (await import('./tagger-jobs.js')).runTaggerJob(job, blobs, onProgress);
-  }
-  throw new UserError(`unknown job kind '${(job as { kind: unknown }).kind}' (this weightscope runs train, eval, train-tagger, train-window-mlp and eval-tagger jobs)`);
-};
