@@ -56,6 +56,17 @@ export function boundedList<T>(name: BoundName, parse: (value: string) => T[]): 
   };
 }
 
+/** A list of positive integers (`--hidden 64,32`), each within the bound `each`, at most `count` items. */
+export function boundedIntList(each: BoundName, count: BoundName): (value: string) => number[] {
+  return (value) => {
+    const list = intList(value);
+    if (list.length > bound(count)) throw new InvalidArgumentError(`${boundMessage(count, list.length, null)}.`);
+    const big = list.find((n) => n > bound(each));
+    if (big !== undefined) throw new InvalidArgumentError(`${boundMessage(each, big, null)}.`);
+    return list;
+  };
+}
+
 /** Seeds are decimal integers 0 … 2³²−1 (hex such as 0x10 is rejected, not read as 16). */
 export function seedValue(value: string): number {
   const must = 'must be an integer 0 … 4294967295';

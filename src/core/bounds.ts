@@ -58,6 +58,7 @@ export const BOUNDS = {
   hiddenLayers: { max: 64, unit: 'layers', what: '--hidden (number of hidden layers)', why: 'the reference study uses one' },
   epochs: { max: 10_000, unit: 'epochs', what: '--epochs', why: 'each is a pass over the training set' },
   batchSize: { max: 65_536, unit: 'images', what: '--batch-size (training)', why: 'MNIST has 60,000 training images' },
+  jobEvaluations: { max: 10_000, unit: 'evaluations', what: 'evaluations (or study items) in one job a Redis worker takes', why: 'plans cut a model\'s sweep into jobs of 48 (taggers: 4)' },
   workers: { max: 256, unit: 'threads', what: '--workers / --concurrency', why: 'one per core' },
   blocks: { max: 64, unit: 'blocks', what: 'transformer --blocks', why: 'the default is 4; time grows with it' },
   dim: { max: 4_096, unit: 'units', what: 'transformer --dim (model width)', why: 'the default is 64; time grows with dim²' },
