@@ -89,4 +89,5 @@ export {
   type MapLayer,
   type NoiseOptions,
 } from './latent-tasks.js';
+export { parseShift, shiftSplit, shiftColumn, DEFAULT_SHIFTS, SHIFT_HELP, type ShiftSpec, type ImageSplit } from './shift.js';
 export { mnistTextLines, type TextLines, type TextLineOptions } from './text-lines.js';

@@ -8,3 +8,4 @@ export * from './layers-format.js';
 export * from './files.js';
 export { loadTaggerLayersModel, registerTaggerLayers, taggerInputs, toLayersModel, MaskedSelfAttention, PositionEmbedding, TAGGER_INPUTS } from './transformer/tfjs-layers.js';
 export { padBatch, type PaddedBatch } from './transformer/tfjs-forward.js';
+export * from './unit-mask.js';

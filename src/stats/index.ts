@@ -16,3 +16,4 @@ export * from './layer-stats.js';
 export * from './spectral.js';
 export * from './linear-models.js';
 export * from './disentanglement.js';
+export * from './groups.js';

@@ -109,6 +109,17 @@ for (const [file, dims] of [['train-images-idx3-ubyte', [2 ** 31, 28, 28]], ['tr
 }
 
 writeFileSync(at('a-file'), 'not a folder');
+
+// compare: a run folder with models of two tasks, and two train folders of different tasks.
+const mlp = { layers: [{ name: 'dense_0', weights: new Float32Array(784 * 2).fill(0.01), shape: [784, 2] as [number, number], bias: new Float32Array(2), activation: 'linear' as const }] };
+mkdirSync(at('two-tasks'));
+writeFileSync(at('two-tasks', 'run.json'), JSON.stringify({ tool: 'weightscope', config: { inputs: 'pm1' } }));
+for (const task of ['mnist-0v7', 'mnist-7v9']) saveModel(at('two-tasks', 'models', task, 'run-0'), mlp);
+for (const task of ['mnist-0v7', 'mnist-7v9']) {
+  saveModel(at(`trained-${task}`, 'run-0'), mlp);
+  writeFileSync(at(`trained-${task}`, 'run-0', 'training.json'), JSON.stringify({ task, inputs: 'pm1' }));
+}
+const ferSkull = join(root, 'data', 'fer', 'picbreeder_skull.npz');
 mkdirSync(at('corrupt-run'));
 writeFileSync(at('corrupt-run', 'run.json'), '{"tool": "weightscope", "config": {');
 mkdirSync(at('locked-run'));
@@ -202,6 +213,23 @@ const CASES: Case[] = [
       assert.equal(readFileSync(at('bad-results', 'summary.json'), 'utf8'), '{"earlier": true}\n');
     },
   },
+
+  // compare: what it needs to compare, said in one line before any fingerprint is taken.
+  { name: 'compare with one model', args: ['compare', at('probe-784.npy')], says: /compare needs at least two models or run folders, got 1/ },
+  { name: 'compare a path that does not exist', args: ['compare', at('probe-784.npy'), at('nothing-here')], says: /no model or run folder at .*nothing-here/ },
+  { name: 'compare --label with too few labels', args: ['compare', at('probe-784.npy'), w, '--label', 'a'], says: /--label gives 1 labels for 2/ },
+  { name: 'compare --shift of an unknown kind', args: ['compare', at('probe-784.npy'), w, '--shift', 'blur'], says: /--shift.*'blur' is not a shift/ },
+  { name: 'compare --null of an unknown model', args: ['compare', at('probe-784.npy'), w, '--null', 'nope'], says: /unknown randomization 'nope'/ },
+  { name: 'compare a drawing network with a classifier', args: ['compare', ferSkull, at('probe-784.npy')], says: /cannot put drawing networks \(CPPNs\) and classifiers in one comparison/ },
+  { name: 'compare --sparsity-control with three groups', args: ['compare', w, w, w, '--sparsity-control'], says: /--sparsity-control needs exactly two groups, got 3/ },
+  { name: 'compare a run folder of two tasks without --task', args: ['compare', at('two-tasks'), at('probe-784.npy')], says: /holds models of 2 tasks \(mnist-0v7, mnist-7v9\): choose one with --task/ },
+  {
+    name: 'compare models trained on different tasks leaves no --out folder',
+    args: ['compare', at('trained-mnist-0v7'), at('trained-mnist-7v9'), '--out', at('never-compared')],
+    says: /trained on different tasks \(mnist-0v7, mnist-7v9\): choose the test set with --task/,
+    after: () => assert.ok(!existsSync(at('never-compared'))),
+  },
+  { name: 'compare --out is an existing file', args: ['compare', w, w, '--out', at('a-file')], says: /a-file is a file, not a folder/ },
 
   // Run folders: corrupt records and a second process.
   { name: 'resume with a corrupt run.json', args: ['reproduce', '--quiet', '--out', at('corrupt-run')], says: /corrupt-run\/run\.json is not valid JSON/ },

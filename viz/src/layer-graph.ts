@@ -27,6 +27,8 @@ export interface EdgeAttrs {
   size: number;
   color: string;
   hidden?: boolean;
+  /** Not in the highlighted set the model carries (e.g. not part of its circuit): drawn grey. */
+  muted?: boolean;
 }
 export type ViewGraph = UndirectedGraph<NodeAttrs, EdgeAttrs>;
 
@@ -51,12 +53,14 @@ export const COLORS = {
   output: '#0f172a',
   highlightPos: '#1d4ed8',
   highlightNeg: '#b91c1c',
+  muted: [148, 163, 184] as const, // slate grey: edges outside a highlighted set
 };
 
 /** Number of |w| levels for colour and width: enough to read, few enough to precompute. */
 export const LEVELS = 16;
 const POS_COLORS: string[] = [];
 const NEG_COLORS: string[] = [];
+const MUTED_COLORS: string[] = [];
 const SIZES: number[] = [];
 /**
  * Opaque colours pre-blended on white: sigma v3 blends with premultiplied alpha while its shaders
@@ -70,12 +74,14 @@ for (let l = 0; l < LEVELS; l++) {
   const alpha = 0.12 + 0.88 * t * Math.sqrt(t);
   POS_COLORS.push(onWhite(COLORS.positive, alpha));
   NEG_COLORS.push(onWhite(COLORS.negative, alpha));
+  MUTED_COLORS.push(onWhite(COLORS.muted, 0.5 * alpha));
   // ≥ 1 px: thinner quads rasterize with gaps (software GL) and vanish.
   SIZES.push(1 + 2 * t * t);
 }
 
-export function edgeStyle(w: number, maxAbs: number): { color: string; size: number } {
+export function edgeStyle(w: number, maxAbs: number, muted = false): { color: string; size: number } {
   const level = Math.min(LEVELS - 1, Math.floor((Math.abs(w) / (maxAbs || 1)) * LEVELS));
+  if (muted) return { color: MUTED_COLORS[level], size: 1 };
   return { color: w > 0 ? POS_COLORS[level] : NEG_COLORS[level], size: SIZES[level] };
 }
 
@@ -120,8 +126,12 @@ export function strongestFirst(weights: Float32Array): Uint32Array {
   return sortByMagnitude(weights).reverse();
 }
 
-/** The drawable graph of a layer: all units, the `cap` strongest edges. */
-export function buildDisplayGraph(layer: LayerRecord, positions: Positions, cap: number): DisplayGraph {
+/**
+ * The drawable graph of a layer: all units, the `cap` strongest edges. With `highlight` (flat
+ * indices i·nOut + j, e.g. the edges of a circuit `weightscope compare` found), the other edges are
+ * drawn grey and thin.
+ */
+export function buildDisplayGraph(layer: LayerRecord, positions: Positions, cap: number, highlight?: ReadonlySet<number> | null): DisplayGraph {
   const [nIn, nOut] = layer.shape;
   const w = layer.weights;
   const graph: ViewGraph = new UndirectedGraph<NodeAttrs, EdgeAttrs>({ allowSelfLoops: false, type: 'undirected' });
@@ -147,8 +157,9 @@ export function buildDisplayGraph(layer: LayerRecord, positions: Positions, cap:
     const i = Math.floor(flat / nOut), j = flat - i * nOut;
     const x = w[flat];
     const key = `e${flat}`;
-    const style = edgeStyle(x, maxAbs);
-    graph.addUndirectedEdgeWithKey(key, inKey(i), outKey(j), { weight: x, absw: Math.abs(x), size: style.size, color: style.color });
+    const muted = highlight ? !highlight.has(flat) : false;
+    const style = edgeStyle(x, maxAbs, muted);
+    graph.addUndirectedEdgeWithKey(key, inKey(i), outKey(j), { weight: x, absw: Math.abs(x), size: style.size, color: style.color, ...(muted ? { muted } : {}) });
     order[t] = key;
     absSorted[t] = Math.abs(x);
   }

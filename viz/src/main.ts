@@ -7,7 +7,7 @@
 import './style.css';
 import * as FA2Module from 'graphology-layout-forceatlas2/worker.js';
 import { inferSettings } from 'graphology-layout-forceatlas2';
-import type { DenseModel, LayerRecord } from '../../src/core/layer.js';
+import type { LayerRecord } from '../../src/core/layer.js';
 import { csvToRows, type ResultRow } from '../../src/core/results.js';
 import { Rng } from '../../src/core/rng.js';
 import { percolation, unitStats, type PercolationCurve, type UnitStats } from '../../src/stats/index.js';
@@ -16,7 +16,7 @@ import {
   bipartitePositions, buildDisplayGraph, countAtLeast, COLORS, edgeStyle, edgeFlatIndex,
   type DisplayGraph, type LayoutKind, type Positions,
 } from './layer-graph.js';
-import { fetchIndex, fetchText, loadModel, type RunIndex, type IndexedModel } from './model-loader.js';
+import { fetchIndex, fetchText, loadModel, type RunIndex, type IndexedModel, type ViewModel } from './model-loader.js';
 import { DEFAULT_METHOD, METHODS, lastRun, randomizeAsync } from './randomize-adapter.js';
 import { drawDegreeChart, drawPercolationChart, drawProbeCharts } from './charts-panel.js';
 import { exportPng, exportSvg, downloadBlob, compositeCanvas } from './export.js';
@@ -95,7 +95,7 @@ const edgeCap = Math.max(1, Number(params.get('cap')) || DEFAULT_EDGE_CAP);
 
 const state = {
   index: null as RunIndex | null,
-  model: null as DenseModel | null,
+  model: null as ViewModel | null,
   modelInfo: null as IndexedModel | null,
   layer: null as LayerRecord | null,
   randomized: null as LayerRecord | null,
@@ -250,7 +250,7 @@ async function rebuild(): Promise<void> {
   const assign = (pane: Pane, l: LayerRecord, title: string): void => {
     pane.layer = l;
     pane.title = title;
-    pane.display = buildDisplayGraph(l, positions, edgeCap);
+    pane.display = buildDisplayGraph(l, positions, edgeCap, l === layer ? state.model?.highlight.get(l.name) : null);
     pane.curve = percolation(l, 'all', { points: 101, full: true });
     pane.stats = unitStats(l);
     pane.visible = pane.display.order.length;
@@ -372,7 +372,7 @@ function hover(node: string | null): void {
     // Restyle in place, then one partial refresh of the edges (no reducer runs per frame).
     pane.view.restyleEdges(d.graph.edges(), (key, a) => {
       if (target === null) {
-        Object.assign(a, edgeStyle(a.weight, d.maxAbs));
+        Object.assign(a, edgeStyle(a.weight, d.maxAbs, a.muted));
       } else if (d.graph.hasExtremity(key, target)) {
         Object.assign(a, edgeStyle(a.weight, localMax));
       } else {
@@ -661,6 +661,12 @@ const hook = {
   },
   degrees(which: 'a' | 'b' = 'a'): { kPlus: number[]; kMinus: number[] } {
     return visibleDegrees(which === 'a' ? paneA : paneB);
+  },
+  /** Flat indices of the drawn edges shown grey (outside the model's highlighted set). */
+  mutedEdges(): number[] {
+    const out: number[] = [];
+    paneA.display!.graph.forEachEdge((key, a) => void (a.muted && out.push(edgeFlatIndex(key))));
+    return out.sort((x, y) => x - y);
   },
   /** Share of non-background pixels in the composited graph canvas(es). */
   inkFraction(): number {

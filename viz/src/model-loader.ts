@@ -19,10 +19,28 @@ export function runUrl(relPath: string): string {
   return 'run/' + relPath.split('/').map(encodeURIComponent).join('/');
 }
 
-const cache = new Map<string, Promise<DenseModel>>();
+/** A model as the page draws it: its layers, and per layer the edges to highlight (flat indices i·nOut + j), if model.json names any. */
+export type ViewModel = DenseModel & { highlight: Map<string, Set<number>> };
+
+/**
+ * The edges model.json asks to highlight: `userDefinedMetadata.weightscope.highlight`, an object
+ * layer name → array of flat edge indices (written by `weightscope compare`: a model's circuit).
+ * Anything else there is ignored.
+ */
+export function highlightOf(modelJson: unknown): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const h = (modelJson as { userDefinedMetadata?: { weightscope?: { highlight?: unknown } } } | null)?.userDefinedMetadata?.weightscope?.highlight;
+  if (!h || typeof h !== 'object' || Array.isArray(h)) return out;
+  for (const [layer, edges] of Object.entries(h)) {
+    if (Array.isArray(edges) && edges.every((e) => Number.isSafeInteger(e) && e >= 0)) out.set(layer, new Set(edges as number[]));
+  }
+  return out;
+}
+
+const cache = new Map<string, Promise<ViewModel>>();
 
 /** Load model.json and its weight files (relative to the model.json). */
-export function loadModel(modelPath: string): Promise<DenseModel> {
+export function loadModel(modelPath: string): Promise<ViewModel> {
   let p = cache.get(modelPath);
   if (!p) {
     p = (async () => {
@@ -36,7 +54,7 @@ export function loadModel(modelPath: string): Promise<DenseModel> {
         if (!r.ok) throw new Error(`could not read ${dir + path} (${r.status})`);
         shards[path] = await r.arrayBuffer();
       }
-      return layersToDenseModel(json, shards);
+      return { ...layersToDenseModel(json, shards), highlight: highlightOf(json) };
     })();
     cache.set(modelPath, p);
     p.catch(() => cache.delete(modelPath));

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   report: async () => (await import('./report.js')).registerReport,
   view: async () => (await import('./view.js')).registerView,
   layers: async () => (await import('./layers.js')).registerLayers,
+  compare: async () => (await import('./compare.js')).registerCompare,
   'text-lines': async () => (await import('./text-lines.js')).registerTextLines,
   transformer: async () => (await import('./transformer.js')).registerTransformer,
   worker: async () => (await import('./worker.js')).registerWorker,
