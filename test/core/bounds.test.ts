@@ -40,7 +40,7 @@ test('each bound has its environment variable; a positive decimal integer there 
 test('a value past its bound is one line: what, how much, the bound, the reason and how to raise it; at the bound it passes', () => {
   checkBound('samples', 10_000);
   assert.throws(() => checkBound('samples', 10_001), (e: Error) => e instanceof UserError
-    && e.message === 'stats --samples (null samples per z-score): 10,001 samples is above the bound of 10,000 samples (each is a full randomization of the layer); raise it with WEIGHTSCOPE_MAX_SAMPLES=N if you mean it');
+    && e.message === 'stats --samples, compare --samples (null samples per z-score): 10,001 samples is above the bound of 10,000 samples (each is a full randomization of the layer); raise it with WEIGHTSCOPE_MAX_SAMPLES=N if you mean it');
   assert.throws(() => checkBound('tensorBytes', 200_000 * 200_000 * 4, 'dataset x'), (e: Error) => /^dataset x: 149 GiB is above the bound of 4 GiB/.test(e.message));
   assert.throws(() => checkBound('samples', Number.NaN), UserError, 'NaN is never within a bound');
   withEnv('WEIGHTSCOPE_MAX_SAMPLES', '20000', () => checkBound('samples', 10_001));

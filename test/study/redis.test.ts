@@ -204,7 +204,9 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
   });
 
   test('a worker defends itself: jobs of the wrong shape or with absurd sizes are refused with one line each, a job past its time limit is failed with its reason, neither is retried, and the same worker then finishes a normal job', { timeout: 60_000 }, async () => {
-    const worker = await startWorker([FAKE_WORKER, redis.url, String(FAST_STALLS.lockMs), String(FAST_STALLS.stalledMs), '1500'], /^ready$/);
+    // The default lock (30 s): reading a 20 MB job on a loaded machine may outlast a short one, and a
+    // job whose lock lapsed is taken again (a second refusal line).
+    const worker = await startWorker([FAKE_WORKER, redis.url, '30000', '30000', '1500'], /^ready$/);
     const client = await connectRedis(redis.url);
     const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
     const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
@@ -241,7 +243,7 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
       await assert.rejects(executor.run([slow], local, () => {}), (err: Error) => err instanceof JobFailed && err.jobId === slow.id &&
         /^timed out on worker \S+ after 1\.\d\d s: the job ran past its time limit of 1\.5 s \(worker --job-timeout\)$/.test(err.reason));
       assert.ok(Date.now() - t0 < 10_000, `the time limit stopped the job (${Date.now() - t0} ms)`);
-      assert.equal(worker.lines.filter((l) => l.includes(` timed out ${slow.id} `)).length, 1, worker.lines.join('\n'));
+      assert.equal(worker.lines.filter((l) => l.startsWith(`timed out ${slow.id} after `) && l.endsWith(': the job ran past its time limit of 1.5 s (worker --job-timeout)')).length, 1, worker.lines.join('\n'));
 
       // The same worker then finishes a normal job, with the runner's own result.
       const got: JobResult[] = [];

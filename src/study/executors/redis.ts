@@ -584,7 +584,7 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
       if (err instanceof JobRefused) refuse(err.message);
       const seconds = ((performance.now() - t0) / 1000).toFixed(2);
       if (err instanceof JobTimedOut) {
-        log(`timed out ${id} after ${seconds} s: ${err.message}`);
+        log(`timed out ${id} after ${seconds} s: the job ran past ${err.message}`);
         throw new UnrecoverableError(`timed out on worker ${name} after ${seconds} s: the job ran past ${err.message}`);
       }
       log(`failed ${id} after ${seconds} s: ${(err as Error).message?.split('\n')[0] ?? err}`);
