@@ -31,7 +31,7 @@ export class Fields {
     const v = this.value[key];
     if (v === undefined && options.optional) return '';
     if (typeof v !== 'string') throw new JobRefused(`${this.at(key)} is ${describe(v)}, not a string`);
-    if (options.oneOf && !options.oneOf.includes(v)) throw new JobRefused(`${this.at(key)} is '${v.slice(0, 40)}', not one of ${options.oneOf.join(', ')}`);
+    if (options.oneOf && !options.oneOf.includes(v)) throw new JobRefused(`${this.at(key)} is ${shown(v)}, not one of ${options.oneOf.join(', ')}`);
     return v;
   }
 
@@ -96,10 +96,23 @@ export function refuseMemory(step: string, bytes: number): void {
   refuseBound(() => checkMemory(step, bytes));
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A string from a job made safe for one log line: control characters (newlines, escapes) as `?`. */
+export function oneLine(v: string): string {
+  return v.replace(CONTROL, '?');
+}
+
+/** A string from a job as it may be shown in a message: at most 40 characters, on one line. */
+export function shown(v: string): string {
+  return `'${oneLine(v.slice(0, 40))}${v.length > 40 ? '…' : ''}'`;
+}
+
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `'${v.slice(0, 40)}'`;
+  if (typeof v === 'string') return shown(v);
   if (typeof v === 'number') return String(v);
   return typeof v === 'object' ? 'an object' : String(v);
 }

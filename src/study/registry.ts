@@ -9,7 +9,7 @@
  */
 import type { JobKind, StudyKind } from './kind.js';
 import { JobRefused, type BlobSource, type Job, type JobProgress, type JobResult } from './types.js';
-import { Fields } from './fields.js';
+import { Fields, describe, oneLine } from './fields.js';
 import { REFERENCE_STUDY } from './kinds/reference/index.js';
 import { TAGGER_STUDY } from './kinds/tagger/index.js';
 
@@ -73,8 +73,11 @@ export async function preloadRunners(): Promise<void> {
 export function checkJob(job: unknown): Job {
   const fields = Fields.of(job, 'the job');
   const kind = fields.string('kind');
+  if (!/^[a-z][a-z-]{0,39}$/.test(kind)) throw new JobRefused(`the job.kind is ${describe(kind)}, not a job kind`);
   const id = fields.string('id');
   if (id === '' || id.length > 500) throw new JobRefused(`the job's id is ${id === '' ? 'empty' : 'longer than 500 characters'}`);
+  // Ids go into log lines and error messages: one line each.
+  if (oneLine(id) !== id) throw new JobRefused(`the job's id ${describe(id)} holds control characters`);
   jobKind(kind).check(job as Job);
   return job as Job;
 }

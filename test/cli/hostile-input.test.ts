@@ -238,6 +238,15 @@ const CASES: Case[] = [
   { name: 'probe --eval-tokens 10⁹', args: ['probe', onnxOk, '--probe', 'baseline', '--eval-tokens', '1000000000'], says: /--eval-tokens.*above the bound/ },
   { name: 'probe --batch-size 10⁹', args: ['probe', onnxOk, '--inputs', at('x.npy'), '--probe', 'baseline', '--batch-size', '1000000000'], says: /--batch-size.*above the bound/ },
   { name: 'randomize --steps 10¹²', args: ['randomize', at('dense', 'w.npy'), '--method', 'swap', '--steps', '1000000000000', '--out', out('r.npy')], says: /--steps.*above the bound/ },
+  { name: 'reproduce --hidden 10⁸', args: ['reproduce', '--hidden', '100000000', '--out', out('run')], says: /--hidden.*100,000,000 units is above the bound of 65,536 units/ },
+  { name: 'reproduce --batch-size 10⁹', args: ['reproduce', '--batch-size', '1000000000', '--out', out('run')], says: /--batch-size.*1,000,000,000 images is above the bound/ },
+  { name: 'reproduce --epochs 10¹⁵', args: ['reproduce', '--epochs', '1000000000000000', '--out', out('run')], says: /--epochs.*above the bound of 10,000 epochs/ },
+  { name: 'train within the flag bounds but past the memory bound', args: ['train', '--pair', '0v7', '--hidden', '65536,65536', '--out', out('run')], says: /training an MLP 784-65536-65536 in batches of 128 would need about 97\.3 GiB of memory/ },
+  { name: 'transformer --ffn 4·10⁹', args: ['transformer', '--ffn', '4000000000', '--out', out('run')], says: /--ffn.*above the bound of 16,384 units/ },
+  { name: 'transformer --train-tokens 9·10¹¹', args: ['transformer', '--train-tokens', '900000000000', '--out', out('run')], says: /--train-tokens.*above the bound of 100,000,000 tokens/ },
+  { name: 'transformer --dim 10⁶', args: ['transformer', '--dim', '1000000', '--out', out('run')], says: /--dim.*above the bound of 4,096 units/ },
+  { name: 'compare --resamples 10⁹', args: ['compare', at('dense', 'w.npy'), at('dense', 'w.npy'), '--resamples', '1000000000', '--out', out('cmp')], says: /--resamples.*above the bound of 1,000,000 resamples/ },
+  { name: 'compare --size 100000', args: ['compare', at('dense', 'w.npy'), at('dense', 'w.npy'), '--size', '100000', '--out', out('cmp')], says: /--size.*above the bound of 1,024 pixels/ },
 
   // No silent wrong values: inputs, labels, results, flags that do not apply.
   { name: '--inputs with NaN (ONNX)', args: ['probe', onnxOk, '--inputs', at('x-nan.npy'), '--probe', 'baseline'], says: /value NaN at \[1, 2\] is not a finite number/ },

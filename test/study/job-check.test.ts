@@ -66,6 +66,9 @@ test('jobs of the wrong shape are refused naming the field', () => {
   refused({}, /^the job\.kind is undefined, not a string$/);
   refused({ kind: 'mine', id: 'x' }, /runs no 'mine' jobs/);
   refused({ kind: 'train', id: '' }, /id is empty/);
+  refused({ kind: 'train', id: 'x\nrefused everything' }, /^the job's id 'x\?refused everything' holds control characters$/);
+  refused({ kind: 'x'.repeat(1_000_000), id: 'x' }, /^the job\.kind is 'x{40}…', not a job kind$/);
+  refused(edited(train, 'training.engine', 'gpu\n'.repeat(100)), /^the job\.training\.engine is '(gpu\?){10}…', not one of tfjs, sparse$/);
   refused({ kind: 'train', id: 'x' }, /^the job\.target is undefined, not an object$/);
   refused(edited(train, 'train', 'not-a-hash'), /^the job\.train is 'not-a-hash', not a blob hash$/);
   refused(edited(train, 'training.engine', 'gpu'), /^the job\.training\.engine is 'gpu', not one of tfjs, sparse$/);

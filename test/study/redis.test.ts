@@ -276,6 +276,13 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
     } finally {
       await executor.close();
       await stopWorkers([worker]);
+      // The study's other jobs still wait in the queue (a stopped coordinator leaves them for its
+      // restart): taken away, so that the next test's workers do not run them.
+      const client = await connectRedis(redis.url);
+      const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+      await queue.drain(true);
+      await queue.close();
+      client.disconnect();
       rmSync(join(root, '..'), { recursive: true, force: true });
     }
   });

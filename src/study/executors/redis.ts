@@ -19,6 +19,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
 import { WEIGHTSCOPE_VERSION } from '../../core/run-folder.js';
 import { blobHash } from '../blobs.js';
+import { oneLine } from '../fields.js';
 import { checkJob, jobKind } from '../registry.js';
 import { JobFailed, JobRefused, type BlobHash, type BlobStore, type Executor, type Job, type JobEvent, type JobResult, type JobRunner } from '../types.js';
 
@@ -533,7 +534,8 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     // Everything in a queued job is input from anywhere: checked before anything runs.
     const data = (typeof queued.data === 'object' && queued.data !== null ? queued.data : {}) as Partial<QueuedJobData>;
     const given = data.job as unknown;
-    const id = typeof (given as Job | null)?.id === 'string' ? (given as Job).id.slice(0, 200) : queued.id;
+    // The id as logged: one line, whatever the job says (checkJob refuses control characters in it).
+    const id = oneLine(typeof (given as Job | null)?.id === 'string' ? (given as Job).id.slice(0, 200) : String(queued.id));
     const refuse = (why: string): never => {
       log(`refused ${id}: ${why}`);
       throw new UnrecoverableError(`refused by worker ${name}: ${why}`);
