@@ -244,6 +244,7 @@ const CASES: Case[] = [
   { name: 'worker without --redis', args: ['worker'], says: /required option '--redis <url>'/ },
   { name: 'worker --redis host:port without a scheme', args: ['worker', '--redis', 'localhost:6379'], says: /expected redis:\/\/HOST:PORT/ },
   { name: 'worker --concurrency 0', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'], says: /--concurrency.*positive integer/ },
+  { name: 'worker --job-timeout past what a timer can wait', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--job-timeout', '3000000'], says: /--job-timeout.*at most 2,000,000 seconds/ },
 ];
 
 interface Outcome {

@@ -6,6 +6,16 @@ import { DEFAULT_JOB_TIMEOUT_MS, DEFAULT_LOCK_MS, DEFAULT_STALLED_MS, PROTOCOL, 
 import { preloadRunners, runJob } from '../../study/registry.js';
 import { boundedInt, outputDir, positiveInt } from '../options.js';
 
+/** The longest `--job-timeout`, in seconds: about 23 days, below the longest wait a Node timer can make (2³¹ ms). */
+const MAX_JOB_TIMEOUT_S = 2_000_000;
+
+/** `--job-timeout <seconds>`: a positive integer a timer can wait for (past 2³¹ ms one fires at once). */
+function jobTimeout(value: string): number {
+  const s = positiveInt(value);
+  if (s > MAX_JOB_TIMEOUT_S) throw new InvalidArgumentError(`must be at most ${MAX_JOB_TIMEOUT_S.toLocaleString('en-US')} seconds (23 days).`);
+  return s;
+}
+
 /** `--redis <url>`: a redis:// URL, checked as the flag is parsed (reaching it is checked on connect). */
 export function redisUrl(value: string): string {
   try {
@@ -28,7 +38,7 @@ export function registerWorker(program: Command): void {
     .option('--cache <dir>', 'also keep fetched models and task data here, across restarts (default: in memory only)', outputDir)
     .option('--lock-ms <ms>', `how long a running job's lock lasts unrenewed before the job may go to another worker (default ${DEFAULT_LOCK_MS}); give every worker the same`, positiveInt)
     .option('--stall-check-ms <ms>', `how often workers look for jobs whose worker died (default ${DEFAULT_STALLED_MS}); give every worker the same`, positiveInt)
-    .option('--job-timeout <seconds>', `the longest one job may run (default ${DEFAULT_JOB_TIMEOUT_MS / 3_600_000} h): a job past it is stopped, recorded as failed with the reason, and the worker takes the next one`, positiveInt)
+    .option('--job-timeout <seconds>', `the longest one job may run (default ${DEFAULT_JOB_TIMEOUT_MS / 3_600_000} h): a job past it is stopped, recorded as failed with the reason, and the worker takes the next one`, jobTimeout)
     .action(async (opts: { redis: string; concurrency: number; cache?: string; lockMs?: number; stallCheckMs?: number; jobTimeout?: number }) => {
       // Unreachable Redis: one line, before anything starts.
       (await connectRedis(opts.redis)).disconnect();

@@ -565,7 +565,8 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     };
     try {
       const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new JobTimedOut(limit)), timeoutMs);
+        // A Node timer waits at most 2³¹ − 1 ms (a longer one fires at once); past that, progress reports check the deadline.
+        if (timeoutMs < 2 ** 31) timer = setTimeout(() => reject(new JobTimedOut(limit)), timeoutMs);
       });
       let result = await Promise.race([options.runner(job, store, onEvent), expired]);
       if (result.made?.length) {
