@@ -11,10 +11,14 @@
  * also measured directly: the round trip of an eval job with no evaluations (enqueue, a worker
  * takes it, runs nothing, the result comes back), sequentially, median of 10, against the compute
  * time of one default-size job in this thread: `ratio study eval job compute time vs Redis queue
- * round trip` (target ≥ 20×, i.e. the queue adds under 5 %). Where no redis-server is installed
- * both lines say so instead. Run: `node dist/bench/redis.js`.
+ * round trip` (target ≥ 20×, i.e. the queue adds under 5 %); and, as a study runs (100 empty jobs
+ * enqueued at once on the 2 workers), each worker's time per job on the queue against the same
+ * compute: `ratio study eval job compute time vs Redis queue time per job, jobs enqueued together`
+ * (target ≥ 50×: under 2 %, issue 22). Where no redis-server is installed the lines say so
+ * instead. Run: `node dist/bench/redis.js`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createThreadPoolExecutor } from '../src/study/executors/index.js';
 import { RedisExecutor } from '../src/study/executors/redis.js';
@@ -31,6 +35,7 @@ const WHAT = 'study evaluations/s over Redis, 2 worker processes';
 const PEER = 'thread pool, 2 threads';
 const JOB = 'study eval job compute time';
 const ROUND_TRIP = 'Redis queue round trip';
+const QUEUE_PER_JOB = 'Redis queue time per job, jobs enqueued together (under 2 %)';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -63,6 +68,7 @@ export async function run(): Promise<void> {
     console.log(missing);
     reportRatio(WHAT, PEER, null, 0.95, 'redis-server not installed');
     reportRatio(JOB, ROUND_TRIP, null, 20, 'redis-server not installed');
+    reportRatio(JOB, QUEUE_PER_JOB, null, 50, 'redis-server not installed');
     return;
   }
   const reps = Number(process.env.BENCH_REPS ?? 3);
@@ -88,7 +94,9 @@ export async function run(): Promise<void> {
     console.log(`queue overhead per job: ${overheadMs.toFixed(0)} ms (${((100 * overheadMs) / jobMs).toFixed(1)} % of a job's compute)`);
     reportRatio(WHAT, PEER, r.perSecond / p.perSecond, 0.95);
 
-    // The queue alone: jobs that compute nothing, one at a time, against one job's compute here.
+    // The queue alone: jobs that compute nothing, one at a time (the round trip's latency), and many
+    // at once as a study enqueues them (what each worker spends per job on the queue: taking it,
+    // reporting it, taking the next), against one job's compute here (median of the first 5 jobs).
     const empty: EvalJob = { ...b.jobs[0], evals: [] };
     const trips: number[] = [];
     for (let k = 0; k < 10; k++) {
@@ -97,16 +105,27 @@ export async function run(): Promise<void> {
       await executor.run([job], b.blobs, () => undefined);
       trips.push(performance.now() - t);
     }
+    const batches: number[] = [];
+    const many = 100;
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      await executor.run(Array.from({ length: many }, (_, i) => ({ ...empty, id: `${empty.id}/empty-${i}`, baseSeed: 6000 + k })), b.blobs, () => undefined);
+      batches.push(((performance.now() - t) * workers.length) / many);
+    }
     const computes: number[] = [];
-    for (const job of b.jobs.slice(0, 3)) {
+    for (const job of b.jobs.slice(0, 5)) {
+      await runJob(job, b.blobs);
       const t = performance.now();
       await runJob(job, b.blobs);
       computes.push(performance.now() - t);
     }
     const trip = median(trips);
+    const perJob = Math.min(...batches);
     const compute = median(computes);
-    console.log(`Redis queue round trip of an empty job: ${trip.toFixed(1)} ms (median of ${trips.length}); one default-size job computes ${compute.toFixed(0)} ms here: the queue adds ${((100 * trip) / compute).toFixed(2)} %`);
+    console.log(`Redis queue round trip of an empty job: ${trip.toFixed(1)} ms (median of ${trips.length}, one at a time); ${many} empty jobs at once: ${perJob.toFixed(2)} ms of each worker's time per job (best of ${batches.length}); one default-size job computes ${compute.toFixed(0)} ms here`);
+    console.log(`the queue's time per job: ${((100 * perJob) / compute).toFixed(2)} % of its compute as a study runs jobs (${((100 * trip) / compute).toFixed(2)} % one at a time); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     reportRatio(JOB, ROUND_TRIP, compute / trip, 20);
+    reportRatio(JOB, QUEUE_PER_JOB, compute / perJob, 50);
   } finally {
     await executor?.close();
     await pool.close();

@@ -41,6 +41,8 @@ export interface ModelLayer {
   tensor?: string;
   /** Convolutions: the kernel's window and the mapping used. */
   conv?: InventoryLayer['conv'];
+  /** Part `index` of `of` of a fused tensor (q, k, v of an attention in_proj), along the outputs. */
+  part?: InventoryLayer['part'];
   /** Its layer record, validated (weights finite, bias of length nOut); read from the file when called. */
   load(): LayerRecord;
 }
@@ -109,6 +111,7 @@ function fromFile(entry: FormatEntry, file: ModelFile, options: OpenOptions): Mo
     depth,
     tensor: l.tensor,
     ...(l.conv ? { conv: l.conv } : {}),
+    ...(l.part ? { part: l.part } : {}),
     load: () => withPath(file.path, () => layerRecord(file, l)),
   }));
   return assemble(entry, file.path, layers, inv.skipped, file, (changed, out) => file.write(out, replacementsFor(file, inv, changed)));

@@ -19,23 +19,12 @@ import { UserError, type DenseModel, type LayerRecord } from '../core/index.js';
 import { activateInPlace, classOfLogits } from './predict.js';
 import { CkaAccumulator, ckaFromMoments, ckaReference, type CkaReference } from './cka.js';
 import { KERNEL_BLOCK, WIDE_BLOCK, loadSpmmKernel, type SpmmKernel } from './wasm-kernel.js';
+import { loadDeltaKernel, type DeltaKernel } from './delta-kernel.js';
+import { ExactEngine, OutsideGrid, certifiedPredictions, checkGrid, columnStats, exactFirstLayerJs, exactInputs, exactShape, type ExactInputs } from './delta-eval.js';
 import { inputSizeOf, scalingOf, type InputScaling, type Split } from './split.js';
+import type { SparseInputs } from './sparse-inputs.js';
 
-/** The test inputs in the sparse form the evaluator uses. */
-export interface SparseInputs {
-  n: number;
-  /** Inputs per image. */
-  d: number;
-  /** CSR row pointers: image k's entries are [rowPtr[k], rowPtr[k+1]). */
-  rowPtr: Uint32Array;
-  /** Pixel index of each entry. */
-  col: Uint32Array;
-  /** scale·(p − mode) of each entry. */
-  val: Float32Array;
-  /** The scaled mode value x(m_i) of each pixel, folded into the first layer's bias. */
-  baseX: Float32Array;
-  labels: Uint8Array;
-}
+export type { SparseInputs } from './sparse-inputs.js';
 
 /** Build the sparse form of a split (once per test set). */
 export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
@@ -64,6 +53,7 @@ export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
   const rowPtr = new Uint32Array(n + 1);
   const col = new Uint32Array(nnz);
   const val = new Float32Array(nnz);
+  const q = new Int16Array(nnz);
   let e = 0;
   for (let k = 0; k < n; k++) {
     for (let i = 0; i < d; i++) {
@@ -71,12 +61,13 @@ export function sparseInputs(test: Split, inputs: InputScaling): SparseInputs {
       if (p !== mode[i]) {
         col[e] = i;
         val[e] = (p - mode[i]) * scale;
+        q[e] = p - mode[i];
         e++;
       }
     }
     rowPtr[k + 1] = e;
   }
-  return { n, d, rowPtr, col, val, baseX, labels: test.labels };
+  return { n, d, rowPtr, col, val, q, baseX, scale, labels: test.labels };
 }
 
 /**
@@ -106,7 +97,7 @@ export interface Evaluator {
    * Accuracy, and CKA against `reference` when given, of each probed model (a per-batch list must
    * hold testBatchCount(n) models: batch b is images [128·b, 128·b + 128)).
    */
-  measure(models: ProbedModel[], reference?: DenseModel): Measurement[];
+  measure(models: ProbedModel[], reference?: DenseModel, options?: MeasureOptions): Measurement[];
   /** Fraction of test images classified correctly (prediction rule: see predict.ts). */
   accuracy(model: DenseModel): number;
   /** Which first-layer kernel runs: `wasm-simd` or the plain `js` fallback. */
@@ -115,6 +106,17 @@ export interface Evaluator {
   accuracies(models: DenseModel[]): number[];
   /** Predicted class of every test image. */
   predict(model: DenseModel): Uint8Array;
+}
+
+export interface MeasureOptions {
+  /**
+   * Compute the first layer's pre-activations exactly (delta-eval.ts): an evaluation may then start
+   * from the sums of the unprobed model (`reference`), its signs or the last evaluation and add only
+   * the weights that differ. The accuracy is the float32 path's, bit for bit (certified per image,
+   * the rest recomputed); CKA differs from the float32 path's at float32 rounding level. Ignored
+   * (the float32 path) for models the exact first layer does not apply to (exactApplies).
+   */
+  exact?: boolean;
 }
 
 export interface EvaluatorOptions {
@@ -145,7 +147,15 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
     }
     return r;
   };
-  const measureOne = (probed: ProbedModel, reference?: DenseModel): Measurement => {
+  let jsInputs: ExactInputs | null = null;
+  const exactOf = (width: number, h: number): { ei: ExactInputs; engine: ExactEngine | null } => {
+    if (ks) {
+      const engine = engineOf(ks, s, width, h);
+      return { ei: ks.ei!, engine };
+    }
+    return { ei: (jsInputs ??= exactInputs(s, s.scale)), engine: null };
+  };
+  const measureOne = (probed: ProbedModel, reference?: DenseModel, options: MeasureOptions = {}): Measurement => {
     const ref = reference ? referenceOf(reference) : null;
     const models = Array.isArray(probed) ? probed : [probed];
     // Per-batch models: batch b of the test set runs through models[b] only.
@@ -158,9 +168,17 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
       checkModel(s, model);
       if (ref && model.layers[0].shape[1] !== ref.h) throw new UserError(`CKA needs the same hidden width as the original (${ref.h}), got ${model.layers[0].shape[1]}`);
     }
+    const h = models[0].layers[0].shape[1];
+    const width = Math.ceil(h / KERNEL_BLOCK) * KERNEL_BLOCK;
+    // The engine's buffers first (the exact first layer, the float32 route for mostly zero weights):
+    // making them may grow the kernel memory, and views made before would be detached.
+    if (ks) engineOf(ks, s, width, h);
+    const ex = options.exact && models.every((m) => m.layers[0].shape[1] === h) ? exactOf(width, h) : null;
+    const useExact = ex !== null && exactShape(models);
     // CKA moments in the kernel, straight from its output (ReLU hidden layers, width a multiple of 8), else streamed in JS.
     const inKernel = ref && ks && ref.h % 8 === 0 && models.every((m) => m.layers[0].activation === 'relu') ? ckaMoments(ks, s, ref) : null;
     const acc = ref && !inKernel ? new CkaAccumulator(ref) : null;
+    const exactPred = useExact ? new Uint8Array(s.n) : null;
     let correct = 0;
     for (let b = 0; b < parts; b++) {
       const start = b * size;
@@ -169,16 +187,27 @@ export function evaluatorFromSparse(s: SparseInputs, options: EvaluatorOptions =
       const onHidden = inKernel
         ? (_pre: Float32Array, width: number) => inKernel.add(start, count, width)
         : acc ? (pre: Float32Array, width: number) => feedCka(acc, pre, width, start, count, model) : undefined;
+      if (useExact) {
+        try {
+          exactForward(s, ks, ex!, model, reference ?? null, width, start, count, parts === 1 ? -1 : b, onHidden, exactPred!);
+        } catch (e) {
+          // Weights beyond the grid's range (checked before a part does any work): the float32 path, from the start.
+          if (e instanceof OutsideGrid) return measureOne(probed, reference, {});
+          throw e;
+        }
+        continue;
+      }
       const pred = forward(s, ks, model, start, count, onHidden);
       for (let k = 0; k < count; k++) if (pred[k] === s.labels[start + k]) correct++;
     }
+    if (exactPred) for (let k = 0; k < s.n; k++) if (exactPred[k] === s.labels[k]) correct++;
     const cka = inKernel ? inKernel.value() : acc?.value();
     return { accuracy: s.n === 0 ? 0 : correct / s.n, ...(cka !== undefined ? { cka } : {}) };
   };
   return {
     n: s.n,
     kernel: ks ? 'wasm-simd' : 'js',
-    measure: (models, reference) => models.map((m) => measureOne(m, reference)),
+    measure: (models, reference, options) => models.map((m) => measureOne(m, reference, options)),
     accuracy: (model) => accuracyOf(forward(s, ks, model, 0, s.n)),
     accuracies: (models) => models.map((m) => accuracyOf(forward(s, ks, m, 0, s.n))),
     predict: (model) => forward(s, ks, model, 0, s.n),
@@ -196,7 +225,10 @@ export function splitSparse(s: SparseInputs, size: number): { s: SparseInputs; s
     const rowPtr = Uint32Array.from(s.rowPtr.subarray(start, end + 1), (p) => p - e0);
     out.push({
       start,
-      s: { n: end - start, d: s.d, rowPtr, col: s.col.subarray(e0, e1), val: s.val.subarray(e0, e1), baseX: s.baseX, labels: s.labels.subarray(start, end) },
+      s: {
+        n: end - start, d: s.d, rowPtr, col: s.col.subarray(e0, e1), val: s.val.subarray(e0, e1), q: s.q.subarray(e0, e1),
+        baseX: s.baseX, scale: s.scale, labels: s.labels.subarray(start, end),
+      },
     });
   }
   return out;
@@ -274,6 +306,12 @@ interface KernelState {
   /** First free byte after the test set (16-aligned). */
   dynamic: number;
   layout: Layout | null;
+  /** delta-kernel.ts on the same memory: the branch-free head. */
+  delta: DeltaKernel | null;
+  /** The exact first layer's engine (delta-eval.ts) on this memory, made with the layout it sits after. */
+  engine: ExactEngine | null;
+  engineLayout: Layout | null;
+  ei: ExactInputs | null;
 }
 
 /** Buffers for a first layer of `width` padded floats and h hidden units. */
@@ -291,8 +329,13 @@ interface Layout {
   yy: number;
   sum: number;
   row: number;
+  /** The head kernel's weights and bias (float64 pairs) and its output (four float64s an image). */
+  headIn: number;
+  headOut: number;
   /** The reference whose activations are in xc. */
   loaded: CkaReference | null;
+  /** First free byte after these buffers. */
+  end: number;
 }
 
 function align16(x: number): number {
@@ -316,7 +359,23 @@ function kernelFor(s: SparseInputs): KernelState | null {
   new Uint32Array(buf, col, s.col.length).set(s.col);
   new Float32Array(buf, val, s.val.length).set(s.val);
   new Float32Array(buf, baseX, s.d).set(s.baseX);
-  return { kernel, rows, rowPtr, col, val, baseX, dynamic, layout: null };
+  return { kernel, rows, rowPtr, col, val, baseX, dynamic, layout: null, delta: loadDeltaKernel(kernel.memory), engine: null, engineLayout: null, ei: null };
+}
+
+/**
+ * The engine of delta-eval.ts for this width's layout (made, and the memory grown, on first use:
+ * call it before making views of the memory). Null for a layout of another hidden width.
+ */
+function engineOf(ks: KernelState, s: SparseInputs, width: number, h: number): ExactEngine | null {
+  const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
+  if (ks.engineLayout !== L) {
+    ks.ei ??= exactInputs(s, s.scale);
+    const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+    const host = { memory: ks.kernel.memory, s, rows: ks.rows, rowPtr: ks.rowPtr, col: ks.col, spmm, w: L.w, out: L.out, width, h: L.h, free: L.end };
+    ks.engine = ExactEngine.create(host, ks.ei, TEST_BATCH);
+    ks.engineLayout = L;
+  }
+  return L.h === h ? ks.engine : null;
 }
 
 /** The buffers for this width and h (made, and the memory grown, on first use or when they change). */
@@ -331,10 +390,12 @@ function layoutOf(ks: KernelState, s: SparseInputs, width: number, h: number): L
   const yy = align16(yx + h * h * 8);
   const sum = align16(yy + h * h * 8);
   const row = align16(sum + h * 8);
-  const need = align16(row + h * 8);
+  const headIn = align16(row + h * 8);
+  const headOut = align16(headIn + (2 * h + 2) * 8);
+  const need = align16(headOut + s.n * 32);
   const mem = ks.kernel.memory;
   if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, loaded: null });
+  return (ks.layout = { width, h, w, bias, fold, out, xc, yx, yy, sum, row, headIn, headOut, loaded: null, end: need });
 }
 
 /** CKA moments accumulated by the kernel's ckaAdd over the test batches of one evaluation. */
@@ -382,6 +443,7 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     }
   };
   if (ks) {
+    const engine = engineOf(ks, s, width, h);
     // Any layout of this width serves (its h only sizes the CKA buffers, which an evaluation with CKA set up).
     const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
     const buf = ks.kernel.memory.buffer;
@@ -392,9 +454,15 @@ function firstLayer(s: SparseInputs, ks: KernelState | null, layer: LayerRecord,
     if (layer.bias) fold.set(layer.bias);
     ks.kernel.fold(d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
     new Float32Array(buf, L.bias, width).set(fold);
-    // The same sums either way; the wide kernel loads each entry's index and value half as often.
-    const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
-    spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    // The same sums either way: the wide kernel loads each entry's index and value half as often;
+    // for mostly zero weights (pruned ≥ 90 %) the engine adds only the non-zero ones (the others add nothing).
+    const part = start === 0 && count === s.n ? -1 : start % TEST_BATCH === 0 && count === Math.min(TEST_BATCH, s.n - start) ? start / TEST_BATCH : null;
+    if (engine && part !== null && mostlyZero(layer.weights)) {
+      engine.sparseFloat32(start, start + count, part, L.bias, L.w);
+    } else {
+      const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+      spmm(count, ks.rows + start * 4, ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, L.out);
+    }
     return new Float32Array(buf, L.out, count * width);
   }
   // Plain JS fallback: the same computation, one scalar multiply-add at a time.
@@ -427,10 +495,109 @@ function forward(s: SparseInputs, ks: KernelState | null, model: DenseModel, sta
   const pre = firstLayer(s, ks, model.layers[0], width, start, count);
   onHidden?.(pre, width);
   const pred = new Uint8Array(count);
+  if (ks && headKernel(ks, model, width, count, pred)) return pred;
   if (twoLayerRelu(model, pre, width, pred)) return pred;
   const rest = restOf(model);
   for (let img = 0; img < count; img++) pred[img] = rest(pre, img * width);
   return pred;
+}
+
+/**
+ * The exact first layer (delta-eval.ts) of images [start, start + count) through `model`, then its
+ * head: predictions into pred[start …], certified to be the float32 path's (the few images within
+ * rounding of a tie recomputed the float32 way). `base`: the unprobed model the probe started
+ * from (its sums are where most routes start). `onHidden` sees the pre-activations, as in forward.
+ */
+function exactForward(
+  s: SparseInputs, ks: KernelState | null, ex: { ei: ExactInputs; engine: ExactEngine | null }, model: DenseModel, base: DenseModel | null,
+  width: number, start: number, count: number, part: number, onHidden: ((pre: Float32Array, width: number) => void) | undefined, pred: Uint8Array,
+): void {
+  const layer = model.layers[0];
+  const h = layer.shape[1];
+  const predictRows = (pre: Float32Array, w: number, out: Uint8Array) => void twoLayerRelu(model, pre, w, out);
+  if (ks && ex.engine) {
+    const L = layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h);
+    const buf = ks.kernel.memory.buffer;
+    fillPadded(new Float32Array(buf, L.w, s.d * width), layer, width);
+    const fold = new Float64Array(buf, L.fold, width);
+    fold.fill(0);
+    if (layer.bias) fold.set(layer.bias);
+    ks.kernel.fold(s.d, ks.baseX, L.w, width * 4, L.fold, 0, 0, 0, 0);
+    const cols = ex.engine.preActivations(start, start + count, L.fold, base ? base.layers[0].weights : null, part);
+    const pre = new Float32Array(buf, L.out, count * width);
+    onHidden?.(pre, width);
+    const engine = ex.engine;
+    // The float32 path's pre-activations of a few images: its float32 bias f32(fold), its spmm over their rows.
+    const float32Rows = (images: number[]): Float32Array => {
+      new Float32Array(buf, L.bias, width).set(new Float64Array(buf, L.fold, width));
+      const spmm = width % WIDE_BLOCK === 0 ? ks.kernel.spmmWide : ks.kernel.spmm;
+      spmm(images.length, engine.imageList(images), ks.rowPtr, ks.col, ks.val, L.w, width * 4, L.bias, engine.fallbackRows);
+      return new Float32Array(buf, engine.fallbackRows, images.length * width);
+    };
+    engine.counters.recomputed += certifiedPredictions(pre, width, start, count, model, new Float64Array(buf, L.fold, width), cols, ex.ei, float32Rows, pred, predictRows, engine.headSums);
+    return;
+  }
+  // Plain JS: the same numbers, one scalar at a time.
+  const cols = columnStats(layer, width);
+  checkGrid(cols, ex.ei);
+  const fold = foldedBias(s, layer);
+  const pre = exactFirstLayerJs(s, ex.ei, layer, fold, width, start, count);
+  // CKA in the kernel (if any) reads the pre-activations where firstLayer leaves them
+  if (ks) new Float32Array(ks.kernel.memory.buffer, layoutOf(ks, s, width, ks.layout?.width === width ? ks.layout.h : h).out, count * width).set(pre);
+  onHidden?.(pre, width);
+  const float32Rows = (images: number[]): Float32Array => {
+    const out = new Float32Array(images.length * width);
+    images.forEach((img, k) => out.set(firstLayer(s, null, layer, width, img, 1), k * width));
+    return out;
+  };
+  certifiedPredictions(pre, width, start, count, model, fold, cols, ex.ei, float32Rows, pred, predictRows);
+}
+
+/** A first layer's weights as padded rows of `width` floats (zeros in the padding). */
+function fillPadded(W: Float32Array, layer: LayerRecord, width: number): void {
+  const h = layer.shape[1];
+  if (h === width) W.set(layer.weights);
+  else {
+    W.fill(0);
+    for (let i = 0; i < layer.shape[0]; i++) W.set(layer.weights.subarray(i * h, (i + 1) * h), i * width);
+  }
+}
+
+/** Whether a weight array is mostly zeros (≤ 10 % non-zero, judged on every 7th weight): sparseFloat32 then beats the dense rows. */
+function mostlyZero(w: Float32Array): boolean {
+  let nonZero = 0;
+  let seen = 0;
+  for (let i = 0; i < w.length; i += 7, seen++) if (w[i] !== 0) nonZero++;
+  return nonZero * 10 <= seen;
+}
+
+/**
+ * twoLayerRelu by the kernel's head (delta-kernel.ts `head`): the same logits bit for bit, without
+ * the branch on each hidden unit (a coin toss for the predictor). The pre-activations are at the
+ * layout's `out` (firstLayer's result). False for other shapes.
+ */
+function headKernel(ks: KernelState, model: DenseModel, width: number, count: number, pred: Uint8Array): boolean {
+  if (!ks.delta || !ks.layout || ks.layout.width !== width || model.layers.length !== 2 || model.layers[0].activation !== 'relu') return false;
+  const second = model.layers[1];
+  const c = second.shape[1];
+  if (c > 2 || second.activation === 'relu') return false;
+  const h = second.shape[0];
+  const L = ks.layout;
+  const buf = ks.kernel.memory.buffer;
+  const w01 = new Float64Array(buf, L.headIn, 2 * h + 2);
+  const W = second.weights;
+  for (let j = 0; j < h; j++) {
+    w01[2 * j] = W[c * j];
+    w01[2 * j + 1] = c === 2 ? W[2 * j + 1] : 0;
+  }
+  w01[2 * h] = second.bias ? second.bias[0] : 0;
+  w01[2 * h + 1] = c === 2 && second.bias ? second.bias[1] : 0;
+  // aux (the exact path's bound sums) unused here: the weights again
+  ks.delta.head(count, L.out, width * 4, h, L.headIn, L.headIn, L.headIn + 16 * h, L.headOut);
+  const z = new Float64Array(buf, L.headOut, 4 * count);
+  if (c === 2) for (let k = 0; k < count; k++) pred[k] = z[4 * k + 1] > z[4 * k] ? 1 : 0;
+  else for (let k = 0; k < count; k++) pred[k] = z[4 * k] > 0 ? 1 : 0;
+  return true;
 }
 
 /**

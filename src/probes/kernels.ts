@@ -6,6 +6,7 @@ import { countNonZero } from '../core/layer.js';
 import type { Rng } from '../core/rng.js';
 import { magnitudeOrder } from '../stats/magnitude.js';
 import { NOISE_LANES, lanesExact, noiseKernel, type NoiseKernel } from './noise-kernel.js';
+import { SELECT_MAX_N, selectKernel } from './select-kernel.js';
 
 export type MagnitudeSelect = 'smallest' | 'largest' | 'random';
 
@@ -33,11 +34,25 @@ function cachedOrder(values: Float32Array): Uint32Array {
  * uniformly random subset.
  */
 export function selectIndices(values: Float32Array, count: number, select: MagnitudeSelect, rng?: Rng): Uint32Array {
+  const chosen = chosenIndices(values, count, select, rng);
+  return select === 'random' ? chosen.slice() : chosen;
+}
+
+const selectState = new Int32Array(4);
+
+/** selectIndices, the random ones possibly a view into the selection kernel's memory (valid until the next call). */
+function chosenIndices(values: Float32Array, count: number, select: MagnitudeSelect, rng?: Rng): Uint32Array {
   const n = values.length;
   if (count <= 0) return new Uint32Array(0);
   if (select === 'random') {
     if (!rng) throw new Error('random selection needs an Rng');
-    // Partial Fisher–Yates: the first `count` entries of a random permutation.
+    // Partial Fisher–Yates: the first `count` entries of a random permutation (the kernel: the same steps and draws).
+    const kernel = n <= SELECT_MAX_N ? selectKernel() : null;
+    if (kernel) {
+      const idx = kernel.select(n, count, rng.getState(selectState));
+      rng.setState(selectState);
+      return idx;
+    }
     const idx = new Uint32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     for (let i = 0; i < count; i++) {
@@ -52,29 +67,44 @@ export function selectIndices(values: Float32Array, count: number, select: Magni
   return select === 'smallest' ? order.subarray(0, count) : order.subarray(n - count);
 }
 
-/** Zero the chosen fraction of elements: `select` says which are removed. */
-export function pruneValues(values: Float32Array, fractionRemoved: number, select: MagnitudeSelect, rng?: Rng): Float32Array {
+/** `out` (values.length long; may be values itself) filled with values, or a copy of values. */
+function copyOf(values: Float32Array, out?: Float32Array): Float32Array {
+  if (!out) return values.slice();
+  if (out.length !== values.length) throw new RangeError(`out has ${out.length} elements, values ${values.length}`);
+  if (out !== values) out.set(values);
+  return out;
+}
+
+/**
+ * Zero the chosen fraction of elements: `select` says which are removed. The result goes to `out`
+ * when given (e.g. an array reused from draw to draw; it may be `values` itself), else to a new array.
+ */
+export function pruneValues(values: Float32Array, fractionRemoved: number, select: MagnitudeSelect, rng?: Rng, out?: Float32Array): Float32Array {
   const n = values.length;
   // The reference keeps int(f_keep · n) elements; the rest are removed.
   const keep = fractionCount(1 - fractionRemoved, n);
-  const out = values.slice();
-  const removed = selectIndices(values, n - keep, select, rng);
-  for (let k = 0; k < removed.length; k++) out[removed[k]] = 0;
-  return out;
+  const removed = chosenIndices(values, n - keep, select, rng);
+  const result = copyOf(values, out);
+  for (let k = 0; k < removed.length; k++) result[removed[k]] = 0;
+  return result;
 }
 
-/** Flip the sign of the chosen fraction of elements. */
-export function flipValues(values: Float32Array, fraction: number, select: MagnitudeSelect, rng?: Rng): Float32Array {
-  const out = values.slice();
-  const idx = selectIndices(values, fractionCount(fraction, values.length), select, rng);
-  for (let k = 0; k < idx.length; k++) out[idx[k]] = -out[idx[k]];
-  return out;
+/** Flip the sign of the chosen fraction of elements (into `out` when given, as pruneValues). */
+export function flipValues(values: Float32Array, fraction: number, select: MagnitudeSelect, rng?: Rng, out?: Float32Array): Float32Array {
+  const idx = chosenIndices(values, fractionCount(fraction, values.length), select, rng);
+  const result = copyOf(values, out);
+  for (let k = 0; k < idx.length; k++) result[idx[k]] = -result[idx[k]];
+  return result;
 }
 
-/** sign(): −1, 0 or +1 (torch.sign semantics; 0 stays 0). */
-export function signValues(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i] > 0 ? 1 : values[i] < 0 ? -1 : 0;
+/** sign(): −1, 0 or +1 (torch.sign semantics; 0 stays 0), into `out` when given (it may be `values` itself). */
+export function signValues(values: Float32Array, out: Float32Array = new Float32Array(values.length)): Float32Array {
+  if (out.length !== values.length) throw new RangeError(`out has ${out.length} elements, values ${values.length}`);
+  // (v > 0) − (v < 0) without branches (signs of trained weights are a coin toss for the branch predictor): ±0 and NaN give +0.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number(v > 0) - Number(v < 0);
+  }
   return out;
 }
 

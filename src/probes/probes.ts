@@ -127,7 +127,8 @@ export type DrawOutput = (layer: string, part: 'weights' | 'bias', length: numbe
  * applyProbe with what does not depend on the draw done once (validation, the targeted layers,
  * global pruning, relative noise's σ(w)): for the many draws of one probe on one model, e.g. one per
  * test batch. `prepareProbe(model, spec)(rng)` is applyProbe(model, spec, rng); with `out`, the
- * noise probes write into the caller's arrays (the others allocate as usual).
+ * noise, prune and sign-flip probes and sign() write into the caller's arrays (binarization and
+ * randomizations allocate as usual).
  */
 export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeOptions = {}): ProbeDraw {
   validateSpec(spec);
@@ -141,7 +142,7 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeO
       // A randomization draws from the null model's own stream of this layer (nullStream), the same
       // stream `weightscope randomize --seed` uses; the other probes from the layer's fork.
       let out = perturbed ? perturbed[k] : spec.probe === 'randomize' ? randomizeProbeLayer(layer, spec, rng, options.randomize) : probeLayer(layer, spec, rng.fork(layer.name), noise[k], into);
-      if (spec.signed && spec.probe !== 'binarize') out = signLayer(out);
+      if (spec.signed && spec.probe !== 'binarize') out = signLayer(out, into);
       return out;
     });
     return { ...model, layers };
@@ -158,7 +159,7 @@ export function prepareProbe(model: DenseModel, spec: ProbeSpec, options: ProbeO
       const bias = layer.bias ? addUniformNoiseMany(layer.bias, nz.amplitude, forks, outs('bias', layer.bias.length), { nonZero: nz.bias, loop: nz.loop }) : null;
       return rngs.map((_, b) => {
         const out: LayerRecord = { ...layer, weights: weights[b], bias: bias ? bias[b] : null };
-        return spec.signed ? signLayer(out) : out;
+        return spec.signed ? signLayer(out, into?.[b]) : out;
       });
     });
     return rngs.map((_, b) => ({ ...model, layers: layers.map((l) => l[b]) }));
@@ -206,15 +207,15 @@ function probeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, noise: LayerN
     case 'prune': {
       const select = SELECT[spec.variant];
       return withValues(
-        pruneValues(weights, spec.level, select, rng),
-        bias ? pruneValues(bias, spec.level, select, rng) : null,
+        pruneValues(weights, spec.level, select, rng, into?.(layer.name, 'weights', weights.length)),
+        bias ? pruneValues(bias, spec.level, select, rng, into?.(layer.name, 'bias', bias.length)) : null,
       );
     }
     case 'signflip': {
       const select = SELECT[spec.variant];
       return withValues(
-        flipValues(weights, spec.level, select, rng),
-        bias ? flipValues(bias, spec.level, select, rng) : null,
+        flipValues(weights, spec.level, select, rng, into?.(layer.name, 'weights', weights.length)),
+        bias ? flipValues(bias, spec.level, select, rng, into?.(layer.name, 'bias', bias.length)) : null,
       );
     }
     case 'noise':
@@ -245,9 +246,14 @@ function randomizeProbeLayer(layer: LayerRecord, spec: ProbeSpec, rng: Rng, opti
   return { ...randomized, bias: pruned.bias };
 }
 
-/** sign() of weights and biases. */
-export function signLayer(layer: LayerRecord): LayerRecord {
-  return { ...layer, weights: signValues(layer.weights), bias: layer.bias ? signValues(layer.bias) : null };
+/** sign() of weights and biases (into `into`'s arrays when given: they may be the layer's own, signed in place). */
+export function signLayer(layer: LayerRecord, into?: DrawOutput): LayerRecord {
+  const { weights, bias } = layer;
+  return {
+    ...layer,
+    weights: signValues(weights, into?.(layer.name, 'weights', weights.length)),
+    bias: bias ? signValues(bias, into?.(layer.name, 'bias', bias.length)) : null,
+  };
 }
 
 function binarizeLayer(layer: LayerRecord, variant: string): LayerRecord {
@@ -270,6 +276,22 @@ function binarizeLayer(layer: LayerRecord, variant: string): LayerRecord {
   }
 }
 
+// The order of the concatenated weights, once per set of weight arrays: a sweep prunes 74 levels of the same model.
+const globalOrders = new WeakMap<Float32Array, { arrays: Float32Array[]; order: Uint32Array }>();
+function globalOrder(arrays: Float32Array[], total: number): Uint32Array {
+  const hit = arrays.length ? globalOrders.get(arrays[0]) : undefined;
+  if (hit && hit.arrays.length === arrays.length && hit.arrays.every((a, k) => a === arrays[k])) return hit.order;
+  const all = new Float32Array(total);
+  let offset = 0;
+  for (const a of arrays) {
+    all.set(a, offset);
+    offset += a.length;
+  }
+  const order = magnitudeOrder(all);
+  if (arrays.length) globalOrders.set(arrays[0], { arrays, order });
+  return order;
+}
+
 /**
  * Global magnitude pruning: rank the weights of all targeted layers together and remove the
  * smallest fraction overall (layers with small weights lose more). Biases follow the per-layer
@@ -278,13 +300,8 @@ function binarizeLayer(layer: LayerRecord, variant: string): LayerRecord {
 function pruneGlobal(model: DenseModel, targets: Set<string>, fractionRemoved: number): LayerRecord[] {
   const chosen = model.layers.filter((l) => targets.has(l.name));
   const total = chosen.reduce((s, l) => s + l.weights.length, 0);
-  const all = new Float32Array(total);
+  const order = globalOrder(chosen.map((l) => l.weights), total);
   let offset = 0;
-  for (const l of chosen) {
-    all.set(l.weights, offset);
-    offset += l.weights.length;
-  }
-  const order = magnitudeOrder(all);
   const remove = total - fractionCount(1 - fractionRemoved, total);
   const removed = new Uint8Array(total);
   for (let k = 0; k < remove; k++) removed[order[k]] = 1;

@@ -6,7 +6,7 @@ import type { DenseModel } from '../core/layer.js';
 import { Rng, deriveSeed } from '../core/rng.js';
 import type { Difficulty, ProbeName, ResultRow } from '../core/results.js';
 import { rowKey } from '../core/results.js';
-import { TEST_BATCH, testBatchCount, type Measurement, type ProbedModel } from '../model/evaluator.js';
+import { TEST_BATCH, testBatchCount, type Evaluator, type Measurement, type ProbedModel } from '../model/evaluator.js';
 import { applyProbe, isRandomProbe, prepareProbe, referenceInitBiases, validateSpec, type BiasMode, type DrawOutput, type ProbeOptions, type ProbeSpec } from './probes.js';
 
 /** One planned evaluation: a probe and, for random probes, which repetition. */
@@ -157,9 +157,11 @@ export interface RunSweepOptions {
   /**
    * Accuracy (or accuracy and CKA) of each probed model, in order (a worker pool, or a plain
    * evaluator wrapped in a promise). A probed model is a list when its draws are per test batch.
-   * `reference` is the unprobed model the probes started from (for CKA), `key` its name.
+   * `reference` is the unprobed model the probes started from (for CKA), `key` its name; `exact[k]`
+   * says whether models[k]'s first layer is to be computed exactly (exactFirstLayer: pass it as
+   * Evaluator.measure's `exact` option to get the rows study eval jobs give).
    */
-  evaluate(models: ProbedModel[], reference: { key: string; model: DenseModel }): Promise<(number | Measurement)[]>;
+  evaluate(models: ProbedModel[], reference: { key: string; model: DenseModel }, exact: boolean[]): Promise<(number | Measurement)[]>;
   nTest: number;
   /**
    * Re-draw noise, random pruning masks and random flips for every test batch of this many images,
@@ -194,6 +196,35 @@ export function probedModel(model: DenseModel, spec: ProbeSpec, seed: number, ba
     return prepareProbe(model, spec, options).many(rngs, buffers ? rngs.map((_, b) => buffers.output(b)) : undefined);
   }
   return applyProbe(model, spec, new Rng(seed), options);
+}
+
+/**
+ * Whether an evaluation's first layer is computed exactly (src/model/delta-eval.ts): the probes whose
+ * model differs from the start model, its signs or the previous level of the same curve in a few
+ * weights (deterministic pruning and sign flips along their grids, binarization), so an evaluation
+ * adds only the weights that changed. Their accuracy is the float32 path's bit for bit; their CKA
+ * differs from it at float32 rounding level (docs/performance-model.md). A function of the spec
+ * alone, so every executor, every rerun and `weightscope probe` compute a row the same way.
+ */
+export function exactFirstLayer(spec: Pick<ProbeSpec, 'probe' | 'variant'>): boolean {
+  switch (spec.probe) {
+    case 'prune':
+    case 'signflip':
+      return spec.variant !== 'random';
+    case 'binarize':
+      return spec.variant !== 'scaled';
+    default:
+      return false;
+  }
+}
+
+/**
+ * Accuracy (and CKA against `from`) of one planned evaluation of `from`: its probed model(s)
+ * (probedModel) measured by `evaluator`, the first layer exact where exactFirstLayer says. What
+ * study eval jobs and `weightscope probe` call, so a row is the same whichever made it.
+ */
+export function measureEvaluation(evaluator: Evaluator, from: DenseModel, spec: ProbeSpec, seed: number, batches: number, buffers?: DrawBuffers): Measurement {
+  return evaluator.measure([probedModel(from, spec, seed, batches, buffers)], from, { exact: exactFirstLayer(spec) })[0];
 }
 
 /**
@@ -266,7 +297,8 @@ export async function runSweep(o: RunSweepOptions): Promise<ResultRow[]> {
       const idx = batch.flatMap(({ e }, k) => ((e.spec.bias ?? 'trained') === mode ? [k] : []));
       const from = startOf(batch[idx[0]].e);
       const models = idx.map((k) => probedModel(from, batch[k].e.spec, batch[k].seed, batches));
-      calls.push(o.evaluate(models, { key: `${target.task}|${target.run}|${mode}`, model: from }).then((results) => {
+      const exact = idx.map((k) => exactFirstLayer(batch[k].e.spec));
+      calls.push(o.evaluate(models, { key: `${target.task}|${target.run}|${mode}`, model: from }, exact).then((results) => {
         idx.forEach((k, i) => (acc[k] = results[i]));
       }));
     }

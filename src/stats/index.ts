@@ -14,6 +14,7 @@ export * from './percolation.js';
 export * from './magnitude.js';
 export * from './layer-stats.js';
 export * from './spectral.js';
+export { useSpectralKernel } from './spectral-kernel.js';
 export * from './linear-models.js';
 export * from './disentanglement.js';
 export * from './groups.js';

@@ -21,36 +21,44 @@ export function signedMagnitudeOrder(values: Float32Array, nonZeroOnly: boolean)
   } else e = bits.length;
   let keys = new Uint32Array(e);
   let pay = new Uint32Array(e);
+  const RADIX = 2048;
+  // the three digits' histograms, counted while the keys are gathered (one pass instead of four)
+  const counts = [new Uint32Array(RADIX), new Uint32Array(RADIX), new Uint32Array(RADIX)];
+  const [c0, c1, c2] = counts;
   for (let k = 0, t = 0; k < bits.length; k++) {
     const b = bits[k];
     const key = b & 0x7fffffff;
     if (key !== 0 || !nonZeroOnly) {
       keys[t] = key;
       pay[t++] = k * 2 + (b >>> 31);
+      c0[key & 2047]++;
+      c1[(key >>> 11) & 2047]++;
+      c2[key >>> 22]++;
     }
   }
   let keys2 = new Uint32Array(e);
   let pay2 = new Uint32Array(e);
-  const RADIX = 2048;
-  const count = new Uint32Array(RADIX);
-  for (const shift of [0, 11, 22]) {
-    count.fill(0);
-    for (let t = 0; t < e; t++) count[(keys[t] >>> shift) & 2047]++;
-    let nonEmpty = 0;
-    for (let d = 0; d < RADIX; d++) if (count[d]) nonEmpty++;
-    if (nonEmpty <= 1) continue; // this digit is the same for all keys: nothing to do
+  // digits the same for every key need no pass; the last pass moves only the payloads (the keys are done with)
+  const passes = [0, 1, 2].filter((p) => counts[p].reduce((n, c) => n + (c ? 1 : 0), 0) > 1);
+  for (const pass of passes) {
+    const count = counts[pass];
+    const shift = 11 * pass;
     let sum = 0;
     for (let d = 0; d < RADIX; d++) {
       const c = count[d];
       count[d] = sum;
       sum += c;
     }
-    for (let t = 0; t < e; t++) {
-      const pos = count[(keys[t] >>> shift) & 2047]++;
-      keys2[pos] = keys[t];
-      pay2[pos] = pay[t];
+    if (pass === passes[passes.length - 1]) {
+      for (let t = 0; t < e; t++) pay2[count[(keys[t] >>> shift) & 2047]++] = pay[t];
+    } else {
+      for (let t = 0; t < e; t++) {
+        const pos = count[(keys[t] >>> shift) & 2047]++;
+        keys2[pos] = keys[t];
+        pay2[pos] = pay[t];
+      }
+      [keys, keys2] = [keys2, keys];
     }
-    [keys, keys2] = [keys2, keys];
     [pay, pay2] = [pay2, pay];
   }
   return pay;

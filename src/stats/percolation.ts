@@ -123,7 +123,9 @@ function curveFromOrder(
   let giant = N > 0 ? 1 : 0;
   let comps = N;
   let sumSq = N; // Σ s² over all components
+  // χ = (Σ s² − S²_giant) / N is compared through its numerator (integers, exact): no division per edge
   let bestChi = -1, bestChiT = 0;
+  const inverseNOut = 1 / nOut;
   let bestJump = -1, bestJumpT = 0;
   const record = (t: number): void => {
     giantAt.set(t, giant);
@@ -140,7 +142,9 @@ function curveFromOrder(
   record(0);
   for (let t = 1; t <= E; t++) {
     const k = order[E - t] >>> 1;
-    const i = Math.floor(k / nOut);
+    // ⌊k / nOut⌋ by a multiplication, corrected where k·(1/nOut) rounds below an exact quotient
+    let i = Math.floor(k * inverseNOut);
+    if ((i + 1) * nOut <= k) i++;
     const a = find(parent, i);
     const b = find(parent, nIn + (k - i * nOut));
     const before = giant;
@@ -158,7 +162,7 @@ function curveFromOrder(
       if (sa + sb > giant) giant = sa + sb;
     }
     // χ after t edges; the largest jump is between t−1 and t edges kept.
-    const chi = (sumSq - giant * giant) / N;
+    const chi = sumSq - giant * giant;
     if (chi > bestChi) {
       bestChi = chi;
       bestChiT = t;
@@ -174,6 +178,18 @@ function curveFromOrder(
     } else if (next < targets.length && targets[next] === t) {
       record(t);
       next++;
+    }
+    if (comps === 1) {
+      // Every unit is connected: no later edge merges anything, so the giant stays N, χ stays 0 and
+      // no jump follows (neither estimate can move). A dense layer gets here after ~N·ln N of its edges.
+      if (full) {
+        for (let u = t + 1; u <= E; u++) {
+          full.giant[u] = giant;
+          full.components[u] = 1;
+          full.threshold[u] = Math.abs(w[order[E - u] >>> 1]);
+        }
+      } else for (; next < targets.length; next++) record(targets[next]);
+      break;
     }
   }
   const thresholdAt = (t: number): number | null => (t === 0 ? null : Math.abs(w[order[E - t] >>> 1]));

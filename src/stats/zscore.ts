@@ -33,7 +33,10 @@ export interface ZScoreOptions {
 function score(observed: number, samples: number[]): ZScore {
   const n = samples.length;
   const mean = samples.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1));
+  // Identical samples have sd 0 exactly: their rounded mean may differ from them by an ulp, which
+  // would otherwise give a tiny sd and z = ±√((n−1)/n) whatever the observation.
+  const constant = samples.every((x) => x === samples[0]);
+  const sd = constant ? 0 : Math.sqrt(samples.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1));
   return { observed, mean, sd, z: sd > 0 ? (observed - mean) / sd : NaN, samples };
 }
 
@@ -80,22 +83,51 @@ export interface LayerZScoreOptions {
   samples: number;
   /** NODF on layers above NODF_DEFAULT_MAX_WEIGHTS too (slow on every null sample). */
   nestedness?: boolean;
+  /** More statistics scored on the same null samples (the layer table's spectrum: α, stable rank, spectral norm), by name. */
+  extra?: Record<string, LayerStatistic>;
+  /** Score SCALAR_STATISTICS (default true); false: only `extra`. */
+  scalar?: boolean;
 }
 
 /**
  * The z-scores of a layer against a named null model, as `weightscope stats --null` and the layer
  * table (`--all-layers --null`) report them: every SCALAR_STATISTICS entry (the NODF ones only on
- * layers up to NODF_DEFAULT_MAX_WEIGHTS weights unless `nestedness`), on `samples` null samples
+ * layers up to NODF_DEFAULT_MAX_WEIGHTS weights unless `nestedness`) and the `extra` ones, on `samples` null samples
  * drawn from deriveSeed(seed, 'stats-null', nullModel.name, layer.name), so a layer's z-scores do
  * not depend on which other layers are scored.
  */
 export function layerZScores(
   layer: LayerRecord, nullModel: { name: string; sample: NullSampler }, options: LayerZScoreOptions,
-): Partial<Record<ScalarStatisticName, ZScore>> {
+): Partial<Record<ScalarStatisticName, ZScore>> & { [name: string]: ZScore } {
   const rng = new Rng(deriveSeed(options.seed, 'stats-null', nullModel.name, layer.name));
   const withNodf = options.nestedness || layer.weights.length <= NODF_DEFAULT_MAX_WEIGHTS;
-  const statistics = Object.fromEntries(
-    Object.entries(SCALAR_STATISTICS).filter(([name]) => withNodf || !name.startsWith('nodf')),
-  ) as Partial<Record<ScalarStatisticName, LayerStatistic>>;
-  return zScores(layer, statistics as Record<ScalarStatisticName, LayerStatistic>, nullModel.sample, { samples: options.samples, rng });
+  // SCALAR_STATISTICS depend on the sign pattern alone: a sample with every sign of the layer (any
+  // shuffle within signs, e.g. B) has the layer's own values, bit for bit, and is not recomputed.
+  const sameSigns = samePattern(layer);
+  const statistics: Record<string, LayerStatistic> = options.scalar === false ? {} : Object.fromEntries(
+    Object.entries(SCALAR_STATISTICS)
+      .filter(([name]) => withNodf || !name.startsWith('nodf'))
+      .map(([name, f]) => {
+        let own: number | undefined;
+        return [name, (l: LayerRecord) => (l !== layer && sameSigns(l) ? (own ??= f(layer)) : f(l))];
+      }),
+  );
+  Object.assign(statistics, options.extra ?? {});
+  return zScores(layer, statistics, nullModel.sample, { samples: options.samples, rng });
+}
+
+/** Whether a record has exactly the layer's signs (+, −, 0) in every slot; remembered per record. */
+function samePattern(layer: LayerRecord): (l: LayerRecord) => boolean {
+  const seen = new WeakMap<LayerRecord, boolean>();
+  const w = layer.weights;
+  return (l) => {
+    let same = seen.get(l);
+    if (same === undefined) {
+      const v = l.weights;
+      same = v.length === w.length && l.shape[0] === layer.shape[0];
+      for (let k = 0; same && k < w.length; k++) same = (w[k] > 0) === (v[k] > 0) && (w[k] < 0) === (v[k] < 0);
+      seen.set(l, same);
+    }
+    return same;
+  };
 }

@@ -101,6 +101,45 @@ test('the sampled points agree with the exact full curve', () => {
   }
 });
 
+test('a dense layer, connected long before its last edge: the full curve and both critical estimates equal BFS at every edge count', () => {
+  // the sweep stops once every unit is connected; this checks that what it fills in and estimates is what every edge count gives
+  const layer = randomLayer(37, 9, 12);
+  const c = percolation(layer, 'all', { points: 5, full: true });
+  const sorted = Array.from(sortByMagnitude(layer.weights)).reverse(); // largest |w| first: t edges kept = the first t
+  const N = 9 + 12;
+  let bestChi = -1, chiAt = 0, bestJump = -1, jumpAt = 0, before = 1;
+  for (let t = 0; t <= sorted.length; t++) {
+    const kept = new Set(sorted.slice(0, t));
+    const bfs = bfsComponents({ ...layer, weights: layer.weights.map((x, k) => (kept.has(k) ? x : 0)) }, () => true);
+    assert.equal(c.full!.giant[t], bfs.giant, `giant at ${t} edges`);
+    assert.equal(c.full!.components[t], bfs.components, `components at ${t} edges`);
+    if (t === 0) continue;
+    assert.equal(c.full!.threshold[t], Math.fround(Math.abs(layer.weights[sorted[t - 1]])));
+    // χ from its definition: Σ over the non-giant components of s², over N (component sizes by BFS)
+    const sizes = componentSizes({ ...layer, weights: layer.weights.map((x, k) => (kept.has(k) ? x : 0)) });
+    const chi = (sizes.reduce((a, x) => a + x * x, 0) - bfs.giant ** 2) / N;
+    if (chi > bestChi) [bestChi, chiAt] = [chi, t];
+    if (bfs.giant - before > bestJump) [bestJump, jumpAt] = [bfs.giant - before, t];
+    before = bfs.giant;
+  }
+  assert.equal(c.critical.susceptibility.edgesKept, chiAt);
+  assert.equal(c.critical.largestJump.edgesKept, jumpAt);
+  assert.equal(c.critical.largestJump.jump, bestJump);
+  assert.ok(c.full!.components.indexOf(1) < sorted.length / 2, 'connected well before the last edge (the case the early stop takes)');
+});
+
+/** Sizes of the connected components (edges: the non-zero weights), by a plain union-find. */
+function componentSizes(layer: LayerRecord): number[] {
+  const [nIn, nOut] = layer.shape;
+  const N = nIn + nOut;
+  const parent = Array.from({ length: N }, (_, v) => v);
+  const root = (v: number): number => (parent[v] === v ? v : (parent[v] = root(parent[v])));
+  for (let i = 0; i < nIn; i++) for (let j = 0; j < nOut; j++) if (layer.weights[i * nOut + j] !== 0) parent[root(i)] = root(nIn + j);
+  const sizes = new Map<number, number>();
+  for (let v = 0; v < N; v++) sizes.set(root(v), (sizes.get(root(v)) ?? 0) + 1);
+  return [...sizes.values()];
+}
+
 test('critical-point estimates fall at the jump of a two-block layer', () => {
   // Two 3×3 blocks of large weights joined by one small weight: the giant halves when it goes.
   const rows = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => (Math.floor(i / 3) === Math.floor(j / 3) ? 1 + 0.01 * (i * 6 + j) : 0)));

@@ -150,6 +150,29 @@ test('z is NaN when the null model has no spread', () => {
   assert.ok(Number.isNaN(r.z));
 });
 
+test('z is NaN when every null sample is the same number, even where their float mean is not that number', () => {
+  // 20 × 0.1 sums to 2.0000000000000004: a naive sd is ~1e-17 and z = ±√(19/20) whatever the observation
+  assert.notEqual(Array(20).fill(0.1).reduce((a: number, b: number) => a + b, 0) / 20, 0.1);
+  const layer = randomLayer(26, 6, 6);
+  const r = zScore(layer, (l) => (l === layer ? 0.3 : 0.1), (l) => ({ ...l }), { samples: 20, rng: new Rng(1) });
+  assert.equal(r.sd, 0);
+  assert.ok(Number.isNaN(r.z));
+});
+
+test('layerZScores under a sign-preserving null: every sample\'s NODF and assortativities are those the samples have (the layer\'s own)', async () => {
+  const { layerZScores } = await import('../../src/stats/index.js');
+  const { randomizeLayer } = await import('../../src/randomize/index.js');
+  const layer = randomLayer(27, 30, 40, { zeros: 0.2 });
+  const samples: LayerRecord[] = [];
+  const z = layerZScores(layer, { name: 'B', sample: (l, r) => { const x = randomizeLayer(l, 'B', r); samples.push(x); return x; } }, { seed: 3, samples: 4 });
+  assert.equal(samples.length, 4);
+  assert.ok(samples.every((x) => x.weights.some((v, k) => v !== layer.weights[k])), 'the weights moved');
+  for (const [name, f] of Object.entries(SCALAR_STATISTICS)) {
+    assert.deepEqual(z[name]!.samples, samples.map(f), name);
+    assert.ok(Number.isNaN(z[name]!.z), `${name}: no spread, no z`);
+  }
+});
+
 test('the one-pass assortativity of layerStats equals the per-sign computation', async () => {
   const { assortativityFromDegrees, unitStats } = await import('../../src/stats/index.js');
   const layer = randomLayer(25, 33, 47, { zeros: 0.4 });

@@ -82,7 +82,8 @@ test('an eval job gives the rows runSweep gives for the same model, plan and see
     randomizations: ['A', 'curveball'], biases: ['trained', 'reference-init'],
   });
   const evaluator = createEvaluator(testSplit, 'pm1');
-  const expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate: async (ms, ref) => evaluator.measure(ms, ref.model), nTest: testSplit.n, batchSize: 32 });
+  // The first layer exact where exactFirstLayer says, as eval jobs measure it.
+  const expected = await runSweep({ target: { ...target, model }, plan, baseSeed: 9, evaluate: async (ms, ref, exact) => ms.map((m, k) => evaluator.measure([m], ref.model, { exact: exact[k] })[0]), nTest: testSplit.n, batchSize: 32 });
   const store = new MemoryBlobStore();
   const common = { kind: 'eval' as const, target, model: await store.put(serializeModel(model)), test: await store.put(serializeSplit(testSplit)), baseSeed: 9, testBatch: 128, dtype: 'float32' as const };
   // Two chunks, the second run first: rows depend on what an evaluation is, not on the chunking.

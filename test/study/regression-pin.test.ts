@@ -12,6 +12,10 @@
  * When a change is *meant* to change numbers (a faster tagger engine that sums in another order,
  * say), rerun with WEIGHTSCOPE_PIN_PRINT=1 to print the new hashes, and say in the commit why they
  * changed; a redesign must leave them as they are.
+ *
+ * Re-pinned once since (issue 22, the exact first layer): the results rows of `reproduce` changed
+ * in the CKA of deterministic prune, sign-flip and binarize rows only (≤ 1.6e-6, computed nearer
+ * the float64 definition); every accuracy and every model byte is the one d4ba960 wrote.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,8 +62,8 @@ test('reproduce --quick (sparse engine, 2 tasks × 1 run, limited splits): rows 
     '7v9 weights.bin': model('mnist-7v9', 'weights.bin'),
     '0v7 model.json': model('mnist-0v7', 'model.json'),
   }, {
-    rows: '456e7011c96be941161567541f93710585636b9bad3d17a5cf1f5ee8370aacf7',
-    csv: '82706e683faa942aa792acd9af2210446073632250e71b943976fbdf30b52f78',
+    rows: '57a0627eddfd80cfe880aa77ee3d6ce985b7ddd42be4267cb73beaf6e9300a0e',
+    csv: '5b61b56170d227eb15fc8fd37786b8b9d9e39ba5abc97fe4edfc70910600b5f3',
     '0v7 weights.bin': 'd196313a3c5ec5cc26d6477b7ed62853abcaedb37a600b0f77ef6075a80994a1',
     '7v9 weights.bin': 'a2dd040c23b6cfd278ec9d5b9ea939aa4a2108191767bccff15d1b3d299b443b',
     '0v7 model.json': '552027e08d3bbe6eedfe6c9bfd270677b418980645b238511080e56825ed9e4b',
@@ -73,8 +77,8 @@ test('reproduce --quick with the tfjs engine on the WASM backend, on worker thre
     ...rowsHash(out),
     'weights.bin': sha256(readFileSync(join(out, 'models', 'mnist-7v9', 'run-0', 'weights.bin'))),
   }, {
-    rows: '542b9a752e8e4b101d0dfdbac50aa19e9ca33e7825e1af73768d3226a1b1f282',
-    csv: '2600f5c89773fa1463ae6615deae74c81b103e3893e884d1f1c5f1a28d9ab7b2',
+    rows: '4f30bd883d72f1f06275a4fd73c3a691af11a2b6ddd2cee4f52bdff5bd608d1d',
+    csv: '72747da4bbdc057a92d100daf1696ed6a6c8e4de2de3eea8e2832deb48c1b9d7',
     'weights.bin': '0fccb84c01ab12cc82380dda40f65e4faf3ee493e9852d399a8e02f761519645',
   });
 });

@@ -15,7 +15,7 @@ import { createEvaluator, testBatchCount } from '../../model/index.js';
 import { withHiddenActivation } from '../../model/dense-runner.js';
 import { denseChain, openModel, type ModelInventory } from '../../formats/open.js';
 import { NO_ACTIVATIONS_NOTE, RUN_TEXT, TORCH_EXPORT } from '../../formats/registry.js';
-import { isRandomProbe, probedModel, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
+import { isRandomProbe, measureEvaluation, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
 import { boundedInt, boundedList, numberList, outputFile } from '../options.js';
 import { addDataOptions } from './shared.js';
 import { modelArgument } from './model-options.js';
@@ -151,7 +151,7 @@ export function registerProbe(program: Command): void {
         // --seed as given (a row's seed regenerates that row), at every level: common random numbers along the curve.
         const seed = isRandomProbe(spec) ? repeatSeed(opts.seed, rep) : 0;
         // As reproduce does: noise and random masks re-drawn per test batch of 128, CKA against the model.
-        const [{ accuracy, cka }] = evaluator.measure([probedModel(mlp, spec, seed, testBatchCount(test.n))], mlp);
+        const { accuracy, cka } = measureEvaluation(evaluator, mlp, spec, seed, testBatchCount(test.n));
         rows.push({ task: name, difficulty: 'custom', ...spec, run: 0, seed, accuracy, n_test: test.n, inputs: opts.inputs, ...(cka === undefined ? {} : { cka }) });
       }
     }

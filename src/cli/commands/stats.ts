@@ -1,10 +1,10 @@
 /** `weightscope stats MODEL`: per-layer network statistics, optionally z-scored against a null model. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
-import { layerStats, layerZScores, type LayerStats, type ZScore } from '../../stats/index.js';
+import { ESD_CONVENTIONS, layerStats, layerZScores, type EsdConvention, type LayerStats, type ZScore } from '../../stats/index.js';
 import { boundedInt, outputDir, seedValue } from '../options.js';
 import { cell, table } from '../text-table.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
@@ -19,6 +19,7 @@ interface StatsOptions {
   allLayers?: boolean;
   out?: string;
   conv: ConvMapping;
+  esd?: EsdConvention;
 }
 
 export function registerStats(program: Command): void {
@@ -27,7 +28,7 @@ export function registerStats(program: Command): void {
     .description('network statistics of each dense layer: signed degrees/strengths, weights, assortativity, NODF')
     .addArgument(modelArgument())
     .addOption(layerOption())
-    .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md)')
+    .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md); with --all-layers also the spectrum (α, stable rank, spectral norm), and a comma-separated list of null models')
     .option('--samples <n>', 'null samples for z-scores', boundedInt('samples'), 20)
     .option('--seed <n>', 'seed of the null samples', seedValue, 1)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
@@ -35,11 +36,16 @@ export function registerStats(program: Command): void {
     .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
     .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here', outputDir)
     .addOption(convOption())
-    .action(async (modelPath: string, opts: StatsOptions, cmd: Command) => {
+    .addOption(new Option('--esd <convention>', "with --all-layers: how a layer's eigenvalue spectrum is formed: weightscope (the layer record's WᵀW) or weightwatcher (a convolution as one matrix per kernel position, eigenvalues pooled; a fused attention in_proj as one matrix)").choices(ESD_CONVENTIONS as string[]))
+    .action(async (modelPath: string, opts: StatsOptions, command: Command) => {
       for (const flag of ['samples', 'seed'] as const) {
-        if (opts.null === undefined && cmd.getOptionValueSource(flag) === 'cli') throw new UserError(`--${flag} sizes the null samples of z-scores: it needs --null NAME (or leave it out)`);
+        if (opts.null === undefined && command.getOptionValueSource(flag) === 'cli') throw new UserError(`--${flag} sizes the null samples of z-scores: it needs --null NAME (or leave it out)`);
       }
-      if (opts.allLayers || opts.out !== undefined) return (await import('./layer-table.js')).runLayerTable(modelPath, opts);
+      if (opts.allLayers || opts.out !== undefined || opts.esd !== undefined) {
+        // --esd weightwatcher unfolds convolutions unless --conv was given
+        const conv = command.getOptionValueSource('conv') === 'default' ? undefined : opts.conv;
+        return (await import('./layer-table.js')).runLayerTable(modelPath, { ...opts, conv });
+      }
       const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });
       if (opts.null !== undefined) {
         getNullModel(opts.null);

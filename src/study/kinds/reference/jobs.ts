@@ -15,7 +15,7 @@ import type { ResultRow } from '../../../core/results.js';
 import { createEvaluator, testBatchCount, type Evaluator } from '../../../model/evaluator.js';
 import type { InputScaling, Split } from '../../../model/split.js';
 import { trainSparse, type TrainConfig, type TrainResult } from '../../../model/train-loop.js';
-import { DrawBuffers, evaluationSeed, probedModel, referenceInitModel, sweepRow } from '../../../probes/sweep.js';
+import { DrawBuffers, evaluationSeed, measureEvaluation, referenceInitModel, sweepRow } from '../../../probes/sweep.js';
 import { blobHash } from '../../blobs.js';
 import { Lru } from '../../lru.js';
 import type { DiscardedModelRecord } from '../../records.js';
@@ -172,7 +172,7 @@ export async function runEvalJob(job: EvalJob, blobs: BlobSource, onEvent?: JobP
   for (const e of job.evals) {
     const seed = evaluationSeed(job.baseSeed, target, e);
     const from = startOf(e.spec.bias);
-    const [measured] = evaluator.measure([probedModel(from, e.spec, seed, batches, drawBuffers)], from);
+    const measured = measureEvaluation(evaluator, from, e.spec, seed, batches, drawBuffers);
     rows.push(sweepRow(job.target, evaluator.n, e, seed, measured));
     if (rows.length % PROGRESS_EVERY === 0 || rows.length === job.evals.length) onEvent?.({ type: 'progress', done: rows.length });
     // Let the event loop breathe between evaluations (messages, signals, lock renewals).
