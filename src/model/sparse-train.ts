@@ -29,7 +29,54 @@ function align16(x: number): number {
   return Math.ceil(x / 16) * 16;
 }
 
-export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpConfig, init: DenseModel, batchSize: number): TrainEngine {
+/**
+ * Keep the `k` entries of `w` (its first `cols` of every `stride` columns) largest in |w|, zeroing
+ * the rest; ties at the threshold keep the lowest indices. Deterministic; returns the count kept.
+ */
+export function keepTopK(w: Float32Array, rows: number, cols: number, stride: number, k: number): number {
+  const n = rows * cols;
+  if (k >= n) return n;
+  const abs = new Float32Array(n);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) abs[i * cols + j] = Math.abs(w[i * stride + j]);
+  const threshold = kthLargest(abs.slice(), k);
+  // Entries above the threshold are kept; of those equal to it, the first ones up to k in all.
+  let above = 0;
+  for (let i = 0; i < n; i++) if (abs[i] > threshold) above++;
+  let ties = k - above;
+  let kept = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const a = abs[i * cols + j];
+      if (a > threshold || (a === threshold && ties-- > 0)) kept++;
+      else w[i * stride + j] = 0;
+    }
+  }
+  return kept;
+}
+
+/** The k-th largest value of `a` (1-based), by quickselect with middle pivots (reorders `a`). */
+function kthLargest(a: Float32Array, k: number): number {
+  const target = a.length - k; // its index in ascending order
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++; j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
+}
+
+export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpConfig, init: DenseModel, batchSize: number, density?: number): TrainEngine {
   const s = sparseInputs(train, inputs);
   const d = s.d;
   const L = init.layers.length;
@@ -80,6 +127,9 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
   // Parameters: W1 lives (padded) in kernel memory; the rest are plain arrays.
   const first = init.layers[0];
   for (let i = 0; i < d; i++) W1.set(first.weights.subarray(i * h1, (i + 1) * h1), i * hp);
+  // Weight-sparse training: the first layer's top-k by |w|, from the first step on.
+  const topK = density === undefined ? 0 : Math.max(1, Math.round(density * d * h1));
+  if (topK) keepTopK(W1, d, h1, hp, topK);
   const b1 = first.bias ? first.bias.slice() : new Float32Array(h1);
   const Ws = init.layers.map((l) => l.weights.slice());
   const bs = init.layers.map((l) => (l.bias ? l.bias.slice() : new Float32Array(l.shape[1])));
@@ -266,6 +316,15 @@ export function createSparseEngine(train: Split, inputs: InputScaling, mlp: MlpC
     const c2 = 1 - Math.pow(BETA2, step);
     fold.fill(0);
     kernel!.adam(at.w1, at.g1, at.m1, at.v1, at.bx, at.cs, at.fold, d, rowBytes, lr / c1, 1 / c2);
+    if (topK) {
+      // Re-apply the constraint, then the folded bias of the constrained weights (the kernel summed the unconstrained ones).
+      keepTopK(W1, d, h1, hp, topK);
+      fold.fill(0);
+      for (let i = 0; i < d; i++) {
+        const x = s.baseX[i];
+        if (x !== 0) for (let j = 0; j < h1; j++) fold[j] += x * W1[i * hp + j];
+      }
+    }
     adam(b1, gb1, moments[1], lr, c1, c2);
     for (let j = 0; j < h1; j++) bias0[j] = b1[j] + fold[j];
     for (let k = 1; k < L; k++) {

@@ -57,6 +57,13 @@ export interface TrainConfig {
    * defaultTrainEngine() (`tfjs` where tfjs-node is installed, else `sparse`).
    */
   engine?: 'tfjs' | 'sparse';
+  /**
+   * Weight-sparse training (engine `sparse` only): after every Adam step, and on the initial
+   * weights, only the `density` fraction of the first layer's weights largest in |w| are kept and
+   * the rest set to 0 (a top-k magnitude constraint, in the spirit of arXiv 2511.13653; ties at the
+   * threshold keep the lowest indices). Later layers (64 → 2) stay dense. Default: none.
+   */
+  density?: number;
 }
 
 export interface TrainResult {
@@ -109,6 +116,10 @@ export function checkTraining(train: Split, mlp: MlpConfig, cfg: TrainConfig): v
   if (!(lr0 > 0)) throw new UserError(`learning rate must be positive, got ${lr0}`);
   if (!(tMax > 0)) throw new UserError(`cosine T_max must be positive, got ${tMax}`);
   if (engine !== 'tfjs' && engine !== 'sparse') throw new UserError(`unknown training engine '${engine}' (tfjs, sparse)`);
+  if (cfg.density !== undefined) {
+    if (!(cfg.density > 0 && cfg.density <= 1)) throw new UserError(`density must be in (0, 1], got ${cfg.density}`);
+    if (engine !== 'sparse') throw new UserError("weight-sparse training (density) runs on the training engine 'sparse' only");
+  }
   if (train.n < 1) throw new UserError('training set is empty');
   const d = inputSizeOf(train);
   if (d !== mlp.inputSize) throw new UserError(`images have ${d} pixels but the model expects ${mlp.inputSize} inputs`);
@@ -121,7 +132,7 @@ export const SPARSE_BACKEND: BackendInfo = { name: 'weightscope-sparse', version
 export function trainSparse(train: Split, inputs: InputScaling, mlp: MlpConfig, cfg: TrainConfig): Promise<TrainResult> {
   checkTraining(train, mlp, { ...cfg, engine: 'sparse' });
   const init = initMlp(mlp, cfg.seed);
-  return runTraining(train, inputs, cfg, SPARSE_BACKEND, init, (first, batchSize) => createSparseEngine(train, inputs, mlp, first, batchSize));
+  return runTraining(train, inputs, cfg, SPARSE_BACKEND, init, (first, batchSize) => createSparseEngine(train, inputs, mlp, first, batchSize, cfg.density));
 }
 
 /** The epoch loop: cosine-annealed learning rate, seeded batch order, optional early stopping. */

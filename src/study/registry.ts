@@ -12,12 +12,15 @@ import { JobRefused, type BlobSource, type Job, type JobProgress, type JobResult
 import { Fields, describe, oneLine } from './fields.js';
 import { REFERENCE_STUDY } from './kinds/reference/index.js';
 import { TAGGER_STUDY } from './kinds/tagger/index.js';
+import { TWINS_STUDY } from './kinds/twins/index.js';
 
 export const STUDY_KINDS = {
   /** The reference study (arXiv 2508.05463): MLPs on MNIST pairs, five probes — `weightscope reproduce`. */
   reference: REFERENCE_STUDY,
   /** Transformer taggers on the Brown corpus, probed layer by layer — `weightscope transformer`. */
   tagger: TAGGER_STUDY,
+  /** Families of MLPs of equal accuracy (dense, weight-sparse, shortcut), fingerprinted — `weightscope twins`. */
+  twins: TWINS_STUDY,
 } satisfies Record<string, StudyKind>;
 
 export type StudyKindName = keyof typeof STUDY_KINDS;

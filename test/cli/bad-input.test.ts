@@ -243,6 +243,8 @@ const CASES: Case[] = [
   // Where jobs run: executors and Redis URLs (reachability: test/study/redis-cli.test.ts).
   { name: 'reproduce --executor of an unknown kind', args: ['reproduce', '--quiet', '--executor', 'gpu'], says: /--executor.*Allowed choices are in-process, threads/ },
   { name: 'reproduce --redis with a scheme that is not Redis', args: ['reproduce', '--quiet', '--redis', 'ftp://x', '--out', at('never-made-redis')], says: /scheme 'ftp' is not redis or rediss/, after: () => assert.ok(!existsSync(at('never-made-redis'))) },
+  { name: 'twins --seeds 1 (intervals over seeds need two)', args: ['twins', '--quick', '--quiet', '--seeds', '1', '--out', at('never-made-twins')], says: /--seeds must be at least 2/, after: () => assert.ok(!existsSync(at('never-made-twins'))) },
+  { name: 'twins --pairs with a bad pair', args: ['twins', '--quick', '--quiet', '--pairs', '7v7', '--out', at('never-made-twins')], says: /pair '7v7'/, after: () => assert.ok(!existsSync(at('never-made-twins'))) },
   { name: 'transformer --executor of an unknown kind', args: ['transformer', '--quick', '--quiet', '--executor', 'gpu'], says: /--executor.*Allowed choices are in-process, threads/ },
   { name: 'transformer --redis with a scheme that is not Redis', args: ['transformer', '--quick', '--quiet', '--redis', 'ftp://x', '--out', at('never-made-tagger-redis')], says: /scheme 'ftp' is not redis or rediss/, after: () => assert.ok(!existsSync(at('never-made-tagger-redis'))) },
   { name: 'worker without --redis', args: ['worker'], says: /required option '--redis <url>'/ },

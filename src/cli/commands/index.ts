@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   compare: async () => (await import('./compare.js')).registerCompare,
   'text-lines': async () => (await import('./text-lines.js')).registerTextLines,
   transformer: async () => (await import('./transformer.js')).registerTransformer,
+  twins: async () => (await import('./twins.js')).registerTwins,
   worker: async () => (await import('./worker.js')).registerWorker,
 };
 
