@@ -14,6 +14,7 @@ import { mlpTrainingBytes } from '../../src/study/kinds/reference/check.js';
 import { taggerTrainingBytes } from '../../src/study/kinds/tagger/check.js';
 import { taggerEvalJobs, taggerStudyItems, taggerTrainJob, windowMlpJob, type TaggerStudyJobs } from '../../src/study/kinds/tagger/plan.js';
 import { checkJob } from '../../src/study/registry.js';
+import { pairTargets, twinFingerprintJob, twinTrainJob, type TwinPairJobs } from '../../src/study/kinds/twins/plan.js';
 import { JobRefused, type Job } from '../../src/study/types.js';
 import { planSmallStudy } from './small-plan.js';
 
@@ -35,6 +36,9 @@ const tagger: TaggerStudyJobs = {
 const taggerTrain = taggerTrainJob(tagger, 0);
 const items = taggerStudyItems({ blocks: 4, runs: 1, seed: 1, task: 'brown-upos', quick: true });
 const taggerEval = taggerEvalJobs(tagger.target, 0, HASH, HASH, items)[0];
+
+const twinPair: TwinPairJobs = { pairTask: 'mnist-7v9', seed: 1, epochs: 5, density: 0.05, train: HASH, trainMarked: HASH, benchmark: HASH, clean: HASH, data: 'mnist-7v9-test', quick: false };
+const twins = pairTargets('mnist-7v9', '7v9', 2).flatMap((t) => [twinTrainJob(twinPair, t), twinFingerprintJob(twinPair, t, HASH)]);
 
 /** A copy of `job` with the value at `path` (dots) set. */
 function edited<T extends Job>(job: T, path: string, value: unknown): unknown {
@@ -58,6 +62,8 @@ test('every job the plans make passes the worker\'s check', () => {
   checkJob(taggerTrain);
   checkJob(windowMlpJob(tagger));
   for (const j of taggerEvalJobs(tagger.target, 0, HASH, HASH, items)) checkJob(j);
+  assert.equal(twins.length, 12);
+  for (const j of twins) checkJob(j);
 });
 
 test('jobs of the wrong shape are refused naming the field', () => {
@@ -91,6 +97,9 @@ test('sizes past the CLI\'s bounds, and jobs past the memory bound, are refused 
   const many = Array.from({ length: 10_001 }, () => evaluate.evals[0]);
   refused(edited(evaluate, 'evals', many), /the job\.evals: 10,001 evaluations is above the bound of 10,000 evaluations/);
   refused(edited(taggerTrain, 'training.tokens', 9e11), /tokens: 900,000,000,000 tokens is above the bound of 100,000,000 tokens/);
+  refused(edited(twins[0], 'training.epochs', 1e15), /the job\.training\.epochs: 1,000,000,000,000,000 epochs is above the bound/);
+  refused(edited(twins[1], 'plan.samples', 1e9), /the job\.plan\.samples: 1,000,000,000 samples is above the bound of 10,000 samples/);
+  refused(edited(twins[1], 'plan.prune', Array(5000).fill(0.5)), /the job\.plan\.prune: 5,000 levels is above the bound of 1,000 levels/);
   refused(edited(taggerTrain, 'config.dim', 1_000_000), /the job\.config\.dim: 1,000,000 units is above the bound of 4,096 units/);
   // width 1024, a million words: 1,046,073,357 parameters × 16 bytes + 13,631,488 activations × 4 bytes = 15.6 GiB
   refused(edited(edited(taggerTrain, 'config.dim', 1024) as Job, 'config.vocab', 1_000_000), /train job .* would need about 15\.6 GiB of memory, above the bound of 8 GiB/);
