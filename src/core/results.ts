@@ -57,9 +57,23 @@ export const RESULT_COLUMNS: (keyof ResultRow)[] = [
 /** Optional columns, in this order after RESULT_COLUMNS, when any row carries them. */
 export const OPTIONAL_COLUMNS: (keyof ResultRow)[] = ['bias', 'cka', 'f1', 'agreement', 'kl', 'cosine'];
 
-/** The columns a set of rows is written with: the fixed ones, then the optional ones present. */
-export function columnsOf(rows: ResultRow[]): (keyof ResultRow)[] {
-  return [...RESULT_COLUMNS, ...OPTIONAL_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined))];
+/**
+ * The columns a set of rows is written with: the fixed ones, the optional ones present, then a
+ * study kind's own columns (the multi-task study's `tasks`, `noise`, `ood_r2`, …; documented in
+ * docs/results-schema.md): every other key the rows carry, in the order the rows first name them.
+ */
+export function columnsOf(rows: ResultRow[]): string[] {
+  const known = new Set<string>([...RESULT_COLUMNS, ...OPTIONAL_COLUMNS]);
+  const own: string[] = [];
+  for (const r of rows) {
+    for (const k of Object.keys(r)) {
+      if (!known.has(k)) {
+        known.add(k);
+        own.push(k);
+      }
+    }
+  }
+  return [...RESULT_COLUMNS, ...OPTIONAL_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined)), ...own];
 }
 
 /** What identifies an evaluation, for resuming: every column but the measured ones (the seed tells repetitions apart). */
@@ -77,12 +91,13 @@ export function formatLevel(x: number): string {
 
 /** Numbers are written in their shortest exact form, so results.csv and results.jsonl agree bit for bit. */
 function csvValue(v: unknown): string {
-  return v === undefined ? '' : String(v);
+  // null: a measurement a kind could not make (JSON has no NaN; results.jsonl holds null)
+  return v === undefined || v === null ? '' : String(v);
 }
 
 export function rowsToCsv(rows: ResultRow[]): string {
   const columns = columnsOf(rows);
-  return csvFormatRows([columns, ...rows.map((r) => columns.map((c) => csvValue(r[c])))]) + '\n';
+  return csvFormatRows([columns, ...rows.map((r) => columns.map((c) => csvValue((r as unknown as Record<string, unknown>)[c])))]) + '\n';
 }
 
 /** Parse one results.jsonl line; returns null for a torn or foreign line. */
@@ -101,6 +116,7 @@ const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test', '
 const OPTIONAL = new Set<string>(OPTIONAL_COLUMNS);
 /** How rowsToCsv writes a number (String of a finite number); anything else in a numeric cell is not a number. */
 const CSV_NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const COMMON = new Set<string>([...RESULT_COLUMNS, ...OPTIONAL_COLUMNS]);
 
 /**
  * The line on which each CSV record starts (1-based), by the quoting rules csvParseRows follows; a
@@ -164,6 +180,11 @@ export function csvToRows(text: string): ResultRow[] {
     header.forEach((key, i) => {
       const v = cells[i] ?? '';
       if (v === '' && OPTIONAL.has(key)) return; // an absent optional value
+      if (!COMMON.has(key)) {
+        // a study kind's own column: empty = not measured; numbers as numbers, the rest as text
+        if (v !== '') o[key] = CSV_NUMBER.test(v) ? Number(v) : v;
+        return;
+      }
       if (NUMERIC_COLUMNS.has(key)) {
         if (!CSV_NUMBER.test(v)) throw new UserError(`line ${line}: column '${key}' is ${v === '' ? 'empty' : `'${v.slice(0, 40)}'`}, not a number`);
         o[key] = Number(v);

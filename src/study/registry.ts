@@ -13,6 +13,7 @@ import { Fields, describe, oneLine } from './fields.js';
 import { REFERENCE_STUDY } from './kinds/reference/index.js';
 import { TAGGER_STUDY } from './kinds/tagger/index.js';
 import { TWINS_STUDY } from './kinds/twins/index.js';
+import { MULTITASK_STUDY } from './kinds/multitask/index.js';
 
 export const STUDY_KINDS = {
   /** The reference study (arXiv 2508.05463): MLPs on MNIST pairs, five probes — `weightscope reproduce`. */
@@ -21,6 +22,8 @@ export const STUDY_KINDS = {
   tagger: TAGGER_STUDY,
   /** Families of MLPs of equal accuracy (dense, weight-sparse, shortcut), fingerprinted — `weightscope twins`. */
   twins: TWINS_STUDY,
+  /** Networks trained on K latent tasks (arXiv 2407.11249): disentanglement, weight lens, probes — `weightscope multitask`. */
+  multitask: MULTITASK_STUDY,
 } satisfies Record<string, StudyKind>;
 
 export type StudyKindName = keyof typeof STUDY_KINDS;

@@ -110,3 +110,21 @@ test('CSV round trip keeps fields that need quoting (commas, quotes in layer nam
   assert.equal(back.layer, 'block "1", fc');
   assert.equal(back.n_test, 10);
 });
+
+test("a study kind's own columns follow the common ones, in first-seen order; unmeasured (null) is an empty cell", () => {
+  const base: ResultRow = { task: 'mlp-rbf-d2-k3-s0.2', difficulty: 'custom', probe: 'baseline', variant: 'reference', signed: false, level: 0, layer: 'all', run: 0, seed: 0, accuracy: 0.9, n_test: 10, inputs: 'rbf' };
+  const rows = [
+    { ...base, tasks: 3, model: 'mlp', ood_r2: 0.125 },
+    { ...base, probe: 'prune', level: 0.5, tasks: 3, model: 'mlp', ood_r2: null, mig: 1e-7 },
+  ] as unknown as ResultRow[];
+  const csv = rowsToCsv(rows);
+  const lines = csv.trim().split('\n');
+  assert.deepEqual(lines[0].split(',').slice(-4), ['tasks', 'model', 'ood_r2', 'mig']);
+  assert.deepEqual(lines[2].split(',').slice(-4), ['3', 'mlp', '', '1e-7']);
+  const back = csvToRows(csv) as unknown as Record<string, unknown>[];
+  assert.equal(back[0].tasks, 3);
+  assert.equal(back[0].model, 'mlp');
+  assert.equal(back[0].ood_r2, 0.125);
+  assert.equal(back[1].mig, 1e-7);
+  assert.ok(!('ood_r2' in back[1]) && !('mig' in back[0]));
+});

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   'text-lines': async () => (await import('./text-lines.js')).registerTextLines,
   transformer: async () => (await import('./transformer.js')).registerTransformer,
   twins: async () => (await import('./twins.js')).registerTwins,
+  multitask: async () => (await import('./multitask.js')).registerMultitask,
   worker: async () => (await import('./worker.js')).registerWorker,
 };
 
