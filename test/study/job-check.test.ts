@@ -14,6 +14,8 @@ import { mlpTrainingBytes } from '../../src/study/kinds/reference/check.js';
 import { taggerTrainingBytes } from '../../src/study/kinds/tagger/check.js';
 import { taggerEvalJobs, taggerStudyItems, taggerTrainJob, windowMlpJob, type TaggerStudyJobs } from '../../src/study/kinds/tagger/plan.js';
 import { checkJob } from '../../src/study/registry.js';
+import { evalJobs as multitaskEvalJobs, plannedModels, trainJob as multitaskTrainJob } from '../../src/study/kinds/multitask/plan.js';
+import { planOptionsOf } from '../../src/study/kinds/multitask/study.js';
 import { pairTargets, twinFingerprintJob, twinTrainJob, type TwinPairJobs } from '../../src/study/kinds/twins/plan.js';
 import { JobRefused, type Job } from '../../src/study/types.js';
 import { planSmallStudy } from './small-plan.js';
@@ -40,6 +42,9 @@ const taggerEval = taggerEvalJobs(tagger.target, 0, HASH, HASH, items)[0];
 const twinPair: TwinPairJobs = { pairTask: 'mnist-7v9', seed: 1, epochs: 5, density: 0.05, train: HASH, trainMarked: HASH, benchmark: HASH, clean: HASH, data: 'mnist-7v9-test', quick: false };
 const twins = pairTargets('mnist-7v9', '7v9', 2).flatMap((t) => [twinTrainJob(twinPair, t), twinFingerprintJob(twinPair, t, HASH)]);
 
+const multitaskPlan = planOptionsOf({ tasks: [1, 3], noise: [0.2], latentDim: [2], model: ['mlp', 'rnn'], observation: 'rbf', runs: 1, seed: 4, quick: false });
+const multitask = plannedModels(multitaskPlan).flatMap((m) => [multitaskTrainJob(multitaskPlan, m), ...multitaskEvalJobs(multitaskPlan, m, HASH)]);
+
 /** A copy of `job` with the value at `path` (dots) set. */
 function edited<T extends Job>(job: T, path: string, value: unknown): unknown {
   const copy = structuredClone(job) as unknown as Record<string, unknown>;
@@ -64,6 +69,8 @@ test('every job the plans make passes the worker\'s check', () => {
   for (const j of taggerEvalJobs(tagger.target, 0, HASH, HASH, items)) checkJob(j);
   assert.equal(twins.length, 12);
   for (const j of twins) checkJob(j);
+  assert.ok(multitask.some((j) => j.kind === 'train-multitask') && multitask.some((j) => j.kind === 'eval-multitask'));
+  for (const j of multitask) checkJob(j);
 });
 
 test('jobs of the wrong shape are refused naming the field', () => {
@@ -100,6 +107,10 @@ test('sizes past the CLI\'s bounds, and jobs past the memory bound, are refused 
   refused(edited(twins[0], 'training.epochs', 1e15), /the job\.training\.epochs: 1,000,000,000,000,000 epochs is above the bound/);
   refused(edited(twins[1], 'plan.samples', 1e9), /the job\.plan\.samples: 1,000,000,000 samples is above the bound of 10,000 samples/);
   refused(edited(twins[1], 'plan.prune', Array(5000).fill(0.5)), /the job\.plan\.prune: 5,000 levels is above the bound of 1,000 levels/);
+  const mtTrain = multitask.find((j) => j.kind === 'train-multitask')!;
+  refused(edited(mtTrain, 'training.epochs', 1e15), /the job\.training\.epochs: 1,000,000,000,000,000 epochs is above the bound/);
+  // 6 float32 per weight of the 65,536 × 65,536 layer alone: 96 GiB
+  refused(edited(mtTrain, 'spec.hidden', [65_536, 65_536]), /train job .* would need about 96 GiB of memory/);
   refused(edited(taggerTrain, 'config.dim', 1_000_000), /the job\.config\.dim: 1,000,000 units is above the bound of 4,096 units/);
   // width 1024, a million words: 1,046,073,357 parameters × 16 bytes + 13,631,488 activations × 4 bytes = 15.6 GiB
   refused(edited(edited(taggerTrain, 'config.dim', 1024) as Job, 'config.vocab', 1_000_000), /train job .* would need about 15\.6 GiB of memory, above the bound of 8 GiB/);
