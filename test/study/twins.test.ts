@@ -171,6 +171,10 @@ test('the twins kind end to end on a tiny plan: in-process and on worker threads
   assert.match(claims, /accuracy cannot separate the families/);
   const html = readFileSync(join(roots[0], 'report.html'), 'utf8');
   assert.ok(html.indexOf('<h2>Claims</h2>') < html.indexOf('<h2>mnist-7v9</h2>'), 'the report leads with the claims');
+  // The separation figure: one point per model of each pair of families (3 pairs × 2 families × 2 seeds),
+  // at the model's own accuracy as fingerprints.csv states it.
+  const sep = html.slice(html.indexOf('Same accuracy, different fingerprints'), html.indexOf('Probe curves on the benchmark'));
+  assert.equal((sep.match(/class="point"/g) ?? []).length, 3 * 2 * 2, 'a point per model and pair of families');
   for (const f of ['dense', 'sparse', 'shortcut']) assert.ok(existsSync(join(roots[0], 'models', `mnist-7v9.${f}`, 'run-1', 'model.json')));
   // Resume: the same folder again trains and fingerprints nothing; results unchanged.
   const before = readResultsLog(runPaths(roots[0]).results).length;

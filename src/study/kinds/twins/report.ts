@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Comparison } from '../../../compare/compare.js';
 import { orderDifferences } from '../../../compare/compare.js';
-import { COLORS, lineChart, type LineSeries } from '../../../report/charts.js';
+import { COLORS, lineChart, scatter, type LineSeries } from '../../../report/charts.js';
 import { chartDocument } from '../../../report/dom.js';
 import { CSS, escapeHtml } from '../../../report/html.js';
 import { mean, meanInterval } from '../../../stats/groups.js';
@@ -48,6 +48,29 @@ function curves(pair: string, rows: TwinRow[], doc: Document): string {
   return `<div class="charts">${figures.join('\n')}</div>`;
 }
 
+/**
+ * Per pair of families: each model's benchmark accuracy against the feature that tells the two
+ * families apart best (compare's order) — the figure of "same score, different insides": the
+ * families overlap along x and separate along y.
+ */
+function separation(pair: string, models: TwinModel[], comparison: Comparison | undefined, doc: Document): string {
+  if (!comparison) return '';
+  const figures = comparison.pairs.map((p) => {
+    const best = orderDifferences(p.features).find((f) => f.feature !== 'accuracy' && f.feature !== 'shift_nomarker');
+    if (!best) return '';
+    const points = [p.a, p.b].flatMap((label) => {
+      const family = label.slice(pair.length + 1);
+      return models.filter((m) => m.pair === pair && m.family === family)
+        .map((m) => ({ x: Number(m.row.accuracy), y: Number(m.row[best.feature]), color: FAMILY_COLOR[family] }))
+        .filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y));
+    });
+    if (points.length < 2) return '';
+    const legend = [p.a, p.b].map((label) => ({ label: label.slice(pair.length + 1), color: FAMILY_COLOR[label.slice(pair.length + 1)] ?? COLORS.others[1], kind: 'box' as const }));
+    return `<figure>${scatter(doc, { title: `${p.a.slice(pair.length + 1)} vs ${p.b.slice(pair.length + 1)}`, xLabel: 'benchmark accuracy', yLabel: best.feature, points, fit: false, labels: false, legend, width: 380, height: 300 }).outerHTML}</figure>`;
+  }).filter(Boolean);
+  return figures.length ? `<div class="charts">${figures.join('\n')}</div>` : '';
+}
+
 export function twinsReportHtml(r: TwinsReportInput): string {
   const doc = chartDocument();
   const pairs = [...new Set(r.models.map((m) => m.pair))];
@@ -66,6 +89,8 @@ export function twinsReportHtml(r: TwinsReportInput): string {
     }).join('\n') : '';
     return `<h2>${escapeHtml(pair)}</h2>
 ${table(['family', 'models', 'benchmark accuracy [95 % over seeds]', 'accuracy without the marker', 'first-layer density', 'circuit units (of 64)'], families)}
+<h3>Same accuracy, different fingerprints (each model: its accuracy against the feature that separates the two families best)</h3>
+${separation(pair, r.models, comparison ?? undefined, doc)}
 <h3>Probe curves on the benchmark (mean over seeds)</h3>
 ${curves(pair, r.rows, doc)}
 <h3>Largest differences (comparison.csv)</h3>
