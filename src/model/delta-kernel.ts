@@ -32,6 +32,7 @@
  * with q as the entries: ±q sums are integers below 2^24, exact in float32 too.
  */
 import { sleb, uleb } from './wasm-kernel.js';
+import { wasmModuleOnce } from '../core/wasm.js';
 
 const I32 = 0x7f;
 const F64 = 0x7c;
@@ -513,18 +514,11 @@ export interface DeltaKernel {
 /** Rows of dspmm are a multiple of this many bytes. */
 export const DELTA_BLOCK_BYTES = ACCS * 16;
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiledKernel = wasmModuleOnce(kernelBytes);
 
 /** The kernels on `memory` (the evaluator kernel's); null where WebAssembly SIMD is unavailable. */
 export function loadDeltaKernel(memory: WebAssembly.Memory): DeltaKernel | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = kernelBytes();
-      compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  const compiled = compiledKernel();
   if (!compiled) return null;
   const x = new WebAssembly.Instance(compiled, { env: { mem: memory } }).exports as unknown as DeltaKernel;
   return { dspmm: x.dspmm, diff: x.diff, scatter: x.scatter, assemble: x.assemble, widen: x.widen, classify: x.classify, count: x.count, head: x.head, compact: x.compact, scatter32: x.scatter32, rows32: x.rows32 };

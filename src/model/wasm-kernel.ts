@@ -20,6 +20,7 @@
  * callers use JS loops.
  */
 import { wasmMemory } from '../core/bounds.js';
+import { wasmModuleOnce } from '../core/wasm.js';
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -430,18 +431,11 @@ export interface SpmmKernel {
   ckaAdd: CkaAddFn;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiledKernel = wasmModuleOnce(kernelBytes);
 
 /** Compile (once) and instantiate the kernels with a fresh memory; null where WebAssembly SIMD is unavailable. */
 export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = kernelBytes();
-      compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      compiled = null;
-    }
-  }
+  const compiled = compiledKernel();
   if (!compiled) return null;
   const memory = wasmMemory(initialBytes, 'the WebAssembly kernels (evaluation, sparse training)');
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
