@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
 import { asUserError, isSystemError } from '../core/io.js';
+import { isOutOfMemory, lastMemoryEstimate, outOfMemoryError } from '../core/bounds.js';
 import { registerCommands } from './commands/index.js';
 import { WEIGHTSCOPE_VERSION } from '../core/run-folder.js';
 
@@ -31,8 +32,10 @@ export async function main(argv: string[]): Promise<number> {
       // commander already printed its one-line message (or the help/version text)
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
-    // A filesystem error no reader turned into a UserError is still the user's path, not a bug.
-    const userError = isSystemError(err) ? asUserError(err) : err;
+    // A filesystem error no reader turned into a UserError is still the user's path, not a bug; memory
+    // the machine refused is one line naming the step that asked for it, not a RangeError.
+    const estimate = lastMemoryEstimate();
+    const userError = isSystemError(err) ? asUserError(err) : isOutOfMemory(err) ? outOfMemoryError(estimate?.step ?? 'this step', estimate?.bytes ?? null, err) : err;
     if (userError instanceof UserError) {
       process.stderr.write(`weightscope: ${userError.message.split('\n')[0]}\n`);
       return 1;

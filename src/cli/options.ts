@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { PROBES, type ProbeName } from '../core/results.js';
 import { UserError } from '../core/errors.js';
+import { bound, boundMessage, type BoundName } from '../core/bounds.js';
 import { checkOutputDir, checkOutputFile } from '../core/io.js';
 
 /**
@@ -32,6 +33,38 @@ export function nonNegativeInt(value: string): number {
   const n = parseDecimal(value, must, { integer: true });
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${must}.`);
   return n;
+}
+
+/**
+ * A positive integer flag that sizes work, checked against its bound in core/bounds.ts as it is
+ * parsed, so a value past it is refused before anything starts (and nothing is written).
+ */
+export function boundedInt(name: BoundName, options: { min?: 0 | 1 } = {}): (value: string) => number {
+  return (value) => {
+    const n = options.min === 0 ? nonNegativeInt(value) : positiveInt(value);
+    if (n > bound(name)) throw new InvalidArgumentError(`${boundMessage(name, n, null)}.`);
+    return n;
+  };
+}
+
+/** A list flag whose length is bounded (`--levels`). */
+export function boundedList<T>(name: BoundName, parse: (value: string) => T[]): (value: string) => T[] {
+  return (value) => {
+    const list = parse(value);
+    if (list.length > bound(name)) throw new InvalidArgumentError(`${boundMessage(name, list.length, 'items')}.`);
+    return list;
+  };
+}
+
+/** A list of positive integers (`--hidden 64,32`), each within the bound `each`, at most `count` items. */
+export function boundedIntList(each: BoundName, count: BoundName): (value: string) => number[] {
+  return (value) => {
+    const list = intList(value);
+    if (list.length > bound(count)) throw new InvalidArgumentError(`${boundMessage(count, list.length, null)}.`);
+    const big = list.find((n) => n > bound(each));
+    if (big !== undefined) throw new InvalidArgumentError(`${boundMessage(each, big, null)}.`);
+    return list;
+  };
 }
 
 /** Seeds are decimal integers 0 … 2³²−1 (hex such as 0x10 is rejected, not read as 16). */

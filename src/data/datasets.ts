@@ -7,12 +7,13 @@
  * 70,000 images as one JSON file per class with no train/test split: we validate,
  * de-duplicate and split it the same way on every call (see docs/data.md).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Rng, deriveSeed } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
+import { readInputFile } from '../core/io.js';
 import { readIdx } from './idx.js';
 import { checkDatasetName, N_CLASSES, type DatasetName } from './names.js';
 
@@ -153,7 +154,7 @@ function loadFashionPackage(dir: string): Dataset {
     const path = join(dir, `${c}.json`);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
+      parsed = JSON.parse(readInputFile(path, 'Fashion-MNIST class file').toString('utf8'));
     } catch (err) {
       throw new UserError(`${path}: cannot read Fashion-MNIST class file (${(err as Error).message})`);
     }

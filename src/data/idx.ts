@@ -7,6 +7,7 @@
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../core/errors.js';
 import { readInputFile } from '../core/io.js';
+import { bound, boundMessage } from '../core/bounds.js';
 
 export interface IdxArray {
   dims: number[];
@@ -37,9 +38,11 @@ export function readIdx(pathOrBytes: string | Uint8Array, name?: string): IdxArr
     bytes = pathOrBytes;
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const max = bound('gunzipBytes');
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: max }); // a gzip bomb stops at the bound, never fills memory
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new UserError(`${label}: ${boundMessage('gunzipBytes', max + 1, 'inflated size (at least)')}`);
       throw new UserError(`${label}: gzip data is corrupt or truncated (${(err as Error).message})`);
     }
   }

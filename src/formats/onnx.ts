@@ -8,12 +8,11 @@
  * the enclosing protobuf fields adjusted when they change), so fields this schema does not know
  * survive and writing with nothing replaced gives the same bytes.
  */
-import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import onnxProto from 'onnx-proto';
 import { UserError } from '../core/errors.js';
-import { inputFileSize, readInputFile, writeFileAtomic } from '../core/io.js';
+import { confinedOutputPath, confinedPath, inputFileSize, inputPathKind, modelRoot, readInputFile, sameFile, writeFileAtomic } from '../core/io.js';
 import { decodeValues as decodeDtype, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType, TensorHint } from './types.js';
 
@@ -21,6 +20,9 @@ export const { onnx } = onnxProto;
 type TensorProto = InstanceType<typeof onnx.TensorProto>;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
 type NodeProto = onnxProto.onnx.INodeProto;
+type ITensorProto = onnxProto.onnx.ITensorProto;
+type IGraphProto = onnxProto.onnx.IGraphProto;
+type IModelProto = onnxProto.onnx.IModelProto;
 
 /** TensorProto.DataType codes of the element types weightscope reads. */
 export const ONNX_DTYPE: Record<TensorDType, number> = { F32: 1, F16: 10, F64: 11, BF16: 16 };
@@ -75,12 +77,16 @@ export interface OnnxModelFile extends ModelFile {
   sourceOf(name: string): 'initializer' | 'constant';
   /** Decode one tensor's values in its file dtype's natural width (F16/BF16 as float32). */
   tensor(name: string): RawTensor;
+  /** The folder its external data must lie in (modelRoot), and the folder external names are relative to. */
+  root: string;
+  base: string;
 }
 
 /** Read an .onnx file; throws a one-line UserError for anything that is not a readable ONNX model. */
 export function readOnnx(path: string): OnnxModelFile {
-  if (!existsSync(path)) throw new UserError(`no ONNX file at ${path}`);
-  if (statSync(path).isDirectory()) throw new UserError(`${path} is a folder, not an .onnx file`);
+  const kind = inputPathKind(path);
+  if (kind === null) throw new UserError(`no ONNX file at ${path}`);
+  if (kind === 'folder') throw new UserError(`${path} is a folder, not an .onnx file`);
   const buf = readInputFile(path, '.onnx file');
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   const where = (msg: string): UserError => new UserError(`${path}: ${msg}`);
@@ -101,20 +107,32 @@ export function readOnnx(path: string): OnnxModelFile {
   if (!graph) throw where('ONNX model has no graph');
 
   const graphFields = fields(bytes, graphField.valueStart, graphField.end, where);
+  const initFields = repeatedFields(graphFields, GRAPH_INITIALIZER, graph.initializer?.length ?? 0, 'initializer', where);
+  const nodeFields = repeatedFields(graphFields, GRAPH_NODE, graph.node?.length ?? 0, 'node', where);
+  (graph.node ?? []).forEach((node, i) => {
+    fields(bytes, nodeFields[i].valueStart, nodeFields[i].end, where); // every node's own fields parse
+    if (!node.opType) throw where(`node ${i}${node.name ? ` '${node.name}'` : ''} has no op_type: the graph cannot be read`);
+  });
+  const root = modelRoot(path);
+  const base = dirname(resolve(path));
+  // Every tensor anywhere in the model (subgraphs, functions, sparse tensors, any element type):
+  // dims non-negative, external data confined to the model's folder and within its file.
+  forEachTensor(proto, (t, name) => {
+    const dims = tensorDims(t, name, where);
+    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) externalRef(t, name, dims, root, base, where);
+  });
+
   const located = new Map<string, Located>();
   const source = new Map<string, 'initializer' | 'constant'>();
-  const dir = dirname(path);
   const add = (tensor: TensorProto, name: string, frames: Field[], kind: 'initializer' | 'constant'): void => {
     const dtype = DTYPE_OF_CODE.get(tensor.dataType);
     if (!dtype || !name) return; // integer/bool/string tensors (shapes, indices) are not weights
     if (located.has(name)) throw where(`two tensors are named '${name}'`);
-    located.set(name, locate(bytes, tensor, name, dtype, frames, dir, where));
+    located.set(name, locate(bytes, tensor, name, dtype, frames, root, base, where));
     source.set(name, kind);
   };
 
-  const initFields = graphFields.filter((f) => f.field === GRAPH_INITIALIZER && f.wire === 2);
   (graph.initializer ?? []).forEach((t, i) => add(t as TensorProto, t.name ?? '', [graphField, initFields[i]], 'initializer'));
-  const nodeFields = graphFields.filter((f) => f.field === GRAPH_NODE && f.wire === 2);
   (graph.node ?? []).forEach((node, i) => {
     if (node.opType !== 'Constant' || (node.domain ?? '') !== '') return;
     const attrFields = fields(bytes, nodeFields[i].valueStart, nodeFields[i].end, where).filter((f) => f.field === NODE_ATTRIBUTE && f.wire === 2);
@@ -130,7 +148,7 @@ export function readOnnx(path: string): OnnxModelFile {
     name: l.name,
     dtype: l.dtype,
     shape: l.shape,
-    values: () => decodeValues(bytes, l, dir),
+    values: () => decodeValues(bytes, l, base),
     ...(hints.has(l.name) ? { hint: hints.get(l.name) } : {}),
   });
   // In the order the graph first uses them (ONNX nodes are topologically sorted): depth order.
@@ -144,6 +162,8 @@ export function readOnnx(path: string): OnnxModelFile {
     bytes,
     proto,
     tensors,
+    root,
+    base,
     sourceOf: (name) => {
       const s = source.get(name);
       if (!s) throw new UserError(`no float tensor named '${name}' in ${path}`);
@@ -156,6 +176,132 @@ export function readOnnx(path: string): OnnxModelFile {
     },
     write: (out, replaced) => writeOnnx(path, bytes, located, out, replaced),
   };
+}
+
+/** The `count` length-delimited fields of a repeated message field, in order; a field of another wire type means the schema cannot read it. */
+function repeatedFields(all: Field[], field: number, count: number, what: string, where: (m: string) => UserError): Field[] {
+  const found = all.filter((f) => f.field === field);
+  if (found.some((f) => f.wire !== 2) || found.length !== count) {
+    throw where(`the graph has a ${what} that cannot be read (field ${field} of wire type ${found.find((f) => f.wire !== 2)?.wire ?? '?'}; ${found.length} fields for ${count} decoded)`);
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// every tensor, its dims and its external data
+
+/** Call `f` on every TensorProto of a model: graph initializers, sparse initializers, node attributes (also in subgraphs), functions, training graphs. */
+export function forEachTensor(model: IModelProto, f: (t: ITensorProto, name: string) => void): void {
+  const seen = new Set<IGraphProto>();
+  const nodes = (list: NodeProto[] | null | undefined): void => {
+    for (const node of list ?? []) {
+      for (const a of node.attribute ?? []) {
+        const label = `${node.output?.[0] || node.name || node.opType || 'node'}.${a.name ?? ''}`;
+        if (a.t) f(a.t, a.t.name || label);
+        for (const t of a.tensors ?? []) f(t, t.name || label);
+        for (const s of [a.sparseTensor, ...(a.sparseTensors ?? [])]) {
+          if (s?.values) f(s.values, s.values.name || label);
+          if (s?.indices) f(s.indices, s.indices.name || `${label}.indices`);
+        }
+        if (a.g) graph(a.g);
+        for (const g of a.graphs ?? []) graph(g);
+      }
+    }
+  };
+  const graph = (g: IGraphProto | null | undefined): void => {
+    if (!g || seen.has(g)) return;
+    seen.add(g);
+    for (const t of g.initializer ?? []) f(t, t.name ?? '');
+    for (const s of g.sparseInitializer ?? []) {
+      if (s.values) f(s.values, s.values.name ?? '');
+      if (s.indices) f(s.indices, `${s.values?.name ?? ''}.indices`);
+    }
+    nodes(g.node);
+  };
+  graph(model.graph);
+  for (const fn of model.functions ?? []) nodes(fn.node);
+  for (const ti of model.trainingInfo ?? []) {
+    graph(ti.initialization);
+    graph(ti.algorithm);
+  }
+}
+
+/** A tensor's dims as numbers: each a non-negative integer, their product too. */
+function tensorDims(t: ITensorProto, name: string, where: (m: string) => UserError): number[] {
+  const dims = (t.dims ?? []).map((d) => Number(d));
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw where(`tensor '${name}' has dims [${dims.join(', ')}]; dimensions must be non-negative integers`);
+  if (!Number.isSafeInteger(dims.reduce((a, b) => a * b, 1))) throw where(`tensor '${name}' has dims [${dims.join(', ')}]: too many elements`);
+  return dims;
+}
+
+/** Bytes per element of each ONNX element type (TensorProto.DataType); 4-bit types pack two per byte. */
+const ELEMENT_BYTES: Record<number, number> = {
+  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2, 17: 1, 18: 1, 19: 1, 20: 1, 21: 0.5, 22: 0.5, 23: 0.5,
+};
+
+/** Where a tensor stored outside the model lives: checked, never trusted. */
+export interface ExternalRef {
+  /** Its real path, inside the model's root. */
+  file: string;
+  /** The name the model gives it. */
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/** ONNX stores offset and length as strings: only plain non-negative decimal integers are numbers here ('2.5', '0x4', '-64', '' are not). */
+const DECIMAL_INT = /^\d+$/;
+
+/**
+ * Check a tensor's external data: its entries (no key twice), `location` a file inside the model's
+ * root (confinedPath: no absolute path, no `..` or symlink out), `offset`/`length` non-negative
+ * decimal integers, the length the tensor's dims and type need, and the range within the file.
+ */
+export function externalRef(t: ITensorProto, name: string, dims: number[], root: string, base: string, where: (m: string) => UserError): ExternalRef {
+  const entries = new Map<string, string>();
+  for (const e of t.externalData ?? []) {
+    const key = e.key ?? '';
+    if (entries.has(key)) throw where(`external data of tensor '${name}' gives '${key}' twice`);
+    entries.set(key, e.value ?? '');
+  }
+  const location = entries.get('location');
+  if (!location) throw where(`tensor '${name}' is stored externally but names no location`);
+  const integer = (key: string): number | undefined => {
+    const v = entries.get(key);
+    if (v === undefined) return undefined;
+    if (!DECIMAL_INT.test(v) || !Number.isSafeInteger(Number(v))) throw where(`external data of tensor '${name}': ${key} '${v}' is not a non-negative decimal integer`);
+    return Number(v);
+  };
+  const offset = integer('offset') ?? 0;
+  const declared = integer('length');
+  const file = confinedPath(root, base, location, `external data of tensor '${name}'`, () =>
+    where(`missing external data: tensor '${name}' is stored in '${location}', not found beside the model`));
+  const size = inputFileSize(file, 'external data file');
+  const item = ELEMENT_BYTES[t.dataType ?? 0];
+  const need = item === undefined ? undefined : Math.ceil(dims.reduce((a, b) => a * b, 1) * item);
+  const length = declared ?? need ?? size - offset;
+  if (need !== undefined && length !== need) throw where(`external data of tensor '${name}' has ${length} bytes, dims [${dims}] of its type need ${need}`);
+  if (offset + length > size) throw where(`external data of tensor '${name}' runs past the end of '${location}' (needs bytes ${offset}…${offset + length}, file has ${size})`);
+  return { file, location, offset, length };
+}
+
+/**
+ * Replace every external tensor of `model` (a decoded copy of `file`'s bytes) by its bytes, read
+ * from the checked range of its checked file, so ONNX Runtime is given a model that names no file
+ * at all: it never reads a path a model chose.
+ */
+export function inlineExternalData(model: IModelProto, file: Pick<OnnxModelFile, 'path' | 'root' | 'base'>): void {
+  const where = (msg: string): UserError => new UserError(`${file.path}: ${msg}`);
+  forEachTensor(model, (t, name) => {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) return;
+    const ref = externalRef(t, name, tensorDims(t, name, where), file.root, file.base, where);
+    t.rawData = readInputFile(ref.file, 'external data file', { offset: ref.offset, length: ref.length });
+    t.externalData = [];
+    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+  });
+  forEachTensor(model, (t, name) => {
+    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw where(`tensor '${name}' still names external data after inlining`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,35 +397,25 @@ function fields(bytes: Uint8Array, start: number, end: number, where: (m: string
 }
 
 function locate(
-  bytes: Uint8Array, tensor: TensorProto, name: string, dtype: TensorDType, frames: Field[], dir: string, where: (m: string) => UserError,
+  bytes: Uint8Array, tensor: TensorProto, name: string, dtype: TensorDType, frames: Field[], root: string, base: string, where: (m: string) => UserError,
 ): Located {
-  const shape = (tensor.dims ?? []).map(Number);
+  const shape = tensorDims(tensor, name, where);
   const count = shape.reduce((a, b) => a * b, 1);
   const tensorField = frames[frames.length - 1];
   const own = fields(bytes, tensorField.valueStart, tensorField.end, where);
-  const base = { name, dtype, shape, count, frames };
+  const located = { name, dtype, shape, count, frames };
   const expectBytes = count * BYTES[dtype];
 
   if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    const entry = new Map((tensor.externalData ?? []).map((e) => [e.key, e.value ?? '']));
-    const location = entry.get('location');
-    if (!location) throw where(`tensor '${name}' is stored externally but names no location`);
-    const file = resolve(dir, location);
-    if (!file.startsWith(resolve(dir))) throw where(`external data of tensor '${name}' points outside the model's folder (${location})`);
-    if (!existsSync(file)) throw where(`missing external data: tensor '${name}' is stored in '${location}', not found beside the model`);
-    const offset = Number(entry.get('offset') ?? 0);
-    const length = Number(entry.get('length') ?? expectBytes);
-    const size = inputFileSize(file, 'external data file');
-    if (length !== expectBytes) throw where(`external data of tensor '${name}' has ${length} bytes, shape [${shape}] of ${dtype} needs ${expectBytes}`);
-    if (offset + length > size) throw where(`external data of tensor '${name}' runs past the end of '${location}' (needs bytes ${offset}…${offset + length}, file has ${size})`);
-    return { ...base, storage: { kind: 'external', file, location, offset, length } };
+    const { file, location, offset, length } = externalRef(tensor, name, shape, root, base, where);
+    return { ...located, storage: { kind: 'external', file, location, offset, length } };
   }
   const raw = own.find((f) => f.field === TENSOR_RAW_DATA && f.wire === 2);
   if (raw) {
     if (raw.end - raw.valueStart !== expectBytes) {
       throw where(`tensor '${name}' has ${raw.end - raw.valueStart} bytes of raw data, shape [${shape}] of ${dtype} needs ${expectBytes}`);
     }
-    return { ...base, storage: { kind: 'raw', field: raw } };
+    return { ...located, storage: { kind: 'raw', field: raw } };
   }
   const typed: Record<TensorDType, [number, 'float_data' | 'double_data' | 'int32_data', number]> = {
     F32: [TENSOR_FLOAT_DATA, 'float_data', tensor.floatData.length],
@@ -292,14 +428,14 @@ function locate(
   const packed = own.filter((f) => f.field === fieldNo);
   // count 0: an empty tensor; several or unpacked fields: readable, but not spliced back
   const field = packed.length === 1 && packed[0].wire === 2 ? packed[0] : { field: fieldNo, wire: -1, start: -1, lenStart: -1, valueStart: -1, end: -1 };
-  return { ...base, storage: { kind, field } };
+  return { ...located, storage: { kind, field } };
 }
 
 function decodeValues(bytes: Uint8Array, l: Located, dir: string): Float32Array | Float64Array {
   const s = l.storage;
   let raw: Uint8Array;
   if (s.kind === 'external') {
-    if (!existsSync(s.file)) throw new UserError(`missing external data: '${s.location}' of tensor '${l.name}' is gone from ${dir}`);
+    if (inputPathKind(s.file) === null) throw new UserError(`missing external data: '${s.location}' of tensor '${l.name}' is gone from ${dir}`);
     const buf = readInputFile(s.file, 'external data file', { offset: s.offset, length: s.length });
     raw = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   } else if (s.kind === 'int32_data') {
@@ -354,8 +490,9 @@ function writeOnnx(
   const outDir = dirname(resolve(out));
   const externalWrites: [string, Uint8Array][] = [];
   for (const [file, { location, edits: fileEdits }] of external) {
-    const target = resolve(outDir, location);
-    if (target === file) {
+    // Written inside --out's folder only, whatever the name says (a symlink there leads nowhere else either).
+    const target = confinedOutputPath(outDir, location, `external data '${location}' of ${basename(out)}`);
+    if (target === file || sameFile(target, file)) {
       if (fileEdits.length > 0) {
         throw new UserError(`writing ${basename(out)} beside ${path} would overwrite its external data '${location}': write to another folder`);
       }

@@ -7,10 +7,10 @@
  * is bounded by the file, so a corrupt header can never make us allocate more than the file holds.
  * A folder of shards is read through its `model.safetensors.index.json` weight map.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { checkBound } from '../core/bounds.js';
 import { UserError, withPathPrefix } from '../core/errors.js';
-import { inputFileSize, readInputFile, writeFileAtomic } from '../core/io.js';
+import { confinedPath, inputFileSize, inputPathKind, modelRoot, readInputFile, writeFileAtomic } from '../core/io.js';
 import { DTYPE_BYTES, decodeValues, encodeValues } from './dtype.js';
 import type { ModelFile, RawTensor, TensorDType } from './types.js';
 
@@ -107,7 +107,7 @@ function readRange(path: string, start: number, length: number): Uint8Array {
 
 /** The layout of one file on disk (reads the header only). */
 export function readSafetensorsLayout(path: string): SafetensorsLayout {
-  if (!existsSync(path)) throw new UserError(`no file at ${path}`);
+  if (inputPathKind(path) === null) throw new UserError(`no file at ${path}`);
   const size = inputFileSize(path, 'safetensors file');
   return withPathPrefix(path, () => {
     const lengthBytes = readRange(path, 0, Math.min(8, size));
@@ -169,10 +169,11 @@ export function readSafetensors(path: string): ModelFile {
  * writing gives a folder with the same shard names and the index copied byte for byte.
  */
 export function readSafetensorsShards(path: string): ModelFile {
-  const isDir = existsSync(path) && statSync(path).isDirectory();
+  const isDir = inputPathKind(path) === 'folder';
   const indexPath = isDir ? join(path, SHARD_INDEX) : path;
   const dir = isDir ? path : join(indexPath, '..');
-  if (!existsSync(indexPath)) throw new UserError(`no ${SHARD_INDEX} in ${path}`);
+  if (inputPathKind(indexPath) === null) throw new UserError(`no ${SHARD_INDEX} in ${path}`);
+  checkBound('jsonBytes', inputFileSize(indexPath, 'shard index'), `${indexPath}: the shard index`);
   const indexText = readInputFile(indexPath, 'shard index');
   let weightMap: Record<string, unknown>;
   try {
@@ -184,11 +185,16 @@ export function readSafetensorsShards(path: string): ModelFile {
   }
   const shardNames = [...new Set(Object.values(weightMap))];
   for (const s of shardNames) {
-    if (typeof s !== 'string' || s !== basename(s)) throw new UserError(`${indexPath}: shard names must be plain file names, got ${JSON.stringify(s)}`);
+    // Shards are written back under the same names: plain names in the folder, nothing else.
+    if (typeof s !== 'string' || s === '' || /[/\\\0]/.test(s) || s === '.' || s === '..') {
+      throw new UserError(`${indexPath}: shard names must be plain file names, got ${JSON.stringify(s)}`);
+    }
   }
+  // Inside the model's root once symlinks are resolved (a Hugging Face snapshot's shards are links into ../../blobs).
+  const root = modelRoot(indexPath);
+  const base = dirname(resolve(indexPath));
   const shards = (shardNames as string[]).map((name) => {
-    const file = join(dir, name);
-    if (!existsSync(file)) throw new UserError(`${indexPath}: shard '${name}' is missing (looked for ${file})`);
+    const file = confinedPath(root, base, name, `${indexPath}: shard`, () => new UserError(`${indexPath}: shard '${name}' is missing (looked for ${join(dir, name)})`));
     return { name, file, layout: readSafetensorsLayout(file) };
   });
   const owner = new Map<string, string>();

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, validateModel, withPathPrefix, type DenseModel } from '../core/index.js';
-import { inputPathKind, readInputFile } from '../core/io.js';
+import { confinedPath, inputPathKind, modelRoot, readInputFile } from '../core/io.js';
 import { layersToDenseModel, weightShardPaths } from './layers-format.js';
 import { parseNpyMatrix } from './npy.js';
 
@@ -26,10 +26,11 @@ export function readTfjsModel(path: string): DenseModel {
     throw new UserError(`${file} is not JSON (${(err as Error).message.split('\n')[0]})`);
   }
   return withPathPrefix(file, () => {
-    const shards: Record<string, Uint8Array> = {};
+    const shards: Record<string, Uint8Array> = Object.create(null); // manifest paths are keys: no prototype to collide with
+    const root = modelRoot(file);
     for (const p of weightShardPaths(json)) {
-      const shardPath = join(dirname(file), p);
-      if (!inputPathKind(shardPath)) throw new UserError(`weight shard '${p}' is missing (looked for ${shardPath})`);
+      // Only files inside the model's folder: a manifest path '../secret/w.bin' is refused, not read into the weights.
+      const shardPath = confinedPath(root, dirname(file), p, 'weight shard', () => new UserError(`weight shard '${p}' is missing (looked for ${join(dirname(file), p)})`));
       shards[p] = readInputFile(shardPath, 'weight shard');
     }
     return layersToDenseModel(json, shards);

@@ -7,12 +7,10 @@
  * initializers (or its Constant node removed) and becomes a graph input. One session then serves
  * every evaluation; each run feeds the original tensors (prebuilt, no copy) except the probed one.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import { UserError } from '../core/errors.js';
 import { encodeValues } from '../formats/dtype.js';
-import { onnx, ONNX_DTYPE, type OnnxModelFile } from '../formats/onnx.js';
+import { inlineExternalData, onnx, ONNX_DTYPE, type OnnxModelFile } from '../formats/onnx.js';
 import type { TensorDType } from '../formats/types.js';
 import type { Outputs } from './output-metrics.js';
 
@@ -61,17 +59,10 @@ export async function createOnnxRunner(file: OnnxModelFile, swappable: string[],
   }
   graph.initializer = (graph.initializer ?? []).filter((t) => !chosen.has(t.name ?? ''));
   graph.node = (graph.node ?? []).filter((n) => !(n.opType === 'Constant' && chosen.has(n.output?.[0] ?? '')));
-  // The session is built from bytes, so tensors kept in external files are read in here.
-  const dir = dirname(resolve(file.path));
-  for (const t of graph.initializer) {
-    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
-    const entry = new Map((t.externalData ?? []).map((e) => [e.key, e.value ?? '']));
-    const offset = Number(entry.get('offset') ?? 0);
-    const bytes = readFileSync(resolve(dir, entry.get('location') ?? ''));
-    t.rawData = bytes.subarray(offset, entry.has('length') ? offset + Number(entry.get('length')) : bytes.length);
-    t.externalData = [];
-    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
-  }
+  // The session is built from bytes that name no file: every external tensor (any type, anywhere
+  // in the model) is read in here from its checked range, so ONNX Runtime never opens a path a
+  // model chose.
+  inlineExternalData(proto, file);
 
   const dataInputs = (graph.input ?? []).filter((i) => !chosen.has(i.name ?? '') && !(graph.initializer ?? []).some((t) => t.name === i.name));
   if (dataInputs.length !== 1) {

@@ -19,6 +19,7 @@
  * (docs/performance-model.md). Where WebAssembly SIMD is missing, `loadSpmmKernel` returns null and
  * callers use JS loops.
  */
+import { wasmMemory } from '../core/bounds.js';
 import { wasmModuleOnce } from '../core/wasm.js';
 
 const I32 = 0x7f;
@@ -436,7 +437,7 @@ const compiledKernel = wasmModuleOnce(kernelBytes);
 export function loadSpmmKernel(initialBytes: number): SpmmKernel | null {
   const compiled = compiledKernel();
   if (!compiled) return null;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / 65536)) });
+  const memory = wasmMemory(initialBytes, 'the WebAssembly kernels (evaluation, sparse training)');
   const instance = new WebAssembly.Instance(compiled, { env: { mem: memory } });
   const fn = instance.exports;
   return { memory, spmm: fn.spmm as SpmmFn, spmmWide: fn.spmmWide as SpmmFn, sgrad: fn.sgrad as SgradFn, adam: fn.adam as AdamFn, fold: fn.fold as FoldFn, ckaAdd: fn.ckaAdd as CkaAddFn };

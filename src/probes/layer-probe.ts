@@ -97,6 +97,12 @@ export async function probeLayers(
     }
     const compare = compareWith(reference, isDistribution(reference));
     const classes = reference.shape[reference.shape.length - 1];
+    if (options.labels) {
+      // A label the model cannot predict would only ever count as a miss: a wrong labels file, not an accuracy.
+      const classCount = Math.max(2, classes); // one output: a sigmoid head, classes 0 and 1
+      const k = options.labels.findIndex((y) => y >= classCount);
+      if (k >= 0) throw new UserError(`--labels: label ${options.labels[k]} at index ${k} is outside the model's ${classCount} classes (0…${classCount - 1}, output [${reference.shape.join(', ')}])`);
+    }
     const score = (out: Outputs): Pick<ResultRow, 'accuracy' | 'f1' | 'agreement' | 'kl' | 'cosine'> => {
       if (options.labels) {
         const predicted = topClasses(out);

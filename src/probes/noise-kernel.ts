@@ -12,6 +12,7 @@
  * does both in ≈ 1.5 ns. Null where WebAssembly is missing: callers use the JS loop.
  */
 
+import { growWasmMemory } from '../core/bounds.js';
 import { sleb, uleb } from '../model/wasm-kernel.js';
 
 const STATE_BYTES = 16;
@@ -174,7 +175,7 @@ export function noiseKernel(): NoiseKernel | null {
     const noise = instance.exports.noise as (n: number, a: number) => void;
     const noise4 = instance.exports.noise4 as (n: number, scale: number, stride: number, out: number) => void;
     const grow = (need: number): void => {
-      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+      growWasmMemory(memory, need, 'the noise kernel (a layer\'s noise draws)');
     };
     loaded = {
       addNoise(values, a, state, out) {

@@ -2,10 +2,10 @@
  * Read a run folder (the layout in docs/architecture.md) back into a ReportInput, so a report can
  * be rebuilt from disk: after a partial or resumed run, or with other claim thresholds. Node only.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/index.js';
-import { readJsonFile } from '../core/io.js';
+import { readInputFile, readJsonFile } from '../core/io.js';
 import { graphRunDirs, readResultRows, runPaths } from '../core/run-folder.js';
 import type { LayerInput, ReportInput } from './html.js';
 import { parseTaskName } from '../data/names.js';
@@ -31,7 +31,7 @@ function ssimRows(value: unknown): SsimRow[] | undefined {
 
 /** Sign degrees of one layer from its nodes.csv (`unit,side,index,k_plus,k_minus,…`). */
 function readNodesCsv(path: string): { in: { kPlus: number[]; kMinus: number[] }; out: { kPlus: number[]; kMinus: number[] } } {
-  const lines = readFileSync(path, 'utf8').split('\n');
+  const lines = readInputFile(path, 'nodes table').toString('utf8').split('\n');
   const header = lines[0].split(',');
   const col = (name: string): number => {
     const i = header.indexOf(name);
@@ -45,16 +45,21 @@ function readNodesCsv(path: string): { in: { kPlus: number[]; kMinus: number[] }
     const cells = lines[i].split(',');
     const s = cells[cSide] === 'in' ? sides.in : cells[cSide] === 'out' ? sides.out : null;
     if (!s) continue;
+    // A unit index is one of the file's rows, never a size: 10⁹ would make a sparse array of 10⁹ slots.
     const u = Number(cells[cIndex]);
-    s.kPlus[u] = Number(cells[cPlus]);
-    s.kMinus[u] = Number(cells[cMinus]);
+    const kPlus = Number(cells[cPlus]);
+    const kMinus = Number(cells[cMinus]);
+    if (!Number.isInteger(u) || u < 0 || u >= lines.length) throw new UserError(`${path}: line ${i + 1}: index '${cells[cIndex]}' is not a unit index of this table`);
+    if (!Number.isInteger(kPlus) || !Number.isInteger(kMinus) || kPlus < 0 || kMinus < 0) throw new UserError(`${path}: line ${i + 1}: degrees must be non-negative integers`);
+    s.kPlus[u] = kPlus;
+    s.kMinus[u] = kMinus;
   }
   return sides;
 }
 
 /** σ(w) over all nIn·nOut slots (zeros included, population sd) from an edges.csv of the non-zero weights. */
 function sigmaFromEdges(path: string, slots: number): { sigma: number; mean: number } {
-  const text = readFileSync(path, 'utf8');
+  const text = readInputFile(path, 'edges table').toString('utf8');
   let sum = 0;
   let sumSq = 0;
   let start = text.indexOf('\n') + 1;

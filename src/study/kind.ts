@@ -13,6 +13,12 @@ import type { BlobHash, BlobStore, Job, JobResult, JobRunner } from './types.js'
 
 /** One kind of job: what the executors and the coordinator need to know of it, and its runner. */
 export interface JobKind<J extends Job = any, R extends JobResult = any> {
+  /**
+   * Check a job from a queue before it runs (a Redis worker): its shape, every size within the
+   * bounds the CLI checks its flags against (src/core/bounds.ts), its memory estimate. Throws a
+   * JobRefused naming the first problem.
+   */
+  check(job: J): void;
   /** The blobs a job reads (the Redis executor uploads them before it enqueues the job). */
   reads(job: J): BlobHash[];
   /** Which progress bar its work counts in (`train`: models; `eval`: evaluations), and how many units it is. */

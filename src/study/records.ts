@@ -62,7 +62,9 @@ export interface RunRecord {
   /** The study kind (src/study/registry.ts) and the command that ran it. */
   kind: string;
   command: string;
-  status: 'running' | 'complete';
+  /** `failed`: a job failed for good (refused, timed out on a worker); `failed` says which and why. */
+  status: 'running' | 'complete' | 'failed';
+  failed?: { job: string; reason: string; at: string };
   started: string;
   finished?: string;
   /** Every option of the run: the resume identity is every key but where and how it runs. */

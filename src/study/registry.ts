@@ -9,6 +9,7 @@
  */
 import type { JobKind, StudyKind } from './kind.js';
 import { JobRefused, type BlobSource, type Job, type JobProgress, type JobResult } from './types.js';
+import { Fields, describe, oneLine } from './fields.js';
 import { REFERENCE_STUDY } from './kinds/reference/index.js';
 import { TAGGER_STUDY } from './kinds/tagger/index.js';
 import { TWINS_STUDY } from './kinds/twins/index.js';
@@ -68,4 +69,21 @@ export function kindOfRecord(record: Record<string, unknown>): StudyKindName | n
  */
 export async function preloadRunners(): Promise<void> {
   await Promise.all([...JOB_KINDS.values()].map((k) => k.runner()));
+}
+
+/**
+ * Check a job taken from a queue: an object with a known `kind` and a string `id`, whose kind's
+ * check (its shape, every size within the bounds, its memory estimate) passes. Returns it typed;
+ * anything else is a JobRefused naming the first problem.
+ */
+export function checkJob(job: unknown): Job {
+  const fields = Fields.of(job, 'the job');
+  const kind = fields.string('kind');
+  if (!/^[a-z][a-z-]{0,39}$/.test(kind)) throw new JobRefused(`the job.kind is ${describe(kind)}, not a job kind`);
+  const id = fields.string('id');
+  if (id === '' || id.length > 500) throw new JobRefused(`the job's id is ${id === '' ? 'empty' : 'longer than 500 characters'}`);
+  // Ids go into log lines and error messages: one line each.
+  if (oneLine(id) !== id) throw new JobRefused(`the job's id ${describe(id)} holds control characters`);
+  jobKind(kind).check(job as Job);
+  return job as Job;
 }

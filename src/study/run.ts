@@ -26,7 +26,7 @@ import type { KnownModel, ModelSlot, StudyDefinition, StudyPlan, StudyRunOptions
 import { RECORD_FORMAT_VERSION, modelSummary, readTrainingRecord, writeTrainingRecord, type RunRecord } from './records.js';
 import { STUDY_KINDS, jobKind, kindOfRecord, type StudyKindName, type StudyOptionsOf } from './registry.js';
 import { QUIET, type Progress } from './progress.js';
-import type { BlobStore, Executor, Job, JobEvent, JobResult } from './types.js';
+import { JobFailed, type BlobStore, type Executor, type Job, type JobEvent, type JobResult } from './types.js';
 
 export interface RunStudyHooks {
   progress?: Progress;
@@ -115,6 +115,8 @@ async function runLocked<O extends StudyRunOptions>(study: StudyDefinition<O>, g
     outcome = await runPlan({ plan, study, root, blobs, executor, done, models, progress, timings, wrote, onTrainingDone: () => writeRunRecord(root, runRecord('running')) });
   } catch (err) {
     await plan.close?.();
+    // A job that failed for good (refused or timed out on a worker): the run record says which and why.
+    if (err instanceof JobFailed) writeRunRecord(root, runRecord('failed', { failed: { job: err.jobId, reason: err.reason, at: new Date().toISOString() } }));
     throw err;
   } finally {
     if (!hooks.executor) await executor.close();

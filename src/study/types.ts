@@ -91,6 +91,14 @@ export class JobRefused extends UserError {
   override name = 'JobRefused';
 }
 
+/** A job that failed for good on a worker (refused, timed out, a user error): the run stops with this line and records it. */
+export class JobFailed extends UserError {
+  override name = 'JobFailed';
+  constructor(readonly jobId: string, readonly reason: string) {
+    super(`job ${jobId} failed on a worker: ${reason}`);
+  }
+}
+
 /** Refuse a job whose numbers are not float32 (every weightscope engine computes in float32). */
 export function requireFloat32(dtype: unknown): void {
   if (dtype !== 'float32') throw new JobRefused(`the job computes in '${String(dtype)}'; this worker computes in float32 only`);

@@ -3,9 +3,10 @@
  * A target is a run folder (models under models/<task>/run-<k>/), a model folder (holding
  * model.json) or a model.json file itself.
  */
-import { existsSync, readdirSync, readFileSync, statSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { confinedPath, modelRoot, readInputFile } from '../core/io.js';
 import { RUN_FILES, modelPathInfo } from '../core/run-folder.js';
 import { weightShardPaths } from '../formats/layers-format.js';
 import { isTransformerDir } from '../model/transformer/files.js';
@@ -93,7 +94,7 @@ export function buildIndex(root: string): RunIndex {
     let layers: IndexedLayer[];
     let shards: string[];
     try {
-      const json: unknown = JSON.parse(readFileSync(p, 'utf8'));
+      const json: unknown = JSON.parse(readInputFile(p, 'model.json').toString('utf8'));
       layers = denseLayersOf(json);
       shards = weightShardPaths(json);
     } catch {
@@ -102,8 +103,16 @@ export function buildIndex(root: string): RunIndex {
     if (layers.length === 0) continue;
     const m = modelPathInfo(rel);
     const folder = basename(dirname(p));
-    // Only shards inside the model's folder: a manifest cannot open up the rest of the folder.
-    const inside = shards.filter((s) => !s.startsWith('/') && !s.split('/').includes('..'));
+    // Only shards inside the model's folder (after symlinks, as the CLI reads them): a manifest cannot open up the rest of the folder.
+    const modelDir = dirname(p);
+    const inside = shards.filter((s) => {
+      try {
+        confinedPath(modelRoot(p), modelDir, s, 'weight shard');
+        return !s.includes('\\');
+      } catch {
+        return false;
+      }
+    });
     const weightFiles = inside.map((s) => posix.normalize(posix.join(posix.dirname(rel), s)));
     models.push({ task: m ? m.task : folder, run: m ? m.run : null, path: rel, layers, weightFiles });
   }

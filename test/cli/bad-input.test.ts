@@ -188,7 +188,7 @@ const CASES: Case[] = [
   { name: 'model.json declaring a 10⁹×10⁹ kernel', args: ['stats', absurdShape], says: /too short/ },
   { name: 'model.json with a string dtype', args: ['stats', stringDtype], says: /dtype "string", which weightscope cannot read/ },
   { name: 'weights.bin with bytes after the declared weights', args: ['stats', trailingBin], says: /hold 68 bytes but the manifest declares 60/ },
-  { name: 'percolate --points beyond the layer\'s size', args: ['percolate', w, '--points', '1000000000'], says: /at most 1001 points/ },
+  { name: 'percolate --points beyond the layer\'s size', args: ['percolate', w, '--points', '100000'], says: /at most 1001 points/ },
   { name: 'IDX files declaring 2³¹ images', args: ['probe', at('probe-784.npy'), '--pair', '0v7', '--probe', 'baseline', '--data-dir', at('lying-idx')], says: /lying-idx\/\S+-idx\d-ubyte: truncated IDX file/ },
 
   // No silently wrong values.
@@ -259,6 +259,7 @@ const CASES: Case[] = [
   { name: 'worker without --redis', args: ['worker'], says: /required option '--redis <url>'/ },
   { name: 'worker --redis host:port without a scheme', args: ['worker', '--redis', 'localhost:6379'], says: /expected redis:\/\/HOST:PORT/ },
   { name: 'worker --concurrency 0', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--concurrency', '0'], says: /--concurrency.*positive integer/ },
+  { name: 'worker --job-timeout past what a timer can wait', args: ['worker', '--redis', 'redis://127.0.0.1:1', '--job-timeout', '3000000'], says: /--job-timeout.*at most 2,000,000 seconds/ },
 ];
 
 interface Outcome {

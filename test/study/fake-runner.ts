@@ -3,6 +3,9 @@
  * accuracy is a function of the job's fields and of the bytes of the blobs it reads (so a wrong
  * or missing blob changes the result), and a job takes WEIGHTSCOPE_FAKE_JOB_MS to run (so a test
  * can kill a worker mid-job). Train jobs return a "model" blob made from their inputs, as the real runner returns its model's bytes.
+ * Its jobs pass a worker's check (src/study/registry.ts checkJob), so two base seeds ask for
+ * misbehaviour instead: EXPLODE_SEED fails every evaluation, SLOW_SEED makes an evaluation take a
+ * minute (reporting progress every 50 ms), for testing a worker's time limit.
  */
 import { createHash } from 'node:crypto';
 import type { Job, JobResult, JobRunner } from '../../src/study/types.js';
@@ -15,6 +18,11 @@ function digest(...parts: (string | Uint8Array)[]): Buffer {
   for (const p of parts) h.update(p);
   return h.digest();
 }
+
+/** An eval job with this base seed throws on its first evaluation. */
+export const EXPLODE_SEED = 666;
+/** An eval job with this base seed runs for a minute per evaluation, reporting progress every 50 ms. */
+export const SLOW_SEED = 777;
 
 export const fakeRunner: JobRunner = async (any, blobs, onEvent) => {
   const ms = Number(process.env.WEIGHTSCOPE_FAKE_JOB_MS ?? 20);
@@ -32,7 +40,13 @@ export const fakeRunner: JobRunner = async (any, blobs, onEvent) => {
   const [model, test] = await Promise.all([blobs.get(job.model), blobs.get(job.test)]);
   const rows: ResultRow[] = [];
   for (const [i, e] of job.evals.entries()) {
-    if (e.spec.variant === 'explode') throw new Error(`fake runner: variant 'explode'`);
+    if (job.baseSeed === EXPLODE_SEED) throw new Error(`fake runner: base seed ${EXPLODE_SEED} explodes`);
+    if (job.baseSeed === SLOW_SEED) {
+      for (let t = 0; t < 60_000; t += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        onEvent?.({ type: 'progress', done: i });
+      }
+    }
     await new Promise((r) => setTimeout(r, ms / job.evals.length));
     const d = digest(model, test, JSON.stringify(e), String(job.baseSeed));
     rows.push({ task: job.target.task, difficulty: job.target.difficulty, probe: e.spec.probe, variant: e.spec.variant, signed: e.spec.signed, level: e.spec.level, layer: e.spec.layer, run: job.target.run, seed: e.rep, accuracy: d.readUInt32BE(0) / 2 ** 32, n_test: test.length, inputs: job.target.inputs });
@@ -66,7 +80,7 @@ export function fakeTrainJob(run: number, hashes: { train: string; test: string 
   return {
     kind: 'train', id: `train/fake-0v1/run-${run}`, target: { task: 'fake-0v1', difficulty: 'custom', run, inputs: 'pm1' },
     train: hashes.train, test: hashes.test,
-    mlp: { hidden: [4] } as unknown as TrainJob['mlp'],
+    mlp: { inputSize: 4, hidden: [4], activation: 'relu', head: 'softmax' },
     training: { epochs: 1, batchSize: 8, learningRate: 0.1, cosineTMax: 1, engine: 'sparse', earlyStoppingPatience: 0 },
     dtype: 'float32', seeds: [run + 10], minAccuracy: 0,
   };

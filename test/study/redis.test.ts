@@ -26,8 +26,8 @@ import { blobHash, MemoryBlobStore } from '../../src/study/blobs.js';
 import { createInProcessExecutor, createThreadPoolExecutor } from '../../src/study/executors/index.js';
 import { KEY_PREFIX, PROTOCOL, QUEUE_NAME, RedisBlobStore, RedisExecutor, connectRedis, queueId } from '../../src/study/executors/redis.js';
 import type { TrainJobResult } from '../../src/study/kinds/reference/types.js';
-import type { Executor, JobResult } from '../../src/study/types.js';
-import { fakeBlobs, fakeEvalJobs, fakeRunner, fakeTrainJob, sortedRows } from './fake-runner.js';
+import { JobFailed, type Executor, type JobResult } from '../../src/study/types.js';
+import { EXPLODE_SEED, SLOW_SEED, fakeBlobs, fakeEvalJobs, fakeRunner, fakeTrainJob, sortedRows } from './fake-runner.js';
 import { redisMissing, startRedis, type RedisInstance } from './redis-server.js';
 import { runSmallStudy, SMALL_STUDY } from './small-plan.js';
 
@@ -203,6 +203,90 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
     }
   });
 
+  test('a worker defends itself: jobs of the wrong shape or with absurd sizes are refused with one line each, a job past its time limit is failed with its reason, neither is retried, and the same worker then finishes a normal job', { timeout: 60_000 }, async () => {
+    // The default lock (30 s): reading a 20 MB job on a loaded machine may outlast a short one, and a
+    // job whose lock lapsed is taken again (a second refusal line).
+    const worker = await startWorker([FAKE_WORKER, redis.url, '30000', '30000', '1500'], /^ready$/);
+    const client = await connectRedis(redis.url);
+    const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+    const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
+    try {
+      const local = new MemoryBlobStore();
+      const { model, test: split } = fakeBlobs();
+      const hashes = { model: await local.put(model), test: await local.put(split), train: await local.put(new Uint8Array([7, 7, 7])) };
+      const [evalJob] = fakeEvalJobs(1, 2, hashes, 9);
+      const train = fakeTrainJob(0, hashes);
+      // Put on the queue as a hostile coordinator would, with this worker's protocol: each is refused before it runs.
+      const hostile: { id: string; job: unknown; why: RegExp }[] = [
+        { id: 'null', job: null, why: /^the job is null, not an object$/ },
+        { id: 'hidden', job: { ...train, mlp: { ...train.mlp, hidden: [1e8] } }, why: /^the job\.mlp\.hidden\[0\]: 100,000,000 units is above the bound of 65,536 units/ },
+        { id: 'epochs', job: { ...train, training: { ...train.training, epochs: 1e15 } }, why: /^the job\.training\.epochs: 1,000,000,000,000,000 epochs is above the bound of 10,000 epochs/ },
+        { id: 'evals', job: { ...evalJob, evals: Array.from({ length: 200_000 }, () => evalJob.evals[0]) }, why: /^the job\.evals: 200,000 evaluations is above the bound of 10,000 evaluations/ },
+        { id: 'kind', job: { ...evalJob, kind: 'shell' }, why: /^this weightscope runs no 'shell' jobs/ },
+      ];
+      for (const h of hostile) {
+        const added = await queue.add('hostile', { protocol: PROTOCOL, job: h.job }, { jobId: `hostile-${h.id}`, attempts: 3 });
+        for (let i = 0; i < 100 && (await added.getState()) !== 'failed'; i++) await sleep(100);
+        const failed = (await queue.getJob(added.id!))!;
+        assert.equal(await failed.getState(), 'failed', h.id);
+        assert.equal(failed.attemptsMade, 1, `a refused job is not retried (${h.id})`);
+        const reason = failed.failedReason.replace(/^refused by worker \S+:\d+: /, '');
+        assert.notEqual(reason, failed.failedReason, failed.failedReason);
+        assert.match(reason, h.why);
+        assert.ok(!reason.includes('\n'), reason);
+      }
+      assert.equal(worker.lines.filter((l) => /^refused /.test(l)).length, hostile.length, `one line per refused job:\n${worker.lines.join('\n')}`);
+
+      // A job past the worker's time limit (1.5 s; this one would take a minute): failed with the reason, once.
+      const slow = { ...evalJob, id: 'eval/fake-0v1/run-0/slow', baseSeed: SLOW_SEED };
+      const t0 = Date.now();
+      await assert.rejects(executor.run([slow], local, () => {}), (err: Error) => err instanceof JobFailed && err.jobId === slow.id &&
+        /^timed out on worker \S+ after 1\.\d\d s: the job ran past its time limit of 1\.5 s \(worker --job-timeout\)$/.test(err.reason));
+      assert.ok(Date.now() - t0 < 10_000, `the time limit stopped the job (${Date.now() - t0} ms)`);
+      assert.equal(worker.lines.filter((l) => l.startsWith(`timed out ${slow.id} after `) && l.endsWith(': the job ran past its time limit of 1.5 s (worker --job-timeout)')).length, 1, worker.lines.join('\n'));
+
+      // The same worker then finishes a normal job, with the runner's own result.
+      const got: JobResult[] = [];
+      await executor.run([evalJob], local, (r) => { got.push(r); });
+      assert.deepEqual(got, [await fakeRunner(evalJob, local)]);
+      assert.equal(worker.child.exitCode, null, 'the worker is still running');
+      assert.equal(worker.stderr(), '');
+    } finally {
+      await executor.close();
+      await queue.close();
+      client.disconnect();
+      await stopWorkers([worker]);
+    }
+  });
+
+  test('a refused job ends a study with one line, and its run record says which job failed and why', { timeout: 180_000 }, async () => {
+    // This worker's bound on evaluations per job (10) is below the small plan's eval jobs (25): the
+    // models train on it, then the first eval job is refused.
+    const worker = await startWorker([MAIN, 'worker', '--redis', redis.url, ...fastStallFlags], /waiting for jobs/, { WEIGHTSCOPE_MAX_JOB_EVALUATIONS: '10' });
+    const executor = await RedisExecutor.connect(redis.url, { pollMs: 500 });
+    const root = join(mkdtempSync(join(tmpdir(), 'ws-refused-')), 'run');
+    try {
+      // Another seed than the other tests' plans: none of its jobs' results is in Redis already.
+      await assert.rejects(runSmallStudy(executor, { root, config: { seed: 41 } }), (err: Error) => err instanceof JobFailed && /^eval\//.test(err.jobId) &&
+        /^refused by worker \S+: the job\.evals: 25 evaluations is above the bound of 10 evaluations/.test(err.reason) && !err.message.includes('\n'));
+      const record = JSON.parse(readFileSync(join(root, 'run.json'), 'utf8')) as { status: string; failed?: { job: string; reason: string } };
+      assert.equal(record.status, 'failed');
+      assert.match(record.failed!.job, /^eval\//);
+      assert.match(record.failed!.reason, /the job\.evals: 25 evaluations is above the bound of 10 evaluations/);
+    } finally {
+      await executor.close();
+      await stopWorkers([worker]);
+      // The study's other jobs still wait in the queue (a stopped coordinator leaves them for its
+      // restart): taken away, so that the next test's workers do not run them.
+      const client = await connectRedis(redis.url);
+      const queue = new Queue(QUEUE_NAME, { connection: client, prefix: KEY_PREFIX });
+      await queue.drain(true);
+      await queue.close();
+      client.disconnect();
+      rmSync(join(root, '..'), { recursive: true, force: true });
+    }
+  });
+
   test('two workers: the same results as the runner called directly, each job once; a SIGKILLed worker\'s job is run by another; a restarted coordinator re-enqueues nothing', { timeout: 60_000 }, async () => {
     const local = new MemoryBlobStore();
     const { model, test: split } = fakeBlobs();
@@ -264,9 +348,9 @@ describe('distributed executor on Redis', { skip: redisMissing('Redis (distribut
       const local = new MemoryBlobStore();
       const { model, test: split } = fakeBlobs();
       const jobs = fakeEvalJobs(2, 1, { model: await local.put(model), test: await local.put(split) }, 5);
-      jobs[1].evals[0].spec.variant = 'explode';
+      jobs[1].baseSeed = EXPLODE_SEED;
       const got: JobResult[] = [];
-      await assert.rejects(executor.run(jobs, local, (r) => { got.push(r); }), (err: Error) => err instanceof UserError && err.message === `job ${jobs[1].id} failed on a worker: fake runner: variant 'explode'`);
+      await assert.rejects(executor.run(jobs, local, (r) => { got.push(r); }), (err: Error) => err instanceof UserError && err.message === `job ${jobs[1].id} failed on a worker: fake runner: base seed ${EXPLODE_SEED} explodes`);
       assert.equal(worker.lines.filter((l) => l.startsWith(`failed ${jobs[1].id} `)).length, 3, 'three attempts');
     } finally {
       await executor.close();

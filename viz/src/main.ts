@@ -142,7 +142,12 @@ async function init(): Promise<void> {
   applyParams();
   if (index.files.includes('results.csv')) {
     const text = await fetchText('results.csv');
-    state.rows = text ? csvToRows(text) : null;
+    try {
+      state.rows = text ? csvToRows(text) : null;
+    } catch (err) {
+      state.rows = null; // a results.csv that does not parse shows no results rather than wrong ones
+      console.warn(`results.csv: ${(err as Error).message}`);
+    }
   }
   await selectModel();
   wireEvents();

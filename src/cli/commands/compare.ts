@@ -8,7 +8,7 @@ import { linearGrid, log2Grid } from '../../probes/sweep.js';
 import type { CompareRunOptions } from '../../compare/run.js';
 import type { CompareResult } from '../../compare/result.js';
 import { orderDifferences, type FeatureDifference } from '../../compare/compare.js';
-import { fraction, nonNegativeInt, outputDir, positiveInt, seedValue } from '../options.js';
+import { boundedInt, fraction, outputDir, positiveInt, seedValue } from '../options.js';
 import { modelHelp } from './model-options.js';
 
 function shiftList(value: string): string[] {
@@ -85,14 +85,14 @@ export function registerCompare(program: Command): void {
     .addOption(new Option('--activation <fn>', 'hidden activation of MLPs read from weights-only files').choices(['relu', 'sigmoid', 'tanh', 'linear']))
     .option('--shift <list>', `distribution shifts of the test images (${SHIFT_HELP}, or none)`, shiftList)
     .option('--null <name>', 'null model of the sign-degree z-scores (default curveball; none to skip them)', nullName)
-    .option('--samples <n>', 'null samples per layer for the z-scores (default 20)', positiveInt)
+    .option('--samples <n>', 'null samples per layer for the z-scores (default 20)', boundedInt('samples'))
     .option('--edges', 'also find the edge circuit (the smallest set of weights that keeps accuracy)')
     .option('--tolerance <x>', 'a circuit keeps the metric within this of the full model (default 0.01)', fraction)
-    .option('--size <n>', 'drawing networks: pixels a side of the fingerprint drawings (default 64)', positiveInt)
-    .option('--sweeps <n>', 'drawing networks: non-zero weights swept (default 32; 0: none)', nonNegativeInt)
+    .option('--size <n>', 'drawing networks: pixels a side of the fingerprint drawings (default 64)', boundedInt('drawingSize'))
+    .option('--sweeps <n>', 'drawing networks: non-zero weights swept (default 32; 0: none)', boundedInt('sweeps', { min: 0 }))
     .option('--sparsity-control', 'add a group: the denser group magnitude-pruned to the sparser group\'s density')
     .option('--alpha <x>', 'significance level; intervals are 1 − alpha (default 0.05)', fraction)
-    .option('--resamples <n>', 'bootstrap resamples (default 2000)', positiveInt)
+    .option('--resamples <n>', 'bootstrap resamples (default 2000)', boundedInt('resamples'))
     .option('--seed <n>', 'seed of every random draw (the same for every model)', seedValue, 1)
     .option('--quick', 'coarse grids and few null samples: a first look')
     .option('--view-port <n>', 'the port the report\'s viewer links use (default 8765)', positiveInt)

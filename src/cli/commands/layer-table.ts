@@ -3,7 +3,9 @@
  * the layer-by-layer table (src/report/model-table.ts), printed as a compact table, and written as
  * layers.csv / layers.json / layers.html when --out is given.
  */
+import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { writeFileSet } from '../../core/io.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { layerTableText, modelLayerTable, writeLayerTable, type LayerTableOptions } from '../../report/index.js';
@@ -37,7 +39,9 @@ export async function runLayerTable(modelPath: string, opts: LayerTableCliOption
   const model = await openModel(modelPath, { conv: opts.esd === 'weightwatcher' ? 'unfold' : opts.conv, layer: opts.layer });
   const { rows, spectra } = await modelLayerTable(model, options, { threads: opts.threads });
   if (opts.out) {
-    const written = writeLayerTable(opts.out, rows, { model: modelPath, options, spectra });
+    // layers.csv, .json and .html belong together: killed while writing them, the folder says so (layers.INCOMPLETE).
+    const out = opts.out;
+    const written = writeFileSet(join(out, 'layers.INCOMPLETE'), ['layers.csv', 'layers.json', 'layers.html'], () => writeLayerTable(out, rows, { model: modelPath, options, spectra }));
     if (!opts.json) process.stdout.write(`wrote ${written.csv}, ${written.json}, ${written.html}\n`);
   }
   if (opts.json) {

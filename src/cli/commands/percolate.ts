@@ -5,7 +5,7 @@ import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { formatFloat32 } from '../../graph/index.js';
 import { percolationBySign, type PercolationCurve } from '../../stats/index.js';
-import { outputFile, positiveInt } from '../options.js';
+import { boundedInt, outputFile } from '../options.js';
 import { cell, table } from '../text-table.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
 
@@ -33,7 +33,7 @@ export function registerPercolate(program: Command): void {
     .addArgument(modelArgument())
     .addOption(layerOption())
     .addOption(convOption())
-    .option('--points <k>', 'points of the curve, evenly spaced in fraction removed (≥ 2)', positiveInt, 101)
+    .option('--points <k>', 'points of the curve, evenly spaced in fraction removed (≥ 2)', boundedInt('points'), 101)
     .option('--out <file>', 'write the curves as CSV', outputFile)
     .action(async (modelPath: string, opts: PercolateOptions) => {
       const model = await openModel(modelPath, { conv: opts.conv, layer: opts.layer });

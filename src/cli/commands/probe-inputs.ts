@@ -28,6 +28,23 @@ function readNpy(path: string, flag: string, what: string): { shape: number[]; d
   }
 }
 
+/** The position [i, j, …] of flat index `k` in a row-major array of `shape`. */
+function multiIndex(k: number, shape: number[]): number[] {
+  const out = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1, r = k; d >= 0; d--) {
+    const n = Math.max(1, shape[d]);
+    out[d] = r % n;
+    r = Math.floor(r / n);
+  }
+  return out;
+}
+
+function countNonFinite(data: Float32Array): number {
+  let n = 0;
+  for (const v of data) if (!Number.isFinite(v)) n++;
+  return n;
+}
+
 export interface InputsProbeFlags {
   inputs: string;
   labels?: string;
@@ -55,8 +72,13 @@ export async function probeOnInputsCommand(model: ModelInventory, opts: InputsPr
   const what = chain ? `probe on --inputs (${model.format} model)` : 'an .onnx model';
   const inputs = readNpy(opts.inputs, '--inputs', what);
   if (inputs.shape.length < 1 || inputs.shape[0] < 1) throw new UserError(`--inputs ${opts.inputs} holds no inputs (shape [${inputs.shape.join(', ')}])`);
+  const bad = inputs.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new UserError(`--inputs ${opts.inputs}: value ${inputs.data[bad]} at [${multiIndex(bad, inputs.shape).join(', ')}] is not a finite number (the first of ${countNonFinite(inputs.data)}); inputs must be finite`);
+  }
   const labels = opts.labels ? readNpy(opts.labels, '--labels', what).data : undefined;
-  if (labels && labels.some((v) => !Number.isInteger(v) || v < 0)) throw new UserError(`--labels ${opts.labels}: labels must be class indices (non-negative integers)`);
+  const badLabel = labels ? labels.findIndex((v) => !Number.isInteger(v) || v < 0) : -1;
+  if (labels && badLabel >= 0) throw new UserError(`--labels ${opts.labels}: label ${labels[badLabel]} at index ${badLabel} is not a class index (a non-negative integer)`);
   if (opts.perLayer && opts.layer !== 'all') throw new UserError('--per-layer probes every layer; leave out --layer (or drop --per-layer to probe one layer)');
   const signed = opts.signed || opts.probe === 'binarize' || opts.probe === 'binarize+noise';
   const progress = createProgress({ quiet: opts.quiet || opts.json });

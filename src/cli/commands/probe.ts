@@ -16,7 +16,7 @@ import { withHiddenActivation } from '../../model/dense-runner.js';
 import { denseChain, openModel, type ModelInventory } from '../../formats/open.js';
 import { NO_ACTIVATIONS_NOTE, RUN_TEXT, TORCH_EXPORT } from '../../formats/registry.js';
 import { isRandomProbe, measureEvaluation, repeatSeed, validateSpec, PROBE_VARIANTS, type ProbeSpec } from '../../probes/index.js';
-import { numberList, outputFile, positiveInt } from '../options.js';
+import { boundedInt, boundedList, numberList, outputFile } from '../options.js';
 import { addDataOptions } from './shared.js';
 import { modelArgument } from './model-options.js';
 import { DEFAULT_STUDY } from '../../study/kinds/tagger/config.js';
@@ -42,6 +42,24 @@ function chainRecords(model: ModelInventory, activation: Activation | undefined)
   return { layers, records: model.activations ? records : withHiddenActivation(records, 'linear') };
 }
 
+/** Flags (commander attribute names) that apply only to some ways of running a model. */
+const ONLY_FOR: Record<string, string> = {
+  pair: 'a dense chain on MNIST', task: 'a dense chain on MNIST', dataset: 'a dense chain on MNIST', testLimit: 'a dense chain on MNIST', dataSeed: 'a dense chain on MNIST',
+  trainLimit: 'training (probe evaluates on the test split)',
+  labels: 'a model run on --inputs X.npy', html: 'a model run on --inputs X.npy (or per layer)', batchSize: 'an .onnx model',
+  activation: 'a dense chain read from a weights-only file', evalTokens: 'a tagger', dataDir: 'a dense chain on MNIST or a tagger',
+  perLayer: 'a model run on --inputs X.npy, or a tagger', inputs: 'a model run on MNIST (pm1/unit) or on --inputs X.npy',
+};
+
+/** A flag the user gave that this way of running the model does not use is an error, never silently ignored. */
+function refuseFlags(cmd: Command, how: string, allowed: string[]): void {
+  for (const name of Object.keys(ONLY_FOR)) {
+    if (allowed.includes(name) || cmd.getOptionValueSource(name) !== 'cli') continue;
+    const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UserError(`${flag} does not apply here: this model runs ${how}, and ${flag} is for ${ONLY_FOR[name]}; leave it out`);
+  }
+}
+
 function chainOf(model: ModelInventory): ModelInventory['layers'] {
   const chain = denseChain(model);
   if ('why' in chain) throw cannotRun(model, chain.why);
@@ -57,17 +75,17 @@ export function registerProbe(program: Command): void {
     .option('--task <name>', "the task as a results row names it, e.g. mnist-0v7 (instead of --dataset and --pair)")
     .addOption(new Option('--probe <name>', 'the probe').choices([...PROBES]).makeOptionMandatory())
     .option('--variant <name>', `probe variant (default 'reference', the study's definition; randomize: one of ${PROBE_VARIANTS.randomize.join(', ')})`)
-    .option('--levels <list>', 'probe levels, e.g. 0,0.5,0.9', numberList, [0])
+    .option('--levels <list>', 'probe levels, e.g. 0,0.5,0.9', boundedList('levels', numberList), [0])
     .option('--signed', 'apply sign() after the probe')
     .option('--layer <name>', 'perturb only this layer (a name `weightscope layers` prints)', 'all')
-    .option('--repeats <n>', 'seeds per level for random probes', positiveInt, 1)
+    .option('--repeats <n>', 'seeds per level for random probes', boundedInt('repeats'), 1)
     .option('--out <file>', 'write the rows as CSV to this file', outputFile)
     .option('--json', 'print rows as JSON lines instead of a table')
     .option('--labels <file>', 'with --inputs X.npy: a .npy of class labels, one per prediction (else: agreement with the unprobed model)')
     .option('--per-layer', 'with --inputs X.npy, or a tagger: probe each layer alone, one row per layer')
     .addOption(new Option('--activation <fn>', `the hidden layers' activation of an MLP read from a weights-only file (${NO_ACTIVATIONS_NOTE.split(':')[0]})`).choices(['relu', 'sigmoid', 'tanh', 'linear']))
-    .option('--eval-tokens <n>', `tagger: held-out Brown tokens to score on (default ${DEFAULT_STUDY.evalTokens})`, positiveInt)
-    .option('--batch-size <n>', '.onnx: inputs per ONNX Runtime run (default: all)', positiveInt)
+    .option('--eval-tokens <n>', `tagger: held-out Brown tokens to score on (default ${DEFAULT_STUDY.evalTokens})`, boundedInt('evalTokens'))
+    .option('--batch-size <n>', '.onnx: inputs per ONNX Runtime run (default: all)', boundedInt('probeBatch'))
     .option('--html <file>', 'with --inputs X.npy: write a page plotting the metric against layer depth', outputFile)
     .option('--quiet', 'no progress output');
   addDataOptions(cmd, { inputsFile: true, evaluationSeed: true });
@@ -86,15 +104,23 @@ export function registerProbe(program: Command): void {
     if (opts.layer !== 'all') opts.layer = model.selected[0].name; // any of its names; rows say the one `layers` prints
     const onInputs = !['pm1', 'unit'].includes(opts.inputs);
     // loaded only when needed, so other commands do not load ONNX Runtime's native library
-    if (model.can.run === 'onnx-runtime') return (await import('./probe-inputs.js')).probeOnInputsCommand(model, opts);
+    if (model.can.run === 'onnx-runtime') {
+      refuseFlags(cmd, 'with ONNX Runtime on --inputs X.npy', ['inputs', 'labels', 'html', 'batchSize', 'perLayer']);
+      return (await import('./probe-inputs.js')).probeOnInputsCommand(model, opts);
+    }
     if (model.can.run === 'tagger') {
+      refuseFlags(cmd, 'as a tagger on held-out Brown sentences', ['evalTokens', 'dataDir', 'perLayer']);
       await (await import('./probe-tagger.js')).probeTaggerCommand(modelPath, opts);
       return;
     }
-    if (onInputs) return (await import('./probe-inputs.js')).probeOnInputsCommand(model, opts, chainRecords(model, opts.activation));
+    if (onInputs) {
+      refuseFlags(cmd, 'as a dense chain on --inputs X.npy', ['inputs', 'labels', 'html', 'perLayer', 'activation']);
+      return (await import('./probe-inputs.js')).probeOnInputsCommand(model, opts, chainRecords(model, opts.activation));
+    }
     if (opts.perLayer || opts.labels !== undefined || opts.html !== undefined) {
       throw new UserError('--per-layer, --labels and --html go with --inputs X.npy (or an .onnx model or a tagger); on MNIST give --pair or --task');
     }
+    refuseFlags(cmd, 'as a dense chain on MNIST', ['pair', 'task', 'dataset', 'testLimit', 'dataSeed', 'activation', 'dataDir', 'inputs']);
     let dataset: DatasetName = opts.dataset;
     let a: number, b: number;
     if (opts.task !== undefined) {

@@ -16,7 +16,7 @@ import { saveLayerSource } from '../../graph/index.js';
 import { NULL_MODEL_NAMES, NULL_MODELS, getNullModel, type WeightMode } from '../../randomize/index.js';
 import { applyProbe, type ProbeSpec, type RandomizeProbeOptions } from '../../probes/index.js';
 import type { DenseModel } from '../../core/layer.js';
-import { nonNegativeInt, numberValue, outputDir, outputFile, seedValue } from '../options.js';
+import { boundedInt, numberValue, outputDir, outputFile, seedValue } from '../options.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
 import { writeBackPath } from './write-back.js';
 
@@ -51,7 +51,7 @@ export function registerRandomize(program: Command): void {
     )
     .option('--seed <n>', 'random seed', seedValue, 1)
     .addOption(layerOption('randomize only this layer (default: every layer)'))
-    .option('--steps <n>', 'mixing steps for G, swap (attempted swaps) and curveball (trades); default: analytic bound', nonNegativeInt)
+    .option('--steps <n>', 'mixing steps for G, swap (attempted swaps) and curveball (trades); default: analytic bound', boundedInt('steps', { min: 0 }))
     .option('--weights <mode>', "curveball / swap / G: 'travel' (weights move with edges) or 'redraw'", weightMode)
     .option('--prune <fraction>', 'first remove this fraction of the smallest |w| of each randomized layer, of its weights and of its biases (a randomize row\'s level)', pruneFraction, 0)
     .option('--signed', 'then apply sign() to the randomized layers\' weights and biases (a signed randomize row)')

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { fraction, intList, nonNegativeInt, positiveInt, positiveNumber, seedValue } from '../options.js';
+import { boundedInt, boundedIntList, fraction, positiveInt, positiveNumber, seedValue } from '../options.js';
 import { EXECUTOR_KINDS } from '../../study/executors/index.js';
 import { redisUrl } from './worker.js';
 
@@ -33,14 +33,14 @@ export function addDataOptions(cmd: Command, options: { inputsFile?: boolean; ev
 /** Model and training flags shared by reproduce and train. */
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
-    .option('--runs <n>', 'independently trained models per task', positiveInt, 3)
-    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 64 or 64,32', intList, [64])
+    .option('--runs <n>', 'independently trained models per task', boundedInt('runs'), 3)
+    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 64 or 64,32', boundedIntList('hidden', 'hiddenLayers'), [64])
     .addOption(new Option('--activation <fn>', 'hidden activation').choices(['relu', 'sigmoid', 'tanh']).default('relu'))
     .addOption(new Option('--head <head>', 'output head: softmax (2 outputs, reference) or sigmoid (1 output)').choices(['softmax', 'sigmoid']).default('softmax'))
-    .option('--epochs <n>', 'training epochs', positiveInt, 10)
-    .option('--batch-size <n>', 'training batch size', positiveInt, 128)
+    .option('--epochs <n>', 'training epochs', boundedInt('epochs'), 10)
+    .option('--batch-size <n>', 'training batch size', boundedInt('batchSize'), 128)
     .option('--lr <x>', 'Adam learning rate (cosine-annealed, T_max 10)', positiveNumber, 0.01)
-    .option('--early-stopping <patience>', 'stop when validation accuracy has not improved for this many epochs (0 = off)', nonNegativeInt, 0)
+    .option('--early-stopping <patience>', 'stop when validation accuracy has not improved for this many epochs (0 = off)', boundedInt('epochs', { min: 0 }), 0)
     .option('--validation <fraction>', 'validation fraction for early stopping', fraction, 0.1)
     .addOption(new Option('--engine <name>', "training engine: tfjs (TensorFlow.js ops + tf.train.adam) or sparse (weightscope's WASM SIMD kernels, same math, faster; default unless tfjs-node is installed)").choices(['tfjs', 'sparse']))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: node if installed, else wasm, else cpu)').choices(['node', 'wasm', 'cpu']))
@@ -50,7 +50,7 @@ export function addTrainingOptions(cmd: Command): Command {
 /** Where a study's jobs run (reproduce, transformer): study/executors/index.ts executorChoice reads them. */
 export function addExecutorOptions(cmd: Command): Command {
   return cmd
-    .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', positiveInt)
+    .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', boundedInt('workers'))
     .option('--redis <url>', 'run the jobs on `weightscope worker`s of this Redis, e.g. redis://10.0.0.5:6379 (docs/distributed.md)', redisUrl)
     .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
 }

@@ -5,7 +5,7 @@ import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { getNullModel, randomizeLayer } from '../../randomize/index.js';
 import { ESD_CONVENTIONS, layerStats, layerZScores, type EsdConvention, type LayerStats, type ZScore } from '../../stats/index.js';
-import { positiveInt, seedValue } from '../options.js';
+import { boundedInt, outputDir, seedValue } from '../options.js';
 import { cell, table } from '../text-table.js';
 import { convOption, layerOption, modelArgument } from './model-options.js';
 
@@ -29,15 +29,18 @@ export function registerStats(program: Command): void {
     .addArgument(modelArgument())
     .addOption(layerOption())
     .option('--null <name>', 'z-score NODF and assortativity against this null model (see docs/null-models.md); with --all-layers also the spectrum (α, stable rank, spectral norm), and a comma-separated list of null models')
-    .option('--samples <n>', 'null samples for z-scores', positiveInt, 20)
+    .option('--samples <n>', 'null samples for z-scores', boundedInt('samples'), 20)
     .option('--seed <n>', 'seed of the null samples', seedValue, 1)
     .option('--nestedness', 'compute NODF even on layers above 4M weights (slow: O(n²·m/32))')
     .option('--json', 'print the full statistics as JSON')
     .option('--all-layers', 'the layer-by-layer table: network, percolation and spectral statistics of every layer (docs/statistics.md)')
-    .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here')
+    .option('--out <dir>', 'with --all-layers: write layers.csv, layers.json and layers.html here', outputDir)
     .addOption(convOption())
     .addOption(new Option('--esd <convention>', "with --all-layers: how a layer's eigenvalue spectrum is formed: weightscope (the layer record's WᵀW) or weightwatcher (a convolution as one matrix per kernel position, eigenvalues pooled; a fused attention in_proj as one matrix)").choices(ESD_CONVENTIONS as string[]))
     .action(async (modelPath: string, opts: StatsOptions, command: Command) => {
+      for (const flag of ['samples', 'seed'] as const) {
+        if (opts.null === undefined && command.getOptionValueSource(flag) === 'cli') throw new UserError(`--${flag} sizes the null samples of z-scores: it needs --null NAME (or leave it out)`);
+      }
       if (opts.allLayers || opts.out !== undefined || opts.esd !== undefined) {
         // --esd weightwatcher unfolds convolutions unless --conv was given
         const conv = command.getOptionValueSource('conv') === 'default' ? undefined : opts.conv;

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { startViewer } from '../../viewer/index.js';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { makeTempDir } from '../../core/io.js';
 import type { ConvMapping } from '../../formats/inventory.js';
 import { openModel } from '../../formats/open.js';
 import { formatOf } from '../../formats/registry.js';
@@ -22,8 +22,8 @@ import { convOption, layerOption, modelHelp } from './model-options.js';
  * each of its taggers (`run-<k>.<layer>`). Written to a temporary folder removed when the viewer stops.
  */
 async function viewableFolder(sources: { prefix: string; path: string }[], opts: { layer?: string; conv?: ConvMapping }): Promise<{ folder: string; labels: Map<string, string>; cleanup: () => void }> {
-  const folder = mkdtempSync(join(tmpdir(), 'weightscope-view-'));
-  const cleanup = (): void => rmSync(folder, { recursive: true, force: true });
+  // named after this process: a viewer killed before it could clean up has its folder removed by the next one
+  const { dir: folder, remove: cleanup } = makeTempDir('weightscope-view');
   // the page names each one-layer model after its layer in the user's file, not its folder here
   const labels = new Map<string, string>();
   try {

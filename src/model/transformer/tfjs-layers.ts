@@ -14,9 +14,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { UserError, withPathPrefix } from '../../core/errors.js';
-import { readInputFile } from '../../core/io.js';
+import { confinedPath, modelRoot, readInputFile } from '../../core/io.js';
 import { weightShardPaths } from '../../formats/layers-format.js';
 import { checkConfig, type TransformerConfig, type TransformerModel } from './model.js';
 import { parameterTensors, type TensorSpec } from './tensors.js';
@@ -265,10 +265,8 @@ export async function loadTaggerLayersModel(dir: string): Promise<tf.LayersModel
     }
     const shards = weightShardPaths(json); // checks the topology and manifest are there and well formed
     if (json.format !== 'layers-model') throw new UserError(`format is ${JSON.stringify(json.format)}, not 'layers-model'`);
-    const parts = shards.map((p) => {
-      if (isAbsolute(p) || p.split(/[\\/]/).includes('..')) throw new UserError(`weights path ${JSON.stringify(p)} must name a file inside ${dir}`);
-      return readInputFile(join(dir, p), `weights file listed in ${LAYERS_MODEL_FILE}`);
-    });
+    const root = modelRoot(path);
+    const parts = shards.map((p) => readInputFile(confinedPath(root, dir, p, `weights file listed in ${LAYERS_MODEL_FILE}`), `weights file listed in ${LAYERS_MODEL_FILE}`));
     const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
     if (!weightSpecs.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape))) throw new UserError('a weightsManifest weight lacks its name or shape');
     const size = parts.reduce((s, b) => s + b.length, 0);

@@ -19,8 +19,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../../core/errors.js';
 import { WEIGHTSCOPE_VERSION } from '../../core/run-folder.js';
 import { blobHash } from '../blobs.js';
-import { jobKind } from '../registry.js';
-import { JobRefused, type BlobHash, type BlobStore, type Executor, type Job, type JobEvent, type JobResult, type JobRunner } from '../types.js';
+import { oneLine } from '../fields.js';
+import { checkJob, jobKind } from '../registry.js';
+import { JobFailed, JobRefused, type BlobHash, type BlobStore, type Executor, type Job, type JobEvent, type JobResult, type JobRunner } from '../types.js';
 
 /**
  * Bumped whenever the meaning of a job's JSON changes, or kinds are added (2: the tagger jobs;
@@ -353,7 +354,7 @@ export class RedisExecutor implements Executor {
     };
     const failed = (qid: string, reason: string) => {
       const job = byQueueId.get(qid);
-      if (job && pending.has(qid)) fail(new UserError(`job ${job.id} failed on a worker: ${reason}`));
+      if (job && pending.has(qid)) fail(new JobFailed(job.id, reason));
     };
 
     const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
@@ -475,11 +476,28 @@ export interface RedisWorkerOptions {
    */
   lockMs?: number;
   stalledMs?: number;
+  /**
+   * The longest a job may run (default DEFAULT_JOB_TIMEOUT_MS): past it the job is stopped at its
+   * next progress report (or its next wait), recorded as failed with the reason, and not retried;
+   * the worker takes the next job.
+   */
+  jobTimeoutMs?: number;
 }
+
+/** Default time limit of one job on a Redis worker: far above any job of the bounded studies on one core. */
+export const DEFAULT_JOB_TIMEOUT_MS = 6 * 3600 * 1000;
+
+/** A job stopped at its time limit. */
+class JobTimedOut extends Error {}
 
 export interface RedisWorker {
   /** Stop taking jobs; resolves when the running ones have finished (force: at once, their jobs come back to the queue when their locks expire). */
   close(force?: boolean): Promise<void>;
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 3600 && s % 3600 === 0 ? `${s / 3600} h` : `${Number(s.toPrecision(6))} s`;
 }
 
 /** One line of what a result holds (its kind's words), for the worker's log. */
@@ -511,18 +529,34 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
   reportOutages(client, url, log);
   const store = new RedisBlobStore(client, options.cacheDir);
   const name = `${hostname()}:${process.pid}`;
+  const timeoutMs = options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   const processor = async (queued: QueuedJob<QueuedJobData, JobResult>): Promise<JobResult> => {
-    const { protocol, job } = queued.data;
-    const id = job?.id ?? queued.id;
+    // Everything in a queued job is input from anywhere: checked before anything runs.
+    const data = (typeof queued.data === 'object' && queued.data !== null ? queued.data : {}) as Partial<QueuedJobData>;
+    const given = data.job as unknown;
+    // The id as logged: one line, whatever the job says (checkJob refuses control characters in it).
+    const id = oneLine(typeof (given as Job | null)?.id === 'string' ? (given as Job).id.slice(0, 200) : String(queued.id));
     const refuse = (why: string): never => {
       log(`refused ${id}: ${why}`);
       throw new UnrecoverableError(`refused by worker ${name}: ${why}`);
     };
-    const why = refusal(protocol);
+    const why = refusal(data.protocol);
     if (why) refuse(why);
+    let job: Job;
+    try {
+      job = checkJob(given); // shape and sizes, with the bounds the CLI checks its flags against
+    } catch (err) {
+      if (err instanceof UserError) refuse(err.message);
+      throw err;
+    }
     const t0 = performance.now();
+    const deadline = t0 + timeoutMs;
+    const limit = `its time limit of ${formatSeconds(timeoutMs)} (worker --job-timeout)`;
     let last = 0;
+    let timer: NodeJS.Timeout | undefined;
     const onEvent = (event: JobEvent) => {
+      // The time limit: a job past it stops at its next progress report.
+      if (performance.now() > deadline) throw new JobTimedOut(limit);
       // Events travel through Redis: progress a few times a second at most, every other event.
       const now = performance.now();
       if (event.type === 'progress' && now - last < 250) return;
@@ -530,7 +564,11 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
       void queued.updateProgress(event).catch(() => {});
     };
     try {
-      let result = await options.runner(job, store, onEvent);
+      const expired = new Promise<never>((_, reject) => {
+        // A Node timer waits at most 2³¹ − 1 ms (a longer one fires at once); past that, progress reports check the deadline.
+        if (timeoutMs < 2 ** 31) timer = setTimeout(() => reject(new JobTimedOut(limit)), timeoutMs);
+      });
+      let result = await Promise.race([options.runner(job, store, onEvent), expired]);
       if (result.made?.length) {
         // What the job made (a trained model) goes to the store, not into the (small) return
         // value: it is in Redis before the coordinator hears of the result.
@@ -547,8 +585,17 @@ export async function startRedisWorker(url: string, options: RedisWorkerOptions)
     } catch (err) {
       // A job this worker cannot honour (another engine, backend, dtype, kind): recorded as failed, not retried.
       if (err instanceof JobRefused) refuse(err.message);
-      log(`failed ${id} after ${((performance.now() - t0) / 1000).toFixed(2)} s: ${(err as Error).message?.split('\n')[0] ?? err}`);
+      const seconds = ((performance.now() - t0) / 1000).toFixed(2);
+      if (err instanceof JobTimedOut) {
+        log(`timed out ${id} after ${seconds} s: the job ran past ${err.message}`);
+        throw new UnrecoverableError(`timed out on worker ${name} after ${seconds} s: the job ran past ${err.message}`);
+      }
+      log(`failed ${id} after ${seconds} s: ${(err as Error).message?.split('\n')[0] ?? err}`);
+      // A UserError is the job's own problem (it fails the same way anywhere): recorded as failed, not retried.
+      if (err instanceof UserError) throw new UnrecoverableError(`failed on worker ${name}: ${err.message.split('\n')[0]}`);
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   };
   const worker = new Worker<QueuedJobData, JobResult>(QUEUE_NAME, processor, {

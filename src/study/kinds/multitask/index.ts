@@ -8,11 +8,13 @@
  */
 import type { JobKind, StudyKind } from '../../kind.js';
 import type { MultitaskOptions } from './study.js';
+import { checkMultitaskEvalJob, checkMultitaskTrainJob } from './check.js';
 import type { MultitaskEvalJob, MultitaskEvalJobResult, MultitaskTrainJob, MultitaskTrainJobResult } from './types.js';
 
 const runners = () => import('./jobs.js');
 
 const train: JobKind<MultitaskTrainJob, MultitaskTrainJobResult> = {
+  check: checkMultitaskTrainJob,
   reads: () => [],
   stage: 'train',
   work: (job) => job.training.epochs,
@@ -21,6 +23,7 @@ const train: JobKind<MultitaskTrainJob, MultitaskTrainJobResult> = {
 };
 
 const evaluate: JobKind<MultitaskEvalJob, MultitaskEvalJobResult> = {
+  check: checkMultitaskEvalJob,
   reads: (job) => [job.model],
   stage: 'eval',
   work: (job) => job.items.length,

@@ -9,8 +9,10 @@
 import type { JobKind, StudyKind } from '../../kind.js';
 import type { EvalJob, EvalJobResult, TrainJob, TrainJobResult } from './types.js';
 import type { ReferenceOptions } from './study.js';
+import { checkEvalJob, checkTrainJob } from './check.js';
 
 const train: JobKind<TrainJob, TrainJobResult> = {
+  check: checkTrainJob,
   reads: (job) => [job.train, job.test],
   stage: 'train',
   work: (job) => job.training.epochs,
@@ -21,6 +23,7 @@ const train: JobKind<TrainJob, TrainJobResult> = {
 };
 
 const evaluate: JobKind<EvalJob, EvalJobResult> = {
+  check: checkEvalJob,
   reads: (job) => [job.model, job.test],
   stage: 'eval',
   work: (job) => job.evals.length,

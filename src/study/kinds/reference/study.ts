@@ -21,6 +21,7 @@ import { backendNameOf } from '../../backend.js';
 import type { ModelSlot, StudyDefinition, StudyRunOptions } from '../../kind.js';
 import { trainingRecord } from '../../records.js';
 import { deserializeModel, serializeModel } from './blobs.js';
+import { checkTrainingSizes } from './check.js';
 import { checkReferenceConfig, evalJobs, planReferenceStudy, sortRowsByPlan, trainJob, type ReferenceConfig } from './plan.js';
 import type { TrainJobResult } from './types.js';
 
@@ -80,6 +81,7 @@ function exportGraphsInBackground(count: number, onDone: (seconds: number) => vo
 /** Check the flags with nothing on disk: every refusal comes before a run folder exists. */
 function check(o: ReferenceOptions): void {
   checkReferenceConfig(o);
+  checkTrainingSizes(o); // the bounds a worker checks its jobs against, and the memory estimate
   if (!['reference', 'auto', 'all'].includes(o.pairs)) parsePairs(o.pairs);
   for (const [flag, v] of Object.entries({ epochs: o.epochs, 'batch-size': o.batchSize })) {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`--${flag} must be a positive integer, got ${v}`);

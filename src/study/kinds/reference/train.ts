@@ -4,6 +4,7 @@
  * study's threshold for the pair's difficulty) run in this thread — and saved in the TensorFlow.js
  * layers format under `<out>/run-<k>/` with the study's training record.
  */
+import { checkTrainingSizes } from './check.js';
 import { UserError } from '../../../core/errors.js';
 import { checkOutputDir } from '../../../core/io.js';
 import { runSubdir } from '../../../core/run-folder.js';
@@ -47,6 +48,7 @@ export async function trainPair(o: TrainPairOptions, hooks: { progress?: Progres
   const pairs = parsePairs(o.pair);
   if (pairs.length !== 1) throw new UserError(`--pair takes one pair, got ${pairs.length}`);
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs must be a positive integer, got ${o.runs}`);
+  checkTrainingSizes(o); // bounds and memory, before any folder or data
   checkOutputDir(o.out); // before any training, also for the default folder
   const engine = o.engine ?? defaultTrainEngine();
   const backend = await selectBackend(o.backend);

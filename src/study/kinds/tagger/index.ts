@@ -8,12 +8,14 @@
  */
 import type { JobKind, StudyKind } from '../../kind.js';
 import type { TaggerStudyOptions } from './study.js';
+import { checkTaggerEvalJob, checkTaggerTrainJob, checkWindowMlpJob } from './check.js';
 import type { TaggerEvalJob, TaggerEvalJobResult, TaggerTrainJob, TaggerTrainJobResult, WindowMlpJob, WindowMlpJobResult } from './types.js';
 
 // The runners load tfjs (the tagger's matrix products): imported on the first tagger job only.
 const runners = () => import('./jobs.js');
 
 const trainTagger: JobKind<TaggerTrainJob, TaggerTrainJobResult> = {
+  check: checkTaggerTrainJob,
   reads: (job) => [job.train, job.test],
   stage: 'train',
   work: (job) => job.training.tokens,
@@ -22,6 +24,7 @@ const trainTagger: JobKind<TaggerTrainJob, TaggerTrainJobResult> = {
 };
 
 const trainWindowMlp: JobKind<WindowMlpJob, WindowMlpJobResult> = {
+  check: checkWindowMlpJob,
   reads: (job) => [job.train, job.evaluation, job.test],
   stage: 'train',
   work: (job) => job.training.tokens,
@@ -30,6 +33,7 @@ const trainWindowMlp: JobKind<WindowMlpJob, WindowMlpJobResult> = {
 };
 
 const evalTagger: JobKind<TaggerEvalJob, TaggerEvalJobResult> = {
+  check: checkTaggerEvalJob,
   reads: (job) => [job.model, job.evaluation],
   stage: 'eval',
   work: (job) => job.items.length,

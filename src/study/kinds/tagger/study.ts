@@ -5,6 +5,7 @@
  * window-MLP baseline, and the report — graph statistics of every layer beside its probe results —
  * at the end. The run folder, resuming, records and executors are the study layer's (run.ts).
  */
+import { checkTaggerSizes } from './check.js';
 import { existsSync } from 'node:fs';
 import { UserError } from '../../../core/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../../../core/io.js';
@@ -53,6 +54,8 @@ function check(o: TaggerStudyOptions): void {
   if (!(o.task in STUDY_TASK)) throw new UserError(`--task must be one of ${Object.keys(STUDY_TASK).join(', ')}, got '${o.task}'`);
   // The architecture, with table sizes the data will give (any positive size passes the same checks).
   checkConfig({ vocab: 1, suffixes: 1, shapes: 1, lexicon: 1, maxLen: MAX_LEN, tags: 1, blocks: o.blocks, dim: o.dim, heads: o.heads, ffn: o.ffn });
+  // The bounds a worker checks its jobs against, and the memory estimate: before a run folder exists.
+  checkTaggerSizes(o, MAX_LEN, DEFAULT_TAGGER_TRAIN.batchTokens);
 }
 
 export const taggerStudy: StudyDefinition<TaggerStudyOptions> = {

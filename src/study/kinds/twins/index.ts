@@ -6,11 +6,13 @@
  */
 import type { JobKind, StudyKind } from '../../kind.js';
 import type { TwinsStudyOptions } from './study.js';
+import { checkTwinFingerprintJob, checkTwinTrainJob } from './check.js';
 import type { TwinFingerprintJob, TwinFingerprintJobResult, TwinTrainJob, TwinTrainJobResult } from './types.js';
 
 const runners = () => import('./jobs.js');
 
 const trainTwin: JobKind<TwinTrainJob, TwinTrainJobResult> = {
+  check: checkTwinTrainJob,
   reads: (job) => [job.train, job.benchmark],
   stage: 'train',
   work: (job) => job.training.epochs,
@@ -19,6 +21,7 @@ const trainTwin: JobKind<TwinTrainJob, TwinTrainJobResult> = {
 };
 
 const fingerprintTwin: JobKind<TwinFingerprintJob, TwinFingerprintJobResult> = {
+  check: checkTwinFingerprintJob,
   reads: (job) => [job.model, job.benchmark, job.clean],
   stage: 'eval',
   work: () => 1,
