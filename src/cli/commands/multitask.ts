@@ -1,10 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { join } from 'node:path';
 import { BOUNDS, DEFAULT_SWEEP, MODEL_CHOICES, OBSERVATION_FLAGS, QUICK_SWEEP } from '../../study/kinds/multitask/config.js';
 import { runStudy } from '../../study/run.js';
 import { createProgress } from '../progress.js';
-import { intList, numberList, outputDir, positiveInt, seedValue, timestamp } from '../options.js';
-import { addExecutorOptions } from './shared.js';
+import { intList, numberList, positiveInt } from '../options.js';
+import { addStudyRunOptions, studyRunFlags } from './shared.js';
 
 /** `--model mlp` or a comma-separated list (`mlp,rnn`); every name is checked by the study. */
 function modelList(value: string): string[] {
@@ -23,26 +22,17 @@ export function registerMultitask(program: Command): void {
     .option('--latent-dim <list>', `latent dimensions D (default ${list(DEFAULT_SWEEP.latentDim)}; --quick ${list(QUICK_SWEEP.latentDim)}; each ${BOUNDS.latentDim.min}–${BOUNDS.latentDim.max})`, intList)
     .option('--model <list>', "networks: 'mlp' (observations → 64 → 64 → K sigmoid heads), 'rnn' (64 ReLU units over the noisy looks), or both (mlp,rnn)", modelList, ['mlp'])
     .addOption(new Option('--map <map>', "the observation map, how the latent is observed: 'rbf' (a radial-basis population code) or 'relu' (the authors' frozen random ReLU network, nearly linear)").choices(Object.keys(OBSERVATION_FLAGS)).default('rbf'))
-    .option('--runs <n>', `independently trained models per setting (default ${DEFAULT_SWEEP.runs}; --quick ${QUICK_SWEEP.runs}; at most ${BOUNDS.runs.max})`, positiveInt)
-    .option('--quick', 'a small, fast run: fewer settings, shorter training, fewer probes', false)
-    .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
-    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
-    .option('--quiet', 'no progress output', false);
-  addExecutorOptions(cmd).action(async (opts) => {
+    .option('--runs <n>', `independently trained models per setting (default ${DEFAULT_SWEEP.runs}; --quick ${QUICK_SWEEP.runs}; at most ${BOUNDS.runs.max})`, positiveInt);
+  addStudyRunOptions(cmd, 'a small, fast run: fewer settings, shorter training, fewer probes').action(async (opts) => {
     const d = opts.quick ? QUICK_SWEEP : DEFAULT_SWEEP;
     await runStudy('multitask', {
+      ...studyRunFlags(opts),
       tasks: opts.tasks ?? d.tasks,
       noise: opts.noise ?? d.noise,
       latentDim: opts.latentDim ?? d.latentDim,
       model: opts.model,
       observation: OBSERVATION_FLAGS[opts.map],
       runs: opts.runs ?? d.runs,
-      seed: opts.seed,
-      quick: opts.quick,
-      out: opts.out ?? join('runs', timestamp()),
-      workers: opts.workers,
-      executor: opts.executor,
-      redis: opts.redis,
     }, { progress: createProgress({ quiet: opts.quiet }) });
   });
 }

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { boundedInt, boundedIntList, fraction, positiveInt, positiveNumber, seedValue } from '../options.js';
+import { join } from 'node:path';
+import { boundedInt, boundedIntList, fraction, outputDir, positiveInt, positiveNumber, seedValue, timestamp } from '../options.js';
+import type { ExecutorOptions } from '../../study/executors/options.js';
 import { EXECUTOR_KINDS } from '../../study/executors/index.js';
 import { redisUrl } from './worker.js';
 
@@ -53,4 +55,28 @@ export function addExecutorOptions(cmd: Command): Command {
     .option('--workers <n>', 'worker threads that train and evaluate (default: one per core)', boundedInt('workers'))
     .option('--redis <url>', 'run the jobs on `weightscope worker`s of this Redis, e.g. redis://10.0.0.5:6379 (docs/distributed.md)', redisUrl)
     .addOption(new Option('--executor <kind>', "where jobs run: 'threads' (a worker-thread pool, default) or 'in-process' (this thread; for tests and benchmarks)").choices([...EXECUTOR_KINDS]));
+}
+
+/**
+ * The flags every study command after `reproduce` shares (transformer, twins, multitask): a quick
+ * run, the base seed, the run folder, no progress, and where the jobs run.
+ */
+export function addStudyRunOptions(cmd: Command, quickHelp: string): Command {
+  cmd
+    .option('--quick', quickHelp, false)
+    .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
+    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
+    .option('--quiet', 'no progress output', false);
+  return addExecutorOptions(cmd);
+}
+
+export interface StudyRunFlags extends ExecutorOptions {
+  quick: boolean;
+  seed: number;
+  out: string;
+}
+
+/** What addStudyRunOptions' flags give a study's options (the run folder defaulted to runs/<timestamp>). */
+export function studyRunFlags(opts: ExecutorOptions & { quick: boolean; seed: number; out?: string }): StudyRunFlags {
+  return { quick: opts.quick, seed: opts.seed, out: opts.out ?? join('runs', timestamp()), workers: opts.workers, executor: opts.executor, redis: opts.redis };
 }

