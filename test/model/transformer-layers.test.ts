@@ -198,7 +198,7 @@ test('a missing, corrupt or inconsistent model.json is one clear line', async ()
     ['not JSON', (d) => writeFileSync(join(d, 'model.json'), '{"format": "layers-model", '), /model\.json: not valid JSON/],
     ['no topology', (d) => writeFileSync(join(d, 'model.json'), '{"format": "layers-model", "weightsManifest": []}'), /not a TensorFlow\.js layers model/],
     ['wrong format', (d) => writeFileSync(join(d, 'model.json'), json.replace('"layers-model"', '"graph-model"')), /format is "graph-model", not 'layers-model'/],
-    ['weights file missing', (d) => writeFileSync(join(d, 'model.json'), json.replace('"weights.bin"', '"gone.bin"')), /weights file listed in model\.json not found/],
+    ['weights file missing', (d) => writeFileSync(join(d, 'model.json'), json.replace('"weights.bin"', '"gone.bin"')), /weights file listed in model\.json 'gone\.bin' is missing/],
     ['weights file cut short', (d) => writeFileSync(join(d, 'weights.bin'), readFileSync(join(dir, 'weights.bin')).subarray(0, 100)), /weight files hold 100 bytes, the manifest describes \d+/],
     ['unknown layer class', (d) => writeFileSync(join(d, 'model.json'), json.replaceAll(MaskedSelfAttention.className, 'NoSuchAttention')), /could not be loaded as a tfjs layers model: .*NoSuchAttention/],
     ['empty model.json', (d) => writeFileSync(join(d, 'model.json'), ''), /model\.json: not valid JSON/],

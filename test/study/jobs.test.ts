@@ -118,6 +118,6 @@ test('a job is honoured as written or refused: the tfjs engine trains on exactly
   await refused({ ...job, training: { ...job.training, backend: undefined } } as Job, /names no tfjs backend/);
   await refused({ ...job, training: { ...job.training, backend: 'gpu' } } as unknown as Job, /TensorFlow\.js backend 'gpu', which weightscope does not know/);
   await refused({ ...job, training: { ...job.training, engine: 'jax' } } as unknown as Job, /engine 'jax'/);
-  await refused({ kind: 'train-on-gpu', id: 'x' }, /runs no 'train-on-gpu' jobs \(it runs train, eval, train-tagger, train-window-mlp, eval-tagger\)/);
+  await refused({ kind: 'train-on-gpu', id: 'x' }, /runs no 'train-on-gpu' jobs \(it runs train, eval, train-tagger, train-window-mlp, eval-tagger, train-twin, fingerprint-twin, train-multitask, eval-multitask\)/);
   if (!tfjsNodeInstalled()) await refused({ ...job, training: { ...job.training, backend: 'node' } } as Job, /needs the TensorFlow\.js backend 'node', which this worker cannot start \(it has '(wasm|cpu)'\)/);
 });
