@@ -119,6 +119,27 @@ export function trainLoop(params: AdamParam[], train: SentenceInput[], cfg: Tagg
   });
 }
 
+/** A WebAssembly engine's training surface (the tagger's and the window MLP's engines). */
+export interface TrainingEngine<M> {
+  load(model: M): void;
+  lossAndGradient(batch: Batch): number;
+  adamStep(lr: number): void;
+  store(model: M): void;
+}
+
+/** Train `model` on an engine: load it, one scheduled Adam step per batch, store the weights back. */
+export function trainOnEngine<M>(engine: TrainingEngine<M>, model: M, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
+  engine.load(model);
+  const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
+  const r = forEachBatch(train, cfg, (batch, k) => {
+    const loss = engine.lossAndGradient(batch);
+    engine.adamStep(scheduledLr(k, schedule));
+    return loss;
+  });
+  engine.store(model);
+  return r;
+}
+
 /**
  * The batches of a training run: sentences in a seeded order, epoch after epoch, cut into
  * batches, until `cfg.tokens` tokens are consumed; `step(batch, k)` (k = 1, 2, …) trains on one
@@ -152,16 +173,7 @@ export function forEachBatch(train: SentenceInput[], cfg: TaggerTrainConfig, ste
  */
 export function trainTagger(model: TransformerModel, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
   if (engineSupports(model.config)) {
-    const engine = new TransformerEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false });
-    engine.load(model);
-    const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
-    const r = forEachBatch(train, cfg, (batch, k) => {
-      const loss = engine.lossAndGradient(batch);
-      engine.adamStep(scheduledLr(k, schedule));
-      return loss;
-    });
-    engine.store(model);
-    return r;
+    return trainOnEngine(new TransformerEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false }), model, train, cfg);
   }
   const grads = zeroGradients(model);
   const params: AdamParam[] = [];

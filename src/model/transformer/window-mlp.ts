@@ -16,7 +16,7 @@ import type { LayerRecord } from '../../core/layer.js';
 import { Rng } from '../../core/rng.js';
 import { addColumnSums, matmul, matmulABt, matmulAtB } from './linalg.js';
 import { argmaxRows, packBatch, softmaxCrossEntropy, type Batch, type SentenceInput } from './model.js';
-import { batchesOf, forEachBatch, scheduledLr, stepsFor, trainLoop, type AdamParam, type TaggerTrainConfig } from './train.js';
+import { batchesOf, trainLoop, trainOnEngine, type AdamParam, type TaggerTrainConfig } from './train.js';
 import { windowEngineAvailable, windowInferenceEngine, WindowMlpEngine } from './window-engine.js';
 import type { WindowMlp, WindowMlpConfig } from './records.js';
 
@@ -131,16 +131,7 @@ function lossAndGradient(model: WindowMlp, batch: Batch, grads: { weights: Float
 
 export function trainWindowMlp(model: WindowMlp, train: SentenceInput[], cfg: TaggerTrainConfig): { steps: number; finalLoss: number } {
   if (windowEngineAvailable()) {
-    const engine = new WindowMlpEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false });
-    engine.load(model);
-    const schedule = { lr: cfg.lr, warmupSteps: cfg.warmupSteps, totalSteps: stepsFor(train, cfg.tokens, cfg.batchTokens) };
-    const r = forEachBatch(train, cfg, (batch, k) => {
-      const loss = engine.lossAndGradient(batch);
-      engine.adamStep(scheduledLr(k, schedule));
-      return loss;
-    });
-    engine.store(model);
-    return r;
+    return trainOnEngine(new WindowMlpEngine(model.config, { training: true, lazyEmbeddings: cfg.lazyEmbeddings ?? false }), model, train, cfg);
   }
   const grads = model.layers.map((l) => ({ weights: new Float32Array(l.weights.length), bias: l.bias ? new Float32Array(l.bias.length) : null }));
   const params: AdamParam[] = [];

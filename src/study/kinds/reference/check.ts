@@ -47,6 +47,24 @@ export function checkTrainingSizes(o: TrainingSizes): void {
   checkMemory(`training an MLP ${[IMAGE_INPUTS, ...o.hidden].join('-')} in batches of ${o.batchSize}`, mlpTrainingBytes(IMAGE_INPUTS, o.hidden, o.head === 'sigmoid' ? 1 : 2, o.batchSize));
 }
 
+/**
+ * The `mlp` and `training` fields every MLP train job carries (the reference study's, the twins'):
+ * shape and sizes within their bounds. Returns the training fields, for a kind's own, and the
+ * training's memory estimate.
+ */
+export function checkMlpTraining(f: Fields): { training: Fields; bytes: number } {
+  const mlp = f.object('mlp');
+  const inputSize = mlp.integer('inputSize', 1);
+  const hidden = mlp.list('hidden', 'hiddenLayers', (v, path) => integerAt(v, path, 1, 'hidden'));
+  mlp.string('activation', { oneOf: ['relu', 'sigmoid', 'tanh'] });
+  const head = mlp.string('head', { oneOf: ['softmax', 'sigmoid'] });
+  const training = f.object('training');
+  training.integer('epochs', 1, 'epochs');
+  const batchSize = training.integer('batchSize', 1, 'batchSize');
+  training.number('learningRate', Number.MIN_VALUE, 1e6);
+  return { training, bytes: mlpTrainingBytes(inputSize, hidden, head === 'sigmoid' ? 1 : 2, batchSize) };
+}
+
 function target(f: Fields): void {
   const t = f.object('target');
   t.string('task');
@@ -62,22 +80,14 @@ export function checkTrainJob(job: TrainJob): void {
   f.hash('train');
   f.hash('test');
   f.string('dtype', { oneOf: ['float32'] });
-  const mlp = f.object('mlp');
-  const inputSize = mlp.integer('inputSize', 1);
-  const hidden = mlp.list('hidden', 'hiddenLayers', (v, path) => integerAt(v, path, 1, 'hidden'));
-  mlp.string('activation', { oneOf: ['relu', 'sigmoid', 'tanh'] });
-  const head = mlp.string('head', { oneOf: ['softmax', 'sigmoid'] });
-  const t = f.object('training');
-  t.integer('epochs', 1, 'epochs');
-  const batchSize = t.integer('batchSize', 1, 'batchSize');
-  t.number('learningRate', Number.MIN_VALUE, 1e6);
+  const { training: t, bytes } = checkMlpTraining(f);
   t.number('cosineTMax', 0, 1e9);
   const engine = t.string('engine', { oneOf: ['tfjs', 'sparse'] });
   if (engine === 'tfjs') t.string('backend', { oneOf: ['node', 'wasm', 'cpu'] });
   t.integer('earlyStoppingPatience', 0, 'epochs');
   f.list('seeds', 1000, (v, path) => integerAt(v, path, 0), 1);
   f.number('minAccuracy', 0, 1);
-  refuseMemory(`train job ${job.id}`, mlpTrainingBytes(inputSize, hidden, head === 'sigmoid' ? 1 : 2, batchSize));
+  refuseMemory(`train job ${job.id}`, bytes);
 }
 
 /** An eval job's shape and size: a bounded list of probe specs the probes accept. */

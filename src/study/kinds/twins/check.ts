@@ -4,9 +4,9 @@
  * (src/core/bounds.ts), and the training's memory estimate. Light (the registry loads it in every
  * worker): no tfjs, no data.
  */
-import { Fields, integerAt, refuseMemory } from '../../fields.js';
+import { Fields, refuseMemory } from '../../fields.js';
 import { JobRefused } from '../../types.js';
-import { mlpTrainingBytes } from '../reference/check.js';
+import { checkMlpTraining } from '../reference/check.js';
 import { FAMILIES, type TwinFingerprintJob, type TwinTrainJob } from './types.js';
 
 function target(f: Fields): void {
@@ -25,18 +25,10 @@ export function checkTwinTrainJob(job: TwinTrainJob): void {
   f.hash('benchmark');
   f.string('dtype', { oneOf: ['float32'] });
   f.string('inputs', { oneOf: ['pm1', 'unit'] });
-  const mlp = f.object('mlp');
-  const inputSize = mlp.integer('inputSize', 1);
-  const hidden = mlp.list('hidden', 'hiddenLayers', (v, path) => integerAt(v, path, 1, 'hidden'));
-  mlp.string('activation', { oneOf: ['relu', 'sigmoid', 'tanh'] });
-  const head = mlp.string('head', { oneOf: ['softmax', 'sigmoid'] });
-  const t = f.object('training');
-  t.integer('epochs', 1, 'epochs');
-  const batchSize = t.integer('batchSize', 1, 'batchSize');
-  t.number('learningRate', Number.MIN_VALUE, 1e6);
+  const { training: t, bytes } = checkMlpTraining(f);
   t.integer('seed', 0);
   if (t.value.density !== undefined) t.number('density', Number.MIN_VALUE, 1);
-  refuseMemory(`train job ${job.id}`, mlpTrainingBytes(inputSize, hidden, head === 'sigmoid' ? 1 : 2, batchSize));
+  refuseMemory(`train job ${job.id}`, bytes);
 }
 
 const number = (v: unknown, path: string): number => {
