@@ -5,7 +5,7 @@
 import { loadavg } from 'node:os';
 import { ratioLines } from './ratio.js';
 
-const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'layers', 'onnx', 'transformer', 'start', 'cli-start', 'study', 'redis', 'whole-study', 'compare'] as const;
+const BENCHES = ['train', 'evaluate', 'randomize', 'stats', 'layers', 'onnx', 'transformer', 'start', 'cli-start', 'study', 'redis', 'whole-study', 'compare', 'studies'] as const;
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
