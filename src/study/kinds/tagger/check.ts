@@ -7,6 +7,7 @@ import { checkBound, checkMemory } from '../../../core/bounds.js';
 import { PROBES } from '../../../core/results.js';
 import { Fields, refuseMemory } from '../../fields.js';
 import { JobRefused } from '../../types.js';
+import type { TransformerConfig } from '../../../model/transformer/records.js';
 import type { TaggerEvalJob, TaggerTrainJob, WindowMlpJob } from './types.js';
 
 /** Table sizes the Brown corpus gives are far below these; a job past them is not of this study. */
@@ -14,18 +15,8 @@ const MAX_TABLE = 5_000_000;
 const MAX_LEN = 4096;
 const MAX_TAGS = 10_000;
 
-interface Architecture {
-  vocab: number;
-  suffixes: number;
-  shapes: number;
-  lexicon: number;
-  maxLen: number;
-  blocks: number;
-  dim: number;
-  heads: number;
-  ffn: number;
-  tags: number;
-}
+/** The tagger's architecture, as its model records it (a type: nothing of the model is loaded). */
+type Architecture = TransformerConfig;
 
 /**
  * About how much memory training one tagger needs, in bytes: each parameter as weights, gradient
